@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* The few calls that differ between POSIX and Windows live in ota-platform.c
+ * and nowhere else. */
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+/* Positioned read of exactly @len bytes at @offset from @fd (a file opened
+ * read-only in binary mode). Returns FALSE with G_IO_ERROR set on failure or
+ * on a short read (end of file). Thread-safe on POSIX (pread); on Windows it
+ * seeks and reads. */
+gboolean ota_platform_pread (int fd, guint64 offset, void *buf, gsize len, GError **error);
+
+/* Opens @path read-only (binary) and returns the fd, or -1 with @error set.
+ * Also reports the size and whether it is a regular file. */
+int ota_platform_open_read (const gchar *path, guint64 *out_size, GError **error);
+void ota_platform_close (int fd);
+
+/* Sets TCP_NODELAY on a connected TCP socket. */
+gboolean ota_platform_set_nodelay (GSocket *socket, gboolean on, GError **error);
+
+/* Sets SO_LINGER {1, 0} so that closing the socket sends a RST (the device's
+ * "reset the connection" after OK). */
+void ota_platform_set_linger_reset (GSocket *socket);
+
+/* Calls @func (from the main context of the caller) each time the user asks
+ * to interrupt (SIGINT on POSIX, Ctrl-C/Ctrl-Break on Windows).
+ * Returns a source id, remove it with g_source_remove(). */
+guint ota_platform_add_interrupt_handler (GSourceFunc func, gpointer user_data);
+
+/* TRUE if the stream is an interactive terminal (stdout = 1, stderr = 2). */
+gboolean ota_platform_isatty (int fd);
+
+G_END_DECLS
