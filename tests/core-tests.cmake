@@ -1,0 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+
+# Unit tests of the core codecs, the UFW container and the firmware file.
+ota_add_test(test-net-header SOURCES test-net-header.c)
