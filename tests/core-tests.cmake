@@ -2,3 +2,4 @@
 
 # Unit tests of the core codecs, the UFW container and the firmware file.
 ota_add_test(test-net-header SOURCES test-net-header.c)
+ota_add_test(test-ctp SOURCES test-ctp.c)
