@@ -37,7 +37,6 @@ ota_error_convert (GError **error)
           e->code = OTA_ERROR_NOT_REACHABLE;
           break;
         case G_IO_ERROR_CONNECTION_CLOSED:
-        case G_IO_ERROR_BROKEN_PIPE:
         case G_IO_ERROR_PARTIAL_INPUT:
           e->code = OTA_ERROR_PROTOCOL;
           break;

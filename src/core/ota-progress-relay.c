@@ -1,1 +1,152 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#define G_LOG_DOMAIN "OtaCore"
+
+#include "ota-progress-relay.h"
+
+struct _OtaProgressRelay {
+  gint ref_count;
+  GMainContext *context;
+  OtaEventFunc func;
+  gpointer user_data;
+  GMutex lock;
+  GQueue queue;             /* OtaEvent*, oldest first */
+  gboolean scheduled;
+  gboolean disconnected;
+  guint pushed, delivered, dispatches;
+};
+
+OtaProgressRelay *
+ota_progress_relay_new (GMainContext *context, OtaEventFunc func, gpointer user_data)
+{
+  OtaProgressRelay *self = g_new0 (OtaProgressRelay, 1);
+
+  self->ref_count = 1;
+  self->context = context != NULL ? g_main_context_ref (context) : g_main_context_ref_thread_default ();
+  self->func = func;
+  self->user_data = user_data;
+  g_mutex_init (&self->lock);
+  g_queue_init (&self->queue);
+  return self;
+}
+
+OtaProgressRelay *
+ota_progress_relay_ref (OtaProgressRelay *self)
+{
+  g_atomic_int_inc (&self->ref_count);
+  return self;
+}
+
+void
+ota_progress_relay_unref (OtaProgressRelay *self)
+{
+  if (self == NULL || !g_atomic_int_dec_and_test (&self->ref_count))
+    return;
+  g_queue_clear_full (&self->queue, (GDestroyNotify) ota_event_free);
+  g_mutex_clear (&self->lock);
+  g_main_context_unref (self->context);
+  g_free (self);
+}
+
+void
+ota_progress_relay_flush (OtaProgressRelay *self)
+{
+  GQueue batch = G_QUEUE_INIT;
+  OtaEvent *event;
+
+  g_mutex_lock (&self->lock);
+  batch = self->queue;
+  g_queue_init (&self->queue);
+  self->scheduled = FALSE;
+  if (self->disconnected)
+    {
+      g_mutex_unlock (&self->lock);
+      g_queue_clear_full (&batch, (GDestroyNotify) ota_event_free);
+      return;
+    }
+  self->delivered += batch.length;
+  g_mutex_unlock (&self->lock);
+
+  while ((event = g_queue_pop_head (&batch)) != NULL)
+    {
+      if (self->func != NULL && !self->disconnected)
+        self->func (event, self->user_data);
+      ota_event_free (event);
+    }
+}
+
+static gboolean
+dispatch_cb (gpointer data)
+{
+  OtaProgressRelay *self = data;
+
+  g_mutex_lock (&self->lock);
+  self->dispatches++;
+  g_mutex_unlock (&self->lock);
+  ota_progress_relay_flush (self);
+  return G_SOURCE_REMOVE;
+}
+
+void
+ota_progress_relay_push (const OtaEvent *event, gpointer relay)
+{
+  OtaProgressRelay *self = relay;
+  OtaEvent *tail;
+  gboolean schedule = FALSE;
+
+  g_mutex_lock (&self->lock);
+  self->pushed++;
+  if (self->disconnected)
+    {
+      g_mutex_unlock (&self->lock);
+      return;
+    }
+  tail = g_queue_peek_tail (&self->queue);
+  if (event->kind == OTA_EVENT_PROGRESS && tail != NULL && tail->kind == OTA_EVENT_PROGRESS)
+    {
+      /* only the latest progress matters */
+      g_queue_pop_tail (&self->queue);
+      ota_event_free (tail);
+    }
+  g_queue_push_tail (&self->queue, ota_event_copy (event));
+  if (!self->scheduled)
+    {
+      self->scheduled = TRUE;
+      schedule = TRUE;
+    }
+  g_mutex_unlock (&self->lock);
+
+  if (schedule)
+    {
+      g_autoptr(GSource) source = g_idle_source_new ();
+
+      g_source_set_priority (source, G_PRIORITY_DEFAULT);
+      g_source_set_callback (source, dispatch_cb, ota_progress_relay_ref (self),
+                             (GDestroyNotify) ota_progress_relay_unref);
+      g_source_set_name (source, "[otaflash] progress relay");
+      g_source_attach (source, self->context);
+    }
+}
+
+void
+ota_progress_relay_disconnect (OtaProgressRelay *self)
+{
+  g_mutex_lock (&self->lock);
+  self->disconnected = TRUE;
+  g_queue_clear_full (&self->queue, (GDestroyNotify) ota_event_free);
+  g_queue_init (&self->queue);
+  g_mutex_unlock (&self->lock);
+}
+
+void
+ota_progress_relay_get_counts (OtaProgressRelay *self, guint *pushed, guint *delivered,
+                               guint *dispatches)
+{
+  g_mutex_lock (&self->lock);
+  if (pushed != NULL)
+    *pushed = self->pushed;
+  if (delivered != NULL)
+    *delivered = self->delivered;
+  if (dispatches != NULL)
+    *dispatches = self->dispatches;
+  g_mutex_unlock (&self->lock);
+}

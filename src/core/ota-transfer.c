@@ -1,1 +1,300 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#define G_LOG_DOMAIN "OtaCore"
+
+#include "ota-transfer.h"
+
+#include "ota-connect.h"
+#include "ota-error.h"
+#include "ota-net-header.h"
+
+void
+ota_transfer_options_init (OtaTransferOptions *opts)
+{
+  opts->read_timeout_ms = 30000;
+  opts->split_writes = FALSE;
+}
+
+typedef struct {
+  GSocket *socket;
+  OtaFirmware *firmware;
+  const OtaTransferOptions *opts;
+  OtaTransferFunc func;
+  gpointer user_data;
+  OtaTransferState state;
+  guint8 *frame;            /* header + the largest answer, reused for every READ */
+} Transfer;
+
+static void
+notify (Transfer *t)
+{
+  if (t->func != NULL)
+    t->func (&t->state, t->user_data);
+}
+
+static gboolean
+send_frame (Transfer *t, const guint8 *frame, gsize len, GCancellable *cancellable, GError **error)
+{
+  if (t->opts->split_writes && len > OTA_NET_HEADER_SIZE)
+    {
+      if (!ota_socket_send_all (t->socket, frame, OTA_NET_HEADER_SIZE, t->opts->read_timeout_ms,
+                                cancellable, error))
+        return FALSE;
+      return ota_socket_send_all (t->socket, frame + OTA_NET_HEADER_SIZE,
+                                  len - OTA_NET_HEADER_SIZE, t->opts->read_timeout_ms,
+                                  cancellable, error);
+    }
+  return ota_socket_send_all (t->socket, frame, len, t->opts->read_timeout_ms, cancellable, error);
+}
+
+/* Receives the next 20-byte device message. Once @cancellable fires we keep
+ * reading without it: a STOP may only be sent in answer to the next READ. */
+static gboolean
+recv_header (Transfer *t, guint8 raw[OTA_NET_HEADER_SIZE], GCancellable *cancellable,
+             gboolean *cancelled, GError **error)
+{
+  gsize have = 0;
+
+  while (have < OTA_NET_HEADER_SIZE)
+    {
+      g_autoptr(GError) local = NULL;
+      gsize got = 0;
+
+      if (ota_socket_recv_exact (t->socket, raw + have, OTA_NET_HEADER_SIZE - have,
+                                 t->opts->read_timeout_ms, &got,
+                                 *cancelled ? NULL : cancellable, &local))
+        return TRUE;
+      have += got;
+      if (ota_error_is_cancelled (local))
+        {
+          g_debug ("cancel requested: answering the next READ with STOP");
+          *cancelled = TRUE;
+          continue;
+        }
+      if (g_error_matches (local, OTA_ERROR, OTA_ERROR_TIMED_OUT))
+        {
+          g_set_error (error, OTA_ERROR, OTA_ERROR_TIMED_OUT,
+                       "the device sent no request for %u s", t->opts->read_timeout_ms / 1000);
+          return FALSE;
+        }
+      g_propagate_error (error, g_steal_pointer (&local));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+send_stop (Transfer *t, guint8 percent, GError **error)
+{
+  guint8 stop[OTA_NET_HEADER_SIZE];
+
+  ota_net_stop_build (stop, percent);
+  g_debug ("3335 > STOP");
+  return send_frame (t, stop, sizeof stop, NULL, error);
+}
+
+typedef enum {
+  ANSWER_SENT,
+  ANSWER_REFUSED,   /* a request we must not or cannot serve: answer it with STOP */
+  ANSWER_FAILED,    /* the connection broke */
+} AnswerResult;
+
+static AnswerResult
+answer_read (Transfer *t, const OtaNetHeader *req, GError **error)
+{
+  guint32 len = 0;
+  gsize frame_len;
+
+  if (!ota_net_read_request_check (req, ota_firmware_get_size (t->firmware), &len, error))
+    return ANSWER_REFUSED;
+  if (!ota_firmware_read_at (t->firmware, req->seek_addr, t->frame + OTA_NET_HEADER_SIZE, len,
+                             error))
+    {
+      g_prefix_error (error, "reading the firmware file: ");
+      return ANSWER_REFUSED;
+    }
+  frame_len = ota_net_answer_build (req, t->frame, len);
+  /* no cancellable: an answer, once started, is finished, or the stream
+   * would be out of step */
+  if (!send_frame (t, t->frame, frame_len, NULL, error))
+    return ANSWER_FAILED;
+  t->state.reads++;
+  if (t->state.committed)
+    t->state.bytes_served += len;
+  return ANSWER_SENT;
+}
+
+/* What to do with one device message. Returns FALSE when the conversation
+ * is over (success, or @failure set). */
+typedef struct {
+  gboolean cancelled;       /* the user asked to stop */
+  gboolean stop_sent;
+  gboolean ok;
+  GError *stop_reason;      /* why we sent STOP, when it was not a cancel */
+  GError *failure;
+} Conversation;
+
+static gboolean
+handle_message (Transfer *t, Conversation *c, const OtaNetHeader *hdr)
+{
+  g_autoptr(GError) local = NULL;
+
+  switch (hdr->status)
+    {
+    case OTA_NET_STATUS_READ:
+      if (c->stop_sent)
+        {
+          /* never answer twice: wait for ERR or the close */
+          g_debug ("the device asked again after STOP; not answering");
+          return TRUE;
+        }
+      if (!c->cancelled)
+        {
+          switch (answer_read (t, hdr, &local))
+            {
+            case ANSWER_SENT:
+              notify (t);
+              return TRUE;
+            case ANSWER_REFUSED:
+              g_debug ("refusing the request: %s", local->message);
+              c->stop_reason = g_steal_pointer (&local);
+              break;
+            case ANSWER_FAILED:
+            default:
+              c->failure = g_steal_pointer (&local);
+              return FALSE;
+            }
+        }
+      if (!send_stop (t, hdr->download_percent, &c->failure))
+        return FALSE;
+      c->stop_sent = TRUE;
+      return TRUE;
+
+    case OTA_NET_STATUS_DOING:
+      if (hdr->all_size != 0 && !t->state.committed)
+        {
+          t->state.committed = TRUE;
+          t->state.all_size = hdr->all_size;
+          g_debug ("point of no return: the device will write %u bytes", hdr->all_size);
+        }
+      if (hdr->download_percent == 100)
+        t->state.done = TRUE;
+      notify (t);
+      return TRUE;
+
+    case OTA_NET_STATUS_OK:
+      if (c->stop_sent)
+        {
+          g_set_error_literal (&c->failure, OTA_ERROR, OTA_ERROR_PROTOCOL,
+                               "the device reported success after STOP");
+          return FALSE;
+        }
+      t->state.percent = 100;
+      t->state.done = TRUE;
+      notify (t);
+      c->ok = TRUE;
+      return FALSE;
+
+    case OTA_NET_STATUS_ERR:
+      if (c->stop_sent)
+        return FALSE; /* the expected answer to STOP */
+      if (t->state.bad_headers > 0)
+        g_set_error (&c->failure, OTA_ERROR, OTA_ERROR_DEVICE_ERROR,
+                     "the device reported an error after %u malformed message%s from it",
+                     t->state.bad_headers, t->state.bad_headers == 1 ? "" : "s");
+      else
+        g_set_error_literal (&c->failure, OTA_ERROR, OTA_ERROR_DEVICE_ERROR,
+                             "the device reported an error");
+      return FALSE;
+
+    case OTA_NET_STATUS_SAME:
+      g_set_error_literal (&c->failure, OTA_ERROR, OTA_ERROR_NOTHING_TO_DO,
+                           "the device already runs this firmware");
+      return FALSE;
+
+    default:
+      g_set_error (&c->failure, OTA_ERROR, OTA_ERROR_PROTOCOL,
+                   "the device sent an unknown status %u", hdr->status);
+      return FALSE;
+    }
+}
+
+gboolean
+ota_transfer_run (GSocket *socket, OtaFirmware *firmware, guint stage,
+                  const OtaTransferOptions *opts, OtaTransferFunc func, gpointer user_data,
+                  OtaTransferState *out_state, GCancellable *cancellable, GError **error)
+{
+  OtaTransferOptions defaults;
+  g_autofree guint8 *frame = g_malloc (OTA_NET_HEADER_SIZE + OTA_NET_MAX_READ);
+  Conversation c = { 0 };
+  Transfer t = { 0 };
+  gboolean going = TRUE;
+
+  if (opts == NULL)
+    {
+      ota_transfer_options_init (&defaults);
+      opts = &defaults;
+    }
+  t.socket = socket;
+  t.firmware = firmware;
+  t.opts = opts;
+  t.func = func;
+  t.user_data = user_data;
+  t.frame = frame;
+  t.state.stage = stage;
+
+  while (going)
+    {
+      guint8 raw[OTA_NET_HEADER_SIZE];
+      g_autoptr(GError) local = NULL;
+      OtaNetHeader hdr;
+
+      if (!recv_header (&t, raw, cancellable, &c.cancelled, &local))
+        {
+          /* a close after our STOP is the device's answer to it */
+          if (!(c.stop_sent && g_error_matches (local, OTA_ERROR, OTA_ERROR_PROTOCOL)))
+            c.failure = g_steal_pointer (&local);
+          break;
+        }
+      if (!ota_net_header_parse_device (raw, &hdr, &local))
+        {
+          /* like the vendor's client: ignore it; the device's own timeout
+           * (or ours) bounds what follows */
+          t.state.bad_headers++;
+          g_debug ("3335 < message with a bad checksum, ignored (%u so far)", t.state.bad_headers);
+          continue;
+        }
+      g_debug ("3335 < %s seek=%u size=%u all=%u percent=%u", ota_net_status_to_string (hdr.status),
+               hdr.seek_addr, hdr.read_size, hdr.all_size, hdr.download_percent);
+      if (hdr.download_percent <= 100)
+        t.state.percent = hdr.download_percent;
+      going = handle_message (&t, &c, &hdr);
+    }
+
+  if (out_state != NULL)
+    *out_state = t.state;
+  if (c.ok)
+    {
+      g_clear_error (&c.stop_reason);
+      return TRUE;
+    }
+  if (c.stop_reason != NULL)
+    {
+      /* the root cause, whatever happened after the STOP */
+      g_clear_error (&c.failure);
+      g_propagate_error (error, c.stop_reason);
+      return FALSE;
+    }
+  if (c.cancelled && c.stop_sent)
+    {
+      g_clear_error (&c.failure);
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CANCELLED, "cancelled");
+      return FALSE;
+    }
+  if (c.failure != NULL)
+    {
+      g_propagate_error (error, c.failure);
+      return FALSE;
+    }
+  g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CANCELLED, "cancelled");
+  return FALSE;
+}

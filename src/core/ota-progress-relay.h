@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* Carries session events from the worker thread to a main context. Events
+ * keep their order; consecutive progress events are coalesced, so at most one
+ * idle source is pending at any time and a fast transfer never floods the UI
+ * with redraws. */
+
+#include "ota-event.h"
+
+G_BEGIN_DECLS
+
+typedef struct _OtaProgressRelay OtaProgressRelay;
+
+/* @func runs in @context (NULL: the global default context). */
+OtaProgressRelay *ota_progress_relay_new (GMainContext *context, OtaEventFunc func,
+                                          gpointer user_data);
+OtaProgressRelay *ota_progress_relay_ref (OtaProgressRelay *self);
+void              ota_progress_relay_unref (OtaProgressRelay *self);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (OtaProgressRelay, ota_progress_relay_unref)
+
+/* An OtaEventFunc: pass it with the relay as user data to
+ * ota_session_set_event_func(). Thread-safe. */
+void ota_progress_relay_push (const OtaEvent *event, gpointer relay);
+
+/* Delivers what is pending now (call from the relay's context). */
+void ota_progress_relay_flush (OtaProgressRelay *self);
+
+/* Stops delivering: pending and later events are dropped. */
+void ota_progress_relay_disconnect (OtaProgressRelay *self);
+
+/* Events pushed and delivered so far, and idle sources scheduled. */
+void ota_progress_relay_get_counts (OtaProgressRelay *self, guint *pushed, guint *delivered,
+                                    guint *dispatches);
+
+G_END_DECLS

@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* The whole two-stage single-backup upgrade (protocol.md section 5), and
+ * recovery of a device that waits for stage two. Synchronous and
+ * cancellable: front-ends run it in a worker thread (GTask) and receive
+ * events through the event function, in that thread. */
+
+#include <gio/gio.h>
+#include "ota-description.h"
+#include "ota-event.h"
+#include "ota-firmware.h"
+#include "ota-transfer.h"
+#include "ota-ufw.h"
+
+G_BEGIN_DECLS
+
+#define OTA_DEFAULT_HOST "192.168.1.1"
+#define OTA_DEFAULT_CTP_PORT 3333
+#define OTA_DEFAULT_HTTP_PORT 8080
+#define OTA_DEFAULT_OTA_PORT 3335
+
+/* What the device is left with. */
+typedef enum {
+  OTA_DEVICE_STATE_UNKNOWN,
+  OTA_DEVICE_STATE_UNCHANGED,       /* still runs its old firmware */
+  OTA_DEVICE_STATE_NEEDS_RECOVERY,  /* in its updater, waiting for stage two */
+  OTA_DEVICE_STATE_UPDATED,         /* runs the new firmware (confirmed) */
+} OtaDeviceState;
+
+const gchar *ota_device_state_to_string (OtaDeviceState state);
+
+#define OTA_TYPE_SESSION (ota_session_get_type ())
+G_DECLARE_FINAL_TYPE (OtaSession, ota_session, OTA, SESSION, GObject)
+
+OtaSession *ota_session_new (void);
+
+void ota_session_set_host (OtaSession *self, const gchar *host);
+const gchar *ota_session_get_host (OtaSession *self);
+void ota_session_set_ports (OtaSession *self, guint16 ctp, guint16 http, guint16 ota);
+/* Longest wait for one network operation (connect, reply, next request). */
+void ota_session_set_timeout (OtaSession *self, guint timeout_ms);
+/* Longest wait for the device to come back after each reboot. */
+void ota_session_set_reboot_timeout (OtaSession *self, guint timeout_ms);
+/* How often stage two is tried again after a failure. */
+void ota_session_set_retries (OtaSession *self, guint retries);
+void ota_session_set_keepalive_interval (OtaSession *self, guint interval_ms);
+void ota_session_set_poll_interval (OtaSession *self, guint interval_ms);
+/* Benchmarks only: header and data in separate writes, TCP_NODELAY off. */
+void ota_session_set_nagle_mode (OtaSession *self, gboolean on);
+
+/* @func is called in the thread that runs the session. */
+void ota_session_set_event_func (OtaSession *self, OtaEventFunc func, gpointer user_data,
+                                 GDestroyNotify destroy);
+
+/* Reads the device description; changes nothing. */
+OtaDescription *ota_session_read_device (OtaSession *self, GCancellable *cancellable,
+                                         GError **error);
+
+/* Flashes @firmware (already validated as @ufw): stage one, reboot, stage
+ * two, reboot, version confirmed; or stage two alone when the device waits
+ * for it. On failure, ota_session_get_device_state() says what the device is
+ * left with; failures after the point of no return are
+ * OTA_ERROR_NEEDS_RECOVERY (or cancelled). */
+gboolean ota_session_flash (OtaSession *self, OtaFirmware *firmware, OtaUfw *ufw,
+                            GCancellable *cancellable, GError **error);
+
+/* Thread-safe: TRUE while the device is past the point of no return (from
+ * the total-size message of stage one until stage two succeeded). A cancel
+ * now leaves the device in its updater. */
+gboolean ota_session_is_committed (OtaSession *self);
+OtaDeviceState ota_session_get_device_state (OtaSession *self);
+/* The firmware version the device reported after the upgrade, or NULL. */
+const gchar *ota_session_get_new_version (OtaSession *self);
+
+G_END_DECLS

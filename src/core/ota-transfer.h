@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* Serves one stage of the OTA data channel (TCP 3335): the device asks, we
+ * answer, until it says OK or ERR. The device-safety rules S1-S4 of
+ * protocol.md are kept here and nowhere else: one answer per READ and nothing
+ * else, one write per answer, STOP only in place of an answer. */
+
+#include <gio/gio.h>
+#include "ota-firmware.h"
+
+G_BEGIN_DECLS
+
+typedef struct {
+  guint stage;              /* 1 or 2, as given by the caller */
+  guint percent;            /* the device's own download_percent */
+  guint32 all_size;         /* bytes this stage writes; 0 until the total-size message */
+  gboolean committed;       /* total-size seen: from here the device cannot go back */
+  guint64 bytes_served;     /* data bytes answered after the total-size message */
+  guint reads;              /* READ requests answered */
+  guint bad_headers;        /* device messages with a bad checksum, ignored */
+  gboolean done;            /* the device said percent 100 (writing finished) */
+} OtaTransferState;
+
+/* Called in the thread that runs the transfer, after every message that
+ * changes the state. Keep it cheap. */
+typedef void (*OtaTransferFunc) (const OtaTransferState *state, gpointer user_data);
+
+typedef struct {
+  guint read_timeout_ms;    /* longest wait for the device's next message */
+  gboolean split_writes;    /* benchmark only: header and data in two writes */
+} OtaTransferOptions;
+
+void ota_transfer_options_init (OtaTransferOptions *opts);
+
+/* Runs the conversation on a connected socket until the device reports the
+ * end. Returns TRUE on OK. Errors:
+ *  - OTA_ERROR_DEVICE_ERROR: the device sent ERR (state->committed tells
+ *    whether it had passed the point of no return);
+ *  - OTA_ERROR_NOTHING_TO_DO: SAME, the device runs this firmware already;
+ *  - OTA_ERROR_PROTOCOL: the device asked for something outside the file or
+ *    too large (answered with STOP), sent an unknown status, or closed;
+ *  - OTA_ERROR_TIMED_OUT: no message within read_timeout_ms;
+ *  - G_IO_ERROR_CANCELLED: @cancellable was triggered; the next READ was
+ *    answered with STOP (never anything at another moment) and the device's
+ *    ERR awaited.
+ * @out_state (may be NULL) receives the final state in every case. */
+gboolean ota_transfer_run (GSocket *socket, OtaFirmware *firmware, guint stage,
+                           const OtaTransferOptions *opts, OtaTransferFunc func,
+                           gpointer user_data, OtaTransferState *out_state,
+                           GCancellable *cancellable, GError **error);
+
+G_END_DECLS
