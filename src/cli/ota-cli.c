@@ -1,1 +1,779 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#define G_LOG_DOMAIN "OtaCli"
+
+#include "ota-cli.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "ota-error.h"
+#include "ota-event.h"
+#include "ota-firmware.h"
+#include "ota-http-client.h"
+#include "ota-platform.h"
+#include "ota-progress-relay.h"
+#include "ota-session.h"
+#include "ota-ufw.h"
+
+/* A second Ctrl-C within this time confirms a cancel after the point of no
+ * return. */
+#define CONFIRM_WINDOW_US (5 * G_USEC_PER_SEC)
+
+typedef struct {
+  /* options */
+  gboolean cli;
+  gchar *host;
+  gint ctp_port, http_port, ota_port;
+  gdouble timeout_s, reboot_timeout_s, keepalive_s;
+  gint retries;
+  gboolean json, verbose, force, info, version;
+  gchar *check;
+  gchar *log_path;
+  gchar **rest;
+
+  /* run */
+  FILE *log;
+  gboolean tty;
+  GMainLoop *loop;
+  GCancellable *cancellable;
+  OtaSession *session;
+  gint64 last_interrupt;
+  gboolean progress_line;        /* a live line is on the terminal */
+  guint last_percent_printed;
+  guint last_stage_printed;
+  gint last_decile;              /* non-terminal progress: one line per 10 % */
+  gboolean last_committed;
+  gboolean done;
+  GError *error;
+} Cli;
+
+OtaExitCode
+ota_cli_exit_code (const GError *error, OtaDeviceState state)
+{
+  if (error == NULL)
+    return OTA_EXIT_SUCCESS;
+  if (ota_error_is_cancelled (error))
+    return state == OTA_DEVICE_STATE_NEEDS_RECOVERY ? OTA_EXIT_NEEDS_RECOVERY : OTA_EXIT_CANCELLED;
+  if (error->domain != OTA_ERROR)
+    return OTA_EXIT_FAILED_UNCHANGED;
+  switch ((OtaError) error->code)
+    {
+    case OTA_ERROR_INVALID_FILE:
+      return OTA_EXIT_INVALID_FILE;
+    case OTA_ERROR_NOT_REACHABLE:
+      return state == OTA_DEVICE_STATE_NEEDS_RECOVERY ? OTA_EXIT_NEEDS_RECOVERY
+                                                       : OTA_EXIT_NOT_REACHABLE;
+    case OTA_ERROR_REFUSED:
+    case OTA_ERROR_NOT_SUPPORTED:
+      return state == OTA_DEVICE_STATE_NEEDS_RECOVERY ? OTA_EXIT_NEEDS_RECOVERY : OTA_EXIT_REFUSED;
+    case OTA_ERROR_NOTHING_TO_DO:
+      return OTA_EXIT_NOTHING_TO_DO;
+    case OTA_ERROR_NEEDS_RECOVERY:
+      return OTA_EXIT_NEEDS_RECOVERY;
+    case OTA_ERROR_NO_REBOOT:
+      return OTA_EXIT_NO_REBOOT;
+    case OTA_ERROR_TIMED_OUT:
+    case OTA_ERROR_PROTOCOL:
+    case OTA_ERROR_DEVICE_ERROR:
+    case OTA_ERROR_FAILED:
+    default:
+      return state == OTA_DEVICE_STATE_NEEDS_RECOVERY ? OTA_EXIT_NEEDS_RECOVERY
+                                                       : OTA_EXIT_FAILED_UNCHANGED;
+    }
+}
+
+const gchar *
+ota_cli_exit_status (OtaExitCode code)
+{
+  switch (code)
+    {
+    case OTA_EXIT_SUCCESS:
+      return "success";
+    case OTA_EXIT_NOTHING_TO_DO:
+      return "unchanged";
+    case OTA_EXIT_NEEDS_RECOVERY:
+      return "needs-recovery";
+    case OTA_EXIT_CANCELLED:
+      return "cancelled";
+    default:
+      return "failed";
+    }
+}
+
+/* What to do next, for a technician, per outcome. */
+static const gchar *
+next_step (OtaExitCode code)
+{
+  switch (code)
+    {
+    case OTA_EXIT_NOT_REACHABLE:
+      return "Connect this PC to the device's Wi-Fi network, check the address (--host), then run "
+             "the command again.";
+    case OTA_EXIT_INVALID_FILE:
+      return "Choose another firmware file; the device was not touched.";
+    case OTA_EXIT_REFUSED:
+      return "Close any other app connected to the device, restart the device if needed, then "
+             "run the command again.";
+    case OTA_EXIT_NOTHING_TO_DO:
+      return "Nothing to do: the device already runs this firmware.";
+    case OTA_EXIT_FAILED_UNCHANGED:
+      return "The device still runs its old firmware. Reset the device and run the command "
+             "again.";
+    case OTA_EXIT_NEEDS_RECOVERY:
+      return "Do not power the device off. Rejoin its Wi-Fi (it may now be an open network "
+             "called WIFI_OTA_XXXXXX) and run the same command again with the same file to "
+             "finish the upgrade.";
+    case OTA_EXIT_NO_REBOOT:
+      return "Rejoin the device's Wi-Fi (it may be called WIFI_OTA_XXXXXX) and run the command "
+             "again: otaflash recognises a device waiting for stage two and finishes it.";
+    case OTA_EXIT_CANCELLED:
+      return "The device was not changed.";
+    case OTA_EXIT_SUCCESS:
+    case OTA_EXIT_USAGE:
+    default:
+      return NULL;
+    }
+}
+
+/* ---- output ------------------------------------------------------------------ */
+
+static void
+write_json (Cli *cli, cJSON *obj, gboolean to_stdout)
+{
+  char *text = cJSON_PrintUnformatted (obj);
+
+  if (to_stdout && cli->json)
+    {
+      fprintf (stdout, "%s\n", text);
+      fflush (stdout);
+    }
+  if (cli->log != NULL)
+    {
+      fprintf (cli->log, "%s\n", text);
+      fflush (cli->log);
+    }
+  cJSON_free (text);
+}
+
+static void
+clear_progress_line (Cli *cli)
+{
+  if (cli->progress_line)
+    {
+      fputs ("\r\033[K", stdout);
+      fflush (stdout);
+      cli->progress_line = FALSE;
+    }
+}
+
+/* Human lines go to stdout, errors and warnings to stderr. */
+static void G_GNUC_PRINTF (3, 4)
+say (Cli *cli, gboolean is_error, const gchar *format, ...)
+{
+  g_autofree gchar *text = NULL;
+  va_list args;
+
+  if (cli->json)
+    return;
+  va_start (args, format);
+  text = g_strdup_vprintf (format, args);
+  va_end (args);
+  clear_progress_line (cli);
+  fprintf (is_error ? stderr : stdout, "%s\n", text);
+  fflush (is_error ? stderr : stdout);
+}
+
+static gchar *
+format_duration (gint64 s)
+{
+  if (s < 0)
+    return g_strdup ("--:--");
+  if (s >= 3600)
+    return g_strdup_printf ("%" G_GINT64_FORMAT ":%02d:%02d", s / 3600, (int) (s / 60 % 60),
+                            (int) (s % 60));
+  return g_strdup_printf ("%d:%02d", (int) (s / 60), (int) (s % 60));
+}
+
+static void
+print_progress (Cli *cli, const OtaEvent *ev)
+{
+  if (cli->json)
+    {
+      /* coalesced already; print when something a reader cares about moved */
+      if (ev->percent == cli->last_percent_printed && ev->stage == cli->last_stage_printed
+          && ev->committed == cli->last_committed)
+        return;
+      cli->last_percent_printed = ev->percent;
+      cli->last_stage_printed = ev->stage;
+      cli->last_committed = ev->committed;
+      {
+        g_autoptr(cJSON) obj = ota_event_to_json (ev);
+        write_json (cli, obj, TRUE);
+      }
+      return;
+    }
+  if (cli->log != NULL && (ev->percent != cli->last_percent_printed || ev->stage != cli->last_stage_printed))
+    {
+      g_autoptr(cJSON) obj = ota_event_to_json (ev);
+      write_json (cli, obj, FALSE);
+    }
+  cli->last_percent_printed = ev->percent;
+  cli->last_stage_printed = ev->stage;
+
+  if (cli->tty)
+    {
+      g_autofree gchar *done = g_format_size (ev->bytes);
+      g_autofree gchar *total = ev->total > 0 ? g_format_size (ev->total) : g_strdup ("?");
+      g_autofree gchar *rate = ev->rate > 0 ? g_format_size ((guint64) ev->rate) : g_strdup ("-");
+      g_autofree gchar *eta = format_duration (ev->eta);
+
+      fprintf (stdout, "\r\033[K  Stage %u/2  %3u%%  %s / %s  %s/s  %s left", ev->stage,
+               ev->percent, done, total, rate, eta);
+      fflush (stdout);
+      cli->progress_line = TRUE;
+    }
+  else
+    {
+      gint decile = (gint) (ev->percent / 10);
+
+      if (ev->total == 0 || decile == cli->last_decile)
+        return;
+      cli->last_decile = decile;
+      fprintf (stdout, "  stage %u/2: %u%% (%" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT " bytes)\n",
+               ev->stage, ev->percent, ev->bytes, ev->total);
+      fflush (stdout);
+    }
+}
+
+static void
+print_device (Cli *cli, const OtaDescription *d)
+{
+  const gchar *state;
+
+  if (!ota_description_is_single_backup (d))
+    state = "dual-backup build (not supported by this upgrade method)";
+  else if (ota_description_needs_stage_two (d))
+    state = "waiting for stage two (in its updater)";
+  else
+    state = "ready";
+  say (cli, FALSE, "Device: %s, firmware %s, %s (uuid %s)",
+       d->product_type != NULL ? d->product_type : "unknown product",
+       d->firmware_version != NULL ? d->firmware_version : "unknown", state,
+       d->uuid != NULL ? d->uuid : "-");
+}
+
+static void
+event_cb (const OtaEvent *ev, gpointer user_data)
+{
+  Cli *cli = user_data;
+
+  if (ev->kind == OTA_EVENT_PROGRESS)
+    {
+      print_progress (cli, ev);
+      return;
+    }
+  {
+    g_autoptr(cJSON) obj = ota_event_to_json (ev);
+    write_json (cli, obj, TRUE);
+  }
+  switch (ev->kind)
+    {
+    case OTA_EVENT_DEVICE:
+      print_device (cli, ev->device);
+      break;
+    case OTA_EVENT_STAGE:
+      cli->last_decile = -1;
+      if (g_strcmp0 (ev->state, "start") == 0)
+        say (cli, FALSE, ev->stage == 1 ? "Stage 1 of 2: sending the updater to the device"
+                                        : "Stage 2 of 2: sending the firmware to the updater");
+      else if (g_strcmp0 (ev->outcome, "ok") == 0)
+        say (cli, FALSE, "Stage %u of 2 done.", ev->stage);
+      break;
+    case OTA_EVENT_LOG:
+      if (g_strcmp0 (ev->level, "warning") == 0)
+        say (cli, TRUE, "Warning: %s", ev->message);
+      else
+        say (cli, FALSE, "%s", ev->message);
+      break;
+    case OTA_EVENT_PROGRESS:
+    default:
+      break;
+    }
+}
+
+static OtaExitCode
+finish (Cli *cli, const GError *error, OtaDeviceState state, const gchar *success_message,
+        const gchar *firmware_version)
+{
+  OtaExitCode code = ota_cli_exit_code (error, state);
+  const gchar *hint = next_step (code);
+  g_autofree gchar *message = NULL;
+  g_autoptr(cJSON) obj = cJSON_CreateObject ();
+
+  if (error == NULL)
+    message = g_strdup (success_message);
+  else if (ota_error_is_cancelled (error))
+    message = g_strdup (state == OTA_DEVICE_STATE_NEEDS_RECOVERY
+                            ? "Cancelled after the point of no return: the device is in its updater"
+                            : "Cancelled; the device is unchanged");
+  else
+    message = g_strdup (error->message);
+
+  cJSON_AddStringToObject (obj, "event", "result");
+  cJSON_AddStringToObject (obj, "status", ota_cli_exit_status (code));
+  cJSON_AddNumberToObject (obj, "exit_code", code);
+  cJSON_AddStringToObject (obj, "message", message);
+  if (hint != NULL && code != OTA_EXIT_SUCCESS)
+    cJSON_AddStringToObject (obj, "next_step", hint);
+  cJSON_AddStringToObject (obj, "device_state", ota_device_state_to_string (state));
+  if (firmware_version != NULL)
+    cJSON_AddStringToObject (obj, "firmware_version", firmware_version);
+  write_json (cli, obj, TRUE);
+
+  if (code == OTA_EXIT_SUCCESS)
+    say (cli, FALSE, "%s", message);
+  else if (code == OTA_EXIT_NOTHING_TO_DO)
+    say (cli, FALSE, "%s", hint);
+  else
+    {
+      say (cli, TRUE, "Error: %s", message);
+      if (hint != NULL)
+        say (cli, TRUE, "Next step: %s", hint);
+    }
+  return code;
+}
+
+/* ---- firmware file ----------------------------------------------------------- */
+
+static OtaUfw *
+load_file (Cli *cli, const gchar *path, OtaFirmware **out_fw, GError **error)
+{
+  g_autoptr(OtaFirmware) fw = NULL;
+  g_autoptr(OtaUfw) ufw = NULL;
+  g_autoptr(cJSON) obj = NULL;
+  cJSON *entries;
+  GPtrArray *warnings;
+
+  fw = ota_firmware_open (path, error);
+  if (fw == NULL)
+    return NULL;
+  ufw = ota_ufw_load (fw, cli->force ? OTA_UFW_CHECK_FORCE : OTA_UFW_CHECK_DEFAULT,
+                      cli->cancellable, error);
+  if (ufw == NULL)
+    {
+      if (error != NULL && *error != NULL && (*error)->domain == OTA_ERROR
+          && (*error)->code == OTA_ERROR_INVALID_FILE
+          && !g_str_has_prefix ((*error)->message, path))
+        g_prefix_error (error, "%s: ", path);
+      return NULL;
+    }
+
+  obj = cJSON_CreateObject ();
+  cJSON_AddStringToObject (obj, "event", "file");
+  cJSON_AddStringToObject (obj, "path", path);
+  cJSON_AddNumberToObject (obj, "size", (double) ota_ufw_get_size (ufw));
+  cJSON_AddStringToObject (obj, "sha256", ota_ufw_get_sha256 (ufw));
+  cJSON_AddStringToObject (obj, "chip", ota_ufw_get_chip (ufw));
+  if (ota_ufw_get_version (ufw) != NULL)
+    cJSON_AddStringToObject (obj, "version", ota_ufw_get_version (ufw));
+  else
+    cJSON_AddNullToObject (obj, "version");
+  entries = cJSON_AddArrayToObject (obj, "entries");
+  for (guint i = 0; i < ota_ufw_get_n_entries (ufw); i++)
+    {
+      const OtaUfwEntry *e = ota_ufw_get_entry (ufw, i);
+      cJSON *je = cJSON_CreateObject ();
+
+      cJSON_AddStringToObject (je, "name", e->name);
+      cJSON_AddNumberToObject (je, "type", e->type);
+      cJSON_AddNumberToObject (je, "offset", e->offset);
+      cJSON_AddNumberToObject (je, "size", e->size);
+      cJSON_AddItemToArray (entries, je);
+    }
+  warnings = ota_ufw_get_warnings (ufw);
+  {
+    cJSON *jw = cJSON_AddArrayToObject (obj, "warnings");
+    for (guint i = 0; warnings != NULL && i < warnings->len; i++)
+      cJSON_AddItemToArray (jw, cJSON_CreateString (g_ptr_array_index (warnings, i)));
+  }
+  write_json (cli, obj, TRUE);
+
+  {
+    g_autofree gchar *size = g_format_size (ota_ufw_get_size (ufw));
+    g_autofree gchar *sha = g_strndup (ota_ufw_get_sha256 (ufw), 12);
+    say (cli, FALSE, "Firmware: %s — version %s, chip %s, %s, %u entries, SHA-256 %s…", path,
+         ota_ufw_get_version (ufw) != NULL ? ota_ufw_get_version (ufw) : "unknown",
+         ota_ufw_get_chip (ufw), size, ota_ufw_get_n_entries (ufw), sha);
+  }
+  for (guint i = 0; warnings != NULL && i < warnings->len; i++)
+    say (cli, TRUE, "Warning: %s (accepted because of --force)",
+         (const gchar *) g_ptr_array_index (warnings, i));
+
+  if (out_fw != NULL)
+    *out_fw = g_steal_pointer (&fw);
+  return g_steal_pointer (&ufw);
+}
+
+/* ---- signals and the worker -------------------------------------------------- */
+
+static gboolean
+interrupt_cb (gpointer user_data)
+{
+  Cli *cli = user_data;
+  gint64 now = g_get_monotonic_time ();
+
+  if (cli->session != NULL && ota_session_is_committed (cli->session)
+      && (cli->last_interrupt == 0 || now - cli->last_interrupt > CONFIRM_WINDOW_US))
+    {
+      cli->last_interrupt = now;
+      say (cli, TRUE,
+           "The device is past the point of no return: cancelling now leaves it in its updater, "
+           "and it will need this upgrade run again to finish. Press Ctrl-C again within 5 "
+           "seconds to cancel anyway.");
+      if (cli->json)
+        {
+          g_autoptr(cJSON) obj = cJSON_CreateObject ();
+          cJSON_AddStringToObject (obj, "event", "log");
+          cJSON_AddStringToObject (obj, "level", "warning");
+          cJSON_AddStringToObject (obj, "code", "cancel-confirm");
+          cJSON_AddStringToObject (obj, "message",
+                                   "Interrupt after the point of no return: interrupt again within "
+                                   "5 s to cancel and leave the device in its updater");
+          write_json (cli, obj, TRUE);
+        }
+      return G_SOURCE_CONTINUE;
+    }
+  if (!g_cancellable_is_cancelled (cli->cancellable))
+    say (cli, TRUE, "Cancelling: the device is told to stop at its next request…");
+  g_cancellable_cancel (cli->cancellable);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+flash_thread_cb (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+{
+  OtaSession *session = source;
+  OtaFirmware *fw = g_object_get_data (G_OBJECT (task), "firmware");
+  OtaUfw *ufw = g_object_get_data (G_OBJECT (task), "ufw");
+  GError *error = NULL;
+
+  if (ota_session_flash (session, fw, ufw, cancellable, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+static void
+flash_done_cb (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  Cli *cli = user_data;
+
+  g_task_propagate_boolean (G_TASK (res), &cli->error);
+  cli->done = TRUE;
+  g_main_loop_quit (cli->loop);
+}
+
+static void
+configure_session (Cli *cli, OtaSession *session)
+{
+  ota_session_set_host (session, cli->host);
+  ota_session_set_ports (session, (guint16) cli->ctp_port, (guint16) cli->http_port,
+                         (guint16) cli->ota_port);
+  ota_session_set_timeout (session, (guint) (cli->timeout_s * 1000));
+  ota_session_set_reboot_timeout (session, (guint) (cli->reboot_timeout_s * 1000));
+  ota_session_set_retries (session, (guint) cli->retries);
+  ota_session_set_keepalive_interval (session, (guint) (cli->keepalive_s * 1000));
+}
+
+static int
+run_flash (Cli *cli, const gchar *path)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OtaFirmware) fw = NULL;
+  g_autoptr(OtaUfw) ufw = NULL;
+  g_autoptr(OtaSession) session = NULL;
+  g_autoptr(OtaProgressRelay) relay = NULL;
+  g_autoptr(GTask) task = NULL;
+  g_autofree gchar *success = NULL;
+  guint sigint_id;
+  OtaExitCode code;
+
+  /* a corrupt file is refused before the device is touched */
+  ufw = load_file (cli, path, &fw, &error);
+  if (ufw == NULL)
+    return finish (cli, error, OTA_DEVICE_STATE_UNCHANGED, NULL, NULL);
+
+  session = ota_session_new ();
+  configure_session (cli, session);
+  relay = ota_progress_relay_new (NULL, event_cb, cli);
+  ota_session_set_event_func (session, ota_progress_relay_push, ota_progress_relay_ref (relay),
+                              (GDestroyNotify) ota_progress_relay_unref);
+  cli->session = session;
+  cli->loop = g_main_loop_new (NULL, FALSE);
+  sigint_id = ota_platform_add_interrupt_handler (interrupt_cb, cli);
+
+  task = g_task_new (session, cli->cancellable, flash_done_cb, cli);
+  g_object_set_data_full (G_OBJECT (task), "firmware", g_object_ref (fw), g_object_unref);
+  g_object_set_data_full (G_OBJECT (task), "ufw", g_object_ref (ufw), g_object_unref);
+  g_task_run_in_thread (task, flash_thread_cb);
+  g_clear_object (&task);
+
+  while (!cli->done)
+    g_main_loop_run (cli->loop);
+  g_source_remove (sigint_id);
+  /* the worker is done: deliver what it said last, in order */
+  ota_progress_relay_flush (relay);
+  ota_progress_relay_disconnect (relay);
+  clear_progress_line (cli);
+  g_clear_pointer (&cli->loop, g_main_loop_unref);
+
+  success = g_strdup_printf ("Success: the device restarted and now runs firmware %s.",
+                             ota_session_get_new_version (session) != NULL
+                                 ? ota_session_get_new_version (session)
+                                 : "(version not reported)");
+  code = finish (cli, cli->error, ota_session_get_device_state (session), success,
+                 ota_session_get_new_version (session));
+  cli->session = NULL;
+  g_clear_error (&cli->error);
+  return code;
+}
+
+static int
+run_info (Cli *cli)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OtaSession) session = ota_session_new ();
+  g_autoptr(OtaDescription) desc = NULL;
+  g_autoptr(OtaEvent) ev = NULL;
+
+  configure_session (cli, session);
+  desc = ota_session_read_device (session, cli->cancellable, &error);
+  if (desc == NULL)
+    {
+      if (g_error_matches (error, OTA_ERROR, OTA_ERROR_TIMED_OUT))
+        error->code = OTA_ERROR_NOT_REACHABLE;
+      return finish (cli, error, OTA_DEVICE_STATE_UNCHANGED, NULL, NULL);
+    }
+  ev = ota_event_new (OTA_EVENT_DEVICE);
+  ev->device = ota_description_copy (desc);
+  {
+    g_autoptr(cJSON) obj = ota_event_to_json (ev);
+    write_json (cli, obj, TRUE);
+  }
+  say (cli, FALSE, "Product:          %s", desc->product_type != NULL ? desc->product_type : "-");
+  say (cli, FALSE, "Firmware version: %s", desc->firmware_version != NULL ? desc->firmware_version : "-");
+  say (cli, FALSE, "Upgrade method:   %s",
+       ota_description_is_single_backup (desc) ? "single backup (supported)"
+                                               : "dual backup (not supported by otaflash)");
+  say (cli, FALSE, "State:            %s",
+       ota_description_needs_stage_two (desc)
+           ? "in its updater, waiting for stage two: flash the same file to finish"
+           : "normal firmware running");
+  say (cli, FALSE, "UUID:             %s", desc->uuid != NULL ? desc->uuid : "-");
+  say (cli, FALSE, "App type:         %s", desc->match_app_type != NULL ? desc->match_app_type : "-");
+  return finish (cli, NULL,
+                 ota_description_needs_stage_two (desc) ? OTA_DEVICE_STATE_NEEDS_RECOVERY
+                                                        : OTA_DEVICE_STATE_UNCHANGED,
+                 "Device read; nothing was changed.", desc->firmware_version);
+}
+
+static int
+run_check (Cli *cli, const gchar *path)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OtaUfw) ufw = load_file (cli, path, NULL, &error);
+
+  if (ufw == NULL)
+    return finish (cli, error, OTA_DEVICE_STATE_UNKNOWN, NULL, NULL);
+  return finish (cli, NULL, OTA_DEVICE_STATE_UNKNOWN, "The firmware file is valid.",
+                 ota_ufw_get_version (ufw));
+}
+
+/* ---- entry ------------------------------------------------------------------ */
+
+static void
+log_handler_cb (const gchar *domain, GLogLevelFlags level, const gchar *message, gpointer data)
+{
+  Cli *cli = data;
+
+  if ((level & G_LOG_LEVEL_DEBUG) != 0 && !cli->verbose && cli->log == NULL)
+    return;
+  if (cli->log != NULL)
+    {
+      g_autoptr(cJSON) obj = cJSON_CreateObject ();
+      cJSON_AddStringToObject (obj, "event", "debug");
+      cJSON_AddStringToObject (obj, "domain", domain != NULL ? domain : "");
+      cJSON_AddStringToObject (obj, "message", message);
+      write_json (cli, obj, FALSE);
+    }
+  if (cli->verbose || (level & (G_LOG_LEVEL_ERROR | G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_WARNING)))
+    {
+      clear_progress_line (cli);
+      fprintf (stderr, "%s: %s\n", domain != NULL ? domain : "otaflash", message);
+    }
+}
+
+static const gchar *const summary_text =
+  "Upgrades a JieLi AC79 Wi-Fi device (camera, IoT board) over its own Wi-Fi\n"
+  "access point with the two-stage single-backup network upgrade.\n"
+  "\n"
+  "  otaflash --cli [OPTION…] FIRMWARE.ufw     flash both stages (or finish stage two)\n"
+  "  otaflash --cli --info [OPTION…]           read the device, change nothing\n"
+  "  otaflash --cli --check FIRMWARE.ufw       validate the file, no device needed\n"
+  "\n"
+  "Join the device's Wi-Fi network first. A device that lost power during an\n"
+  "upgrade shows up as an open network called WIFI_OTA_XXXXXX: join it and run\n"
+  "the same command again to finish (recovery).";
+
+static const gchar *const exit_codes_text =
+  "Exit codes:\n"
+  "  0    success: the device restarted with the new firmware (version confirmed)\n"
+  "  2    usage error on the command line\n"
+  "  3    the device cannot be reached (wrong Wi-Fi network or address)\n"
+  "  4    the firmware file is missing, unreadable or corrupt (device not touched)\n"
+  "  5    the device refused (not single-backup, busy with another app, not ready)\n"
+  "  6    nothing to do: the device already runs this firmware\n"
+  "  7    failed, the device is unchanged (an error before the point of no return)\n"
+  "  8    failed, the device needs recovery: it waits for stage two; run again\n"
+  "  9    the device did not come back after a restart\n"
+  "  130  cancelled, the device is unchanged\n"
+  "\n"
+  "With --json, stdout carries JSON Lines events ending with one \"result\" event;\n"
+  "see docs/cli.md. Default address: 192.168.1.1 (or $OTAFLASH_HOST).";
+
+int
+ota_cli_run (int argc, char **argv)
+{
+  Cli cli_data = { 0 };
+  Cli *cli = &cli_data;
+  g_autoptr(GOptionContext) context = NULL;
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) args = NULL;
+  const gchar *env_host = g_getenv ("OTAFLASH_HOST");
+  int n_rest;
+  int ret;
+  const GOptionEntry entries[] = {
+    { "cli", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_NONE, &cli->cli, "Run without a window", NULL },
+    { "host", 'H', 0, G_OPTION_ARG_STRING, &cli->host,
+      "Address of the device (default 192.168.1.1, the device's own access point)", "ADDRESS" },
+    { "ctp-port", 0, 0, G_OPTION_ARG_INT, &cli->ctp_port, "Control port (default 3333)", "PORT" },
+    { "http-port", 0, 0, G_OPTION_ARG_INT, &cli->http_port,
+      "Port of the device's description web server (default 8080)", "PORT" },
+    { "ota-port", 0, 0, G_OPTION_ARG_INT, &cli->ota_port, "Upgrade data port (default 3335)",
+      "PORT" },
+    { "timeout", 't', 0, G_OPTION_ARG_DOUBLE, &cli->timeout_s,
+      "Seconds to wait for any one answer from the device before giving up (default 30)", "S" },
+    { "reboot-timeout", 0, 0, G_OPTION_ARG_DOUBLE, &cli->reboot_timeout_s,
+      "Seconds to wait for the device to come back after each restart (default 180)", "S" },
+    { "retries", 'r', 0, G_OPTION_ARG_INT, &cli->retries,
+      "How often to try stage two again after a dropped connection or an error (default 3)", "N" },
+    { "keepalive", 0, 0, G_OPTION_ARG_DOUBLE, &cli->keepalive_s,
+      "Seconds between keep-alives on the control channel during stage one (default 15)", "S" },
+    { "force", 'f', 0, G_OPTION_ARG_NONE, &cli->force,
+      "Accept a file without the updater (ota.bin) or for an unknown chip; never accepts a "
+      "corrupt file", NULL },
+    { "info", 'i', 0, G_OPTION_ARG_NONE, &cli->info, "Read the device and show it; change nothing",
+      NULL },
+    { "check", 'c', 0, G_OPTION_ARG_FILENAME, &cli->check,
+      "Validate a firmware file; no device needed", "FIRMWARE.ufw" },
+    { "json", 'j', 0, G_OPTION_ARG_NONE, &cli->json,
+      "Print JSON Lines events on stdout instead of text (for scripts)", NULL },
+    { "log", 'l', 0, G_OPTION_ARG_FILENAME, &cli->log_path,
+      "Also write every event and protocol detail to FILE (JSON Lines)", "FILE" },
+    { "verbose", 'v', 0, G_OPTION_ARG_NONE, &cli->verbose, "Show protocol details on stderr", NULL },
+    { "version", 'V', 0, G_OPTION_ARG_NONE, &cli->version, "Show the version and exit", NULL },
+    { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &cli->rest, NULL, "FIRMWARE.ufw" },
+    { NULL }
+  };
+
+  cli->ctp_port = OTA_DEFAULT_CTP_PORT;
+  cli->http_port = OTA_DEFAULT_HTTP_PORT;
+  cli->ota_port = OTA_DEFAULT_OTA_PORT;
+  cli->timeout_s = 30;
+  cli->reboot_timeout_s = 180;
+  cli->keepalive_s = 15;
+  cli->retries = 3;
+  cli->last_decile = -1;
+
+  context = g_option_context_new ("FIRMWARE.ufw");
+  g_option_context_set_summary (context, summary_text);
+  g_option_context_set_description (context, exit_codes_text);
+  g_option_context_add_main_entries (context, entries, NULL);
+#ifdef G_OS_WIN32
+  args = g_win32_get_command_line ();
+#else
+  args = g_strdupv (argv);
+#endif
+  if (!g_option_context_parse_strv (context, &args, &error))
+    {
+      fprintf (stderr, "otaflash: %s\nTry: otaflash --cli --help\n", error->message);
+      return OTA_EXIT_USAGE;
+    }
+  if (cli->version)
+    {
+      printf ("otaflash %s\n", OTA_VERSION);
+      return OTA_EXIT_SUCCESS;
+    }
+  if (cli->host == NULL)
+    cli->host = g_strdup (env_host != NULL && *env_host != '\0' ? env_host : OTA_DEFAULT_HOST);
+
+  n_rest = cli->rest != NULL ? (int) g_strv_length (cli->rest) : 0;
+  {
+    const gchar *problem = NULL;
+    if ((cli->info ? 1 : 0) + (cli->check != NULL ? 1 : 0) > 1)
+      problem = "--info and --check cannot be combined";
+    else if ((cli->info || cli->check != NULL) && n_rest > 0)
+      problem = "--info and --check take no further firmware file";
+    else if (!cli->info && cli->check == NULL && n_rest != 1)
+      problem = n_rest == 0 ? "which firmware file? Give one FIRMWARE.ufw"
+                            : "give exactly one firmware file";
+    else if (cli->ctp_port < 1 || cli->ctp_port > 65535 || cli->http_port < 1
+             || cli->http_port > 65535 || cli->ota_port < 1 || cli->ota_port > 65535)
+      problem = "ports must be between 1 and 65535";
+    else if (cli->timeout_s <= 0 || cli->reboot_timeout_s <= 0 || cli->keepalive_s <= 0)
+      problem = "--timeout, --reboot-timeout and --keepalive must be positive";
+    else if (cli->retries < 0)
+      problem = "--retries cannot be negative";
+    if (problem != NULL)
+      {
+        fprintf (stderr, "otaflash: %s\nTry: otaflash --cli --help\n", problem);
+        g_free (cli->host);
+        g_free (cli->check);
+        g_free (cli->log_path);
+        g_strfreev (cli->rest);
+        return OTA_EXIT_USAGE;
+      }
+  }
+
+  if (cli->log_path != NULL)
+    {
+      cli->log = fopen (cli->log_path, "a");
+      if (cli->log == NULL)
+        {
+          fprintf (stderr, "otaflash: cannot write the log file %s: %s\n", cli->log_path,
+                   g_strerror (errno));
+          return OTA_EXIT_USAGE;
+        }
+    }
+  cli->tty = !cli->json && ota_platform_isatty (1);
+  g_log_set_default_handler (log_handler_cb, cli);
+  cli->cancellable = g_cancellable_new ();
+
+  if (cli->info)
+    ret = run_info (cli);
+  else if (cli->check != NULL)
+    ret = run_check (cli, cli->check);
+  else
+    ret = run_flash (cli, cli->rest[0]);
+
+  g_log_set_default_handler (g_log_default_handler, NULL);
+  if (cli->log != NULL)
+    fclose (cli->log);
+  g_clear_object (&cli->cancellable);
+  g_free (cli->host);
+  g_free (cli->check);
+  g_free (cli->log_path);
+  g_strfreev (cli->rest);
+  return ret;
+}

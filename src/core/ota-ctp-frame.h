@@ -5,11 +5,11 @@
  * "CTP:" | u16 topic_len | topic | u32 content_len | content (JSON). */
 
 #include <gio/gio.h>
-#include <cjson/cJSON.h>
+#include "ota-json.h"
 
 G_BEGIN_DECLS
 
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (cJSON, cJSON_Delete)
+
 
 #define OTA_CTP_MAGIC "CTP:"
 #define OTA_CTP_MAGIC_LEN 4

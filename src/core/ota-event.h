@@ -7,7 +7,7 @@
  * log. */
 
 #include <gio/gio.h>
-#include <cjson/cJSON.h>
+#include "ota-json.h"
 #include "ota-description.h"
 
 G_BEGIN_DECLS
