@@ -1,0 +1,249 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#define G_LOG_DOMAIN "OtaTest"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <glib/gstdio.h>
+#ifdef G_OS_UNIX
+#include <unistd.h>
+#endif
+
+#include "ota-error.h"
+#include "ota-firmware.h"
+
+static gchar *tmp_dir;
+
+static gchar *
+tmp_path (const gchar *name)
+{
+  return g_build_filename (tmp_dir, name, NULL);
+}
+
+static void
+assert_refused (const gchar *path, const gchar *expect)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OtaFirmware) fw = ota_firmware_open (path, &error);
+
+  g_assert_null (fw);
+  g_assert_error (error, OTA_ERROR, OTA_ERROR_INVALID_FILE);
+  /* the technician sees which file and what is wrong with it */
+  if (strstr (error->message, path) == NULL || strstr (error->message, expect) == NULL)
+    g_error ("'%s' should name '%s' and say '%s'", error->message, path, expect);
+}
+
+static void
+test_missing (void)
+{
+  g_autofree gchar *path = tmp_path ("no-such-file.ufw");
+
+  assert_refused (path, "does not exist");
+}
+
+static void
+test_directory (void)
+{
+  assert_refused (tmp_dir, "folder");
+}
+
+static void
+test_empty (void)
+{
+  g_autofree gchar *path = tmp_path ("empty.ufw");
+
+  g_assert_true (g_file_set_contents (path, "", 0, NULL));
+  assert_refused (path, "empty");
+}
+
+#ifdef G_OS_UNIX
+/* A sparse file of @size bytes: no disk space used. FALSE if the file
+ * system refuses. */
+static gboolean
+make_sparse (const gchar *path, guint64 size)
+{
+  int fd = g_open (path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  gboolean ok;
+
+  if (fd < 0)
+    return FALSE;
+  ok = ftruncate (fd, (off_t) size) == 0;
+  close (fd);
+  return ok;
+}
+#endif
+
+static void
+test_too_large (void)
+{
+#ifdef G_OS_UNIX
+  g_autofree gchar *path = tmp_path ("huge.ufw");
+  g_autofree gchar *edge = tmp_path ("edge.ufw");
+  g_autoptr(OtaFirmware) fw = NULL;
+  g_autoptr(GError) error = NULL;
+  guint8 buf[16];
+
+  if (sizeof (off_t) < 8 || !make_sparse (path, G_GUINT64_CONSTANT (0x100000000) + 1))
+    {
+      g_test_skip ("the file system refuses a sparse file of 4 GiB + 1 byte");
+      return;
+    }
+  assert_refused (path, "4 GiB");
+  g_unlink (path);
+
+  if (!make_sparse (path, G_GUINT64_CONSTANT (0x100000000)))
+    {
+      g_test_skip ("the file system refuses a sparse file of 4 GiB");
+      return;
+    }
+  assert_refused (path, "4294967296 bytes");
+  g_unlink (path);
+
+  /* the largest file the device can address is fine, up to its last byte */
+  if (!make_sparse (edge, OTA_FIRMWARE_MAX_SIZE))
+    {
+      g_test_skip ("the file system refuses a sparse file of 4 GiB - 1 byte");
+      return;
+    }
+  fw = ota_firmware_open (edge, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (ota_firmware_get_size (fw), ==, OTA_FIRMWARE_MAX_SIZE);
+  memset (buf, 0xAA, sizeof buf);
+  g_assert_true (ota_firmware_read_at (fw, OTA_FIRMWARE_MAX_SIZE - sizeof buf, buf, sizeof buf,
+                                       &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (buf[0], ==, 0);
+  g_assert_cmpuint (buf[15], ==, 0);
+  g_assert_false (ota_firmware_read_at (fw, OTA_FIRMWARE_MAX_SIZE - 15, buf, 16, &error));
+  g_assert_error (error, OTA_ERROR, OTA_ERROR_INVALID_FILE);
+  g_clear_object (&fw);
+  g_unlink (edge);
+#else
+  g_test_skip ("sparse files are made with ftruncate");
+#endif
+}
+
+static void
+test_unreadable (void)
+{
+#ifdef G_OS_UNIX
+  g_autofree gchar *path = tmp_path ("secret.ufw");
+
+  if (geteuid () == 0)
+    {
+      g_test_skip ("root can read any file");
+      return;
+    }
+  g_assert_true (g_file_set_contents (path, "data", 4, NULL));
+  g_assert_cmpint (g_chmod (path, 0), ==, 0);
+  assert_refused (path, "cannot open");
+  g_chmod (path, 0644);
+#else
+  g_test_skip ("POSIX permissions only");
+#endif
+}
+
+static void
+test_read_at (void)
+{
+  g_autofree gchar *path = tmp_path ("data.bin");
+  g_autoptr(OtaFirmware) fw = NULL;
+  g_autoptr(GError) error = NULL;
+  guint8 data[1000];
+  guint8 buf[1000];
+
+  for (gsize i = 0; i < sizeof data; i++)
+    data[i] = (guint8) (i * 7 + 3);
+  g_assert_true (g_file_set_contents (path, (const gchar *) data, sizeof data, NULL));
+
+  fw = ota_firmware_open (path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (ota_firmware_get_path (fw), ==, path);
+  g_assert_cmpuint (ota_firmware_get_size (fw), ==, sizeof data);
+
+  g_assert_true (ota_firmware_read_at (fw, 0, buf, sizeof buf, &error));
+  g_assert_cmpmem (buf, sizeof buf, data, sizeof data);
+  g_assert_true (ota_firmware_read_at (fw, 999, buf, 1, &error));
+  g_assert_cmpuint (buf[0], ==, data[999]);
+  g_assert_true (ota_firmware_read_at (fw, 123, buf, 456, &error));
+  g_assert_cmpmem (buf, 456, data + 123, 456);
+  g_assert_true (ota_firmware_read_at (fw, 1000, buf, 0, &error));
+  g_assert_no_error (error);
+
+  /* out of bounds: a clear error, nothing read */
+  g_assert_false (ota_firmware_read_at (fw, 999, buf, 2, &error));
+  g_assert_error (error, OTA_ERROR, OTA_ERROR_INVALID_FILE);
+  g_assert_nonnull (strstr (error->message, "only 1000 bytes"));
+  g_clear_error (&error);
+  g_assert_false (ota_firmware_read_at (fw, 1001, buf, 0, &error));
+  g_assert_error (error, OTA_ERROR, OTA_ERROR_INVALID_FILE);
+  g_clear_error (&error);
+  /* offset + len would wrap around */
+  g_assert_false (ota_firmware_read_at (fw, G_MAXUINT64, buf, 2, &error));
+  g_assert_error (error, OTA_ERROR, OTA_ERROR_INVALID_FILE);
+  g_clear_error (&error);
+  g_assert_false (ota_firmware_read_at (fw, 10, buf, G_MAXSIZE, &error));
+  g_assert_error (error, OTA_ERROR, OTA_ERROR_INVALID_FILE);
+}
+
+/* The file shrinks after it was opened: a read error, not a crash. */
+static void
+test_shrunk (void)
+{
+  g_autofree gchar *path = tmp_path ("shrinks.bin");
+  g_autoptr(OtaFirmware) fw = NULL;
+  g_autoptr(GError) error = NULL;
+  guint8 buf[100];
+
+  memset (buf, 1, sizeof buf);
+  g_assert_true (g_file_set_contents (path, (const gchar *) buf, sizeof buf, NULL));
+  fw = ota_firmware_open (path, &error);
+  g_assert_no_error (error);
+#ifdef G_OS_UNIX
+  /* in place: the open descriptor sees it */
+  g_assert_true (make_sparse (path, 1));
+#else
+  g_test_skip ("needs ftruncate");
+  return;
+#endif
+  g_assert_false (ota_firmware_read_at (fw, 50, buf, 10, &error));
+  g_assert_error (error, OTA_ERROR, OTA_ERROR_INVALID_FILE);
+}
+
+static void
+remove_tmp_dir (void)
+{
+  g_autoptr(GDir) dir = g_dir_open (tmp_dir, 0, NULL);
+  const gchar *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree gchar *path = tmp_path (name);
+      g_unlink (path);
+    }
+  g_rmdir (tmp_dir);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_autoptr(GError) error = NULL;
+  int ret;
+
+  g_test_init (&argc, &argv, NULL);
+  tmp_dir = g_dir_make_tmp ("otaflash-test-fw-XXXXXX", &error);
+  g_assert_no_error (error);
+
+  g_test_add_func ("/ota/firmware/missing", test_missing);
+  g_test_add_func ("/ota/firmware/directory", test_directory);
+  g_test_add_func ("/ota/firmware/empty", test_empty);
+  g_test_add_func ("/ota/firmware/too-large", test_too_large);
+  g_test_add_func ("/ota/firmware/unreadable", test_unreadable);
+  g_test_add_func ("/ota/firmware/read-at", test_read_at);
+  g_test_add_func ("/ota/firmware/shrunk", test_shrunk);
+
+  ret = g_test_run ();
+  remove_tmp_dir ();
+  g_free (tmp_dir);
+  return ret;
+}
