@@ -3,3 +3,5 @@
 # Unit tests of the core codecs, the UFW container and the firmware file.
 ota_add_test(test-net-header SOURCES test-net-header.c)
 ota_add_test(test-ctp SOURCES test-ctp.c)
+ota_add_test(test-ufw SOURCES test-ufw.c)
+ota_add_test(test-firmware SOURCES test-firmware.c)

@@ -41,6 +41,9 @@ gboolean ota_ufw_build_file (const OtaUfwBuildOptions *opts, const gchar *path,
 /* Parses "none", "truncated", "header-crc", ... (the names otaflash-mkufw
  * --corrupt takes). */
 gboolean     ota_ufw_corruption_from_string (const gchar *s, OtaUfwCorruption *out);
-const gchar *ota_ufw_corruption_to_string (OtaUfwCorruption c);
+const gchar *ota_ufw_corruption_to_string (OtaUfwCorruption c);   /* NULL if unknown */
+/* One line for --help ("the header CRC is wrong"), or NULL if unknown. Kinds
+ * run from OTA_UFW_CORRUPT_NONE upwards until to_string() returns NULL. */
+const gchar *ota_ufw_corruption_describe (OtaUfwCorruption c);
 
 G_END_DECLS
