@@ -1,0 +1,770 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#define G_LOG_DOMAIN "TestCli"
+
+/* End-to-end tests of `otaflash --cli` against `otaflash-emu --strict` on free
+ * loopback ports: every run checks the exit code, the JSON Lines output
+ * against the schema of docs/cli.md, what the emulator recorded, and that no
+ * device-safety rule was broken. */
+
+#include <gio/gio.h>
+#include <glib/gstdio.h>
+#include <signal.h>
+
+#include "ota-json.h"
+#include "ota-test-emu.h"
+
+typedef struct {
+  gchar *dir;
+  gchar *ufw;            /* version 1.0.2 */
+} Fixture;
+
+static const gchar *
+otaflash_path (void)
+{
+  const gchar *p = g_getenv ("OTA_TEST_OTAFLASH");
+  g_assert_nonnull (p);
+  return p;
+}
+
+static void
+fixture_setup (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+
+  f->dir = g_dir_make_tmp ("otaflash-cli-XXXXXX", &error);
+  g_assert_no_error (error);
+  f->ufw = ota_test_make_ufw (f->dir, 300 * 1024 + 17, 70 * 1024 + 3, 42, "1.0.2",
+                              OTA_UFW_CORRUPT_NONE, &error);
+  g_assert_no_error (error);
+}
+
+static void
+rm_rf (const gchar *path)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  const gchar *name;
+
+  if (dir != NULL)
+    while ((name = g_dir_read_name (dir)) != NULL)
+      {
+        g_autofree gchar *child = g_build_filename (path, name, NULL);
+        rm_rf (child);
+      }
+  g_remove (path);
+}
+
+static void
+fixture_teardown (Fixture *f, gconstpointer data)
+{
+  rm_rf (f->dir);
+  g_free (f->dir);
+  g_free (f->ufw);
+}
+
+/* ---- running the CLI ---------------------------------------------------------- */
+
+typedef struct {
+  gint status;            /* exit code */
+  GPtrArray *lines;       /* stdout lines */
+  gchar *err;             /* stderr */
+  cJSON *result;          /* the final "result" event (JSON runs) */
+} Run;
+
+static void
+run_free (Run *r)
+{
+  g_ptr_array_unref (r->lines);
+  g_free (r->err);
+  if (r->result != NULL)
+    cJSON_Delete (r->result);
+  g_free (r);
+}
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Run, run_free)
+
+/* Called for each stdout line while the CLI runs; may send it signals. */
+typedef void (*LineFunc) (GSubprocess *proc, const gchar *line, gpointer data);
+
+static GStrv
+emu_args (OtaTestEmu *emu, const gchar *const *extra)
+{
+  g_autoptr(GStrvBuilder) b = g_strv_builder_new ();
+
+  g_strv_builder_add_many (b, otaflash_path (), "--cli", "--host", "127.0.0.1", NULL);
+  if (emu != NULL)
+    {
+      g_autofree gchar *ctp = g_strdup_printf ("%u", emu->ctp_port);
+      g_autofree gchar *http = g_strdup_printf ("%u", emu->http_port);
+      g_autofree gchar *ota = g_strdup_printf ("%u", emu->ota_port);
+      g_strv_builder_add_many (b, "--ctp-port", ctp, "--http-port", http, "--ota-port", ota,
+                               "--timeout", "5", "--reboot-timeout", "20", "--keepalive", "0.3",
+                               NULL);
+    }
+  if (extra != NULL)
+    g_strv_builder_addv (b, (const char **) extra);
+  return g_strv_builder_end (b);
+}
+
+static Run *
+run_cli_full (const gchar *const *argv, LineFunc func, gpointer data)
+{
+  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  g_autoptr(GSubprocess) proc = NULL;
+  g_autoptr(GDataInputStream) in = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *err_path = NULL;
+  g_autofree gchar *line = NULL;
+  Run *r = g_new0 (Run, 1);
+  gint fd;
+
+  fd = g_file_open_tmp ("otaflash-cli-err-XXXXXX", &err_path, &error);
+  g_assert_no_error (error);
+  close (fd);
+  g_subprocess_launcher_set_stderr_file_path (launcher, err_path);
+  /* network safety: the default address must never be used by a test */
+  g_subprocess_launcher_setenv (launcher, "OTAFLASH_HOST", "127.0.0.1", TRUE);
+  proc = g_subprocess_launcher_spawnv (launcher, argv, &error);
+  g_assert_no_error (error);
+
+  r->lines = g_ptr_array_new_with_free_func (g_free);
+  in = g_data_input_stream_new (g_subprocess_get_stdout_pipe (proc));
+  while ((line = g_data_input_stream_read_line_utf8 (in, NULL, NULL, &error)) != NULL)
+    {
+      if (func != NULL)
+        func (proc, line, data);
+      g_ptr_array_add (r->lines, g_steal_pointer (&line));
+    }
+  g_assert_no_error (error);
+  g_subprocess_wait (proc, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_get_if_exited (proc));
+  r->status = g_subprocess_get_exit_status (proc);
+  g_file_get_contents (err_path, &r->err, NULL, NULL);
+  g_remove (err_path);
+  if (g_test_verbose ())
+    {
+      for (guint i = 0; i < r->lines->len; i++)
+        g_printerr ("  out| %s\n", (const gchar *) g_ptr_array_index (r->lines, i));
+      g_printerr ("  err| %s\n  exit %d\n", r->err, r->status);
+    }
+  return r;
+}
+
+/* Checks each line against the schema of docs/cli.md; returns the result. */
+static cJSON *
+check_json_schema (Run *r)
+{
+  cJSON *result = NULL;
+
+  g_assert_cmpuint (r->lines->len, >, 0);
+  for (guint i = 0; i < r->lines->len; i++)
+    {
+      const gchar *line = g_ptr_array_index (r->lines, i);
+      g_autoptr(cJSON) obj = cJSON_Parse (line);
+      const cJSON *ev;
+
+      if (obj == NULL)
+        g_error ("stdout line %u is not JSON: %s", i, line);
+      g_assert_true (cJSON_IsObject (obj));
+      ev = cJSON_GetObjectItemCaseSensitive (obj, "event");
+      g_assert_true (cJSON_IsString (ev));
+      if (g_strcmp0 (ev->valuestring, "result") == 0)
+        {
+          /* exactly one result, and it is the last line */
+          g_assert_null (result);
+          g_assert_cmpuint (i, ==, r->lines->len - 1);
+          g_assert_true (cJSON_IsString (cJSON_GetObjectItem (obj, "status")));
+          g_assert_true (cJSON_IsNumber (cJSON_GetObjectItem (obj, "exit_code")));
+          g_assert_true (cJSON_IsString (cJSON_GetObjectItem (obj, "message")));
+          g_assert_true (cJSON_IsString (cJSON_GetObjectItem (obj, "device_state")));
+          g_assert_cmpint (cJSON_GetObjectItem (obj, "exit_code")->valueint, ==, r->status);
+          result = cJSON_Duplicate (obj, TRUE);
+        }
+      else if (g_strcmp0 (ev->valuestring, "progress") == 0)
+        {
+          const gchar *num[] = { "t", "stage", "percent", "bytes", "total", "rate", NULL };
+          for (guint k = 0; num[k] != NULL; k++)
+            g_assert_true (cJSON_IsNumber (cJSON_GetObjectItem (obj, num[k])));
+          g_assert_true (cJSON_IsBool (cJSON_GetObjectItem (obj, "committed")));
+          g_assert_cmpint (cJSON_GetObjectItem (obj, "percent")->valueint, <=, 100);
+          g_assert_cmpfloat (cJSON_GetObjectItem (obj, "bytes")->valuedouble, <=,
+                             MAX (cJSON_GetObjectItem (obj, "total")->valuedouble, 0));
+        }
+      else if (g_strcmp0 (ev->valuestring, "stage") == 0)
+        {
+          const cJSON *stage = cJSON_GetObjectItem (obj, "stage");
+          const cJSON *state = cJSON_GetObjectItem (obj, "state");
+          g_assert_true (cJSON_IsNumber (stage));
+          g_assert_true (stage->valueint == 1 || stage->valueint == 2);
+          g_assert_true (cJSON_IsString (state));
+          g_assert_true (g_str_equal (state->valuestring, "start")
+                         || g_str_equal (state->valuestring, "end"));
+          if (g_str_equal (state->valuestring, "end"))
+            g_assert_true (cJSON_IsString (cJSON_GetObjectItem (obj, "outcome")));
+        }
+      else if (g_strcmp0 (ev->valuestring, "log") == 0)
+        {
+          g_assert_true (cJSON_IsString (cJSON_GetObjectItem (obj, "level")));
+          g_assert_true (cJSON_IsString (cJSON_GetObjectItem (obj, "code")));
+          g_assert_true (cJSON_IsString (cJSON_GetObjectItem (obj, "message")));
+        }
+      else if (g_strcmp0 (ev->valuestring, "device") == 0)
+        {
+          g_assert_true (cJSON_IsBool (cJSON_GetObjectItem (obj, "single_backup")));
+          g_assert_true (cJSON_IsBool (cJSON_GetObjectItem (obj, "stage_two_pending")));
+        }
+      else if (g_strcmp0 (ev->valuestring, "file") == 0)
+        {
+          g_assert_true (cJSON_IsString (cJSON_GetObjectItem (obj, "sha256")));
+          g_assert_true (cJSON_IsArray (cJSON_GetObjectItem (obj, "entries")));
+        }
+      else
+        g_error ("unknown event \"%s\" in: %s", ev->valuestring, line);
+    }
+  g_assert_nonnull (result);
+  return result;
+}
+
+static Run *
+run_json (OtaTestEmu *emu, const gchar *const *extra, LineFunc func, gpointer data)
+{
+  g_auto(GStrv) argv = NULL;
+  g_autoptr(GStrvBuilder) b = g_strv_builder_new ();
+  g_auto(GStrv) more = NULL;
+  Run *r;
+
+  g_strv_builder_add (b, "--json");
+  if (extra != NULL)
+    g_strv_builder_addv (b, (const char **) extra);
+  more = g_strv_builder_end (b);
+  argv = emu_args (emu, (const gchar *const *) more);
+  r = run_cli_full ((const gchar *const *) argv, func, data);
+  r->result = check_json_schema (r);
+  return r;
+}
+
+static const gchar *
+result_string (Run *r, const gchar *key)
+{
+  const cJSON *v = cJSON_GetObjectItem (r->result, key);
+  return cJSON_IsString (v) ? v->valuestring : NULL;
+}
+
+static guint
+count_events (Run *r, const gchar *event, const gchar *key, const gchar *value)
+{
+  guint n = 0;
+
+  for (guint i = 0; i < r->lines->len; i++)
+    {
+      g_autoptr(cJSON) obj = cJSON_Parse (g_ptr_array_index (r->lines, i));
+      const cJSON *ev = obj != NULL ? cJSON_GetObjectItem (obj, "event") : NULL;
+      const cJSON *v;
+
+      if (!cJSON_IsString (ev) || g_strcmp0 (ev->valuestring, event) != 0)
+        continue;
+      if (key == NULL)
+        {
+          n++;
+          continue;
+        }
+      v = cJSON_GetObjectItem (obj, key);
+      if (cJSON_IsString (v) && g_strcmp0 (v->valuestring, value) == 0)
+        n++;
+      else if (cJSON_IsNumber (v) && g_strcmp0 (value, "") != 0 && v->valueint == atoi (value))
+        n++;
+    }
+  return n;
+}
+
+static OtaTestEmu *
+start_emu (const gchar *const *extra)
+{
+  g_autoptr(GError) error = NULL;
+  OtaTestEmu *emu = ota_test_emu_start (extra, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (emu);
+  return emu;
+}
+
+/* Stops the emulator and checks that it saw no device-safety violation. */
+static void
+assert_emu_clean (OtaTestEmu *emu)
+{
+  gint status = ota_test_emu_stop (emu);
+  g_assert_cmpuint (ota_test_emu_count_violations (emu), ==, 0);
+  g_assert_cmpint (status, ==, 0);
+}
+
+static void
+assert_installed (OtaTestEmu *emu, const gchar *version, gboolean pending)
+{
+  g_autofree gchar *installed = ota_test_emu_get_installed_version (emu);
+  g_assert_cmpstr (installed, ==, version);
+  g_assert_cmpint (ota_test_emu_get_stage2_pending (emu), ==, pending);
+}
+
+/* ---- tests ------------------------------------------------------------------- */
+
+static void
+test_flash_full (Fixture *f, gconstpointer data)
+{
+  const gchar *emu_extra[] = { "--installed-version", "1.0.1", NULL };
+  g_autoptr(OtaTestEmu) emu = start_emu (emu_extra);
+  const gchar *extra[] = { f->ufw, NULL };
+  g_autoptr(Run) r = run_json (emu, extra, NULL, NULL);
+
+  g_assert_cmpint (r->status, ==, 0);
+  g_assert_cmpstr (result_string (r, "status"), ==, "success");
+  g_assert_cmpstr (result_string (r, "firmware_version"), ==, "1.0.2");
+  g_assert_cmpstr (result_string (r, "device_state"), ==, "updated");
+  g_assert_cmpuint (count_events (r, "file", NULL, NULL), ==, 1);
+  g_assert_cmpuint (count_events (r, "stage", "state", "start"), ==, 2);
+  g_assert_cmpuint (count_events (r, "stage", "outcome", "ok"), ==, 2);
+  g_assert_cmpuint (count_events (r, "progress", NULL, NULL), >, 2);
+  g_assert_cmpuint (count_events (r, "log", "code", "point-of-no-return"), ==, 1);
+  g_assert_cmpuint (count_events (r, "log", "code", "reboot-wait"), ==, 2);
+  /* the first device event says 1.0.1, the last 1.0.2 */
+  g_assert_cmpuint (count_events (r, "device", "firmware_version", "1.0.1"), >=, 1);
+  g_assert_cmpuint (count_events (r, "device", "firmware_version", "1.0.2"), ==, 1);
+  assert_installed (emu, "1.0.2", FALSE);
+  /* the device really did both stages */
+  g_assert_cmpuint (ota_test_emu_count_events (emu, "reboot"), >=, 2);
+  assert_emu_clean (emu);
+}
+
+static void
+test_flash_human (Fixture *f, gconstpointer data)
+{
+  g_autoptr(OtaTestEmu) emu = start_emu (NULL);
+  const gchar *extra[] = { f->ufw, NULL };
+  g_auto(GStrv) argv = emu_args (emu, extra);
+  g_autoptr(Run) r = run_cli_full ((const gchar *const *) argv, NULL, NULL);
+  g_autofree gchar *out = NULL;
+
+  g_assert_cmpint (r->status, ==, 0);
+  g_ptr_array_add (r->lines, NULL);
+  out = g_strjoinv ("\n", (gchar **) r->lines->pdata);
+  g_assert_nonnull (strstr (out, "Stage 1 of 2"));
+  g_assert_nonnull (strstr (out, "Stage 2 of 2"));
+  g_assert_nonnull (strstr (out, "now runs firmware 1.0.2"));
+  g_assert_nonnull (strstr (out, "WIFI_OTA_XXXXXX"));
+  /* not a terminal: plain lines, no control characters */
+  g_assert_null (strchr (out, '\r'));
+  g_assert_null (strchr (out, '\033'));
+  g_assert_nonnull (strstr (out, "stage 2/2: "));
+  assert_emu_clean (emu);
+}
+
+static void
+test_recovery (Fixture *f, gconstpointer data)
+{
+  const gchar *emu_extra[] = { "--start-in-loader", NULL };
+  g_autoptr(OtaTestEmu) emu = start_emu (emu_extra);
+  const gchar *extra[] = { f->ufw, NULL };
+  g_autoptr(Run) r = run_json (emu, extra, NULL, NULL);
+
+  g_assert_cmpint (r->status, ==, 0);
+  g_assert_cmpuint (count_events (r, "log", "code", "recovery"), ==, 1);
+  g_assert_cmpuint (count_events (r, "stage", "stage", "1"), ==, 0);
+  g_assert_cmpuint (count_events (r, "stage", "outcome", "ok"), ==, 1);
+  g_assert_cmpstr (result_string (r, "firmware_version"), ==, "1.0.2");
+  assert_installed (emu, "1.0.2", FALSE);
+  assert_emu_clean (emu);
+}
+
+static void
+test_same_firmware (Fixture *f, gconstpointer data)
+{
+  const gchar *sdk11[] = { "--sdk", "1.1", NULL };
+  gboolean old_sdk = GPOINTER_TO_INT (data);
+  g_autoptr(OtaTestEmu) emu = start_emu (old_sdk ? sdk11 : NULL);
+  const gchar *extra[] = { f->ufw, NULL };
+  g_autoptr(Run) first = run_json (emu, extra, NULL, NULL);
+  g_autoptr(Run) second = NULL;
+
+  g_assert_cmpint (first->status, ==, 0);
+  second = run_json (emu, extra, NULL, NULL);
+  if (old_sdk)
+    {
+      g_assert_cmpint (second->status, ==, 6);
+      g_assert_cmpstr (result_string (second, "status"), ==, "unchanged");
+    }
+  else
+    {
+      g_assert_cmpint (second->status, ==, 7);
+      g_assert_cmpstr (result_string (second, "status"), ==, "failed");
+      g_assert_nonnull (strstr (result_string (second, "message"), "already runs this firmware"));
+    }
+  g_assert_cmpstr (result_string (second, "device_state"), ==, "unchanged");
+  assert_installed (emu, "1.0.2", FALSE);
+  assert_emu_clean (emu);
+}
+
+/* One row of the fault table: emulator fault, CLI options, expected result. */
+typedef struct {
+  const gchar *path;
+  const gchar *fault;
+  const gchar *cli_option;      /* one extra option, or NULL */
+  const gchar *cli_value;
+  gint exit_code;
+  const gchar *message_part;    /* in the result message, or NULL */
+  const gchar *installed;       /* version the device runs afterwards */
+  gboolean pending;             /* stage two pending afterwards */
+} FaultCase;
+
+static const FaultCase fault_cases[] = {
+  { "refuse-ota", "refuse-ota", NULL, NULL, 5, "could not prepare", "1.0.0", FALSE },
+  { "busy", "busy", NULL, NULL, 5, "another app", "1.0.0", FALSE },
+  { "dual-backup", "dual-backup", NULL, NULL, 5, "not a single-backup", "1.0.0", FALSE },
+  { "desc-no-ota-type", "desc-no-ota-type", NULL, NULL, 5, "ota_type", "1.0.0", FALSE },
+  { "http-404", "http-404", NULL, NULL, 5, "404", "1.0.0", FALSE },
+  { "desc-malformed", "desc-malformed", NULL, NULL, 7, "description", "1.0.0", FALSE },
+  { "stage1/err-before-total", "err:stage=1,read=1", NULL, NULL, 7, "already runs", "1.0.0", FALSE },
+  { "stage1/err-after-total", "err:stage=1,read=3", NULL, NULL, 8, "WIFI_OTA_XXXXXX", "1.0.0", TRUE },
+  { "stage1/drop-before-total", "drop:stage=1,read=1", NULL, NULL, 7, "closed", "1.0.0", FALSE },
+  { "stage1/drop-after-total", "drop:stage=1,read=2", NULL, NULL, 8, "point of no return", "1.0.0", TRUE },
+  { "stage1/stall-after-total", "stall:stage=1,read=2", "--timeout", "1", 8, "no request", "1.0.0", TRUE },
+  { "stage1/bad-sum", "bad-sum:stage=1,read=1", NULL, NULL, 7, "malformed", "1.0.0", FALSE },
+  { "stage1/read-beyond-eof", "read-beyond-eof:stage=1,read=1", NULL, NULL, 7, "end of the file", "1.0.0", FALSE },
+  { "stage1/read-too-large", "read-too-large:stage=1,read=1", NULL, NULL, 7, "42", "1.0.0", FALSE },
+  { "stage2/drop-retried", "drop:stage=2,read=3", NULL, NULL, 0, NULL, "1.0.2", FALSE },
+  { "stage2/drop-no-retry", "drop:stage=2,read=3", "--retries", "0", 8, "stage two", "1.0.0", TRUE },
+  { "stage2/err-retried", "err:stage=2,read=2", NULL, NULL, 0, NULL, "1.0.2", FALSE },
+  { "stage2/stall-retried", "stall:stage=2,read=4", "--timeout", "1", 0, NULL, "1.0.2", FALSE },
+  { "stage2/garbage-retried", "garbage:stage=2,read=3", NULL, NULL, 0, NULL, "1.0.2", FALSE },
+  { "stage2/read-beyond-eof", "read-beyond-eof:stage=2,read=2", "--retries", "0", 8, "end of the file", "1.0.0", TRUE },
+  { "stage2/read-too-large-retried", "read-too-large:stage=2,read=2", NULL, NULL, 0, NULL, "1.0.2", FALSE },
+  { "stage2/slow-erase", "slow-erase:stage=2,read=3,secs=50", NULL, NULL, 0, NULL, "1.0.2", FALSE },
+  { "no-reboot", "no-reboot", "--reboot-timeout", "1.5", 9, "did not come back", "1.0.0", TRUE },
+  { "late-reboot", "late-reboot:secs=50", NULL, NULL, 0, NULL, "1.0.2", FALSE },
+};
+
+static void
+test_fault (Fixture *f, gconstpointer data)
+{
+  const FaultCase *fc = data;
+  const gchar *emu_extra[] = { "--fault", fc->fault, NULL };
+  g_autoptr(OtaTestEmu) emu = start_emu (emu_extra);
+  const gchar *extra[] = { fc->cli_option != NULL ? fc->cli_option : f->ufw, fc->cli_value,
+                           fc->cli_option != NULL ? f->ufw : NULL, NULL };
+  g_autoptr(Run) r = run_json (emu, extra, NULL, NULL);
+
+  g_assert_cmpint (r->status, ==, fc->exit_code);
+  if (fc->message_part != NULL && strstr (result_string (r, "message"), fc->message_part) == NULL)
+    g_error ("result message \"%s\" lacks \"%s\"", result_string (r, "message"), fc->message_part);
+  if (fc->exit_code != 0)
+    g_assert_nonnull (result_string (r, "next_step"));
+  g_assert_cmpuint (ota_test_emu_count_events (emu, "fault"), >=, 1);
+  assert_installed (emu, fc->installed, fc->pending);
+  assert_emu_clean (emu);
+}
+
+static void
+test_power_loss (Fixture *f, gconstpointer data)
+{
+  const gchar *emu_extra[] = { "--fault", "power-loss:stage=2,read=4", NULL };
+  g_autoptr(OtaTestEmu) emu = start_emu (emu_extra);
+  g_autoptr(OtaTestEmu) again = NULL;
+  const gchar *extra[] = { "--retries", "1", f->ufw, NULL };
+  g_autoptr(Run) first = run_json (emu, extra, NULL, NULL);
+  g_autoptr(Run) second = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *ssid = NULL;
+
+  /* the device vanished in stage two: it needs recovery */
+  g_assert_cmpint (first->status, ==, 8);
+  g_assert_cmpstr (result_string (first, "status"), ==, "needs-recovery");
+  g_assert_nonnull (strstr (result_string (first, "next_step"), "WIFI_OTA_XXXXXX"));
+  ota_test_emu_stop (emu);
+  g_assert_cmpuint (ota_test_emu_count_violations (emu), ==, 0);
+
+  /* power comes back: the updater, on the open recovery network */
+  again = ota_test_emu_restart (emu, NULL, &error);
+  g_assert_no_error (error);
+  ssid = ota_test_emu_get_ssid (again);
+  g_assert_true (g_str_has_prefix (ssid, "WIFI_OTA_"));
+  g_assert_true (ota_test_emu_get_stage2_pending (again));
+  {
+    const gchar *extra2[] = { f->ufw, NULL };
+    second = run_json (again, extra2, NULL, NULL);
+  }
+  g_assert_cmpint (second->status, ==, 0);
+  g_assert_cmpuint (count_events (second, "log", "code", "recovery"), ==, 1);
+  assert_installed (again, "1.0.2", FALSE);
+  assert_emu_clean (again);
+}
+
+/* Ctrl-C: send SIGINT(s) when a given log event shows up. */
+typedef struct {
+  const gchar *trigger;      /* log code that triggers */
+  guint signals;             /* how many SIGINTs */
+  gboolean sent;
+} Interrupt;
+
+static void
+interrupt_line_cb (GSubprocess *proc, const gchar *line, gpointer data)
+{
+  Interrupt *in = data;
+  g_autoptr(cJSON) obj = cJSON_Parse (line);
+  const cJSON *code = obj != NULL ? cJSON_GetObjectItem (obj, "code") : NULL;
+
+  if (in->sent || !cJSON_IsString (code) || g_strcmp0 (code->valuestring, in->trigger) != 0)
+    return;
+  in->sent = TRUE;
+  for (guint i = 0; i < in->signals; i++)
+    {
+      g_subprocess_send_signal (proc, SIGINT);
+      if (i + 1 < in->signals)
+        g_usleep (200 * 1000);
+    }
+}
+
+static void
+test_cancel_before (Fixture *f, gconstpointer data)
+{
+  /* slow the device down so that the cancel lands during the transfer */
+  const gchar *emu_extra[] = { "--fault", "slow-erase:stage=1,read=1,secs=25", NULL };
+  g_autoptr(OtaTestEmu) emu = start_emu (emu_extra);
+  const gchar *extra[] = { f->ufw, NULL };
+  Interrupt in = { "transfer", 1, FALSE };
+  g_autoptr(Run) r = run_json (emu, extra, interrupt_line_cb, &in);
+
+  g_assert_true (in.sent);
+  g_assert_cmpint (r->status, ==, 130);
+  g_assert_cmpstr (result_string (r, "status"), ==, "cancelled");
+  g_assert_cmpstr (result_string (r, "device_state"), ==, "unchanged");
+  /* the device got a STOP in answer to a READ, and nothing else */
+  g_assert_cmpuint (ota_test_emu_count_events (emu, "fault"), >=, 1);
+  assert_installed (emu, "1.0.0", FALSE);
+  assert_emu_clean (emu);
+}
+
+static void
+test_cancel_after (Fixture *f, gconstpointer data)
+{
+  guint signals = GPOINTER_TO_UINT (data);
+  /* a slow flash so that the transfer outlasts the signals */
+  const gchar *emu_extra[] = { "--flash-rate", "150000", NULL };
+  g_autoptr(OtaTestEmu) emu = start_emu (emu_extra);
+  const gchar *extra[] = { f->ufw, NULL };
+  Interrupt in = { "point-of-no-return", signals, FALSE };
+  g_autoptr(Run) r = run_json (emu, extra, interrupt_line_cb, &in);
+
+  g_assert_true (in.sent);
+  g_assert_cmpuint (count_events (r, "log", "code", "cancel-confirm"), ==, 1);
+  if (signals == 1)
+    {
+      /* one Ctrl-C after the point of no return only warns */
+      g_assert_cmpint (r->status, ==, 0);
+      assert_installed (emu, "1.0.2", FALSE);
+    }
+  else
+    {
+      g_assert_cmpint (r->status, ==, 8);
+      g_assert_cmpstr (result_string (r, "status"), ==, "needs-recovery");
+      g_assert_nonnull (strstr (result_string (r, "next_step"), "WIFI_OTA_XXXXXX"));
+      assert_installed (emu, "1.0.0", TRUE);
+    }
+  assert_emu_clean (emu);
+}
+
+static void
+test_info (Fixture *f, gconstpointer data)
+{
+  const gchar *emu_extra[] = { "--installed-version", "2.3.4", NULL };
+  g_autoptr(OtaTestEmu) emu = start_emu (emu_extra);
+  const gchar *extra[] = { "--info", NULL };
+  g_autoptr(Run) r = run_json (emu, extra, NULL, NULL);
+
+  g_assert_cmpint (r->status, ==, 0);
+  g_assert_cmpuint (count_events (r, "device", "firmware_version", "2.3.4"), ==, 1);
+  g_assert_cmpuint (count_events (r, "device", "ota_step", "0"), ==, 1);
+  g_assert_cmpstr (result_string (r, "firmware_version"), ==, "2.3.4");
+  /* nothing was changed: no CTP session, no transfer */
+  g_assert_cmpuint (ota_test_emu_count_events (emu, "read"), ==, 0);
+  assert_emu_clean (emu);
+}
+
+static void
+test_unreachable (Fixture *f, gconstpointer data)
+{
+  /* a port nobody listens on: start an emulator, stop it, reuse its port */
+  g_autoptr(OtaTestEmu) emu = start_emu (NULL);
+  const gchar *extra[] = { "--info", NULL };
+  g_autoptr(Run) r = NULL;
+  const gchar *extra2[] = { f->ufw, NULL };
+  g_autoptr(Run) r2 = NULL;
+
+  ota_test_emu_stop (emu);
+  r = run_json (emu, extra, NULL, NULL);
+  g_assert_cmpint (r->status, ==, 3);
+  r2 = run_json (emu, extra2, NULL, NULL);
+  g_assert_cmpint (r2->status, ==, 3);
+  g_assert_nonnull (strstr (result_string (r2, "next_step"), "Wi-Fi"));
+}
+
+static void
+test_check (Fixture *f, gconstpointer data)
+{
+  const gchar *extra[] = { "--check", f->ufw, NULL };
+  g_autoptr(Run) r = run_json (NULL, extra, NULL, NULL);
+
+  g_assert_cmpint (r->status, ==, 0);
+  g_assert_cmpstr (result_string (r, "firmware_version"), ==, "1.0.2");
+  g_assert_cmpuint (count_events (r, "file", NULL, NULL), ==, 1);
+}
+
+static void
+test_check_corrupt (Fixture *f, gconstpointer data)
+{
+  OtaUfwCorruption kind = GPOINTER_TO_INT (data);
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *path = ota_test_make_ufw (f->dir, 50000, 9000, 3, "9.9", kind, &error);
+  const gchar *extra[] = { "--check", path, NULL };
+  g_autoptr(Run) r = NULL;
+
+  g_assert_no_error (error);
+  r = run_json (NULL, extra, NULL, NULL);
+  g_assert_cmpint (r->status, ==, 4);
+  g_assert_cmpstr (result_string (r, "status"), ==, "failed");
+  g_assert_nonnull (strstr (result_string (r, "message"), path));
+
+  /* --force accepts what is not corruption, and only that */
+  if (kind == OTA_UFW_CORRUPT_NO_OTA_BIN || kind == OTA_UFW_CORRUPT_UNKNOWN_CHIP)
+    {
+      const gchar *forced[] = { "--check", "--force", path, NULL };
+      g_autoptr(Run) rf = run_json (NULL, forced, NULL, NULL);
+      g_assert_cmpint (rf->status, ==, 0);
+    }
+  else
+    {
+      const gchar *forced[] = { "--check", "--force", path, NULL };
+      g_autoptr(Run) rf = run_json (NULL, forced, NULL, NULL);
+      g_assert_cmpint (rf->status, ==, 4);
+    }
+}
+
+static void
+test_bad_file_untouched (Fixture *f, gconstpointer data)
+{
+  /* a corrupt file never reaches the device */
+  g_autoptr(OtaTestEmu) emu = start_emu (NULL);
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *path = ota_test_make_ufw (f->dir, 50000, 9000, 3, "9.9",
+                                              OTA_UFW_CORRUPT_DATA_CRC, &error);
+  g_autofree gchar *missing = g_build_filename (f->dir, "nope.ufw", NULL);
+  const gchar *cases[][2] = { { path, "CRC" }, { missing, "nope.ufw" }, { f->dir, "folder" } };
+
+  g_assert_no_error (error);
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      const gchar *extra[] = { cases[i][0], NULL };
+      g_autoptr(Run) r = run_json (emu, extra, NULL, NULL);
+      g_assert_cmpint (r->status, ==, 4);
+      if (strstr (result_string (r, "message"), cases[i][1]) == NULL)
+        g_error ("\"%s\" lacks \"%s\"", result_string (r, "message"), cases[i][1]);
+    }
+  g_assert_cmpuint (ota_test_emu_count_events (emu, "connect"), ==, 0);
+  assert_emu_clean (emu);
+}
+
+static void
+test_usage (Fixture *f, gconstpointer data)
+{
+  const gchar *cases[][4] = {
+    { "--bogus", NULL },
+    { NULL },                                   /* no file */
+    { "a.ufw", "b.ufw", NULL },
+    { "--info", "--check", "x.ufw", NULL },
+    { "--ctp-port", "70000", "a.ufw", NULL },
+    { "--timeout", "0", "a.ufw", NULL },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_auto(GStrv) argv = emu_args (NULL, cases[i]);
+      g_autoptr(Run) r = run_cli_full ((const gchar *const *) argv, NULL, NULL);
+      g_assert_cmpint (r->status, ==, 2);
+      g_assert_nonnull (strstr (r->err, "otaflash"));
+    }
+}
+
+static void
+test_help_version (Fixture *f, gconstpointer data)
+{
+  const gchar *help[] = { "--help", NULL };
+  const gchar *version[] = { "--version", NULL };
+  g_auto(GStrv) a1 = emu_args (NULL, help);
+  g_auto(GStrv) a2 = emu_args (NULL, version);
+  g_autoptr(Run) r1 = run_cli_full ((const gchar *const *) a1, NULL, NULL);
+  g_autoptr(Run) r2 = run_cli_full ((const gchar *const *) a2, NULL, NULL);
+  g_autofree gchar *out = NULL;
+
+  g_assert_cmpint (r1->status, ==, 0);
+  g_ptr_array_add (r1->lines, NULL);
+  out = g_strjoinv ("\n", (gchar **) r1->lines->pdata);
+  for (const gchar *const *w = (const gchar *const[]){ "--reboot-timeout", "--retries", "--json",
+                                                       "--check", "--info", "--force", "130",
+                                                       "WIFI_OTA_XXXXXX", NULL };
+       *w != NULL; w++)
+    if (strstr (out, *w) == NULL)
+      g_error ("--help lacks %s", *w);
+  g_assert_cmpint (r2->status, ==, 0);
+  g_assert_true (g_str_has_prefix (g_ptr_array_index (r2->lines, 0), "otaflash "));
+}
+
+static void
+test_log_file (Fixture *f, gconstpointer data)
+{
+  g_autoptr(OtaTestEmu) emu = start_emu (NULL);
+  g_autofree gchar *log = g_build_filename (f->dir, "flash.log", NULL);
+  const gchar *extra[] = { "--log", log, f->ufw, NULL };
+  g_autoptr(Run) r = run_json (emu, extra, NULL, NULL);
+  g_autofree gchar *contents = NULL;
+
+  g_assert_cmpint (r->status, ==, 0);
+  g_assert_true (g_file_get_contents (log, &contents, NULL, NULL));
+  g_assert_nonnull (strstr (contents, "\"event\":\"result\""));
+  g_assert_nonnull (strstr (contents, "\"event\":\"debug\""));
+  assert_emu_clean (emu);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+
+#define ADD(path, fn, data) \
+  g_test_add ("/cli/" path, Fixture, data, fixture_setup, fn, fixture_teardown)
+
+  ADD ("flash/full", test_flash_full, NULL);
+  ADD ("flash/human", test_flash_human, NULL);
+  ADD ("flash/log-file", test_log_file, NULL);
+  ADD ("recovery/start-in-loader", test_recovery, NULL);
+  ADD ("recovery/power-loss", test_power_loss, NULL);
+  ADD ("same-firmware/current-sdk", test_same_firmware, GINT_TO_POINTER (FALSE));
+  ADD ("same-firmware/sdk-1.1", test_same_firmware, GINT_TO_POINTER (TRUE));
+  for (guint i = 0; i < G_N_ELEMENTS (fault_cases); i++)
+    {
+      g_autofree gchar *path = g_strdup_printf ("/cli/fault/%s", fault_cases[i].path);
+      g_test_add (path, Fixture, &fault_cases[i], fixture_setup, test_fault, fixture_teardown);
+    }
+  ADD ("cancel/before-point-of-no-return", test_cancel_before, NULL);
+  ADD ("cancel/after-once-continues", test_cancel_after, GUINT_TO_POINTER (1));
+  ADD ("cancel/after-confirmed", test_cancel_after, GUINT_TO_POINTER (2));
+  ADD ("info", test_info, NULL);
+  ADD ("unreachable", test_unreachable, NULL);
+  ADD ("check/valid", test_check, NULL);
+  for (gint k = OTA_UFW_CORRUPT_TRUNCATED; k <= OTA_UFW_CORRUPT_BAD_COUNT; k++)
+    {
+      g_autofree gchar *path = g_strdup_printf ("/cli/check/corrupt/%s",
+                                                ota_ufw_corruption_to_string (k));
+      g_test_add (path, Fixture, GINT_TO_POINTER (k), fixture_setup, test_check_corrupt,
+                  fixture_teardown);
+    }
+  ADD ("bad-file-untouched", test_bad_file_untouched, NULL);
+  ADD ("usage", test_usage, NULL);
+  ADD ("help-version", test_help_version, NULL);
+  return g_test_run ();
+}
