@@ -431,7 +431,7 @@ stage_one (OtaSession *self, OtaFirmware *firmware, GCancellable *cancellable, G
                        local->message);
           return FALSE;
         }
-      if (g_error_matches (local, OTA_ERROR, OTA_ERROR_DEVICE_ERROR))
+      if (g_error_matches (local, OTA_ERROR, OTA_ERROR_DEVICE_ERROR) && st.bad_headers == 0)
         {
           g_set_error (error, OTA_ERROR, OTA_ERROR_DEVICE_ERROR,
                        "stage one: %s before changing anything. Most likely the device already "
@@ -439,7 +439,7 @@ stage_one (OtaSession *self, OtaFirmware *firmware, GCancellable *cancellable, G
                        local->message);
           return FALSE;
         }
-      g_prefix_error (&local, "stage one: ");
+      g_prefix_error (&local, "stage one (the device is unchanged): ");
       g_propagate_error (error, g_steal_pointer (&local));
       return FALSE;
     }
