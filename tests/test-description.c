@@ -1,0 +1,178 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#define G_LOG_DOMAIN "OtaTest"
+
+#include <string.h>
+
+#include "ota-description.h"
+#include "ota-error.h"
+
+/* protocol.md section 3, compact as on the wire */
+static const gchar *example =
+  "{\"app_list\":{\"match_android_ver\":[\"1.0\",\"2.0\"],\"match_ios_ver\":[\"1.0\",\"2.0\"]},"
+  "\"forward_support\":[\"0\"],\"behind_support\":[\"0\"],\"device_type\":\"1\",\"net_type\":\"1\","
+  "\"rts_type\":\"0\",\"product_type\":\"AC79x_wifi_camera\",\"support_projection\":\"0\","
+  "\"ota_type\":\"1\",\"ota_step\":\"0\",\"firmware_version\":\"1.0.1\","
+  "\"match_app_type\":\"DVRunning 2\",\"uuid\":\"xxxxxx\"}";
+
+static OtaDescription *
+parse (const gchar *json, GError **error)
+{
+  return ota_description_parse (json, strlen (json), error);
+}
+
+static void
+test_example (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OtaDescription) desc = parse (example, &error);
+  g_autoptr(OtaDescription) copy = NULL;
+
+  g_assert_no_error (error);
+  g_assert_nonnull (desc);
+  g_assert_cmpstr (desc->ota_type, ==, "1");
+  g_assert_cmpstr (desc->ota_step, ==, "0");
+  g_assert_cmpstr (desc->firmware_version, ==, "1.0.1");
+  g_assert_cmpstr (desc->product_type, ==, "AC79x_wifi_camera");
+  g_assert_cmpstr (desc->uuid, ==, "xxxxxx");
+  g_assert_cmpstr (desc->match_app_type, ==, "DVRunning 2");
+  g_assert_cmpstr (desc->raw_json, ==, example);
+  g_assert_true (ota_description_is_single_backup (desc));
+  g_assert_false (ota_description_needs_stage_two (desc));
+
+  copy = ota_description_copy (desc);
+  g_assert_true (copy != desc);
+  g_assert_true (copy->ota_type != desc->ota_type);
+  g_assert_cmpstr (copy->ota_type, ==, "1");
+  g_assert_cmpstr (copy->ota_step, ==, "0");
+  g_assert_cmpstr (copy->firmware_version, ==, "1.0.1");
+  g_assert_cmpstr (copy->product_type, ==, "AC79x_wifi_camera");
+  g_assert_cmpstr (copy->uuid, ==, "xxxxxx");
+  g_assert_cmpstr (copy->match_app_type, ==, "DVRunning 2");
+  g_assert_cmpstr (copy->raw_json, ==, example);
+}
+
+static void
+test_loader_pretty (void)
+{
+  /* any field order, whitespace, a trailing newline, stage two pending */
+  const gchar *json = "{\n  \"uuid\": \"ab\",\n  \"ota_step\": \"1\",\n  \"ota_type\": \"1\"\n}\n";
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OtaDescription) desc = parse (json, &error);
+
+  g_assert_no_error (error);
+  g_assert_true (ota_description_is_single_backup (desc));
+  g_assert_true (ota_description_needs_stage_two (desc));
+  g_assert_null (desc->firmware_version);
+  g_assert_null (desc->product_type);
+}
+
+static void
+test_missing_ota_type (void)
+{
+  const gchar *json = "{\"ota_step\":\"0\",\"firmware_version\":\"1.0.0\"}";
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OtaDescription) desc = parse (json, &error);
+
+  g_assert_no_error (error);
+  g_assert_null (desc->ota_type);
+  /* absent means dual backup */
+  g_assert_false (ota_description_is_single_backup (desc));
+  g_assert_cmpstr (desc->firmware_version, ==, "1.0.0");
+}
+
+static void
+test_dual_backup (void)
+{
+  const gchar *json = "{\"ota_type\":\"0\",\"ota_step\":\"0\"}";
+  g_autoptr(OtaDescription) desc = parse (json, NULL);
+
+  g_assert_cmpstr (desc->ota_type, ==, "0");
+  g_assert_false (ota_description_is_single_backup (desc));
+}
+
+static void
+test_non_string_values (void)
+{
+  const gchar *json = "{\"ota_type\":1,\"ota_step\":0,\"firmware_version\":2.5,"
+                      "\"uuid\":[\"x\"],\"product_type\":null,\"match_app_type\":true}";
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OtaDescription) desc = parse (json, &error);
+
+  g_assert_no_error (error);
+  g_assert_cmpstr (desc->ota_type, ==, "1");
+  g_assert_cmpstr (desc->ota_step, ==, "0");
+  g_assert_cmpstr (desc->firmware_version, ==, "2.5");
+  g_assert_null (desc->uuid);
+  g_assert_null (desc->product_type);
+  g_assert_null (desc->match_app_type);
+  g_assert_true (ota_description_is_single_backup (desc));
+}
+
+static void
+assert_refused (const gchar *json, gsize len, const gchar *expect)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OtaDescription) desc = ota_description_parse (json, len, &error);
+
+  g_assert_null (desc);
+  g_assert_error (error, OTA_ERROR, OTA_ERROR_PROTOCOL);
+  if (strstr (error->message, expect) == NULL)
+    g_error ("'%s' does not contain '%s'", error->message, expect);
+}
+
+static void
+test_malformed (void)
+{
+  const gchar *s;
+
+  s = "{\"ota_type\":\"1\",";
+  assert_refused (s, strlen (s), "not valid JSON");
+  s = "{\"ota_type\":\"1\"} {}";
+  assert_refused (s, strlen (s), "after the JSON");
+  s = "[\"ota_type\",\"1\"]";
+  assert_refused (s, strlen (s), "not a JSON object");
+  s = "\"1\"";
+  assert_refused (s, strlen (s), "not a JSON object");
+  s = "<html>404</html>";
+  assert_refused (s, strlen (s), "not valid JSON");
+  assert_refused ("", 0, "empty");
+}
+
+static void
+test_nul (void)
+{
+  static const gchar trailing[] = "{\"ota_type\":\"1\"}\0\0\0";
+  static const gchar inside[] = "{\"ota_type\":\"1\0\"}";
+
+  assert_refused (trailing, sizeof trailing - 1, "NUL");
+  assert_refused (inside, sizeof inside - 1, "NUL");
+}
+
+static void
+test_length_honoured (void)
+{
+  /* only @len bytes are parsed: no NUL terminator needed */
+  const gchar *buf = "{\"ota_type\":\"1\"}XXXX";
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OtaDescription) desc = ota_description_parse (buf, 16, &error);
+
+  g_assert_no_error (error);
+  g_assert_cmpstr (desc->ota_type, ==, "1");
+  g_assert_cmpstr (desc->raw_json, ==, "{\"ota_type\":\"1\"}");
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/ota/description/protocol-example", test_example);
+  g_test_add_func ("/ota/description/loader-pretty", test_loader_pretty);
+  g_test_add_func ("/ota/description/missing-ota-type", test_missing_ota_type);
+  g_test_add_func ("/ota/description/dual-backup", test_dual_backup);
+  g_test_add_func ("/ota/description/non-string-values", test_non_string_values);
+  g_test_add_func ("/ota/description/malformed", test_malformed);
+  g_test_add_func ("/ota/description/nul", test_nul);
+  g_test_add_func ("/ota/description/length-honoured", test_length_honoured);
+  return g_test_run ();
+}
