@@ -27,8 +27,7 @@ typedef struct {
   gint ctp_port, http_port, ota_port;
   gdouble timeout_s, reboot_timeout_s, keepalive_s;
   gint retries;
-  gboolean json, verbose, force, info, version;
-  gchar *check;
+  gboolean json, verbose, force, info, check, version;
   gchar *log_path;
   gchar **rest;
 
@@ -675,8 +674,8 @@ ota_cli_run (int argc, char **argv)
       "corrupt file", NULL },
     { "info", 'i', 0, G_OPTION_ARG_NONE, &cli->info, "Read the device and show it; change nothing",
       NULL },
-    { "check", 'c', 0, G_OPTION_ARG_FILENAME, &cli->check,
-      "Validate a firmware file; no device needed", "FIRMWARE.ufw" },
+    { "check", 'c', 0, G_OPTION_ARG_NONE, &cli->check,
+      "Validate the firmware file and show what it holds; no device needed", NULL },
     { "json", 'j', 0, G_OPTION_ARG_NONE, &cli->json,
       "Print JSON Lines events on stdout instead of text (for scripts)", NULL },
     { "log", 'l', 0, G_OPTION_ARG_FILENAME, &cli->log_path,
@@ -721,11 +720,11 @@ ota_cli_run (int argc, char **argv)
   n_rest = cli->rest != NULL ? (int) g_strv_length (cli->rest) : 0;
   {
     const gchar *problem = NULL;
-    if ((cli->info ? 1 : 0) + (cli->check != NULL ? 1 : 0) > 1)
+    if (cli->info && cli->check)
       problem = "--info and --check cannot be combined";
-    else if ((cli->info || cli->check != NULL) && n_rest > 0)
-      problem = "--info and --check take no further firmware file";
-    else if (!cli->info && cli->check == NULL && n_rest != 1)
+    else if (cli->info && n_rest > 0)
+      problem = "--info reads the device only; it takes no firmware file";
+    else if (!cli->info && n_rest != 1)
       problem = n_rest == 0 ? "which firmware file? Give one FIRMWARE.ufw"
                             : "give exactly one firmware file";
     else if (cli->ctp_port < 1 || cli->ctp_port > 65535 || cli->http_port < 1
@@ -739,7 +738,6 @@ ota_cli_run (int argc, char **argv)
       {
         fprintf (stderr, "otaflash: %s\nTry: otaflash --cli --help\n", problem);
         g_free (cli->host);
-        g_free (cli->check);
         g_free (cli->log_path);
         g_strfreev (cli->rest);
         return OTA_EXIT_USAGE;
@@ -762,8 +760,8 @@ ota_cli_run (int argc, char **argv)
 
   if (cli->info)
     ret = run_info (cli);
-  else if (cli->check != NULL)
-    ret = run_check (cli, cli->check);
+  else if (cli->check)
+    ret = run_check (cli, cli->rest[0]);
   else
     ret = run_flash (cli, cli->rest[0]);
 
@@ -772,7 +770,6 @@ ota_cli_run (int argc, char **argv)
     fclose (cli->log);
   g_clear_object (&cli->cancellable);
   g_free (cli->host);
-  g_free (cli->check);
   g_free (cli->log_path);
   g_strfreev (cli->rest);
   return ret;
