@@ -4,6 +4,8 @@
 ota_add_test(test-net-header SOURCES test-net-header.c)
 ota_add_test(test-ctp SOURCES test-ctp.c)
 ota_add_test(test-ufw SOURCES test-ufw.c)
+# /ota/ufw/mkufw runs the generator as the other test programs do
+add_dependencies(test-ufw otaflash-mkufw)
 ota_add_test(test-firmware SOURCES test-firmware.c)
 ota_add_test(test-http-parser SOURCES test-http-parser.c)
 ota_add_test(test-description SOURCES test-description.c)

@@ -54,6 +54,40 @@ test_crc16 (void)
   g_assert_cmphex (ota_crc16 (0x1234, NULL, 0), ==, 0x1234);
 }
 
+/* Bit by bit, straight from the definition. */
+static guint16
+crc16_bitwise (guint16 crc, const guint8 *data, gsize len)
+{
+  for (gsize i = 0; i < len; i++)
+    {
+      crc ^= (guint16) (data[i] << 8);
+      for (guint bit = 0; bit < 8; bit++)
+        crc = (guint16) ((crc & 0x8000) ? (crc << 1) ^ 0x1021 : crc << 1);
+    }
+  return crc;
+}
+
+static void
+test_crc16_random (void)
+{
+  g_autoptr(GRand) rand = g_rand_new_with_seed (16);
+  guint8 buf[4096];
+
+  for (gsize i = 0; i < sizeof buf; i++)
+    buf[i] = (guint8) g_rand_int (rand);
+  for (gsize off = 0; off < 9; off++)
+    for (gsize len = 0; len < 100; len++)
+      g_assert_cmphex (ota_crc16 (0, buf + off, len), ==, crc16_bitwise (0, buf + off, len));
+  for (guint i = 0; i < 200; i++)
+    {
+      gsize off = g_rand_int_range (rand, 0, 64);
+      gsize len = g_rand_int_range (rand, 0, (gint32) (sizeof buf - off));
+      guint16 start = (guint16) g_rand_int (rand);
+
+      g_assert_cmphex (ota_crc16 (start, buf + off, len), ==, crc16_bitwise (start, buf + off, len));
+    }
+}
+
 static void
 test_scramble_vector (void)
 {
@@ -510,6 +544,68 @@ test_corruption_names (void)
   g_assert_false (ota_ufw_corruption_from_string ("", &c));
 }
 
+/* The command-line generator, as the other test programs use it. */
+static void
+test_mkufw (void)
+{
+  const gchar *mkufw = g_getenv ("OTA_TEST_MKUFW");
+  g_autofree gchar *path = tmp_path ("mkufw.ufw");
+  g_autofree gchar *broken = tmp_path ("mkufw-broken.ufw");
+  g_autofree gchar *out = NULL;
+  g_autofree gchar *err = NULL;
+  g_autoptr(OtaUfw) ufw = NULL;
+  g_autoptr(GError) error = NULL;
+  gint status = -1;
+
+  if (mkufw == NULL || !g_file_test (mkufw, G_FILE_TEST_IS_EXECUTABLE))
+    {
+      g_test_skip ("OTA_TEST_MKUFW is not set or not built (run through ctest)");
+      return;
+    }
+  {
+    const gchar *argv[] = { mkufw, "--flash-size", "3K", "--ota-size", "100", "--seed", "5",
+                            "--version", "9.8.7", "--chip", "AC7916A", path, NULL };
+
+    g_assert_true (g_spawn_sync (NULL, (gchar **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out,
+                                 &err, &status, &error));
+    g_assert_no_error (error);
+    g_assert_true (g_spawn_check_exit_status (status, NULL));
+    g_assert_nonnull (strstr (out, "flash.bin 3072 bytes"));
+  }
+  ufw = load (path, OTA_UFW_CHECK_DEFAULT, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (ota_ufw_get_version (ufw), ==, "9.8.7");
+  g_assert_cmpstr (ota_ufw_get_chip (ufw), ==, "AC7916A");
+  g_assert_cmpuint (ota_ufw_find_entry (ufw, OTA_UFW_TYPE_FLASH)->size, ==, 3072);
+  g_assert_cmpuint (ota_ufw_find_entry (ufw, OTA_UFW_TYPE_OTA_LOADER)->size, ==, 100);
+  g_clear_object (&ufw);
+
+  {
+    const gchar *argv[] = { mkufw, "--corrupt", "list-crc", "--no-version", broken, NULL };
+
+    g_clear_pointer (&out, g_free);
+    g_clear_pointer (&err, g_free);
+    g_assert_true (g_spawn_sync (NULL, (gchar **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out,
+                                 &err, &status, &error));
+    g_assert_true (g_spawn_check_exit_status (status, NULL));
+  }
+  ufw = load (broken, OTA_UFW_CHECK_DEFAULT, &error);
+  g_assert_error (error, OTA_ERROR, OTA_ERROR_INVALID_FILE);
+  g_assert_nonnull (strstr (error->message, "entry table CRC"));
+  g_clear_error (&error);
+
+  {
+    const gchar *argv[] = { mkufw, "--corrupt", "no-such-kind", broken, NULL };
+
+    g_clear_pointer (&out, g_free);
+    g_clear_pointer (&err, g_free);
+    g_assert_true (g_spawn_sync (NULL, (gchar **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out,
+                                 &err, &status, &error));
+    g_assert_false (g_spawn_check_exit_status (status, NULL));
+    g_assert_nonnull (strstr (err, "no-such-kind"));
+  }
+}
+
 static void
 remove_tmp_dir (void)
 {
@@ -535,6 +631,7 @@ main (int argc, char **argv)
   g_assert_no_error (error);
 
   g_test_add_func ("/ota/ufw/crc16", test_crc16);
+  g_test_add_func ("/ota/ufw/crc16/random", test_crc16_random);
   g_test_add_func ("/ota/ufw/scramble/vector", test_scramble_vector);
   g_test_add_func ("/ota/ufw/scramble/round-trip", test_scramble_round_trip);
   g_test_add_func ("/ota/ufw/header/decode", test_header_decode);
@@ -557,6 +654,7 @@ main (int argc, char **argv)
   g_test_add_func ("/ota/ufw/not-a-ufw", test_not_a_ufw);
   g_test_add_func ("/ota/ufw/cancel", test_cancel);
   g_test_add_func ("/ota/ufw/corruption-names", test_corruption_names);
+  g_test_add_func ("/ota/ufw/mkufw", test_mkufw);
 
   ret = g_test_run ();
   remove_tmp_dir ();
