@@ -13,7 +13,8 @@ static const gchar *loader_response =
   "HTTP/1.1 200 OK\r\nContent-Type:text\r\nContent-Length:31\r\n\r\n" BODY;
 /* The main firmware: the usual spacing. */
 static const gchar *main_response =
-  "HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 31\r\nConnection: close\r\n\r\n" BODY;
+  "HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 31\r\n"
+  "Connection: close\r\n\r\n" BODY;
 
 static OtaHttpParser *
 feed_all (const gchar *response, gsize len, gboolean *done, GError **error)
@@ -290,7 +291,8 @@ main (int argc, char **argv)
   g_test_add_func ("/ota/http-parser/byte-at-a-time", test_byte_at_a_time);
   g_test_add_func ("/ota/http-parser/bytes-after-body-ignored", test_bytes_after_body_ignored);
   g_test_add_func ("/ota/http-parser/missing-content-length", test_missing_content_length);
-  g_test_add_func ("/ota/http-parser/error-status-without-length", test_error_status_without_length);
+  g_test_add_func ("/ota/http-parser/error-status-without-length",
+                   test_error_status_without_length);
   g_test_add_func ("/ota/http-parser/oversized-body", test_oversized_body);
   g_test_add_func ("/ota/http-parser/malformed", test_malformed);
   g_test_add_func ("/ota/http-parser/header-limit", test_header_limit);

@@ -84,7 +84,8 @@ test_crc16_random (void)
       gsize len = g_rand_int_range (rand, 0, (gint32) (sizeof buf - off));
       guint16 start = (guint16) g_rand_int (rand);
 
-      g_assert_cmphex (ota_crc16 (start, buf + off, len), ==, crc16_bitwise (start, buf + off, len));
+      g_assert_cmphex (ota_crc16 (start, buf + off, len), ==,
+                       crc16_bitwise (start, buf + off, len));
     }
 }
 
@@ -354,7 +355,8 @@ static const CorruptCase corrupt_cases[] = {
   { OTA_UFW_CORRUPT_LIST_CRC, "entry table CRC 0x" },
   { OTA_UFW_CORRUPT_DATA_CRC, "entry 3 'flash.bin': data CRC 0x" },
   { OTA_UFW_CORRUPT_ENTRY_BOUNDS, "entry 3 'flash.bin': its data (100016 bytes at offset" },
-  { OTA_UFW_CORRUPT_ENTRY_SIZE, "entry 3 'flash.bin': size 100001 is larger than its stored size 100000" },
+  { OTA_UFW_CORRUPT_ENTRY_SIZE,
+    "entry 3 'flash.bin': size 100001 is larger than its stored size 100000" },
   { OTA_UFW_CORRUPT_NO_OTA_BIN, "no ota.bin (type 100)" },
   { OTA_UFW_CORRUPT_UNKNOWN_CHIP, "chip 'AC700N', not an AC79 chip" },
   { OTA_UFW_CORRUPT_TOO_SHORT, "only 32 bytes: too short" },
@@ -366,7 +368,8 @@ test_corrupt (gconstpointer data)
 {
   const CorruptCase *cc = data;
   OtaUfwBuildOptions opts;
-  g_autofree gchar *name = g_strdup_printf ("corrupt-%s.ufw", ota_ufw_corruption_to_string (cc->kind));
+  g_autofree gchar *name =
+    g_strdup_printf ("corrupt-%s.ufw", ota_ufw_corruption_to_string (cc->kind));
   g_autofree gchar *path = NULL;
   g_autoptr(OtaUfw) ufw = NULL;
   g_autoptr(GError) error = NULL;
@@ -415,7 +418,8 @@ test_corrupt_data_crc_values (void)
   opts.corruption = OTA_UFW_CORRUPT_DATA_CRC;
   path = build (&opts, "data-crc-values.ufw");
   g_assert_true (g_file_get_contents (path, &contents, &len, NULL));
-  ota_ufw_entry_decode ((const guint8 *) contents + OTA_UFW_HEADER_SIZE + 2 * OTA_UFW_ENTRY_SIZE, &e);
+  ota_ufw_entry_decode ((const guint8 *) contents + OTA_UFW_HEADER_SIZE + 2 * OTA_UFW_ENTRY_SIZE,
+                        &e);
   g_assert_cmpstr (e.name, ==, "flash.bin");
   expect = g_strdup_printf ("entry 3 'flash.bin': data CRC 0x%04X, expected 0x%04X",
                             ota_crc16 (0, (const guint8 *) contents + e.offset, e.size2),
@@ -638,11 +642,13 @@ main (int argc, char **argv)
   g_test_add_func ("/ota/ufw/entry/decode", test_entry_decode);
   g_test_add_func ("/ota/ufw/round-trip/odd-size", test_round_trip_odd_size);
   g_test_add_func ("/ota/ufw/round-trip/deterministic", test_deterministic);
-  g_test_add_func ("/ota/ufw/round-trip/no-version-empty-entries", test_no_version_and_empty_entries);
+  g_test_add_func ("/ota/ufw/round-trip/no-version-empty-entries",
+                   test_no_version_and_empty_entries);
   for (gsize i = 0; i < G_N_ELEMENTS (corrupt_cases); i++)
     {
       g_autofree gchar *test_path =
-        g_strdup_printf ("/ota/ufw/corrupt/%s", ota_ufw_corruption_to_string (corrupt_cases[i].kind));
+        g_strdup_printf ("/ota/ufw/corrupt/%s",
+                         ota_ufw_corruption_to_string (corrupt_cases[i].kind));
       g_test_add_data_func (test_path, &corrupt_cases[i], test_corrupt);
     }
   g_test_add_func ("/ota/ufw/corrupt/data-crc-values", test_corrupt_data_crc_values);

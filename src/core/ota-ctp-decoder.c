@@ -117,7 +117,8 @@ ota_ctp_decoder_feed (OtaCtpDecoder *self, const guint8 *data, gsize len, GError
           {
             guint8 b = data[i++];
 
-            if (self->field_fill < OTA_CTP_MAGIC_LEN && b != (guint8) OTA_CTP_MAGIC[self->field_fill])
+            if (self->field_fill < OTA_CTP_MAGIC_LEN
+                && b != (guint8) OTA_CTP_MAGIC[self->field_fill])
               return decoder_fail (self, error,
                                    "expected \"" OTA_CTP_MAGIC "\", got byte 0x%02X at position %"
                                    G_GSIZE_FORMAT " of a frame",

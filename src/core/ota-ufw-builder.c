@@ -30,7 +30,8 @@ static const struct {
   { OTA_UFW_CORRUPT_ENTRY_BOUNDS, "entry-bounds", "flash.bin reaches past the end of the file" },
   { OTA_UFW_CORRUPT_ENTRY_SIZE, "entry-size", "flash.bin has size > stored size" },
   { OTA_UFW_CORRUPT_NO_OTA_BIN, "no-ota-bin", "a valid container without ota.bin" },
-  { OTA_UFW_CORRUPT_UNKNOWN_CHIP, "unknown-chip", "a valid container for chip " BUILD_FOREIGN_CHIP },
+  { OTA_UFW_CORRUPT_UNKNOWN_CHIP, "unknown-chip",
+    "a valid container for chip " BUILD_FOREIGN_CHIP },
   { OTA_UFW_CORRUPT_TOO_SHORT, "too-short", "shorter than a header (32 bytes)" },
   { OTA_UFW_CORRUPT_BAD_COUNT, "bad-count", "the entry count is larger than the file can hold" },
 };
@@ -335,7 +336,8 @@ build_to_stream (const OtaUfwBuildOptions *opts, GFileOutputStream *fout, GError
     list_crc ^= 0xFFFF;
   count = (guint16) n;
   if (opts->corruption == OTA_UFW_CORRUPT_BAD_COUNT)
-    count = (guint16) MIN ((pos - OTA_UFW_HEADER_SIZE) / OTA_UFW_ENTRY_SIZE + 1, (guint64) G_MAXUINT16);
+    count = (guint16) MIN ((pos - OTA_UFW_HEADER_SIZE) / OTA_UFW_ENTRY_SIZE + 1,
+                           (guint64) G_MAXUINT16);
   encode_header (list_crc, (guint32) pos, count, chip,
                  opts->corruption == OTA_UFW_CORRUPT_HEADER_CRC, header);
 

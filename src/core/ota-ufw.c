@@ -146,7 +146,8 @@ ota_ufw_table_decode (const OtaUfwHeader *hdr, const guint8 *raw_table, gsize ra
   if (raw_len < need)
     {
       g_set_error (error, OTA_ERROR, OTA_ERROR_INVALID_FILE,
-                   "the entry table is cut short: %" G_GSIZE_FORMAT " bytes for %u entries of %u bytes",
+                   "the entry table is cut short: %" G_GSIZE_FORMAT
+                   " bytes for %u entries of %u bytes",
                    raw_len, hdr->entry_count, (guint) OTA_UFW_ENTRY_SIZE);
       return NULL;
     }
