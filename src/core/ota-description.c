@@ -4,12 +4,11 @@
 #include "ota-description.h"
 
 #include <string.h>
-#include <cjson/cJSON.h>
+#include "ota-json.h"
 
 #include "ota-error.h"
 
 /* as in ota-ctp-frame.h, which this file does not need otherwise */
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (cJSON, cJSON_Delete)
 
 /* A known field as text: strings as they are (trimmed), numbers as their
  * decimal form (products edit this file by hand: "ota_type": 1), anything
