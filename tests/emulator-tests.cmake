@@ -1,0 +1,7 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+
+# The device emulator, driven by a raw test app (emu-test-client.c) built on
+# the core codecs, not by the flasher.
+ota_add_test(test-emulator
+  SOURCES test-emulator.c emu-test-client.c
+  TIMEOUT 180)

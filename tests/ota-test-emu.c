@@ -7,6 +7,9 @@
 #include <signal.h>
 #include <string.h>
 #include <glib/gstdio.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
 
 #include "ota-ctp-frame.h"   /* autoptr for cJSON */
 
@@ -30,6 +33,21 @@ find_emulator (GError **error)
       if (g_file_test (path, G_FILE_TEST_IS_EXECUTABLE))
         return g_steal_pointer (&path);
     }
+#ifdef G_OS_UNIX
+  {
+    /* Run by hand: the test binary sits in <build>/tests. */
+    g_autofree gchar *self_exe = g_file_read_link ("/proc/self/exe", NULL);
+
+    if (self_exe != NULL)
+      {
+        g_autofree gchar *dir = g_path_get_dirname (self_exe);
+        g_autofree gchar *path = g_build_filename (dir, "..", "src", "emulator", "otaflash-emu", NULL);
+
+        if (g_file_test (path, G_FILE_TEST_IS_EXECUTABLE))
+          return g_steal_pointer (&path);
+      }
+  }
+#endif
   g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
                        "otaflash-emu not found: set OTA_TEST_EMU (ctest does)");
   return NULL;
@@ -171,6 +189,15 @@ parse_ready_line (OtaTestEmu *emu, const gchar *line, GError **error)
   return TRUE;
 }
 
+#ifdef __linux__
+/* A test that aborts must not leave its emulator running. */
+static void
+child_setup (gpointer user_data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGTERM);
+}
+#endif
+
 static OtaTestEmu *
 start_full (const gchar *const *extra_args, const gchar *state_dir, const gchar *events_path,
             const guint16 ports[3], GError **error)
@@ -179,6 +206,7 @@ start_full (const gchar *const *extra_args, const gchar *state_dir, const gchar 
   g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
   g_autofree gchar *exe = find_emulator (error);
   g_autofree gchar *line = NULL;
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
   const gchar *value = NULL;
 
   if (exe == NULL)
@@ -217,8 +245,11 @@ start_full (const gchar *const *extra_args, const gchar *state_dir, const gchar 
     g_ptr_array_add (argv, g_strdup (extra_args[i]));
   g_ptr_array_add (argv, NULL);
 
-  emu->proc = g_subprocess_newv ((const gchar *const *) argv->pdata,
-                                 G_SUBPROCESS_FLAGS_STDOUT_PIPE, error);
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+#ifdef __linux__
+  g_subprocess_launcher_set_child_setup (launcher, child_setup, NULL, NULL);
+#endif
+  emu->proc = g_subprocess_launcher_spawnv (launcher, (const gchar *const *) argv->pdata, error);
   if (emu->proc == NULL)
     return NULL;
 
