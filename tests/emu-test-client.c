@@ -414,3 +414,61 @@ tc_run_stage_two (guint16 ctp_port, guint16 http_port, guint16 ota_port, GBytes 
     return FALSE;
   return tc_serve_stage (ota, file, 0, st);
 }
+
+/* --- test-side shortcuts --- */
+
+OtaTestEmu *
+tc_start_emu (const gchar *const *args)
+{
+  g_autoptr(GError) error = NULL;
+  OtaTestEmu *emu = ota_test_emu_start (args, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (emu);
+  return emu;
+}
+
+GBytes *
+tc_make_file (OtaTestEmu *emu, guint64 flash, guint64 ota, guint32 seed, const gchar *version,
+              gchar **out_path)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *path = ota_test_make_ufw (emu->state_dir, flash, ota, seed, version,
+                                              OTA_UFW_CORRUPT_NONE, &error);
+  gchar *data = NULL;
+  gsize len = 0;
+
+  g_assert_no_error (error);
+  g_assert_true (g_file_get_contents (path, &data, &len, &error));
+  g_assert_no_error (error);
+  if (out_path != NULL)
+    *out_path = g_strdup (path);
+  return g_bytes_new_take (data, len);
+}
+
+gdouble
+tc_json_number (const cJSON *obj, const gchar *key)
+{
+  const cJSON *item = cJSON_GetObjectItemCaseSensitive (obj, key);
+
+  g_assert_true (cJSON_IsNumber (item));
+  return item->valuedouble;
+}
+
+const gchar *
+tc_json_string (const cJSON *obj, const gchar *key)
+{
+  const cJSON *item = cJSON_GetObjectItemCaseSensitive (obj, key);
+
+  g_assert_true (cJSON_IsString (item));
+  return item->valuestring;
+}
+
+void
+tc_wait_boot (OtaTestEmu *emu, guint nth, const gchar *mode)
+{
+  g_autoptr(cJSON) boot = ota_test_emu_wait_event_nth (emu, "boot", nth, WAIT_MS);
+
+  g_assert_nonnull (boot);
+  g_assert_cmpstr (tc_json_string (boot, "mode"), ==, mode);
+}

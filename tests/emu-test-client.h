@@ -83,4 +83,16 @@ gboolean tc_run_stage_one (guint16 ctp_port, guint16 ota_port, GBytes *file, TcS
 gboolean tc_run_stage_two (guint16 ctp_port, guint16 http_port, guint16 ota_port, GBytes *file,
                            TcStage *st);
 
+/* Test-side shortcuts: they assert on failure. */
+#define WAIT_MS 10000
+#include "ota-test-emu.h"
+OtaTestEmu  *tc_start_emu (const gchar *const *args);
+/* A valid .ufw in the emulator's state dir, loaded in memory. */
+GBytes      *tc_make_file (OtaTestEmu *emu, guint64 flash, guint64 ota, guint32 seed,
+                           const gchar *version, gchar **out_path);
+gdouble      tc_json_number (const cJSON *obj, const gchar *key);
+const gchar *tc_json_string (const cJSON *obj, const gchar *key);
+/* Waits for the @nth "boot" event (1 = at start) and checks its mode. */
+void         tc_wait_boot (OtaTestEmu *emu, guint nth, const gchar *mode);
+
 G_END_DECLS

@@ -5,3 +5,6 @@
 ota_add_test(test-emulator
   SOURCES test-emulator.c emu-test-client.c
   TIMEOUT 180)
+ota_add_test(test-emulator-faults
+  SOURCES test-emulator-faults.c emu-test-client.c
+  TIMEOUT 180)

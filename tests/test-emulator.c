@@ -14,38 +14,10 @@
 #include "ota-test-emu.h"
 #include "ota-ufw.h"
 
-#define WAIT_MS 10000
 #define FLASH_SIZE 200000   /* 5 stage-two windows */
 #define OTA_SIZE 50000      /* 3 stage-one windows */
 
-static OtaTestEmu *
-start_emu (const gchar *const *args)
-{
-  g_autoptr(GError) error = NULL;
-  OtaTestEmu *emu = ota_test_emu_start (args, &error);
 
-  g_assert_no_error (error);
-  g_assert_nonnull (emu);
-  return emu;
-}
-
-static GBytes *
-make_file (OtaTestEmu *emu, guint64 flash, guint64 ota, guint32 seed, const gchar *version,
-           gchar **out_path)
-{
-  g_autoptr(GError) error = NULL;
-  g_autofree gchar *path = ota_test_make_ufw (emu->state_dir, flash, ota, seed, version,
-                                              OTA_UFW_CORRUPT_NONE, &error);
-  gchar *data = NULL;
-  gsize len = 0;
-
-  g_assert_no_error (error);
-  g_assert_true (g_file_get_contents (path, &data, &len, &error));
-  g_assert_no_error (error);
-  if (out_path != NULL)
-    *out_path = g_strdup (path);
-  return g_bytes_new_take (data, len);
-}
 
 /* flash.bin / ota.bin entries of a file, as the device sees them. */
 static void
@@ -84,40 +56,12 @@ get_description (OtaTestEmu *emu)
   return desc;
 }
 
-static gdouble
-json_number (const cJSON *obj, const gchar *key)
-{
-  const cJSON *item = cJSON_GetObjectItemCaseSensitive (obj, key);
-
-  g_assert_true (cJSON_IsNumber (item));
-  return item->valuedouble;
-}
-
-static const gchar *
-json_string (const cJSON *obj, const gchar *key)
-{
-  const cJSON *item = cJSON_GetObjectItemCaseSensitive (obj, key);
-
-  g_assert_true (cJSON_IsString (item));
-  return item->valuestring;
-}
-
-/* The @nth boot event (1 = at start). */
-static void
-wait_boot (OtaTestEmu *emu, guint nth, const gchar *mode)
-{
-  g_autoptr(cJSON) boot = ota_test_emu_wait_event_nth (emu, "boot", nth, WAIT_MS);
-
-  g_assert_nonnull (boot);
-  g_assert_cmpstr (json_string (boot, "mode"), ==, mode);
-}
-
 /* ---------------------------------------------------------------- */
 
 static void
 test_ready (void)
 {
-  g_autoptr(OtaTestEmu) emu = start_emu (NULL);
+  g_autoptr(OtaTestEmu) emu = tc_start_emu (NULL);
   g_autoptr(OtaDescription) desc = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree gchar *version = NULL;
@@ -204,7 +148,7 @@ test_help (void)
 static void
 test_ctp_main (void)
 {
-  g_autoptr(OtaTestEmu) emu = start_emu (NULL);
+  g_autoptr(OtaTestEmu) emu = tc_start_emu (NULL);
   g_autoptr(GError) error = NULL;
   g_autoptr(TcConn) ctp = tc_connect (emu->ctp_port, &error);
   g_autofree gchar *access = ota_ctp_request_build ("PUT", "type", "0", "ver", "12345", NULL);
@@ -359,8 +303,8 @@ check_stage_two_reads (TcStage *st, const OtaUfwEntry *flash)
 static void
 test_full_session (void)
 {
-  g_autoptr(OtaTestEmu) emu = start_emu (NULL);
-  g_autoptr(GBytes) file = make_file (emu, FLASH_SIZE, OTA_SIZE, 7, "1.0.2", NULL);
+  g_autoptr(OtaTestEmu) emu = tc_start_emu (NULL);
+  g_autoptr(GBytes) file = tc_make_file (emu, FLASH_SIZE, OTA_SIZE, 7, "1.0.2", NULL);
   g_autoptr(OtaDescription) desc = NULL;
   g_autofree gchar *version = NULL;
   g_autofree gchar *ssid = NULL;
@@ -386,7 +330,7 @@ test_full_session (void)
 
   /* Reboot into the loader: ports closed meanwhile, then back. */
   g_assert_nonnull (ota_test_emu_wait_event (emu, "reboot", WAIT_MS));
-  wait_boot (emu, 2, "loader");
+  tc_wait_boot (emu, 2, "loader");
   desc = get_description (emu);
   g_assert_cmpstr (desc->ota_step, ==, "1");
   g_clear_pointer (&desc, ota_description_free);
@@ -402,7 +346,7 @@ test_full_session (void)
   tc_stage_clear (&st);
 
   /* The new firmware runs. */
-  wait_boot (emu, 3, "main");
+  tc_wait_boot (emu, 3, "main");
   desc = get_description (emu);
   g_assert_cmpstr (desc->ota_step, ==, "0");
   g_assert_cmpstr (desc->firmware_version, ==, "1.0.2");
@@ -431,12 +375,12 @@ test_full_session (void)
 static void
 run_same_firmware (const gchar *sdk, guint8 expected)
 {
-  g_autoptr(OtaTestEmu) probe = start_emu (NULL);
+  g_autoptr(OtaTestEmu) probe = tc_start_emu (NULL);
   g_autofree gchar *path = NULL;
-  g_autoptr(GBytes) file = make_file (probe, FLASH_SIZE, OTA_SIZE, 3, "2.0.0", &path);
+  g_autoptr(GBytes) file = tc_make_file (probe, FLASH_SIZE, OTA_SIZE, 3, "2.0.0", &path);
   g_autofree gchar *arg = g_strdup_printf ("--installed-ufw=%s", path);
   const gchar *args[] = { arg, sdk, NULL };
-  g_autoptr(OtaTestEmu) emu = start_emu (args);
+  g_autoptr(OtaTestEmu) emu = tc_start_emu (args);
   g_autoptr(cJSON) result = NULL;
   g_autofree gchar *version = ota_test_emu_get_installed_version (emu);
   TcStage st;
@@ -449,7 +393,7 @@ run_same_firmware (const gchar *sdk, guint8 expected)
   tc_stage_clear (&st);
   result = ota_test_emu_wait_event (emu, "result", WAIT_MS);
   g_assert_nonnull (result);
-  g_assert_cmpstr (json_string (result, "result"), ==, expected == OTA_NET_STATUS_SAME ? "same" : "err");
+  g_assert_cmpstr (tc_json_string (result, "result"), ==, expected == OTA_NET_STATUS_SAME ? "same" : "err");
   g_assert_false (cJSON_IsTrue (cJSON_GetObjectItem (result, "committed")));
   g_assert_false (ota_test_emu_get_stage2_pending (emu));
   g_assert_cmpuint (ota_test_emu_count_events (emu, "reboot"), ==, 0);
@@ -473,8 +417,8 @@ test_same_firmware_sdk11 (void)
 static void
 run_stop (guint stop_after, gboolean committed)
 {
-  g_autoptr(OtaTestEmu) emu = start_emu (NULL);
-  g_autoptr(GBytes) file = make_file (emu, FLASH_SIZE, OTA_SIZE, 9, "1.0.3", NULL);
+  g_autoptr(OtaTestEmu) emu = tc_start_emu (NULL);
+  g_autoptr(GBytes) file = tc_make_file (emu, FLASH_SIZE, OTA_SIZE, 9, "1.0.3", NULL);
   g_autoptr(TcConn) ctp = NULL;
   g_autoptr(TcConn) ota = NULL;
   g_autoptr(cJSON) result = NULL;
@@ -492,12 +436,12 @@ run_stop (guint stop_after, gboolean committed)
   tc_stage_clear (&st);
 
   result = ota_test_emu_wait_event (emu, "result", WAIT_MS);
-  g_assert_cmpstr (json_string (result, "result"), ==, "stopped");
+  g_assert_cmpstr (tc_json_string (result, "result"), ==, "stopped");
   g_assert_cmpint (cJSON_IsTrue (cJSON_GetObjectItem (result, "committed")), ==, committed);
   g_assert_cmpuint (ota_test_emu_count_events (emu, "stop"), ==, 1);
   g_assert_cmpint (ota_test_emu_get_stage2_pending (emu), ==, committed);
   if (committed)
-    wait_boot (emu, 2, "loader");
+    tc_wait_boot (emu, 2, "loader");
   g_assert_cmpuint (ota_test_emu_count_violations (emu), ==, 0);
   g_assert_cmpint (ota_test_emu_stop (emu), ==, 0);
 }
@@ -520,7 +464,7 @@ static void
 test_loader_stubs (void)
 {
   const gchar *args[] = { "--start-in-loader", NULL };
-  g_autoptr(OtaTestEmu) emu = start_emu (args);
+  g_autoptr(OtaTestEmu) emu = tc_start_emu (args);
   g_autoptr(GError) error = NULL;
   g_autoptr(TcConn) ctp = tc_connect (emu->ctp_port, &error);
   g_autoptr(TcConn) ctp2 = NULL;
@@ -536,7 +480,7 @@ test_loader_stubs (void)
   /* Started in the loader: a power cycle in stage two. */
   g_assert_true (g_str_has_prefix (ssid, "WIFI_OTA_"));
   g_assert_cmpuint (strlen (ssid), ==, 15);
-  wait_boot (emu, 1, "loader");
+  tc_wait_boot (emu, 1, "loader");
 
   g_assert_true (tc_ctp_send (ctp, OTA_CTP_TOPIC_APP_ACCESS, access));
   frame = tc_ctp_recv (ctp, WAIT_MS);
@@ -615,8 +559,8 @@ test_loader_stubs (void)
 static void
 test_loader_retries (void)
 {
-  g_autoptr(OtaTestEmu) emu = start_emu ((const gchar *const[]) { "--start-in-loader", NULL });
-  g_autoptr(GBytes) file = make_file (emu, FLASH_SIZE, OTA_SIZE, 11, "3.1.4", NULL);
+  g_autoptr(OtaTestEmu) emu = tc_start_emu ((const gchar *const[]) { "--start-in-loader", NULL });
+  g_autoptr(GBytes) file = tc_make_file (emu, FLASH_SIZE, OTA_SIZE, 11, "3.1.4", NULL);
   g_autoptr(GError) error = NULL;
   g_autoptr(TcConn) ctp = tc_connect (emu->ctp_port, &error);
   g_autofree gchar *body = NULL;
@@ -656,8 +600,8 @@ test_loader_retries (void)
     g_autoptr(cJSON) r1 = ota_test_emu_wait_event_nth (emu, "result", 1, WAIT_MS);
     g_autoptr(cJSON) r2 = ota_test_emu_wait_event_nth (emu, "result", 2, WAIT_MS);
 
-    g_assert_cmpstr (json_string (r1, "result"), ==, "dropped");
-    g_assert_cmpstr (json_string (r2, "result"), ==, "err");
+    g_assert_cmpstr (tc_json_string (r1, "result"), ==, "dropped");
+    g_assert_cmpstr (tc_json_string (r2, "result"), ==, "err");
     g_assert_cmpuint (ota_test_emu_count_events (emu, "timeout"), ==, 1);
   }
 
@@ -671,7 +615,7 @@ test_loader_retries (void)
     g_assert_cmpuint (st.final_status, ==, OTA_NET_STATUS_OK);
     tc_stage_clear (&st);
   }
-  wait_boot (emu, 2, "main");
+  tc_wait_boot (emu, 2, "main");
   version = ota_test_emu_get_installed_version (emu);
   g_assert_cmpstr (version, ==, "3.1.4");
   g_assert_cmpuint (ota_test_emu_count_violations (emu), ==, 0);
@@ -685,9 +629,9 @@ static void
 test_power_loss (void)
 {
   const gchar *args[] = { "--fault=power-loss:read=3", NULL };
-  g_autoptr(OtaTestEmu) emu = start_emu (args);
+  g_autoptr(OtaTestEmu) emu = tc_start_emu (args);
   g_autoptr(OtaTestEmu) again = NULL;
-  g_autoptr(GBytes) file = make_file (emu, FLASH_SIZE, OTA_SIZE, 5, "4.0.0", NULL);
+  g_autoptr(GBytes) file = tc_make_file (emu, FLASH_SIZE, OTA_SIZE, 5, "4.0.0", NULL);
   g_autoptr(GError) error = NULL;
   g_autoptr(cJSON) loss = NULL;
   g_autofree gchar *ssid = NULL;
@@ -699,7 +643,7 @@ test_power_loss (void)
   g_assert_true (tc_run_stage_one (emu->ctp_port, emu->ota_port, file, &st));
   g_assert_cmpuint (st.final_status, ==, OTA_NET_STATUS_OK);
   tc_stage_clear (&st);
-  wait_boot (emu, 2, "loader");
+  tc_wait_boot (emu, 2, "loader");
 
   tc_stage_init (&st);
   g_assert_false (tc_run_stage_two (emu->ctp_port, emu->http_port, emu->ota_port, file, &st));
@@ -707,7 +651,7 @@ test_power_loss (void)
   tc_stage_clear (&st);
   loss = ota_test_emu_wait_event (emu, "power-loss", WAIT_MS);
   g_assert_nonnull (loss);
-  g_assert_cmpuint ((guint) json_number (loss, "read"), ==, 3);
+  g_assert_cmpuint ((guint) tc_json_number (loss, "read"), ==, 3);
   /* The process is gone, as after a power cut, with exit code 0. */
   g_assert_cmpint (ota_test_emu_stop (emu), ==, 0);
   g_assert_true (tc_port_refused (emu->http_port));
@@ -715,7 +659,7 @@ test_power_loss (void)
   again = ota_test_emu_restart (emu, NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (again->http_port, ==, emu->http_port);
-  wait_boot (again, 1, "loader");
+  tc_wait_boot (again, 1, "loader");
   g_assert_true (ota_test_emu_get_stage2_pending (again));
   ssid = ota_test_emu_get_ssid (again);
   g_assert_true (g_str_has_prefix (ssid, "WIFI_OTA_"));
@@ -725,7 +669,7 @@ test_power_loss (void)
   g_assert_true (tc_run_stage_two (again->ctp_port, again->http_port, again->ota_port, file, &st));
   g_assert_cmpuint (st.final_status, ==, OTA_NET_STATUS_OK);
   tc_stage_clear (&st);
-  wait_boot (again, 2, "main");
+  tc_wait_boot (again, 2, "main");
   version = ota_test_emu_get_installed_version (again);
   g_assert_cmpstr (version, ==, "4.0.0");
   g_clear_pointer (&ssid, g_free);
@@ -742,8 +686,8 @@ test_link_model (void)
 {
   const gchar *args[] = { "--link-latency-ms=5", "--link-bandwidth=2000000", "--flash-rate=4000000",
                           "--erase-pause-ms=20", "--erase-every=65536", "--start-in-loader", NULL };
-  g_autoptr(OtaTestEmu) emu = start_emu (args);
-  g_autoptr(GBytes) file = make_file (emu, FLASH_SIZE, OTA_SIZE, 13, "5.0.0", NULL);
+  g_autoptr(OtaTestEmu) emu = tc_start_emu (args);
+  g_autoptr(GBytes) file = tc_make_file (emu, FLASH_SIZE, OTA_SIZE, 13, "5.0.0", NULL);
   g_autoptr(cJSON) model = NULL;
   OtaUfwEntry flash;
   gdouble ideal, expected = 0;
@@ -773,10 +717,10 @@ test_link_model (void)
 
   model = ota_test_emu_wait_event (emu, "model", WAIT_MS);
   g_assert_nonnull (model);
-  g_assert_cmpint ((gint) json_number (model, "stage"), ==, 2);
-  ideal = json_number (model, "ideal_s");
+  g_assert_cmpint ((gint) tc_json_number (model, "stage"), ==, 2);
+  ideal = tc_json_number (model, "ideal_s");
   g_assert_cmpfloat_with_epsilon (ideal, expected, 0.01);
-  g_assert_cmpfloat (json_number (model, "measured_s"), >=, ideal - 0.01);
+  g_assert_cmpfloat (tc_json_number (model, "measured_s"), >=, ideal - 0.01);
   g_assert_cmpint (ota_test_emu_stop (emu), ==, 0);
 }
 
