@@ -472,3 +472,11 @@ tc_wait_boot (OtaTestEmu *emu, guint nth, const gchar *mode)
   g_assert_nonnull (boot);
   g_assert_cmpstr (tc_json_string (boot, "mode"), ==, mode);
 }
+
+void
+tc_assert_event (OtaTestEmu *emu, const gchar *name, guint nth)
+{
+  g_autoptr(cJSON) ev = ota_test_emu_wait_event_nth (emu, name, nth, WAIT_MS);
+
+  g_assert_nonnull (ev);
+}

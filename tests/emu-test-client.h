@@ -94,5 +94,7 @@ gdouble      tc_json_number (const cJSON *obj, const gchar *key);
 const gchar *tc_json_string (const cJSON *obj, const gchar *key);
 /* Waits for the @nth "boot" event (1 = at start) and checks its mode. */
 void         tc_wait_boot (OtaTestEmu *emu, guint nth, const gchar *mode);
+/* Waits for the @nth event named @name. */
+void         tc_assert_event (OtaTestEmu *emu, const gchar *name, guint nth);
 
 G_END_DECLS

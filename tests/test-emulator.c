@@ -252,7 +252,7 @@ test_ctp_main (void)
 
     g_assert_no_error (error);
     g_assert_true (tc_wait_closed (ctp, WAIT_MS));
-    g_assert_nonnull (ota_test_emu_wait_event (emu, "ctp-evict", WAIT_MS));
+    tc_assert_event (emu, "ctp-evict", 1);
 
     /* And a silent client is dropped after the idle time (60 s scaled,
      * never below 1 s). */
@@ -329,7 +329,7 @@ test_full_session (void)
   g_assert_true (ota_test_emu_get_stage2_pending (emu));
 
   /* Reboot into the loader: ports closed meanwhile, then back. */
-  g_assert_nonnull (ota_test_emu_wait_event (emu, "reboot", WAIT_MS));
+  tc_assert_event (emu, "reboot", 1);
   tc_wait_boot (emu, 2, "loader");
   desc = get_description (emu);
   g_assert_cmpstr (desc->ota_step, ==, "1");
@@ -571,7 +571,11 @@ test_loader_retries (void)
 
   g_assert_no_error (error);
   g_assert_true (tc_ctp_send (ctp, OTA_CTP_TOPIC_APP_ACCESS, "{\"op\":\"PUT\",\"param\":{\"type\":\"0\",\"ver\":\"20906\"}}"));
-  g_assert_nonnull (tc_ctp_recv (ctp, WAIT_MS));
+  {
+    g_autoptr(OtaCtpFrame) reply = tc_ctp_recv (ctp, WAIT_MS);
+
+    g_assert_nonnull (reply);
+  }
   body = tc_http_get (emu->http_port, OTA_DESCRIPTION_PATH, &status, NULL, &error);
   g_assert_no_error (error);
 
@@ -583,7 +587,7 @@ test_loader_retries (void)
     g_assert_true (tc_ota_recv (ota, &h, NULL, WAIT_MS));
     g_assert_cmpuint (h.status, ==, OTA_NET_STATUS_READ);
   }
-  g_assert_nonnull (ota_test_emu_wait_event_nth (emu, "result", 1, WAIT_MS));
+  tc_assert_event (emu, "result", 1);
 
   /* 2: the app never answers: ERR after the answer timeout. */
   {
