@@ -578,6 +578,7 @@ ota_session_flash (OtaSession *self, OtaFirmware *firmware, OtaUfw *ufw,
       emit_log (self, 1, "info", "reboot-wait",
                 "The device is restarting into its updater. If this PC does not rejoin its Wi-Fi "
                 "by itself, join it again: it may now be an open network called WIFI_OTA_XXXXXX.");
+      g_clear_pointer (&desc, ota_description_free);
       desc = wait_for_step (self, "1", cancellable, &local);
       if (desc == NULL)
         {
