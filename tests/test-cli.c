@@ -534,8 +534,9 @@ test_cancel_before (Fixture *f, gconstpointer data)
   g_assert_cmpint (r->status, ==, 130);
   g_assert_cmpstr (result_string (r, "status"), ==, "cancelled");
   g_assert_cmpstr (result_string (r, "device_state"), ==, "unchanged");
-  /* the device got a STOP in answer to a READ, and nothing else */
-  g_assert_cmpuint (ota_test_emu_count_events (emu, "fault"), >=, 1);
+  /* the cancel lands while the data channel opens or while the device is
+   * slow to ask: either way it gets nothing but, at most, a STOP in answer
+   * to a READ (no violation, checked below) */
   assert_installed (emu, "1.0.0", FALSE);
   assert_emu_clean (emu);
 }

@@ -11,7 +11,7 @@ struct _OtaProgressRelay {
   GMutex lock;
   GQueue queue;             /* OtaEvent*, oldest first */
   gboolean scheduled;
-  gboolean disconnected;
+  gint disconnected;           /* atomic: read while delivering without the lock */
   guint pushed, delivered, dispatches;
 };
 
@@ -68,7 +68,7 @@ ota_progress_relay_flush (OtaProgressRelay *self)
 
   while ((event = g_queue_pop_head (&batch)) != NULL)
     {
-      if (self->func != NULL && !self->disconnected)
+      if (self->func != NULL && !g_atomic_int_get (&self->disconnected))
         self->func (event, self->user_data);
       ota_event_free (event);
     }
@@ -131,7 +131,7 @@ void
 ota_progress_relay_disconnect (OtaProgressRelay *self)
 {
   g_mutex_lock (&self->lock);
-  self->disconnected = TRUE;
+  g_atomic_int_set (&self->disconnected, TRUE);
   g_queue_clear_full (&self->queue, (GDestroyNotify) ota_event_free);
   g_queue_init (&self->queue);
   g_mutex_unlock (&self->lock);

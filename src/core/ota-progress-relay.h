@@ -12,7 +12,9 @@ G_BEGIN_DECLS
 
 typedef struct _OtaProgressRelay OtaProgressRelay;
 
-/* @func runs in @context (NULL: the global default context). */
+/* @func runs in @context (NULL: the caller's thread-default context). The
+ * relay keeps the context alive while an idle source is pending: keep that
+ * context running (or disconnect) until the worker is done. */
 OtaProgressRelay *ota_progress_relay_new (GMainContext *context, OtaEventFunc func,
                                           gpointer user_data);
 OtaProgressRelay *ota_progress_relay_ref (OtaProgressRelay *self);

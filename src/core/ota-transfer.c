@@ -73,7 +73,9 @@ recv_header (Transfer *t, guint8 raw[OTA_NET_HEADER_SIZE], GCancellable *cancell
       if (g_error_matches (local, OTA_ERROR, OTA_ERROR_TIMED_OUT))
         {
           g_set_error (error, OTA_ERROR, OTA_ERROR_TIMED_OUT,
-                       "the device sent no request for %u s", t->opts->read_timeout_ms / 1000);
+                       have > 0 ? "the device stopped in the middle of a message for %.1f s"
+                                : "the device sent no request for %.1f s",
+                       t->opts->read_timeout_ms / 1000.0);
           return FALSE;
         }
       g_propagate_error (error, g_steal_pointer (&local));
@@ -284,7 +286,10 @@ ota_transfer_run (GSocket *socket, OtaFirmware *firmware, guint stage,
       g_propagate_error (error, c.stop_reason);
       return FALSE;
     }
-  if (c.cancelled && c.stop_sent)
+  /* the user cancelled: whether the device then took our STOP or went away
+   * before asking again, the outcome is a cancel */
+  if (c.cancelled && (c.stop_sent || g_error_matches (c.failure, OTA_ERROR, OTA_ERROR_PROTOCOL)
+                      || g_error_matches (c.failure, OTA_ERROR, OTA_ERROR_TIMED_OUT)))
     {
       g_clear_error (&c.failure);
       g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CANCELLED, "cancelled");
