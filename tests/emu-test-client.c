@@ -12,8 +12,8 @@
 TcConn *
 tc_connect (guint16 port, GError **error)
 {
-  g_autoptr(GSocketClient) client = g_socket_client_new ();
-  g_autoptr(GSocketConnection) conn = NULL;
+  g_autoptr (GSocketClient) client = g_socket_client_new ();
+  g_autoptr (GSocketConnection) conn = NULL;
   TcConn *c;
 
   g_socket_client_set_timeout (client, 5);
@@ -42,8 +42,8 @@ tc_close (TcConn *c)
 gboolean
 tc_port_refused (guint16 port)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(TcConn) c = tc_connect (port, &error);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (TcConn) c = tc_connect (port, &error);
 
   return c == NULL && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED);
 }
@@ -68,7 +68,7 @@ tc_send (TcConn *c, const void *data, gsize len)
 gssize
 tc_recv (TcConn *c, guint8 *buf, gsize len, guint timeout_ms)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
 
   if (!g_socket_condition_timed_wait (c->sock, G_IO_IN | G_IO_HUP | G_IO_ERR,
                                       (gint64) timeout_ms * 1000, NULL, NULL))
@@ -79,7 +79,7 @@ tc_recv (TcConn *c, guint8 *buf, gsize len, guint timeout_ms)
     if (n < 0 && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
       return -1;
     if (n < 0)
-      return 0;   /* reset by the peer: closed too */
+      return 0; /* reset by the peer: closed too */
     return n;
   }
 }
@@ -139,7 +139,8 @@ tc_quiet (TcConn *c, guint timeout_ms)
 gboolean
 tc_ctp_send (TcConn *c, const gchar *topic, const gchar *content)
 {
-  g_autoptr(GBytes) frame = ota_ctp_frame_encode (topic, content, content != NULL ? strlen (content) : 0);
+  g_autoptr (GBytes) frame
+      = ota_ctp_frame_encode (topic, content, content != NULL ? strlen (content) : 0);
 
   return tc_send (c, g_bytes_get_data (frame, NULL), g_bytes_get_size (frame));
 }
@@ -191,11 +192,11 @@ tc_ctp_recv_topic (TcConn *c, const gchar *topic, guint timeout_ms)
 gchar *
 tc_ctp_open_ota (guint16 ctp_port, TcConn **out_ctp, GError **error)
 {
-  g_autoptr(TcConn) ctp = tc_connect (ctp_port, error);
+  g_autoptr (TcConn) ctp = tc_connect (ctp_port, error);
   g_autofree gchar *access = ota_ctp_request_build ("PUT", "type", "0", "ver", "20906", NULL);
   g_autofree gchar *single = ota_ctp_request_build ("PUT", "status", "1", NULL);
-  g_autoptr(OtaCtpFrame) reply = NULL;
-  g_autoptr(OtaCtpMessage) msg = NULL;
+  g_autoptr (OtaCtpFrame) reply = NULL;
+  g_autoptr (OtaCtpMessage) msg = NULL;
   const gchar *status;
 
   if (ctp == NULL)
@@ -227,9 +228,9 @@ tc_ctp_open_ota (guint16 ctp_port, TcConn **out_ctp, GError **error)
 gchar *
 tc_http_get (guint16 port, const gchar *path, guint *status, gchar **headers, GError **error)
 {
-  g_autoptr(TcConn) c = tc_connect (port, error);
-  g_autoptr(OtaHttpParser) parser = ota_http_parser_new (OTA_HTTP_MAX_BODY);
-  g_autoptr(GString) raw = g_string_new (NULL);
+  g_autoptr (TcConn) c = tc_connect (port, error);
+  g_autoptr (OtaHttpParser) parser = ota_http_parser_new (OTA_HTTP_MAX_BODY);
+  g_autoptr (GString) raw = g_string_new (NULL);
   g_autofree gchar *req = NULL;
   gboolean done = FALSE;
   const gchar *body;
@@ -337,7 +338,7 @@ tc_serve_stage (TcConn *c, GBytes *file, guint stop_at_read, TcStage *st)
       if (!tc_ota_recv (c, &h, raw, TC_TIMEOUT_MS))
         return FALSE;
       if (!ota_net_frame_sum_ok (raw, sizeof raw))
-        continue;   /* the vendor client ignores a bad header */
+        continue; /* the vendor client ignores a bad header */
       switch (h.status)
         {
         case OTA_NET_STATUS_READ:
@@ -378,8 +379,8 @@ tc_serve_stage (TcConn *c, GBytes *file, guint stop_at_read, TcStage *st)
 gboolean
 tc_run_stage_one (guint16 ctp_port, guint16 ota_port, GBytes *file, TcStage *st)
 {
-  g_autoptr(TcConn) ctp = NULL;
-  g_autoptr(TcConn) ota = NULL;
+  g_autoptr (TcConn) ctp = NULL;
+  g_autoptr (TcConn) ota = NULL;
   g_autofree gchar *status = tc_ctp_open_ota (ctp_port, &ctp, NULL);
 
   if (g_strcmp0 (status, "1") != 0)
@@ -391,12 +392,11 @@ tc_run_stage_one (guint16 ctp_port, guint16 ota_port, GBytes *file, TcStage *st)
 }
 
 gboolean
-tc_run_stage_two (guint16 ctp_port, guint16 http_port, guint16 ota_port, GBytes *file,
-                  TcStage *st)
+tc_run_stage_two (guint16 ctp_port, guint16 http_port, guint16 ota_port, GBytes *file, TcStage *st)
 {
-  g_autoptr(TcConn) ctp = tc_connect (ctp_port, NULL);
-  g_autoptr(TcConn) ota = NULL;
-  g_autoptr(OtaCtpFrame) reply = NULL;
+  g_autoptr (TcConn) ctp = tc_connect (ctp_port, NULL);
+  g_autoptr (TcConn) ota = NULL;
+  g_autoptr (OtaCtpFrame) reply = NULL;
   g_autofree gchar *access = ota_ctp_request_build ("PUT", "type", "0", "ver", "20906", NULL);
   g_autofree gchar *body = NULL;
   guint status = 0;
@@ -420,7 +420,7 @@ tc_run_stage_two (guint16 ctp_port, guint16 http_port, guint16 ota_port, GBytes 
 OtaTestEmu *
 tc_start_emu (const gchar *const *args)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   OtaTestEmu *emu = ota_test_emu_start (args, &error);
 
   g_assert_no_error (error);
@@ -432,9 +432,9 @@ GBytes *
 tc_make_file (OtaTestEmu *emu, guint64 flash, guint64 ota, guint32 seed, const gchar *version,
               gchar **out_path)
 {
-  g_autoptr(GError) error = NULL;
-  g_autofree gchar *path = ota_test_make_ufw (emu->state_dir, flash, ota, seed, version,
-                                              OTA_UFW_CORRUPT_NONE, &error);
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *path
+      = ota_test_make_ufw (emu->state_dir, flash, ota, seed, version, OTA_UFW_CORRUPT_NONE, &error);
   gchar *data = NULL;
   gsize len = 0;
 
@@ -467,7 +467,7 @@ tc_json_string (const cJSON *obj, const gchar *key)
 void
 tc_wait_boot (OtaTestEmu *emu, guint nth, const gchar *mode)
 {
-  g_autoptr(cJSON) boot = ota_test_emu_wait_event_nth (emu, "boot", nth, WAIT_MS);
+  g_autoptr (cJSON) boot = ota_test_emu_wait_event_nth (emu, "boot", nth, WAIT_MS);
 
   g_assert_nonnull (boot);
   g_assert_cmpstr (tc_json_string (boot, "mode"), ==, mode);
@@ -476,7 +476,7 @@ tc_wait_boot (OtaTestEmu *emu, guint nth, const gchar *mode)
 void
 tc_assert_event (OtaTestEmu *emu, const gchar *name, guint nth)
 {
-  g_autoptr(cJSON) ev = ota_test_emu_wait_event_nth (emu, name, nth, WAIT_MS);
+  g_autoptr (cJSON) ev = ota_test_emu_wait_event_nth (emu, name, nth, WAIT_MS);
 
   g_assert_nonnull (ev);
 }

@@ -22,7 +22,7 @@ typedef struct {
 
 /* Connects to 127.0.0.1:@port (TCP_NODELAY). NULL with an error when refused. */
 TcConn *tc_connect (guint16 port, GError **error);
-void    tc_close (TcConn *c);
+void tc_close (TcConn *c);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TcConn, tc_close)
 
 /* TRUE if nothing listens on @port (connection refused). */
@@ -30,19 +30,19 @@ gboolean tc_port_refused (guint16 port);
 
 gboolean tc_send (TcConn *c, const void *data, gsize len);
 /* Reads what comes within @timeout_ms: >0 bytes, 0 on EOF or reset, -1 on timeout. */
-gssize   tc_recv (TcConn *c, guint8 *buf, gsize len, guint timeout_ms);
+gssize tc_recv (TcConn *c, guint8 *buf, gsize len, guint timeout_ms);
 /* TRUE if the peer closed (EOF or reset) within @timeout_ms. */
 gboolean tc_wait_closed (TcConn *c, guint timeout_ms);
 /* TRUE if no byte and no EOF arrive within @timeout_ms. */
 gboolean tc_quiet (TcConn *c, guint timeout_ms);
 
 /* CTP */
-gboolean     tc_ctp_send (TcConn *c, const gchar *topic, const gchar *content);
+gboolean tc_ctp_send (TcConn *c, const gchar *topic, const gchar *content);
 OtaCtpFrame *tc_ctp_recv (TcConn *c, guint timeout_ms);
 /* Skips frames of other topics. */
 OtaCtpFrame *tc_ctp_recv_topic (TcConn *c, const gchar *topic, guint timeout_ms);
 /* APP_ACCESS then NET_OTA_SINGLE {"status":"1"}; returns the status string. */
-gchar       *tc_ctp_open_ota (guint16 ctp_port, TcConn **out_ctp, GError **error);
+gchar *tc_ctp_open_ota (guint16 ctp_port, TcConn **out_ctp, GError **error);
 
 /* HTTP: one GET on a new connection; returns the body, *@status set. Reads
  * exactly Content-Length bytes (the loader never closes). */
@@ -65,9 +65,9 @@ typedef struct {
   guint8 final_status;       /* OK/ERR/SAME, or 0xFF when the connection just ended */
   guint8 max_percent_during; /* highest percent seen in READs */
   guint8 min_percent_after_total;
-  GArray *seeks;             /* guint32 per READ */
-  GArray *sizes;             /* guint32 per READ */
-  gboolean closed_after;     /* EOF/RST after the final status */
+  GArray *seeks;         /* guint32 per READ */
+  GArray *sizes;         /* guint32 per READ */
+  gboolean closed_after; /* EOF/RST after the final status */
 } TcStage;
 
 void tc_stage_init (TcStage *st);
@@ -86,15 +86,15 @@ gboolean tc_run_stage_two (guint16 ctp_port, guint16 http_port, guint16 ota_port
 /* Test-side shortcuts: they assert on failure. */
 #define WAIT_MS 10000
 #include "ota-test-emu.h"
-OtaTestEmu  *tc_start_emu (const gchar *const *args);
+OtaTestEmu *tc_start_emu (const gchar *const *args);
 /* A valid .ufw in the emulator's state dir, loaded in memory. */
-GBytes      *tc_make_file (OtaTestEmu *emu, guint64 flash, guint64 ota, guint32 seed,
-                           const gchar *version, gchar **out_path);
-gdouble      tc_json_number (const cJSON *obj, const gchar *key);
+GBytes *tc_make_file (OtaTestEmu *emu, guint64 flash, guint64 ota, guint32 seed,
+                      const gchar *version, gchar **out_path);
+gdouble tc_json_number (const cJSON *obj, const gchar *key);
 const gchar *tc_json_string (const cJSON *obj, const gchar *key);
 /* Waits for the @nth "boot" event (1 = at start) and checks its mode. */
-void         tc_wait_boot (OtaTestEmu *emu, guint nth, const gchar *mode);
+void tc_wait_boot (OtaTestEmu *emu, guint nth, const gchar *mode);
 /* Waits for the @nth event named @name. */
-void         tc_assert_event (OtaTestEmu *emu, const gchar *name, guint nth);
+void tc_assert_event (OtaTestEmu *emu, const gchar *name, guint nth);
 
 G_END_DECLS

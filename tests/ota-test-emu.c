@@ -11,10 +11,10 @@
 #include <sys/prctl.h>
 #endif
 
-#include "ota-ctp-frame.h"   /* autoptr for cJSON */
+#include "ota-ctp-frame.h" /* autoptr for cJSON */
 
 #define READY_TIMEOUT_MS 20000
-#define STOP_TIMEOUT_MS  30000
+#define STOP_TIMEOUT_MS 30000
 
 static gchar *
 find_emulator (GError **error)
@@ -28,8 +28,8 @@ find_emulator (GError **error)
   builddir = g_getenv ("G_TEST_BUILDDIR");
   if (builddir != NULL)
     {
-      g_autofree gchar *path = g_build_filename (builddir, "..", "src", "emulator",
-                                                 "otaflash-emu", NULL);
+      g_autofree gchar *path
+          = g_build_filename (builddir, "..", "src", "emulator", "otaflash-emu", NULL);
       if (g_file_test (path, G_FILE_TEST_IS_EXECUTABLE))
         return g_steal_pointer (&path);
     }
@@ -41,7 +41,8 @@ find_emulator (GError **error)
     if (self_exe != NULL)
       {
         g_autofree gchar *dir = g_path_get_dirname (self_exe);
-        g_autofree gchar *path = g_build_filename (dir, "..", "src", "emulator", "otaflash-emu", NULL);
+        g_autofree gchar *path
+            = g_build_filename (dir, "..", "src", "emulator", "otaflash-emu", NULL);
 
         if (g_file_test (path, G_FILE_TEST_IS_EXECUTABLE))
           return g_steal_pointer (&path);
@@ -89,8 +90,8 @@ read_line_cb (GObject *source, GAsyncResult *res, gpointer user_data)
 {
   ReadLineData *data = user_data;
 
-  data->line = g_data_input_stream_read_line_finish_utf8 (G_DATA_INPUT_STREAM (source), res,
-                                                          NULL, &data->error);
+  data->line = g_data_input_stream_read_line_finish_utf8 (G_DATA_INPUT_STREAM (source), res, NULL,
+                                                          &data->error);
   data->done = TRUE;
 }
 
@@ -107,10 +108,10 @@ flag_timeout_cb (gpointer user_data)
 static gchar *
 wait_ready_line (GSubprocess *proc, GError **error)
 {
-  g_autoptr(GMainContext) ctx = g_main_context_new ();
-  g_autoptr(GDataInputStream) in = NULL;
-  g_autoptr(GSource) timeout = NULL;
-  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr (GMainContext) ctx = g_main_context_new ();
+  g_autoptr (GDataInputStream) in = NULL;
+  g_autoptr (GSource) timeout = NULL;
+  g_autoptr (GCancellable) cancellable = g_cancellable_new ();
   gboolean timed_out = FALSE;
   gchar *result = NULL;
 
@@ -124,8 +125,8 @@ wait_ready_line (GSubprocess *proc, GError **error)
     {
       ReadLineData data = { FALSE, NULL, NULL };
 
-      g_data_input_stream_read_line_async (in, G_PRIORITY_DEFAULT, cancellable,
-                                           read_line_cb, &data);
+      g_data_input_stream_read_line_async (in, G_PRIORITY_DEFAULT, cancellable, read_line_cb,
+                                           &data);
       while (!data.done)
         {
           if (timed_out)
@@ -163,12 +164,12 @@ wait_ready_line (GSubprocess *proc, GError **error)
 static gboolean
 parse_ready_line (OtaTestEmu *emu, const gchar *line, GError **error)
 {
-  g_auto(GStrv) words = g_strsplit (line, " ", -1);
+  g_auto (GStrv) words = g_strsplit (line, " ", -1);
   guint found = 0;
 
   for (guint i = 1; words[i] != NULL; i++)
     {
-      g_auto(GStrv) kv = g_strsplit (words[i], "=", 2);
+      g_auto (GStrv) kv = g_strsplit (words[i], "=", 2);
       guint64 port = 0;
 
       if (kv[0] == NULL || kv[1] == NULL
@@ -202,11 +203,11 @@ static OtaTestEmu *
 start_full (const gchar *const *extra_args, const gchar *state_dir, const gchar *events_path,
             const guint16 ports[3], GError **error)
 {
-  g_autoptr(OtaTestEmu) emu = g_new0 (OtaTestEmu, 1);
-  g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (OtaTestEmu) emu = g_new0 (OtaTestEmu, 1);
+  g_autoptr (GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
   g_autofree gchar *exe = find_emulator (error);
   g_autofree gchar *line = NULL;
-  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  g_autoptr (GSubprocessLauncher) launcher = NULL;
   const gchar *value = NULL;
 
   if (exe == NULL)
@@ -299,9 +300,9 @@ wait_cb (GObject *source, GAsyncResult *res, gpointer user_data)
 static gboolean
 wait_exit (GSubprocess *proc, guint timeout_ms)
 {
-  g_autoptr(GMainContext) ctx = g_main_context_new ();
-  g_autoptr(GSource) timeout = g_timeout_source_new (timeout_ms);
-  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr (GMainContext) ctx = g_main_context_new ();
+  g_autoptr (GSource) timeout = g_timeout_source_new (timeout_ms);
+  g_autoptr (GCancellable) cancellable = g_cancellable_new ();
   gboolean done = FALSE, timed_out = FALSE;
 
   g_main_context_push_thread_default (ctx);
@@ -350,7 +351,7 @@ ota_test_emu_stop (OtaTestEmu *emu)
 static void
 remove_tree (const gchar *path)
 {
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  g_autoptr (GDir) dir = g_dir_open (path, 0, NULL);
   const gchar *name;
 
   if (dir != NULL)
@@ -359,7 +360,8 @@ remove_tree (const gchar *path)
         {
           g_autofree gchar *child = g_build_filename (path, name, NULL);
 
-          if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
+          if (g_file_test (child, G_FILE_TEST_IS_DIR)
+              && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
             remove_tree (child);
           else
             g_unlink (child);
@@ -392,20 +394,20 @@ static void
 foreach_event (OtaTestEmu *emu, gboolean (*func) (cJSON *ev, gpointer data), gpointer data)
 {
   g_autofree gchar *text = NULL;
-  g_auto(GStrv) lines = NULL;
+  g_auto (GStrv) lines = NULL;
 
   if (!g_file_get_contents (emu->events_path, &text, NULL, NULL))
     return;
   lines = g_strsplit (text, "\n", -1);
   for (guint i = 0; lines[i] != NULL; i++)
     {
-      g_autoptr(cJSON) ev = NULL;
+      g_autoptr (cJSON) ev = NULL;
 
       if (lines[i][0] == '\0')
         continue;
       ev = cJSON_Parse (lines[i]);
       if (ev == NULL)
-        continue;   /* the last line may still be being written */
+        continue; /* the last line may still be being written */
       if (!func (ev, data))
         break;
     }
@@ -546,7 +548,7 @@ read_state (OtaTestEmu *emu)
 static gchar *
 state_string (OtaTestEmu *emu, const gchar *key)
 {
-  g_autoptr(cJSON) state = NULL;
+  g_autoptr (cJSON) state = NULL;
   const cJSON *item;
 
   g_return_val_if_fail (emu != NULL, NULL);
@@ -564,7 +566,7 @@ ota_test_emu_get_installed_version (OtaTestEmu *emu)
 gboolean
 ota_test_emu_get_stage2_pending (OtaTestEmu *emu)
 {
-  g_autoptr(cJSON) state = NULL;
+  g_autoptr (cJSON) state = NULL;
 
   g_return_val_if_fail (emu != NULL, FALSE);
   state = read_state (emu);
@@ -595,8 +597,8 @@ ota_test_make_ufw (const gchar *dir, guint64 flash_size, guint64 ota_size, guint
   opts.seed = seed;
   opts.version = version;
   opts.corruption = corruption;
-  name = g_strdup_printf ("fw-%" G_GUINT64_FORMAT "-%" G_GUINT64_FORMAT "-%u-%s-%s.ufw",
-                          flash_size, ota_size, seed, version != NULL ? version : "nover",
+  name = g_strdup_printf ("fw-%" G_GUINT64_FORMAT "-%" G_GUINT64_FORMAT "-%u-%s-%s.ufw", flash_size,
+                          ota_size, seed, version != NULL ? version : "nover",
                           ota_ufw_corruption_to_string (corruption));
   path = g_build_filename (dir, name, NULL);
   if (!ota_ufw_build_file (&opts, path, error))

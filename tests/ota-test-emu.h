@@ -15,8 +15,8 @@ G_BEGIN_DECLS
 typedef struct {
   GSubprocess *proc;
   guint16 ctp_port, http_port, ota_port;
-  gchar *state_dir;      /* temp dir made by start unless args contain --state-dir */
-  gchar *events_path;    /* state_dir/events.jsonl unless args contain --events */
+  gchar *state_dir;   /* temp dir made by start unless args contain --state-dir */
+  gchar *events_path; /* state_dir/events.jsonl unless args contain --events */
   /* private */
   gboolean owns_state_dir;
   gboolean stopped;
@@ -34,8 +34,7 @@ OtaTestEmu *ota_test_emu_start (const gchar *const *extra_args, GError **error);
  * the same state dir, the same event log path (the new process starts a new
  * log) and the same ports. The new object takes over the temp dir of @old,
  * so freeing @old afterwards removes nothing. */
-OtaTestEmu *ota_test_emu_restart (OtaTestEmu *old, const gchar *const *extra_args,
-                                  GError **error);
+OtaTestEmu *ota_test_emu_restart (OtaTestEmu *old, const gchar *const *extra_args, GError **error);
 
 /* SIGTERM, then waits (bounded; SIGKILL after 30 s). Returns the exit status
  * (0 = clean and, with --strict, no violation), or -1 if it died from a
@@ -66,9 +65,9 @@ guint ota_test_emu_count_violations (OtaTestEmu *emu);
 guint ota_test_emu_count_violations_of (OtaTestEmu *emu, const gchar *rule);
 
 /* From the emulator's state file (state_dir/state.json). */
-gchar   *ota_test_emu_get_installed_version (OtaTestEmu *emu);
+gchar *ota_test_emu_get_installed_version (OtaTestEmu *emu);
 gboolean ota_test_emu_get_stage2_pending (OtaTestEmu *emu);
-gchar   *ota_test_emu_get_ssid (OtaTestEmu *emu);
+gchar *ota_test_emu_get_ssid (OtaTestEmu *emu);
 
 /* Writes a .ufw into @dir via ota_ufw_build_file; returns its path. */
 gchar *ota_test_make_ufw (const gchar *dir, guint64 flash_size, guint64 ota_size, guint32 seed,

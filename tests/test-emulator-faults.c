@@ -22,7 +22,7 @@
 static void
 check_fault_event (OtaTestEmu *emu, const gchar *name, guint read)
 {
-  g_autoptr(cJSON) ev = ota_test_emu_wait_event (emu, "fault", WAIT_MS);
+  g_autoptr (cJSON) ev = ota_test_emu_wait_event (emu, "fault", WAIT_MS);
 
   g_assert_nonnull (ev);
   g_assert_cmpstr (tc_json_string (ev, "name"), ==, name);
@@ -45,7 +45,7 @@ wait_result (OtaTestEmu *emu, const gchar *expected)
 static TcConn *
 open_stage_one (OtaTestEmu *emu, TcConn **ctp)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree gchar *status = tc_ctp_open_ota (emu->ctp_port, ctp, &error);
   TcConn *ota;
 
@@ -60,10 +60,10 @@ open_stage_one (OtaTestEmu *emu, TcConn **ctp)
 static TcConn *
 open_stage_two (OtaTestEmu *emu, TcConn **ctp)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree gchar *access = ota_ctp_request_build ("PUT", "type", "0", "ver", "20906", NULL);
   g_autofree gchar *body = NULL;
-  g_autoptr(OtaCtpFrame) reply = NULL;
+  g_autoptr (OtaCtpFrame) reply = NULL;
   guint status = 0;
   TcConn *ota;
 
@@ -108,11 +108,12 @@ pass_probe (TcConn *ota, GBytes *file, OtaNetHeader *total)
 static void
 test_fault_drop (void)
 {
-  g_autoptr(OtaTestEmu) emu = tc_start_emu ((const gchar *const[]) { "--fault=drop:stage=1,read=2", NULL });
-  g_autoptr(GBytes) file = tc_make_file (emu, FLASH_SIZE, OTA_SIZE, 1, "1.1.0", NULL);
-  g_autoptr(TcConn) ctp = NULL;
-  g_autoptr(TcConn) ota = open_stage_one (emu, &ctp);
-  g_autoptr(cJSON) result = NULL;
+  g_autoptr (OtaTestEmu) emu
+      = tc_start_emu ((const gchar *const[]){ "--fault=drop:stage=1,read=2", NULL });
+  g_autoptr (GBytes) file = tc_make_file (emu, FLASH_SIZE, OTA_SIZE, 1, "1.1.0", NULL);
+  g_autoptr (TcConn) ctp = NULL;
+  g_autoptr (TcConn) ota = open_stage_one (emu, &ctp);
+  g_autoptr (cJSON) result = NULL;
   OtaNetHeader total;
 
   pass_probe (ota, file, &total);
@@ -130,9 +131,10 @@ test_fault_drop (void)
 static void
 test_fault_stall (void)
 {
-  g_autoptr(OtaTestEmu) emu = tc_start_emu ((const gchar *const[]) { "--fault=stall:read=1", NULL });
-  g_autoptr(TcConn) ctp = NULL;
-  g_autoptr(TcConn) ota = open_stage_one (emu, &ctp);
+  g_autoptr (OtaTestEmu) emu
+      = tc_start_emu ((const gchar *const[]){ "--fault=stall:read=1", NULL });
+  g_autoptr (TcConn) ctp = NULL;
+  g_autoptr (TcConn) ota = open_stage_one (emu, &ctp);
 
   /* Nothing comes, and the connection stays open: far past the 1 s answer
    * timeout the device would otherwise apply. */
@@ -142,7 +144,7 @@ test_fault_stall (void)
   g_assert_cmpuint (ota_test_emu_count_events (emu, "result"), ==, 0);
   g_clear_pointer (&ota, tc_close);
   {
-    g_autoptr(cJSON) result = wait_result (emu, "dropped");
+    g_autoptr (cJSON) result = wait_result (emu, "dropped");
 
     g_assert_false (cJSON_IsTrue (cJSON_GetObjectItem (result, "committed")));
   }
@@ -153,10 +155,11 @@ test_fault_stall (void)
 static void
 test_fault_bad_sum (void)
 {
-  g_autoptr(OtaTestEmu) emu = tc_start_emu ((const gchar *const[]) { "--fault=bad-sum:read=1", NULL });
-  g_autoptr(GBytes) file = tc_make_file (emu, FLASH_SIZE, OTA_SIZE, 1, "1.1.0", NULL);
-  g_autoptr(TcConn) ctp = NULL;
-  g_autoptr(TcConn) ota = open_stage_one (emu, &ctp);
+  g_autoptr (OtaTestEmu) emu
+      = tc_start_emu ((const gchar *const[]){ "--fault=bad-sum:read=1", NULL });
+  g_autoptr (GBytes) file = tc_make_file (emu, FLASH_SIZE, OTA_SIZE, 1, "1.1.0", NULL);
+  g_autoptr (TcConn) ctp = NULL;
+  g_autoptr (TcConn) ota = open_stage_one (emu, &ctp);
   guint8 raw[OTA_NET_HEADER_SIZE];
   OtaNetHeader h;
   TcStage st;
@@ -180,11 +183,11 @@ static void
 run_fault_err (guint read, gboolean committed)
 {
   g_autofree gchar *spec = g_strdup_printf ("--fault=err:stage=1,read=%u", read);
-  g_autoptr(OtaTestEmu) emu = tc_start_emu ((const gchar *const[]) { spec, NULL });
-  g_autoptr(GBytes) file = tc_make_file (emu, FLASH_SIZE, OTA_SIZE, 1, "1.1.0", NULL);
-  g_autoptr(TcConn) ctp = NULL;
-  g_autoptr(TcConn) ota = open_stage_one (emu, &ctp);
-  g_autoptr(cJSON) result = NULL;
+  g_autoptr (OtaTestEmu) emu = tc_start_emu ((const gchar *const[]){ spec, NULL });
+  g_autoptr (GBytes) file = tc_make_file (emu, FLASH_SIZE, OTA_SIZE, 1, "1.1.0", NULL);
+  g_autoptr (TcConn) ctp = NULL;
+  g_autoptr (TcConn) ota = open_stage_one (emu, &ctp);
+  g_autoptr (cJSON) result = NULL;
   TcStage st;
 
   tc_stage_init (&st);
@@ -218,9 +221,9 @@ test_fault_err_after_total (void)
 static void
 test_fault_refuse_ota (void)
 {
-  g_autoptr(OtaTestEmu) emu = tc_start_emu ((const gchar *const[]) { "--fault=refuse-ota", NULL });
-  g_autoptr(GError) error = NULL;
-  g_autoptr(TcConn) ctp = NULL;
+  g_autoptr (OtaTestEmu) emu = tc_start_emu ((const gchar *const[]){ "--fault=refuse-ota", NULL });
+  g_autoptr (GError) error = NULL;
+  g_autoptr (TcConn) ctp = NULL;
   g_autofree gchar *status = tc_ctp_open_ota (emu->ctp_port, &ctp, &error);
 
   g_assert_no_error (error);
@@ -233,12 +236,12 @@ test_fault_refuse_ota (void)
 static void
 test_fault_busy (void)
 {
-  g_autoptr(OtaTestEmu) emu = tc_start_emu ((const gchar *const[]) { "--fault=busy", NULL });
-  g_autoptr(GError) error = NULL;
-  g_autoptr(TcConn) ctp = tc_connect (emu->ctp_port, &error);
+  g_autoptr (OtaTestEmu) emu = tc_start_emu ((const gchar *const[]){ "--fault=busy", NULL });
+  g_autoptr (GError) error = NULL;
+  g_autoptr (TcConn) ctp = tc_connect (emu->ctp_port, &error);
   g_autofree gchar *access = ota_ctp_request_build ("PUT", "type", "0", "ver", "20906", NULL);
-  g_autoptr(OtaCtpFrame) frame = NULL;
-  g_autoptr(OtaCtpMessage) msg = NULL;
+  g_autoptr (OtaCtpFrame) frame = NULL;
+  g_autoptr (OtaCtpMessage) msg = NULL;
 
   g_assert_no_error (error);
   g_assert_true (tc_ctp_send (ctp, OTA_CTP_TOPIC_APP_ACCESS, access));
@@ -261,11 +264,12 @@ test_fault_description (void)
 
   for (gsize i = 0; i < G_N_ELEMENTS (faults); i++)
     {
-      g_autoptr(OtaTestEmu) emu = tc_start_emu ((const gchar *const[]) { faults[i], NULL });
-      g_autoptr(GError) error = NULL;
-      g_autoptr(OtaDescription) desc = NULL;
+      g_autoptr (OtaTestEmu) emu = tc_start_emu ((const gchar *const[]){ faults[i], NULL });
+      g_autoptr (GError) error = NULL;
+      g_autoptr (OtaDescription) desc = NULL;
       guint status = 0;
-      g_autofree gchar *body = tc_http_get (emu->http_port, OTA_DESCRIPTION_PATH, &status, NULL, &error);
+      g_autofree gchar *body
+          = tc_http_get (emu->http_port, OTA_DESCRIPTION_PATH, &status, NULL, &error);
       g_autofree gchar *again = NULL;
 
       g_assert_no_error (error);
@@ -311,9 +315,9 @@ test_fault_description (void)
 static void
 test_fault_no_reboot (void)
 {
-  g_autoptr(OtaTestEmu) emu = tc_start_emu ((const gchar *const[]) { "--fault=no-reboot", NULL });
-  g_autoptr(GBytes) file = tc_make_file (emu, FLASH_SIZE, OTA_SIZE, 1, "1.1.0", NULL);
-  g_autoptr(cJSON) reboot = NULL;
+  g_autoptr (OtaTestEmu) emu = tc_start_emu ((const gchar *const[]){ "--fault=no-reboot", NULL });
+  g_autoptr (GBytes) file = tc_make_file (emu, FLASH_SIZE, OTA_SIZE, 1, "1.1.0", NULL);
+  g_autoptr (cJSON) reboot = NULL;
   TcStage st;
 
   tc_stage_init (&st);
@@ -335,10 +339,11 @@ test_fault_no_reboot (void)
 static void
 test_fault_late_reboot (void)
 {
-  g_autoptr(OtaTestEmu) emu = tc_start_emu ((const gchar *const[]) { "--fault=late-reboot:secs=25", NULL });
-  g_autoptr(GBytes) file = tc_make_file (emu, FLASH_SIZE, OTA_SIZE, 1, "1.1.0", NULL);
-  g_autoptr(cJSON) reboot = NULL;
-  g_autoptr(cJSON) boot = NULL;
+  g_autoptr (OtaTestEmu) emu
+      = tc_start_emu ((const gchar *const[]){ "--fault=late-reboot:secs=25", NULL });
+  g_autoptr (GBytes) file = tc_make_file (emu, FLASH_SIZE, OTA_SIZE, 1, "1.1.0", NULL);
+  g_autoptr (cJSON) reboot = NULL;
+  g_autoptr (cJSON) boot = NULL;
   TcStage st;
 
   tc_stage_init (&st);
@@ -357,11 +362,11 @@ test_fault_late_reboot (void)
 static void
 test_fault_slow_erase (void)
 {
-  g_autoptr(OtaTestEmu) emu = tc_start_emu ((const gchar *const[]) {
+  g_autoptr (OtaTestEmu) emu = tc_start_emu ((const gchar *const[]){
       "--start-in-loader", "--fault=slow-erase:stage=2,read=3,secs=25", NULL });
-  g_autoptr(GBytes) file = tc_make_file (emu, FLASH_SIZE, OTA_SIZE, 1, "1.1.0", NULL);
-  g_autoptr(cJSON) answer2 = NULL;
-  g_autoptr(cJSON) read3 = NULL;
+  g_autoptr (GBytes) file = tc_make_file (emu, FLASH_SIZE, OTA_SIZE, 1, "1.1.0", NULL);
+  g_autoptr (cJSON) answer2 = NULL;
+  g_autoptr (cJSON) read3 = NULL;
   TcStage st;
 
   tc_stage_init (&st);
@@ -380,10 +385,11 @@ test_fault_slow_erase (void)
 static void
 test_fault_read_beyond_eof (void)
 {
-  g_autoptr(OtaTestEmu) emu = tc_start_emu ((const gchar *const[]) { "--fault=read-beyond-eof:read=2", NULL });
-  g_autoptr(GBytes) file = tc_make_file (emu, FLASH_SIZE, OTA_SIZE, 1, "1.1.0", NULL);
-  g_autoptr(TcConn) ctp = NULL;
-  g_autoptr(TcConn) ota = open_stage_one (emu, &ctp);
+  g_autoptr (OtaTestEmu) emu
+      = tc_start_emu ((const gchar *const[]){ "--fault=read-beyond-eof:read=2", NULL });
+  g_autoptr (GBytes) file = tc_make_file (emu, FLASH_SIZE, OTA_SIZE, 1, "1.1.0", NULL);
+  g_autoptr (TcConn) ctp = NULL;
+  g_autoptr (TcConn) ota = open_stage_one (emu, &ctp);
   OtaNetHeader total, h;
   guint32 len = 0;
 
@@ -401,10 +407,11 @@ test_fault_read_beyond_eof (void)
 static void
 test_fault_read_too_large (void)
 {
-  g_autoptr(OtaTestEmu) emu = tc_start_emu ((const gchar *const[]) { "--fault=read-too-large:read=1", NULL });
-  g_autoptr(GBytes) file = tc_make_file (emu, FLASH_SIZE, OTA_SIZE, 1, "1.1.0", NULL);
-  g_autoptr(TcConn) ctp = NULL;
-  g_autoptr(TcConn) ota = open_stage_one (emu, &ctp);
+  g_autoptr (OtaTestEmu) emu
+      = tc_start_emu ((const gchar *const[]){ "--fault=read-too-large:read=1", NULL });
+  g_autoptr (GBytes) file = tc_make_file (emu, FLASH_SIZE, OTA_SIZE, 1, "1.1.0", NULL);
+  g_autoptr (TcConn) ctp = NULL;
+  g_autoptr (TcConn) ota = open_stage_one (emu, &ctp);
   g_autofree guint8 *frame = NULL;
   OtaNetHeader h;
   TcStage st;
@@ -433,10 +440,11 @@ test_fault_read_too_large (void)
 static void
 test_fault_garbage (void)
 {
-  g_autoptr(OtaTestEmu) emu = tc_start_emu ((const gchar *const[]) { "--fault=garbage:read=1", NULL });
-  g_autoptr(GBytes) file = tc_make_file (emu, FLASH_SIZE, OTA_SIZE, 1, "1.1.0", NULL);
-  g_autoptr(TcConn) ctp = NULL;
-  g_autoptr(TcConn) ota = open_stage_one (emu, &ctp);
+  g_autoptr (OtaTestEmu) emu
+      = tc_start_emu ((const gchar *const[]){ "--fault=garbage:read=1", NULL });
+  g_autoptr (GBytes) file = tc_make_file (emu, FLASH_SIZE, OTA_SIZE, 1, "1.1.0", NULL);
+  g_autoptr (TcConn) ctp = NULL;
+  g_autoptr (TcConn) ota = open_stage_one (emu, &ctp);
   TcStage st;
 
   /* 20 random bytes: the app skips them (bad sum) and the device times out. */
@@ -453,9 +461,10 @@ test_fault_garbage (void)
 static void
 test_ota_listen_at_boot (void)
 {
-  g_autoptr(OtaTestEmu) emu = tc_start_emu ((const gchar *const[]) { "--ota-listen-at-boot", NULL });
-  g_autoptr(GError) error = NULL;
-  g_autoptr(TcConn) ota = tc_connect (emu->ota_port, &error);
+  g_autoptr (OtaTestEmu) emu
+      = tc_start_emu ((const gchar *const[]){ "--ota-listen-at-boot", NULL });
+  g_autoptr (GError) error = NULL;
+  g_autoptr (TcConn) ota = tc_connect (emu->ota_port, &error);
   OtaNetHeader h;
 
   g_assert_no_error (error);
@@ -470,14 +479,15 @@ test_ota_listen_at_boot (void)
 static void
 check_violation (OtaTestEmu *emu, const gchar *rule)
 {
-  g_autoptr(cJSON) v = ota_test_emu_wait_event (emu, "violation", WAIT_MS);
+  g_autoptr (cJSON) v = ota_test_emu_wait_event (emu, "violation", WAIT_MS);
 
   g_assert_nonnull (v);
   g_assert_cmpstr (tc_json_string (v, "rule"), ==, rule);
   g_assert_nonnull (cJSON_GetObjectItem (v, "detail"));
   g_assert_cmpint (ota_test_emu_stop (emu), ==, 1);
   g_assert_cmpuint (ota_test_emu_count_violations_of (emu, rule), >=, 1);
-  g_assert_cmpuint (ota_test_emu_count_violations (emu), ==, ota_test_emu_count_violations_of (emu, rule));
+  g_assert_cmpuint (ota_test_emu_count_violations (emu), ==,
+                    ota_test_emu_count_violations_of (emu, rule));
 }
 
 /* A 300 ms link latency leaves the device between READs for 0.6 s after
@@ -485,11 +495,12 @@ check_violation (OtaTestEmu *emu, const gchar *rule)
 static void
 run_between_reads (const gchar *rule)
 {
-  g_autoptr(OtaTestEmu) emu = tc_start_emu ((const gchar *const[]) { "--link-latency-ms=300", NULL });
-  g_autoptr(GBytes) file = tc_make_file (emu, FLASH_SIZE, OTA_SIZE, 1, "1.1.0", NULL);
-  g_autoptr(TcConn) ctp = NULL;
-  g_autoptr(TcConn) ota = open_stage_one (emu, &ctp);
-  g_autoptr(cJSON) answer = NULL;
+  g_autoptr (OtaTestEmu) emu
+      = tc_start_emu ((const gchar *const[]){ "--link-latency-ms=300", NULL });
+  g_autoptr (GBytes) file = tc_make_file (emu, FLASH_SIZE, OTA_SIZE, 1, "1.1.0", NULL);
+  g_autoptr (TcConn) ctp = NULL;
+  g_autoptr (TcConn) ota = open_stage_one (emu, &ctp);
+  g_autoptr (cJSON) answer = NULL;
   OtaNetHeader h;
 
   expect_header (ota, OTA_NET_STATUS_READ, &h);
@@ -499,7 +510,7 @@ run_between_reads (const gchar *rule)
   if (g_str_equal (rule, "S3"))
     g_assert_true (tc_ota_send_stop (ota, h.download_percent));
   else
-    g_assert_true (tc_ota_answer (ota, file, &h));   /* the same answer again */
+    g_assert_true (tc_ota_answer (ota, file, &h)); /* the same answer again */
   check_violation (emu, rule);
 }
 
@@ -518,10 +529,10 @@ test_violation_s3 (void)
 static void
 test_violation_s2 (void)
 {
-  g_autoptr(OtaTestEmu) emu = tc_start_emu (NULL);
-  g_autoptr(GBytes) file = tc_make_file (emu, FLASH_SIZE, OTA_SIZE, 1, "1.1.0", NULL);
-  g_autoptr(TcConn) ctp = NULL;
-  g_autoptr(TcConn) ota = open_stage_one (emu, &ctp);
+  g_autoptr (OtaTestEmu) emu = tc_start_emu (NULL);
+  g_autoptr (GBytes) file = tc_make_file (emu, FLASH_SIZE, OTA_SIZE, 1, "1.1.0", NULL);
+  g_autoptr (TcConn) ctp = NULL;
+  g_autoptr (TcConn) ota = open_stage_one (emu, &ctp);
   const guint8 junk[8] = { 1, 2, 3, 4, 5, 6, 7, 8 };
   OtaNetHeader total;
 
@@ -536,10 +547,10 @@ test_violation_s2 (void)
 static void
 run_bad_answer (const gchar *what)
 {
-  g_autoptr(OtaTestEmu) emu = tc_start_emu (NULL);
-  g_autoptr(GBytes) file = tc_make_file (emu, FLASH_SIZE, OTA_SIZE, 1, "1.1.0", NULL);
-  g_autoptr(TcConn) ctp = NULL;
-  g_autoptr(TcConn) ota = open_stage_one (emu, &ctp);
+  g_autoptr (OtaTestEmu) emu = tc_start_emu (NULL);
+  g_autoptr (GBytes) file = tc_make_file (emu, FLASH_SIZE, OTA_SIZE, 1, "1.1.0", NULL);
+  g_autoptr (TcConn) ctp = NULL;
+  g_autoptr (TcConn) ota = open_stage_one (emu, &ctp);
   g_autofree guint8 *frame = NULL;
   guint32 len = 0, extra = 0;
   OtaNetHeader h, a;
@@ -563,7 +574,8 @@ run_bad_answer (const gchar *what)
         a.seek_addr += 1;
       else if (g_str_equal (what, "too-many"))
         a.read_size += extra;
-      a.sum_check = ota_net_header_sum (&a) + ota_net_sum (0, frame + OTA_NET_HEADER_SIZE, a.read_size);
+      a.sum_check
+          = ota_net_header_sum (&a) + ota_net_sum (0, frame + OTA_NET_HEADER_SIZE, a.read_size);
     }
   ota_net_header_encode (&a, frame);
   g_assert_true (tc_send (ota, frame, n + extra));
@@ -599,9 +611,9 @@ test_violation_s4_seek (void)
 static void
 test_violation_s6_ctp_during_transfer (void)
 {
-  g_autoptr(OtaTestEmu) emu = tc_start_emu ((const gchar *const[]) { "--start-in-loader", NULL });
-  g_autoptr(TcConn) ctp = NULL;
-  g_autoptr(TcConn) ota = open_stage_two (emu, &ctp);
+  g_autoptr (OtaTestEmu) emu = tc_start_emu ((const gchar *const[]){ "--start-in-loader", NULL });
+  g_autoptr (TcConn) ctp = NULL;
+  g_autoptr (TcConn) ota = open_stage_two (emu, &ctp);
   OtaNetHeader h;
 
   expect_header (ota, OTA_NET_STATUS_READ, &h);
@@ -612,9 +624,9 @@ test_violation_s6_ctp_during_transfer (void)
 static void
 test_violation_s6_before_description (void)
 {
-  g_autoptr(OtaTestEmu) emu = tc_start_emu ((const gchar *const[]) { "--start-in-loader", NULL });
-  g_autoptr(GError) error = NULL;
-  g_autoptr(TcConn) ota = tc_connect (emu->ota_port, &error);
+  g_autoptr (OtaTestEmu) emu = tc_start_emu ((const gchar *const[]){ "--start-in-loader", NULL });
+  g_autoptr (GError) error = NULL;
+  g_autoptr (TcConn) ota = tc_connect (emu->ota_port, &error);
 
   g_assert_no_error (error);
   /* Refused: closed without a READ. */

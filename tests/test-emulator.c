@@ -14,10 +14,8 @@
 #include "ota-test-emu.h"
 #include "ota-ufw.h"
 
-#define FLASH_SIZE 200000   /* 5 stage-two windows */
-#define OTA_SIZE 50000      /* 3 stage-one windows */
-
-
+#define FLASH_SIZE 200000 /* 5 stage-two windows */
+#define OTA_SIZE 50000    /* 3 stage-one windows */
 
 /* flash.bin / ota.bin entries of a file, as the device sees them. */
 static void
@@ -44,9 +42,10 @@ file_entries (GBytes *file, OtaUfwEntry *flash, OtaUfwEntry *ota)
 static OtaDescription *
 get_description (OtaTestEmu *emu)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   guint status = 0;
-  g_autofree gchar *body = tc_http_get (emu->http_port, OTA_DESCRIPTION_PATH, &status, NULL, &error);
+  g_autofree gchar *body
+      = tc_http_get (emu->http_port, OTA_DESCRIPTION_PATH, &status, NULL, &error);
   OtaDescription *desc;
 
   g_assert_no_error (error);
@@ -61,9 +60,9 @@ get_description (OtaTestEmu *emu)
 static void
 test_ready (void)
 {
-  g_autoptr(OtaTestEmu) emu = tc_start_emu (NULL);
-  g_autoptr(OtaDescription) desc = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (OtaTestEmu) emu = tc_start_emu (NULL);
+  g_autoptr (OtaDescription) desc = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree gchar *version = NULL;
   g_autofree gchar *ssid = NULL;
   g_autofree gchar *headers = NULL;
@@ -105,17 +104,44 @@ static void
 test_help (void)
 {
   const gchar *exe = g_getenv ("OTA_TEST_EMU");
-  const gchar *faults[] = { "drop", "stall", "bad-sum", "err", "refuse-ota", "busy", "dual-backup",
-                            "desc-malformed", "desc-no-ota-type", "http-404", "no-reboot",
-                            "late-reboot", "power-loss", "slow-erase", "read-beyond-eof",
-                            "read-too-large", "garbage" };
-  const gchar *flags[] = { "--host", "--ctp-port", "--http-port", "--ota-port", "--state-dir",
-                           "--time-scale", "--strict", "--events", "--fault", "--ota-listen-at-boot",
-                           "--sdk", "--start-in-loader", "--installed-version", "--link-bandwidth",
-                           "--link-latency-ms", "--flash-rate", "--erase-pause-ms", "--erase-every" };
+  const gchar *faults[] = { "drop",
+                            "stall",
+                            "bad-sum",
+                            "err",
+                            "refuse-ota",
+                            "busy",
+                            "dual-backup",
+                            "desc-malformed",
+                            "desc-no-ota-type",
+                            "http-404",
+                            "no-reboot",
+                            "late-reboot",
+                            "power-loss",
+                            "slow-erase",
+                            "read-beyond-eof",
+                            "read-too-large",
+                            "garbage" };
+  const gchar *flags[] = { "--host",
+                           "--ctp-port",
+                           "--http-port",
+                           "--ota-port",
+                           "--state-dir",
+                           "--time-scale",
+                           "--strict",
+                           "--events",
+                           "--fault",
+                           "--ota-listen-at-boot",
+                           "--sdk",
+                           "--start-in-loader",
+                           "--installed-version",
+                           "--link-bandwidth",
+                           "--link-latency-ms",
+                           "--flash-rate",
+                           "--erase-pause-ms",
+                           "--erase-every" };
   g_autofree gchar *out = NULL;
   gint status = -1;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   const gchar *argv[] = { exe, "--help", NULL };
 
   if (exe == NULL)
@@ -123,7 +149,8 @@ test_help (void)
       g_test_skip ("OTA_TEST_EMU not set");
       return;
     }
-  g_spawn_sync (NULL, (gchar **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, NULL, &status, &error);
+  g_spawn_sync (NULL, (gchar **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, NULL, &status,
+                &error);
   g_assert_no_error (error);
   g_assert_true (g_spawn_check_wait_status (status, NULL));
   for (gsize i = 0; i < G_N_ELEMENTS (faults); i++)
@@ -148,14 +175,14 @@ test_help (void)
 static void
 test_ctp_main (void)
 {
-  g_autoptr(OtaTestEmu) emu = tc_start_emu (NULL);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(TcConn) ctp = tc_connect (emu->ctp_port, &error);
+  g_autoptr (OtaTestEmu) emu = tc_start_emu (NULL);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (TcConn) ctp = tc_connect (emu->ctp_port, &error);
   g_autofree gchar *access = ota_ctp_request_build ("PUT", "type", "0", "ver", "12345", NULL);
   g_autofree gchar *single = ota_ctp_request_build ("PUT", "status", "1", NULL);
   g_autofree gchar *get = ota_ctp_request_build ("GET", "status", "1", NULL);
-  g_autoptr(OtaCtpFrame) frame = NULL;
-  g_autoptr(OtaCtpMessage) msg = NULL;
+  g_autoptr (OtaCtpFrame) frame = NULL;
+  g_autoptr (OtaCtpMessage) msg = NULL;
   guint unrelated = 0;
 
   g_assert_no_error (error);
@@ -213,8 +240,9 @@ test_ctp_main (void)
   /* NET_OTA_SINGLE twice in one write: the repeat, sent while the reply is
    * pending, gets no reply at all. */
   {
-    g_autoptr(GBytes) one = ota_ctp_frame_encode (OTA_CTP_TOPIC_NET_OTA_SINGLE, single, strlen (single));
-    g_autoptr(GByteArray) two = g_byte_array_new ();
+    g_autoptr (GBytes) one
+        = ota_ctp_frame_encode (OTA_CTP_TOPIC_NET_OTA_SINGLE, single, strlen (single));
+    g_autoptr (GByteArray) two = g_byte_array_new ();
 
     g_byte_array_append (two, g_bytes_get_data (one, NULL), g_bytes_get_size (one));
     g_byte_array_append (two, g_bytes_get_data (one, NULL), g_bytes_get_size (one));
@@ -236,7 +264,7 @@ test_ctp_main (void)
 
   /* 3335 now listens. */
   {
-    g_autoptr(TcConn) ota = tc_connect (emu->ota_port, &error);
+    g_autoptr (TcConn) ota = tc_connect (emu->ota_port, &error);
     OtaNetHeader h;
 
     g_assert_no_error (error);
@@ -248,7 +276,7 @@ test_ctp_main (void)
 
   /* A second client from the same address evicts the first. */
   {
-    g_autoptr(TcConn) second = tc_connect (emu->ctp_port, &error);
+    g_autoptr (TcConn) second = tc_connect (emu->ctp_port, &error);
 
     g_assert_no_error (error);
     g_assert_true (tc_wait_closed (ctp, WAIT_MS));
@@ -303,9 +331,9 @@ check_stage_two_reads (TcStage *st, const OtaUfwEntry *flash)
 static void
 test_full_session (void)
 {
-  g_autoptr(OtaTestEmu) emu = tc_start_emu (NULL);
-  g_autoptr(GBytes) file = tc_make_file (emu, FLASH_SIZE, OTA_SIZE, 7, "1.0.2", NULL);
-  g_autoptr(OtaDescription) desc = NULL;
+  g_autoptr (OtaTestEmu) emu = tc_start_emu (NULL);
+  g_autoptr (GBytes) file = tc_make_file (emu, FLASH_SIZE, OTA_SIZE, 7, "1.0.2", NULL);
+  g_autoptr (OtaDescription) desc = NULL;
   g_autofree gchar *version = NULL;
   g_autofree gchar *ssid = NULL;
   OtaUfwEntry flash, ota;
@@ -323,7 +351,8 @@ test_full_session (void)
   g_assert_true (st.got_percent_100);
   g_assert_cmpuint (st.min_percent_after_total, >=, 1);
   g_assert_cmpuint (st.max_percent_during, <=, 99);
-  g_assert_cmpuint (st.reads, ==, 1 + (ota.size2 + OTA_NET_STAGE1_WINDOW - 1) / OTA_NET_STAGE1_WINDOW);
+  g_assert_cmpuint (st.reads, ==,
+                    1 + (ota.size2 + OTA_NET_STAGE1_WINDOW - 1) / OTA_NET_STAGE1_WINDOW);
   check_stage_one_reads (&st, &ota);
   tc_stage_clear (&st);
   g_assert_true (ota_test_emu_get_stage2_pending (emu));
@@ -375,13 +404,13 @@ test_full_session (void)
 static void
 run_same_firmware (const gchar *sdk, guint8 expected)
 {
-  g_autoptr(OtaTestEmu) probe = tc_start_emu (NULL);
+  g_autoptr (OtaTestEmu) probe = tc_start_emu (NULL);
   g_autofree gchar *path = NULL;
-  g_autoptr(GBytes) file = tc_make_file (probe, FLASH_SIZE, OTA_SIZE, 3, "2.0.0", &path);
+  g_autoptr (GBytes) file = tc_make_file (probe, FLASH_SIZE, OTA_SIZE, 3, "2.0.0", &path);
   g_autofree gchar *arg = g_strdup_printf ("--installed-ufw=%s", path);
   const gchar *args[] = { arg, sdk, NULL };
-  g_autoptr(OtaTestEmu) emu = tc_start_emu (args);
-  g_autoptr(cJSON) result = NULL;
+  g_autoptr (OtaTestEmu) emu = tc_start_emu (args);
+  g_autoptr (cJSON) result = NULL;
   g_autofree gchar *version = ota_test_emu_get_installed_version (emu);
   TcStage st;
 
@@ -393,7 +422,8 @@ run_same_firmware (const gchar *sdk, guint8 expected)
   tc_stage_clear (&st);
   result = ota_test_emu_wait_event (emu, "result", WAIT_MS);
   g_assert_nonnull (result);
-  g_assert_cmpstr (tc_json_string (result, "result"), ==, expected == OTA_NET_STATUS_SAME ? "same" : "err");
+  g_assert_cmpstr (tc_json_string (result, "result"), ==,
+                   expected == OTA_NET_STATUS_SAME ? "same" : "err");
   g_assert_false (cJSON_IsTrue (cJSON_GetObjectItem (result, "committed")));
   g_assert_false (ota_test_emu_get_stage2_pending (emu));
   g_assert_cmpuint (ota_test_emu_count_events (emu, "reboot"), ==, 0);
@@ -417,11 +447,11 @@ test_same_firmware_sdk11 (void)
 static void
 run_stop (guint stop_after, gboolean committed)
 {
-  g_autoptr(OtaTestEmu) emu = tc_start_emu (NULL);
-  g_autoptr(GBytes) file = tc_make_file (emu, FLASH_SIZE, OTA_SIZE, 9, "1.0.3", NULL);
-  g_autoptr(TcConn) ctp = NULL;
-  g_autoptr(TcConn) ota = NULL;
-  g_autoptr(cJSON) result = NULL;
+  g_autoptr (OtaTestEmu) emu = tc_start_emu (NULL);
+  g_autoptr (GBytes) file = tc_make_file (emu, FLASH_SIZE, OTA_SIZE, 9, "1.0.3", NULL);
+  g_autoptr (TcConn) ctp = NULL;
+  g_autoptr (TcConn) ota = NULL;
+  g_autoptr (cJSON) result = NULL;
   g_autofree gchar *status = tc_ctp_open_ota (emu->ctp_port, &ctp, NULL);
   TcStage st;
 
@@ -464,13 +494,13 @@ static void
 test_loader_stubs (void)
 {
   const gchar *args[] = { "--start-in-loader", NULL };
-  g_autoptr(OtaTestEmu) emu = tc_start_emu (args);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(TcConn) ctp = tc_connect (emu->ctp_port, &error);
-  g_autoptr(TcConn) ctp2 = NULL;
-  g_autoptr(TcConn) http = NULL;
-  g_autoptr(OtaCtpFrame) frame = NULL;
-  g_autoptr(OtaCtpMessage) msg = NULL;
+  g_autoptr (OtaTestEmu) emu = tc_start_emu (args);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (TcConn) ctp = tc_connect (emu->ctp_port, &error);
+  g_autoptr (TcConn) ctp2 = NULL;
+  g_autoptr (TcConn) http = NULL;
+  g_autoptr (OtaCtpFrame) frame = NULL;
+  g_autoptr (OtaCtpMessage) msg = NULL;
   g_autofree gchar *access = ota_ctp_request_build ("PUT", "type", "0", "ver", "31337", NULL);
   g_autofree gchar *ssid = ota_test_emu_get_ssid (emu);
   g_autofree gchar *first = NULL;
@@ -509,7 +539,7 @@ test_loader_stubs (void)
   g_assert_no_error (error);
   for (guint i = 0; i < 3; i++)
     {
-      g_autoptr(GString) got = g_string_new (NULL);
+      g_autoptr (GString) got = g_string_new (NULL);
       const gchar *cl;
       gsize body_len, head_len;
       gchar *end;
@@ -533,10 +563,12 @@ test_loader_stubs (void)
           if (got->len >= head_len + body_len)
             break;
         }
-      g_assert_true (g_str_has_prefix (got->str, "HTTP/1.1 200 OK\r\nContent-Type:text\r\nContent-Length:"));
+      g_assert_true (
+          g_str_has_prefix (got->str, "HTTP/1.1 200 OK\r\nContent-Type:text\r\nContent-Length:"));
       g_assert_cmpuint (got->len, ==, head_len + body_len);
       {
-        g_autoptr(OtaDescription) desc = ota_description_parse (got->str + head_len, body_len, &error);
+        g_autoptr (OtaDescription) desc
+            = ota_description_parse (got->str + head_len, body_len, &error);
 
         g_assert_no_error (error);
         g_assert_cmpstr (desc->ota_step, ==, "1");
@@ -559,10 +591,10 @@ test_loader_stubs (void)
 static void
 test_loader_retries (void)
 {
-  g_autoptr(OtaTestEmu) emu = tc_start_emu ((const gchar *const[]) { "--start-in-loader", NULL });
-  g_autoptr(GBytes) file = tc_make_file (emu, FLASH_SIZE, OTA_SIZE, 11, "3.1.4", NULL);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(TcConn) ctp = tc_connect (emu->ctp_port, &error);
+  g_autoptr (OtaTestEmu) emu = tc_start_emu ((const gchar *const[]){ "--start-in-loader", NULL });
+  g_autoptr (GBytes) file = tc_make_file (emu, FLASH_SIZE, OTA_SIZE, 11, "3.1.4", NULL);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (TcConn) ctp = tc_connect (emu->ctp_port, &error);
   g_autofree gchar *body = NULL;
   g_autofree gchar *version = NULL;
   OtaNetHeader h;
@@ -570,9 +602,10 @@ test_loader_retries (void)
   TcStage st;
 
   g_assert_no_error (error);
-  g_assert_true (tc_ctp_send (ctp, OTA_CTP_TOPIC_APP_ACCESS, "{\"op\":\"PUT\",\"param\":{\"type\":\"0\",\"ver\":\"20906\"}}"));
+  g_assert_true (tc_ctp_send (ctp, OTA_CTP_TOPIC_APP_ACCESS,
+                              "{\"op\":\"PUT\",\"param\":{\"type\":\"0\",\"ver\":\"20906\"}}"));
   {
-    g_autoptr(OtaCtpFrame) reply = tc_ctp_recv (ctp, WAIT_MS);
+    g_autoptr (OtaCtpFrame) reply = tc_ctp_recv (ctp, WAIT_MS);
 
     g_assert_nonnull (reply);
   }
@@ -581,7 +614,7 @@ test_loader_retries (void)
 
   /* 1: the app goes away after READ 1. */
   {
-    g_autoptr(TcConn) ota = tc_connect (emu->ota_port, &error);
+    g_autoptr (TcConn) ota = tc_connect (emu->ota_port, &error);
 
     g_assert_no_error (error);
     g_assert_true (tc_ota_recv (ota, &h, NULL, WAIT_MS));
@@ -591,7 +624,7 @@ test_loader_retries (void)
 
   /* 2: the app never answers: ERR after the answer timeout. */
   {
-    g_autoptr(TcConn) ota = tc_connect (emu->ota_port, &error);
+    g_autoptr (TcConn) ota = tc_connect (emu->ota_port, &error);
 
     g_assert_no_error (error);
     g_assert_true (tc_ota_recv (ota, &h, NULL, WAIT_MS));
@@ -601,8 +634,8 @@ test_loader_retries (void)
     g_assert_true (tc_wait_closed (ota, WAIT_MS));
   }
   {
-    g_autoptr(cJSON) r1 = ota_test_emu_wait_event_nth (emu, "result", 1, WAIT_MS);
-    g_autoptr(cJSON) r2 = ota_test_emu_wait_event_nth (emu, "result", 2, WAIT_MS);
+    g_autoptr (cJSON) r1 = ota_test_emu_wait_event_nth (emu, "result", 1, WAIT_MS);
+    g_autoptr (cJSON) r2 = ota_test_emu_wait_event_nth (emu, "result", 2, WAIT_MS);
 
     g_assert_cmpstr (tc_json_string (r1, "result"), ==, "dropped");
     g_assert_cmpstr (tc_json_string (r2, "result"), ==, "err");
@@ -611,7 +644,7 @@ test_loader_retries (void)
 
   /* 3: a good attempt, no new description needed. */
   {
-    g_autoptr(TcConn) ota = tc_connect (emu->ota_port, &error);
+    g_autoptr (TcConn) ota = tc_connect (emu->ota_port, &error);
 
     g_assert_no_error (error);
     tc_stage_init (&st);
@@ -633,11 +666,11 @@ static void
 test_power_loss (void)
 {
   const gchar *args[] = { "--fault=power-loss:read=3", NULL };
-  g_autoptr(OtaTestEmu) emu = tc_start_emu (args);
-  g_autoptr(OtaTestEmu) again = NULL;
-  g_autoptr(GBytes) file = tc_make_file (emu, FLASH_SIZE, OTA_SIZE, 5, "4.0.0", NULL);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(cJSON) loss = NULL;
+  g_autoptr (OtaTestEmu) emu = tc_start_emu (args);
+  g_autoptr (OtaTestEmu) again = NULL;
+  g_autoptr (GBytes) file = tc_make_file (emu, FLASH_SIZE, OTA_SIZE, 5, "4.0.0", NULL);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (cJSON) loss = NULL;
   g_autofree gchar *ssid = NULL;
   g_autofree gchar *ssid_before = ota_test_emu_get_ssid (emu);
   g_autofree gchar *version = NULL;
@@ -688,11 +721,16 @@ test_power_loss (void)
 static void
 test_link_model (void)
 {
-  const gchar *args[] = { "--link-latency-ms=5", "--link-bandwidth=2000000", "--flash-rate=4000000",
-                          "--erase-pause-ms=20", "--erase-every=65536", "--start-in-loader", NULL };
-  g_autoptr(OtaTestEmu) emu = tc_start_emu (args);
-  g_autoptr(GBytes) file = tc_make_file (emu, FLASH_SIZE, OTA_SIZE, 13, "5.0.0", NULL);
-  g_autoptr(cJSON) model = NULL;
+  const gchar *args[] = { "--link-latency-ms=5",
+                          "--link-bandwidth=2000000",
+                          "--flash-rate=4000000",
+                          "--erase-pause-ms=20",
+                          "--erase-every=65536",
+                          "--start-in-loader",
+                          NULL };
+  g_autoptr (OtaTestEmu) emu = tc_start_emu (args);
+  g_autoptr (GBytes) file = tc_make_file (emu, FLASH_SIZE, OTA_SIZE, 13, "5.0.0", NULL);
+  g_autoptr (cJSON) model = NULL;
   OtaUfwEntry flash;
   gdouble ideal, expected = 0;
   TcStage st;

@@ -23,7 +23,7 @@ typedef struct {
   /* NET_OTA_SINGLE being prepared */
   gboolean ota_pending;
   gint64 ota_due_us;
-  gchar *ota_status;        /* the status the app asked for */
+  gchar *ota_status; /* the status the app asked for */
 } CtpConn;
 
 static void
@@ -48,9 +48,9 @@ emit_frame (EmuDevice *dev, const gchar *name, const gchar *topic, const gchar *
 static gboolean
 send_notify (CtpConn *c, const gchar *topic, gint err_no, cJSON *param)
 {
-  g_autoptr(cJSON) msg = cJSON_CreateObject ();
+  g_autoptr (cJSON) msg = cJSON_CreateObject ();
   g_autofree gchar *content = NULL;
-  g_autoptr(GBytes) frame = NULL;
+  g_autoptr (GBytes) frame = NULL;
   gsize len;
 
   cJSON_AddStringToObject (msg, "op", "NOTIFY");
@@ -62,7 +62,8 @@ send_notify (CtpConn *c, const gchar *topic, gint err_no, cJSON *param)
   emit_frame (c->dev, "ctp-out", topic, "NOTIFY", err_no, strlen (content), NULL);
   g_debug ("CTP out %s %s", topic, content);
   if (emu_socket_send_all (c->sock, g_bytes_get_data (frame, &len), g_bytes_get_size (frame),
-                           c->cancellable) != EMU_IO_OK)
+                           c->cancellable)
+      != EMU_IO_OK)
     {
       c->closed = TRUE;
       return FALSE;
@@ -95,7 +96,7 @@ static void
 send_burst (CtpConn *c)
 {
   g_autofree gchar *uuid = emu_device_dup_uuid (c->dev);
-  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+  g_autoptr (GDateTime) now = g_date_time_new_now_local ();
   g_autofree gchar *date = g_date_time_format (now, "%Y%m%d%H%M%S");
 
   if (!send_notify (c, "SD_STATUS", -1, param_of ("online", "0", NULL, NULL))
@@ -109,8 +110,8 @@ send_burst (CtpConn *c)
 static void
 handle_frame (CtpConn *c, OtaCtpFrame *frame)
 {
-  g_autoptr(OtaCtpMessage) msg = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (OtaCtpMessage) msg = NULL;
+  g_autoptr (GError) error = NULL;
   const gchar *topic = frame->topic;
 
   if (frame->content_len == 0)
@@ -154,8 +155,9 @@ handle_frame (CtpConn *c, OtaCtpFrame *frame)
           c->closed = TRUE;
           return;
         }
-      if (send_notify (c, topic, -1, param_of ("type", type != NULL ? type : "0",
-                                              "ver", ver != NULL ? ver : STUB_DEFAULT_VER)))
+      if (send_notify (c, topic, -1,
+                       param_of ("type", type != NULL ? type : "0", "ver",
+                                 ver != NULL ? ver : STUB_DEFAULT_VER)))
         send_burst (c);
       return;
     }
@@ -196,7 +198,8 @@ finish_ota_single (CtpConn *c)
   c->ota_pending = FALSE;
   refuse = emu_device_take_fault (c->dev, "refuse-ota", 1, 0);
   ok = refuse == NULL && g_strcmp0 (c->ota_status, "1") == 0 && emu_device_open_ota (c->dev);
-  send_notify (c, OTA_CTP_TOPIC_NET_OTA_SINGLE, -1, param_of ("status", ok ? "1" : "0", NULL, NULL));
+  send_notify (c, OTA_CTP_TOPIC_NET_OTA_SINGLE, -1,
+               param_of ("status", ok ? "1" : "0", NULL, NULL));
 }
 
 static void
@@ -212,8 +215,8 @@ emit_disconnect (EmuDevice *dev, const gchar *port, const gchar *reason)
 static void
 serve_main (CtpConn *c)
 {
-  g_autoptr(OtaCtpDecoder) decoder = ota_ctp_decoder_new ();
-  g_autoptr(GSocket) evicted = emu_device_ctp_claim (c->dev, c->sock);
+  g_autoptr (OtaCtpDecoder) decoder = ota_ctp_decoder_new ();
+  g_autoptr (GSocket) evicted = emu_device_ctp_claim (c->dev, c->sock);
   gint64 idle_us = emu_device_timeout_us (c->dev, IDLE_DROP_SECS);
   gint64 last_rx = g_get_monotonic_time ();
   gboolean desync = FALSE;
@@ -259,7 +262,7 @@ serve_main (CtpConn *c)
       if (desync)
         continue;
       {
-        g_autoptr(GError) error = NULL;
+        g_autoptr (GError) error = NULL;
 
         if (!ota_ctp_decoder_feed (decoder, buf, got, &error))
           {
@@ -274,7 +277,7 @@ serve_main (CtpConn *c)
       }
       for (;;)
         {
-          g_autoptr(OtaCtpFrame) frame = ota_ctp_decoder_pop (decoder);
+          g_autoptr (OtaCtpFrame) frame = ota_ctp_decoder_pop (decoder);
 
           if (frame == NULL || c->closed)
             break;
@@ -324,9 +327,9 @@ serve_stub (CtpConn *c)
         break;
 
       if (emu_device_get_transfer_active (c->dev))
-        emu_device_violation (c->dev, "S6", 2,
-                              "%" G_GSIZE_FORMAT " CTP bytes sent to the loader during a 3335 transfer",
-                              got);
+        emu_device_violation (
+            c->dev, "S6", 2,
+            "%" G_GSIZE_FORMAT " CTP bytes sent to the loader during a 3335 transfer", got);
       if (first)
         {
           const gchar *p = find_bytes (buf, got, "ver\":\"");

@@ -30,8 +30,8 @@ struct _EmuDevice {
   GCond cond;
   /* all below under lock */
   EmuMode mode;
-  GCancellable *stop;           /* the emulator stops */
-  GCancellable *boot;           /* the current boot ends (reboot or stop) */
+  GCancellable *stop; /* the emulator stops */
+  GCancellable *boot; /* the current boot ends (reboot or stop) */
   guint n_workers;
   gboolean shutdown;
   gboolean reboot_requested;
@@ -88,8 +88,8 @@ options_clear (EmuOptions *opts)
 static gboolean
 apply_installed_ufw (EmuState *state, const gchar *path, GError **error)
 {
-  g_autoptr(OtaFirmware) fw = ota_firmware_open (path, error);
-  g_autoptr(OtaUfw) ufw = NULL;
+  g_autoptr (OtaFirmware) fw = ota_firmware_open (path, error);
+  g_autoptr (OtaUfw) ufw = NULL;
   const OtaUfwEntry *flash;
 
   if (fw == NULL)
@@ -118,7 +118,7 @@ apply_installed_ufw (EmuState *state, const gchar *path, GError **error)
 EmuDevice *
 emu_device_new (const EmuOptions *options, EmuFaults *faults, GError **error)
 {
-  g_autoptr(EmuDevice) self = g_new0 (EmuDevice, 1);
+  g_autoptr (EmuDevice) self = g_new0 (EmuDevice, 1);
 
   g_mutex_init (&self->lock);
   g_cond_init (&self->cond);
@@ -395,8 +395,8 @@ acceptor_main (gpointer data)
 
   for (;;)
     {
-      g_autoptr(GError) error = NULL;
-      g_autoptr(GSocket) sock = emu_port_accept (port, a->cancellable, &error);
+      g_autoptr (GError) error = NULL;
+      g_autoptr (GSocket) sock = emu_port_accept (port, a->cancellable, &error);
 
       if (sock == NULL)
         {
@@ -472,7 +472,7 @@ start_acceptor_locked (EmuDevice *self, EmuPortId id)
 static void
 listen_port_locked (EmuDevice *self, EmuPortId id)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
 
   if (!emu_port_listen (self->ports[id], &error))
     {
@@ -643,7 +643,7 @@ emu_device_join (EmuDevice *self)
 static void
 save_state_locked (EmuDevice *self)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
 
   if (!emu_state_save (self->state, &error))
     g_warning ("cannot save the state: %s", error->message);
@@ -719,8 +719,8 @@ emu_device_request_reboot (EmuDevice *self, gdouble delay, const gchar *reason)
   if (!self->reboot_requested)
     {
       self->reboot_requested = TRUE;
-      self->reboot_at_us = g_get_monotonic_time ()
-                           + (gint64) (emu_device_scaled (self, delay) * G_USEC_PER_SEC);
+      self->reboot_at_us
+          = g_get_monotonic_time () + (gint64) (emu_device_scaled (self, delay) * G_USEC_PER_SEC);
       g_free (self->reboot_reason);
       self->reboot_reason = g_strdup (reason);
       g_cond_broadcast (&self->cond);
@@ -768,7 +768,7 @@ emu_device_open_ota (EmuDevice *self)
     ok = FALSE;
   else if (!emu_port_is_listening (self->ports[EMU_PORT_OTA]))
     {
-      g_autoptr(GError) error = NULL;
+      g_autoptr (GError) error = NULL;
 
       if (emu_port_listen (self->ports[EMU_PORT_OTA], &error))
         {

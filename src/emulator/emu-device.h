@@ -32,49 +32,44 @@ typedef struct {
 } EmuOptions;
 
 typedef enum {
-  EMU_MODE_OFF,      /* rebooting, or gone for good (no-reboot fault) */
-  EMU_MODE_MAIN,     /* the product firmware, ota_step "0" */
-  EMU_MODE_LOADER,   /* the stage-two loader, ota_step "1" */
+  EMU_MODE_OFF,    /* rebooting, or gone for good (no-reboot fault) */
+  EMU_MODE_MAIN,   /* the product firmware, ota_step "0" */
+  EMU_MODE_LOADER, /* the stage-two loader, ota_step "1" */
 } EmuMode;
 
-typedef enum {
-  EMU_PORT_CTP,
-  EMU_PORT_HTTP,
-  EMU_PORT_OTA,
-  EMU_N_PORTS
-} EmuPortId;
+typedef enum { EMU_PORT_CTP, EMU_PORT_HTTP, EMU_PORT_OTA, EMU_N_PORTS } EmuPortId;
 
 typedef struct _EmuDevice EmuDevice;
 
 /* Loads the state, binds the ports, opens the event log; @faults is taken. */
 EmuDevice *emu_device_new (const EmuOptions *options, EmuFaults *faults, GError **error);
-void       emu_device_free (EmuDevice *self);
+void emu_device_free (EmuDevice *self);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (EmuDevice, emu_device_free)
 
 /* Boots (ports listen when it returns) and starts the device thread. */
 gboolean emu_device_start (EmuDevice *self, GError **error);
-guint16  emu_device_get_port (EmuDevice *self, EmuPortId id);
+guint16 emu_device_get_port (EmuDevice *self, EmuPortId id);
 /* Asks every thread to end (SIGTERM); emu_device_join() waits for them. */
-void     emu_device_request_shutdown (EmuDevice *self);
-void     emu_device_join (EmuDevice *self);
-guint    emu_device_get_violations (EmuDevice *self);
+void emu_device_request_shutdown (EmuDevice *self);
+void emu_device_join (EmuDevice *self);
+guint emu_device_get_violations (EmuDevice *self);
 
 /* --- for the servers --- */
 
 const EmuOptions *emu_device_get_options (EmuDevice *self);
-EmuMode  emu_device_get_mode (EmuDevice *self);
+EmuMode emu_device_get_mode (EmuDevice *self);
 
 void emu_device_emit (EmuDevice *self, const gchar *name, cJSON *fields);
 /* Counts and logs a break of rule @rule ("S1".."S6"). */
-void emu_device_violation (EmuDevice *self, const gchar *rule, gint stage,
-                           const gchar *format, ...) G_GNUC_PRINTF (4, 5);
+void emu_device_violation (EmuDevice *self, const gchar *rule, gint stage, const gchar *format, ...)
+    G_GNUC_PRINTF (4, 5);
 /* emu_faults_take() that also logs a "fault" event. Free with g_free. */
 EmuFault *emu_device_take_fault (EmuDevice *self, const gchar *name, gint stage, guint read);
 
 /* Device seconds → real seconds (--time-scale). */
 gdouble emu_device_scaled (EmuDevice *self, gdouble device_seconds);
 /* A device timeout in microseconds: scaled, but never below 1 s. */
-gint64  emu_device_timeout_us (EmuDevice *self, gdouble device_seconds);
+gint64 emu_device_timeout_us (EmuDevice *self, gdouble device_seconds);
 /* Sleeps @seconds (real); FALSE if @cancellable fired first. */
 gboolean emu_device_sleep (EmuDevice *self, gdouble seconds, GCancellable *cancellable);
 
@@ -84,15 +79,15 @@ void emu_device_spawn (EmuDevice *self, const gchar *name, GThreadFunc func, gpo
 /* --- state --- */
 
 /* Copies of the installed firmware's fields. */
-gchar   *emu_device_dup_installed_version (EmuDevice *self);
-gchar   *emu_device_dup_uuid (EmuDevice *self);
+gchar *emu_device_dup_installed_version (EmuDevice *self);
+gchar *emu_device_dup_uuid (EmuDevice *self);
 /* TRUE and the identity when a known firmware is installed. */
 gboolean emu_device_get_identity (EmuDevice *self, guint32 *crc, guint32 *size);
-void     emu_device_set_stage2_pending (EmuDevice *self);
+void emu_device_set_stage2_pending (EmuDevice *self);
 /* Stage two succeeded: the new firmware is installed, the loader is done. */
-void     emu_device_install (EmuDevice *self, const gchar *version, guint32 crc, guint32 size);
+void emu_device_install (EmuDevice *self, const gchar *version, guint32 crc, guint32 size);
 /* Reboots @delay device seconds from now, into what the state says. */
-void     emu_device_request_reboot (EmuDevice *self, gdouble delay, const gchar *reason);
+void emu_device_request_reboot (EmuDevice *self, gdouble delay, const gchar *reason);
 gboolean emu_device_reboot_pending (EmuDevice *self);
 /* The power-loss fault: saves the state, logs, and exits the process at once. */
 G_NORETURN void emu_device_power_loss (EmuDevice *self, gint stage, guint read);
@@ -103,13 +98,13 @@ G_NORETURN void emu_device_power_loss (EmuDevice *self, gint stage, guint read);
 gboolean emu_device_open_ota (EmuDevice *self);
 /* The CTP client now served; returns the one it evicts (a new reference) or NULL. */
 GSocket *emu_device_ctp_claim (EmuDevice *self, GSocket *sock);
-void     emu_device_ctp_release (EmuDevice *self, GSocket *sock);
+void emu_device_ctp_release (EmuDevice *self, GSocket *sock);
 
 /* --- loader --- */
 
-void     emu_device_set_description_fetched (EmuDevice *self);
+void emu_device_set_description_fetched (EmuDevice *self);
 gboolean emu_device_get_description_fetched (EmuDevice *self);
-void     emu_device_set_transfer_active (EmuDevice *self, gboolean active);
+void emu_device_set_transfer_active (EmuDevice *self, gboolean active);
 gboolean emu_device_get_transfer_active (EmuDevice *self);
 
 G_END_DECLS

@@ -14,7 +14,7 @@ typedef struct _EmuEvents EmuEvents;
 
 /* @path: a file (truncated: one log per run), "-" for stdout, NULL for none. */
 EmuEvents *emu_events_new (const gchar *path, GError **error);
-void       emu_events_free (EmuEvents *self);
+void emu_events_free (EmuEvents *self);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (EmuEvents, emu_events_free)
 
 /* Seconds since the log was opened. */

@@ -7,7 +7,7 @@
 
 struct _EmuFaults {
   GMutex lock;
-  GPtrArray *faults;   /* EmuFault */
+  GPtrArray *faults; /* EmuFault */
 };
 
 typedef struct {
@@ -83,7 +83,8 @@ parse_uint (const gchar *spec, const gchar *key, const gchar *value, guint64 min
   if (!g_ascii_string_to_unsigned (value, 10, min, max, out, NULL))
     {
       g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                   "--fault %s: %s must be a number from %" G_GUINT64_FORMAT " to %" G_GUINT64_FORMAT,
+                   "--fault %s: %s must be a number from %" G_GUINT64_FORMAT
+                   " to %" G_GUINT64_FORMAT,
                    spec, key, min, max);
       return FALSE;
     }
@@ -116,11 +117,11 @@ emu_faults_add (EmuFaults *self, const gchar *spec, GError **error)
 
   if (colon != NULL)
     {
-      g_auto(GStrv) pairs = g_strsplit (colon + 1, ",", -1);
+      g_auto (GStrv) pairs = g_strsplit (colon + 1, ",", -1);
 
       for (guint i = 0; pairs[i] != NULL; i++)
         {
-          g_auto(GStrv) kv = g_strsplit (pairs[i], "=", 2);
+          g_auto (GStrv) kv = g_strsplit (pairs[i], "=", 2);
           guint64 v = 0;
           gboolean ok = TRUE;
 
@@ -161,7 +162,8 @@ emu_faults_add (EmuFaults *self, const gchar *spec, GError **error)
           else
             {
               g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                           "--fault %s: unknown key \"%s\" (stage, read, secs, times)", spec, kv[0]);
+                           "--fault %s: unknown key \"%s\" (stage, read, secs, times)", spec,
+                           kv[0]);
               ok = FALSE;
             }
           if (!ok)
@@ -216,11 +218,11 @@ emu_faults_describe (void)
 
       for (gsize i = 0; i < G_N_ELEMENTS (fault_kinds); i++)
         g_string_append_printf (s, "  %-18s %s\n", fault_kinds[i].name, fault_kinds[i].help);
-      g_string_append (s,
-                       "  stage: 1 = main firmware / stage one, 2 = loader / stage two (default any;\n"
-                       "  power-loss defaults to 2). read: K-th READ of the current stage attempt,\n"
-                       "  READ 1 is the first probe read (default: the first READ). secs are device\n"
-                       "  seconds, scaled by --time-scale. times: how often it triggers (default 1).\n");
+      g_string_append (
+          s, "  stage: 1 = main firmware / stage one, 2 = loader / stage two (default any;\n"
+             "  power-loss defaults to 2). read: K-th READ of the current stage attempt,\n"
+             "  READ 1 is the first probe read (default: the first READ). secs are device\n"
+             "  seconds, scaled by --time-scale. times: how often it triggers (default 1).\n");
       g_once_init_leave (&text, g_string_free (s, FALSE));
     }
   return text;

@@ -9,19 +9,19 @@
 G_BEGIN_DECLS
 
 typedef struct {
-  gchar *spec;       /* as given */
+  gchar *spec; /* as given */
   gchar *name;
-  gint stage;        /* 0: any */
-  guint read;        /* 0: any READ */
-  gdouble secs;      /* device seconds (scaled by --time-scale) */
-  gint times;        /* triggers left */
+  gint stage;   /* 0: any */
+  guint read;   /* 0: any READ */
+  gdouble secs; /* device seconds (scaled by --time-scale) */
+  gint times;   /* triggers left */
   gint triggered;
 } EmuFault;
 
 typedef struct _EmuFaults EmuFaults;
 
 EmuFaults *emu_faults_new (void);
-void       emu_faults_free (EmuFaults *self);
+void emu_faults_free (EmuFaults *self);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (EmuFaults, emu_faults_free)
 
 /* Parses and adds one spec. G_OPTION_ERROR_BAD_VALUE on unknown names/keys. */

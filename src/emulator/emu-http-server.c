@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "emu-socket.h"
-#include "ota-ctp-frame.h"   /* autoptr for cJSON */
+#include "ota-ctp-frame.h" /* autoptr for cJSON */
 #include "ota-description.h"
 
 #define MAX_REQUEST 8192
@@ -16,7 +16,7 @@
 static gchar *
 build_description (EmuDevice *dev, gboolean loader, gint stage)
 {
-  g_autoptr(cJSON) root = cJSON_CreateObject ();
+  g_autoptr (cJSON) root = cJSON_CreateObject ();
   g_autofree gchar *version = emu_device_dup_installed_version (dev);
   g_autofree gchar *uuid = emu_device_dup_uuid (dev);
   g_autofree EmuFault *dual = emu_device_take_fault (dev, "dual-backup", stage, 0);
@@ -83,7 +83,7 @@ parse_request_line (const gchar *text, gchar **method, gchar **path)
 {
   g_autofree gchar *line = NULL;
   const gchar *eol = strstr (text, "\r\n");
-  g_auto(GStrv) words = NULL;
+  g_auto (GStrv) words = NULL;
 
   line = eol != NULL ? g_strndup (text, eol - text) : g_strdup (text);
   words = g_strsplit (line, " ", 3);
@@ -94,7 +94,7 @@ parse_request_line (const gchar *text, gchar **method, gchar **path)
 static void
 serve_main (EmuDevice *dev, GSocket *sock, GCancellable *cancellable)
 {
-  g_autoptr(GByteArray) req = g_byte_array_new ();
+  g_autoptr (GByteArray) req = g_byte_array_new ();
   gint64 deadline = g_get_monotonic_time () + emu_device_timeout_us (dev, REQUEST_TIMEOUT_SECS);
   g_autofree gchar *method = NULL;
   g_autofree gchar *path = NULL;
@@ -128,17 +128,19 @@ serve_main (EmuDevice *dev, GSocket *sock, GCancellable *cancellable)
     {
       status = 200;
       body = build_description (dev, FALSE, 1);
-      response = g_strdup_printf ("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n"
-                                  "Content-Length: %" G_GSIZE_FORMAT "\r\nConnection: close\r\n\r\n%s",
-                                  strlen (body), body);
+      response
+          = g_strdup_printf ("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n"
+                             "Content-Length: %" G_GSIZE_FORMAT "\r\nConnection: close\r\n\r\n%s",
+                             strlen (body), body);
     }
   else
     {
       status = 404;
       body = g_strdup ("Not Found");
-      response = g_strdup_printf ("HTTP/1.1 404 Not Found\r\nContent-Type: text/plain\r\n"
-                                  "Content-Length: %" G_GSIZE_FORMAT "\r\nConnection: close\r\n\r\n%s",
-                                  strlen (body), body);
+      response
+          = g_strdup_printf ("HTTP/1.1 404 Not Found\r\nContent-Type: text/plain\r\n"
+                             "Content-Length: %" G_GSIZE_FORMAT "\r\nConnection: close\r\n\r\n%s",
+                             strlen (body), body);
     }
   emit_request (dev, method, path, status, FALSE, 0);
   emu_socket_send_all (sock, response, strlen (response), cancellable);
@@ -170,7 +172,8 @@ serve_stub (EmuDevice *dev, GSocket *sock, GCancellable *cancellable)
       not_found = emu_device_take_fault (dev, "http-404", 2, 0);
       if (not_found != NULL)
         {
-          response = g_strdup ("HTTP/1.1 404 Not Found\r\nContent-Type:text\r\nContent-Length:0\r\n\r\n");
+          response = g_strdup (
+              "HTTP/1.1 404 Not Found\r\nContent-Type:text\r\nContent-Length:0\r\n\r\n");
           emit_request (dev, method, path, 404, TRUE, got);
         }
       else

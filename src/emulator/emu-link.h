@@ -10,20 +10,20 @@
 G_BEGIN_DECLS
 
 typedef struct {
-  gdouble bandwidth;        /* bytes/s on the link; 0: no limit */
-  gdouble latency_s;        /* one-way latency */
-  gdouble flash_rate;       /* bytes/s written to flash; 0: instant */
-  gdouble erase_pause_s;    /* pause of each erase (stage two) */
-  guint64 erase_every;      /* bytes between erase pauses */
+  gdouble bandwidth;     /* bytes/s on the link; 0: no limit */
+  gdouble latency_s;     /* one-way latency */
+  gdouble flash_rate;    /* bytes/s written to flash; 0: instant */
+  gdouble erase_pause_s; /* pause of each erase (stage two) */
+  guint64 erase_every;   /* bytes between erase pauses */
 } EmuLinkModel;
 
 typedef struct {
   EmuLinkModel model;
   gdouble ideal_s;
-  guint64 erase_counted;    /* bytes already charged for erases */
+  guint64 erase_counted; /* bytes already charged for erases */
 } EmuLink;
 
-void    emu_link_init (EmuLink *self, const EmuLinkModel *model);
+void emu_link_init (EmuLink *self, const EmuLinkModel *model);
 /* A READ request travelling to the app. */
 gdouble emu_link_request (EmuLink *self);
 /* An answer of @frame_bytes travelling back, then @flash_bytes written. */
@@ -31,6 +31,6 @@ gdouble emu_link_answer (EmuLink *self, guint64 frame_bytes, guint64 flash_bytes
 /* Erase pauses due once @written bytes of the image are written. */
 gdouble emu_link_erase (EmuLink *self, guint64 written);
 /* A pause of the device itself (idle, fault gap): part of the ideal time. */
-void    emu_link_device_pause (EmuLink *self, gdouble seconds);
+void emu_link_device_pause (EmuLink *self, gdouble seconds);
 
 G_END_DECLS

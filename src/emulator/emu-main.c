@@ -46,7 +46,8 @@ check_non_negative (gdouble value, const gchar *name, GError **error)
 {
   if (!(value >= 0.0))
     {
-      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "--%s must not be negative", name);
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "--%s must not be negative",
+                   name);
       return FALSE;
     }
   return TRUE;
@@ -55,18 +56,18 @@ check_non_negative (gdouble value, const gchar *name, GError **error)
 int
 main (int argc, char **argv)
 {
-  g_autoptr(GOptionContext) context = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(EmuFaults) faults = emu_faults_new ();
-  g_autoptr(EmuDevice) device = NULL;
-  g_autoptr(GMainLoop) loop = NULL;
+  g_autoptr (GOptionContext) context = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (EmuFaults) faults = emu_faults_new ();
+  g_autoptr (EmuDevice) device = NULL;
+  g_autoptr (GMainLoop) loop = NULL;
   g_autofree gchar *host = NULL;
   g_autofree gchar *state_dir = NULL;
   g_autofree gchar *events = NULL;
   g_autofree gchar *sdk = NULL;
   g_autofree gchar *installed_version = NULL;
   g_autofree gchar *installed_ufw = NULL;
-  g_auto(GStrv) fault_specs = NULL;
+  g_auto (GStrv) fault_specs = NULL;
   gint ctp_port = 3333, http_port = 8080, ota_port = 3335;
   gdouble time_scale = 1.0, bandwidth = 0, latency_ms = 0, flash_rate = 0, erase_pause_ms = 0;
   gint64 erase_every = 64 * 1024;
@@ -74,46 +75,61 @@ main (int argc, char **argv)
   gboolean version = FALSE;
   EmuOptions opts = { 0 };
   guint violations;
-  const GOptionEntry entries[] = {
-    { "host", 0, 0, G_OPTION_ARG_STRING, &host,
-      "Address to listen on (default 127.0.0.1; only this address is bound)", "ADDR" },
-    { "ctp-port", 0, 0, G_OPTION_ARG_INT, &ctp_port, "CTP control port (default 3333; 0: a free port)", "N" },
-    { "http-port", 0, 0, G_OPTION_ARG_INT, &http_port, "HTTP description port (default 8080; 0: a free port)", "N" },
-    { "ota-port", 0, 0, G_OPTION_ARG_INT, &ota_port, "OTA data port (default 3335; 0: a free port)", "N" },
-    { "state-dir", 0, 0, G_OPTION_ARG_FILENAME, &state_dir,
-      "Keep the device state (state.json) here; a restart on it is a power cycle (default: memory only)", "DIR" },
-    { "time-scale", 0, 0, G_OPTION_ARG_DOUBLE, &time_scale,
-      "Multiply every device delay by F (tests: 0.02); timeouts never go below 1 s", "F" },
-    { "strict", 0, 0, G_OPTION_ARG_NONE, &strict, "Exit with status 1 if any safety rule was broken", NULL },
-    { "events", 0, 0, G_OPTION_ARG_FILENAME, &events, "Write the event log (JSON Lines) to FILE, - for stdout", "FILE" },
-    { "fault", 0, 0, G_OPTION_ARG_STRING_ARRAY, &fault_specs, "Inject a fault (repeatable; list below)", "SPEC" },
-    { "ota-listen-at-boot", 0, 0, G_OPTION_ARG_NONE, &listen_at_boot,
-      "Listen on the OTA port from boot, without NET_OTA_SINGLE", NULL },
-    { "sdk", 0, 0, G_OPTION_ARG_STRING, &sdk,
-      "Behave like SDK V1.1.0 with 1.1 (SAME for identical firmware, 3 s answer timeout)", "VERSION" },
-    { "start-in-loader", 0, 0, G_OPTION_ARG_NONE, &start_in_loader,
-      "Start with stage two pending (the loader runs)", NULL },
-    { "installed-version", 0, 0, G_OPTION_ARG_STRING, &installed_version,
-      "Firmware version of a fresh state (default 1.0.0)", "V" },
-    { "installed-ufw", 0, 0, G_OPTION_ARG_FILENAME, &installed_ufw,
-      "The device runs the firmware of this .ufw already (version and flash.bin identity)", "FILE" },
-    { "link-bandwidth", 0, 0, G_OPTION_ARG_DOUBLE, &bandwidth, "Link model: bandwidth in bytes/s (0: unlimited)", "B" },
-    { "link-latency-ms", 0, 0, G_OPTION_ARG_DOUBLE, &latency_ms, "Link model: one-way latency in ms", "MS" },
-    { "flash-rate", 0, 0, G_OPTION_ARG_DOUBLE, &flash_rate, "Link model: flash write rate in bytes/s (0: instant)", "B" },
-    { "erase-pause-ms", 0, 0, G_OPTION_ARG_DOUBLE, &erase_pause_ms,
-      "Link model: erase pause in stage two, every --erase-every bytes", "MS" },
-    { "erase-every", 0, 0, G_OPTION_ARG_INT64, &erase_every, "Link model: bytes between erase pauses (default 65536)", "BYTES" },
-    { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, "Print debug messages (frames, events) on stderr", NULL },
-    { "version", 0, 0, G_OPTION_ARG_NONE, &version, "Print the version and exit", NULL },
-    { NULL }
-  };
+  const GOptionEntry entries[]
+      = { { "host", 0, 0, G_OPTION_ARG_STRING, &host,
+            "Address to listen on (default 127.0.0.1; only this address is bound)", "ADDR" },
+          { "ctp-port", 0, 0, G_OPTION_ARG_INT, &ctp_port,
+            "CTP control port (default 3333; 0: a free port)", "N" },
+          { "http-port", 0, 0, G_OPTION_ARG_INT, &http_port,
+            "HTTP description port (default 8080; 0: a free port)", "N" },
+          { "ota-port", 0, 0, G_OPTION_ARG_INT, &ota_port,
+            "OTA data port (default 3335; 0: a free port)", "N" },
+          { "state-dir", 0, 0, G_OPTION_ARG_FILENAME, &state_dir,
+            "Keep the device state (state.json) here; a restart on it is a power cycle (default: "
+            "memory only)",
+            "DIR" },
+          { "time-scale", 0, 0, G_OPTION_ARG_DOUBLE, &time_scale,
+            "Multiply every device delay by F (tests: 0.02); timeouts never go below 1 s", "F" },
+          { "strict", 0, 0, G_OPTION_ARG_NONE, &strict,
+            "Exit with status 1 if any safety rule was broken", NULL },
+          { "events", 0, 0, G_OPTION_ARG_FILENAME, &events,
+            "Write the event log (JSON Lines) to FILE, - for stdout", "FILE" },
+          { "fault", 0, 0, G_OPTION_ARG_STRING_ARRAY, &fault_specs,
+            "Inject a fault (repeatable; list below)", "SPEC" },
+          { "ota-listen-at-boot", 0, 0, G_OPTION_ARG_NONE, &listen_at_boot,
+            "Listen on the OTA port from boot, without NET_OTA_SINGLE", NULL },
+          { "sdk", 0, 0, G_OPTION_ARG_STRING, &sdk,
+            "Behave like SDK V1.1.0 with 1.1 (SAME for identical firmware, 3 s answer timeout)",
+            "VERSION" },
+          { "start-in-loader", 0, 0, G_OPTION_ARG_NONE, &start_in_loader,
+            "Start with stage two pending (the loader runs)", NULL },
+          { "installed-version", 0, 0, G_OPTION_ARG_STRING, &installed_version,
+            "Firmware version of a fresh state (default 1.0.0)", "V" },
+          { "installed-ufw", 0, 0, G_OPTION_ARG_FILENAME, &installed_ufw,
+            "The device runs the firmware of this .ufw already (version and flash.bin identity)",
+            "FILE" },
+          { "link-bandwidth", 0, 0, G_OPTION_ARG_DOUBLE, &bandwidth,
+            "Link model: bandwidth in bytes/s (0: unlimited)", "B" },
+          { "link-latency-ms", 0, 0, G_OPTION_ARG_DOUBLE, &latency_ms,
+            "Link model: one-way latency in ms", "MS" },
+          { "flash-rate", 0, 0, G_OPTION_ARG_DOUBLE, &flash_rate,
+            "Link model: flash write rate in bytes/s (0: instant)", "B" },
+          { "erase-pause-ms", 0, 0, G_OPTION_ARG_DOUBLE, &erase_pause_ms,
+            "Link model: erase pause in stage two, every --erase-every bytes", "MS" },
+          { "erase-every", 0, 0, G_OPTION_ARG_INT64, &erase_every,
+            "Link model: bytes between erase pauses (default 65536)", "BYTES" },
+          { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose,
+            "Print debug messages (frames, events) on stderr", NULL },
+          { "version", 0, 0, G_OPTION_ARG_NONE, &version, "Print the version and exit", NULL },
+          { NULL } };
 
   context = g_option_context_new ("- emulated JieLi AC79 device for otaflash");
-  g_option_context_set_summary (context,
-    "Listens like a JieLi AC79 Wi-Fi device doing the single-backup network OTA: CTP\n"
-    "control (3333), HTTP description (8080) and OTA data (3335), main firmware and\n"
-    "stage-two loader. Prints \"READY ctp=N http=N ota=N\" once it accepts connections.\n"
-    "Every break of the device-safety rules S1-S6 is logged as a violation.");
+  g_option_context_set_summary (
+      context,
+      "Listens like a JieLi AC79 Wi-Fi device doing the single-backup network OTA: CTP\n"
+      "control (3333), HTTP description (8080) and OTA data (3335), main firmware and\n"
+      "stage-two loader. Prints \"READY ctp=N http=N ota=N\" once it accepts connections.\n"
+      "Every break of the device-safety rules S1-S6 is logged as a violation.");
   g_option_context_set_description (context, emu_faults_describe ());
   g_option_context_add_main_entries (context, entries, NULL);
   if (!g_option_context_parse (context, &argc, &argv, &error))

@@ -11,11 +11,11 @@
 #include "ota-ufw.h"
 
 /* Device seconds (protocol.md 4.4). */
-#define ANSWER_TIMEOUT_SECS       5.0
+#define ANSWER_TIMEOUT_SECS 5.0
 #define ANSWER_TIMEOUT_SECS_SDK11 3.0
-#define IDLE_SECS                 5.0
-#define OK_DELAY_SECS             0.5
-#define REBOOT_DELAY_SECS         2.0
+#define IDLE_SECS 5.0
+#define OK_DELAY_SECS 0.5
+#define REBOOT_DELAY_SECS 2.0
 
 /* The emulated flash holds the stage-two image in memory to check its CRC
  * (the loader reads it backwards). */
@@ -27,16 +27,16 @@
 
 typedef enum {
   STEP_CONTINUE,
-  STEP_ERR,         /* the device sent ERR (or SAME) */
-  STEP_STOPPED,     /* the app answered with STOP; the device sent ERR */
-  STEP_TIMEOUT,     /* no valid answer in time; the device sent ERR */
-  STEP_DROPPED,     /* the connection is gone (app closed, or a fault) */
-  STEP_CANCELLED,   /* reboot or shutdown */
+  STEP_ERR,       /* the device sent ERR (or SAME) */
+  STEP_STOPPED,   /* the app answered with STOP; the device sent ERR */
+  STEP_TIMEOUT,   /* no valid answer in time; the device sent ERR */
+  STEP_DROPPED,   /* the connection is gone (app closed, or a fault) */
+  STEP_CANCELLED, /* reboot or shutdown */
 } Step;
 
 typedef enum {
   ANS_OK,
-  ANS_BAD,          /* counted as a violation and ignored */
+  ANS_BAD, /* counted as a violation and ignored */
   ANS_STOP,
   ANS_TIMEOUT,
   ANS_EOF,
@@ -50,10 +50,10 @@ typedef struct {
   gint stage;
   guint32 window;
   guint read_k;
-  gboolean committed;          /* total-size message sent */
+  gboolean committed; /* total-size message sent */
 
   /* what the device learnt of the file */
-  GByteArray *head;            /* bytes from offset 0, from probe reads */
+  GByteArray *head; /* bytes from offset 0, from probe reads */
   gboolean have_header;
   OtaUfwHeader hdr;
   OtaUfwEntry *entries;
@@ -61,24 +61,23 @@ typedef struct {
   gchar *file_version;
 
   /* the transfer */
-  const OtaUfwEntry *target;   /* ota.bin (stage one) or flash.bin (stage two) */
+  const OtaUfwEntry *target; /* ota.bin (stage one) or flash.bin (stage two) */
   guint32 total;
   guint64 written;
   guint8 percent;
-  guint16 crc;                 /* stage one: running CRC of ota.bin */
-  guint8 *image;               /* stage two: flash.bin as written */
+  guint16 crc;   /* stage one: running CRC of ota.bin */
+  guint8 *image; /* stage two: flash.bin as written */
 
   EmuLink link;
-  gint64 t_first_read;         /* 0: no READ yet */
+  gint64 t_first_read; /* 0: no READ yet */
   guint8 *rx;
   gchar *reason;
-  const gchar *status_sent;    /* "ERR", "SAME", "OK" */
+  const gchar *status_sent; /* "ERR", "SAME", "OK" */
 } Session;
 
 /* --- helpers --- */
 
-static void
-set_reason (Session *self, const gchar *format, ...) G_GNUC_PRINTF (2, 3);
+static void set_reason (Session *self, const gchar *format, ...) G_GNUC_PRINTF (2, 3);
 
 static void
 set_reason (Session *self, const gchar *format, ...)
@@ -168,7 +167,8 @@ drain_stray (Session *self, const gchar *rule, gboolean *counted)
           else
             emu_device_violation (self->dev, "S1", self->stage,
                                   "%" G_GSIZE_FORMAT " unsolicited bytes on 3335 while no READ "
-                                  "was outstanding", n);
+                                  "was outstanding",
+                                  n);
         }
       if (n == 0)
         return eof ? STEP_DROPPED : STEP_CONTINUE;
@@ -210,9 +210,8 @@ update_percent (Session *self)
 
 /* --- one READ --- */
 
-static Answer
-bad_answer (Session *self, guint k, const OtaNetHeader *h, gsize bytes, gboolean sum_ok,
-            const gchar *format, ...) G_GNUC_PRINTF (6, 7);
+static Answer bad_answer (Session *self, guint k, const OtaNetHeader *h, gsize bytes,
+                          gboolean sum_ok, const gchar *format, ...) G_GNUC_PRINTF (6, 7);
 
 static Answer
 bad_answer (Session *self, guint k, const OtaNetHeader *h, gsize bytes, gboolean sum_ok,
@@ -250,7 +249,8 @@ recv_answer (Session *self, guint k, gint64 deadline, guint32 seek, guint32 size
   gboolean eof = FALSE;
   gsize extra;
 
-  r = emu_socket_recv_exact (self->sock, self->rx, OTA_NET_HEADER_SIZE, deadline, self->cancellable);
+  r = emu_socket_recv_exact (self->sock, self->rx, OTA_NET_HEADER_SIZE, deadline,
+                             self->cancellable);
   if (r == EMU_IO_TIMEOUT)
     return ANS_TIMEOUT;
   if (r == EMU_IO_CANCELLED)
@@ -286,7 +286,8 @@ recv_answer (Session *self, guint k, gint64 deadline, guint32 seek, guint32 size
             break;
           left -= chunk;
         }
-      bad_answer (self, k, &h, n, FALSE, "more bytes than asked: read_size %u, asked for %u", n, size);
+      bad_answer (self, k, &h, n, FALSE, "more bytes than asked: read_size %u, asked for %u", n,
+                  size);
       if (r == EMU_IO_CANCELLED)
         return ANS_CANCELLED;
       if (r == EMU_IO_EOF)
@@ -318,17 +319,18 @@ recv_answer (Session *self, guint k, gint64 deadline, guint32 seek, guint32 size
       if (self->have_header)
         expected = (guint32) MIN ((guint64) size, (guint64) self->hdr.total_size - seek);
       if (n == 0 || (self->have_header && n != expected))
-        return bad_answer (self, k, &h, n, TRUE, "read_size %u does not match the request "
-                           "(%u at %u)", n, expected, seek);
+        return bad_answer (self, k, &h, n, TRUE,
+                           "read_size %u does not match the request "
+                           "(%u at %u)",
+                           n, expected, seek);
     }
 
   /* Bytes right behind a complete answer overflow the device's buffer. */
-  extra = emu_socket_recv_ready (self->sock, self->rx + OTA_NET_HEADER_SIZE + n,
-                                 RX_MAX - n, &eof);
+  extra = emu_socket_recv_ready (self->sock, self->rx + OTA_NET_HEADER_SIZE + n, RX_MAX - n, &eof);
   if (extra > 0)
-    emu_device_violation (self->dev, "S4", self->stage,
-                          "READ %u: more bytes than asked: %" G_GSIZE_FORMAT
-                          " bytes after the answer", k, extra);
+    emu_device_violation (
+        self->dev, "S4", self->stage,
+        "READ %u: more bytes than asked: %" G_GSIZE_FORMAT " bytes after the answer", k, extra);
 
   {
     cJSON *f = cJSON_CreateObject ();
@@ -453,7 +455,8 @@ do_read (Session *self, guint32 seek, guint32 size, gboolean probe, guint32 *out
 
   deadline = g_get_monotonic_time ()
              + emu_device_timeout_us (self->dev, emu_device_get_options (self->dev)->sdk_1_1
-                                                 ? ANSWER_TIMEOUT_SECS_SDK11 : ANSWER_TIMEOUT_SECS);
+                                                     ? ANSWER_TIMEOUT_SECS_SDK11
+                                                     : ANSWER_TIMEOUT_SECS);
   for (;;)
     {
       Answer a = recv_answer (self, k, deadline, req_seek, req_size, relaxed, out_len);
@@ -463,7 +466,7 @@ do_read (Session *self, guint32 seek, guint32 size, gboolean probe, guint32 *out
         case ANS_OK:
           break;
         case ANS_BAD:
-          continue;   /* ignored, as the device does: it keeps waiting */
+          continue; /* ignored, as the device does: it keeps waiting */
         case ANS_STOP:
           emit_simple (self, "stop", "read", k);
           set_reason (self, "the app answered READ %u with STOP", k);
@@ -520,7 +523,7 @@ probe (Session *self)
 
       if (!self->have_header && self->head->len >= OTA_UFW_HEADER_SIZE)
         {
-          g_autoptr(GError) error = NULL;
+          g_autoptr (GError) error = NULL;
 
           if (!ota_ufw_header_decode (self->head->data, &self->hdr, &error))
             {
@@ -539,7 +542,7 @@ probe (Session *self)
         }
       if (self->have_header && self->entries == NULL && self->head->len >= table_end)
         {
-          g_autoptr(GError) error = NULL;
+          g_autoptr (GError) error = NULL;
 
           self->entries = ota_ufw_table_decode (&self->hdr, self->head->data + OTA_UFW_HEADER_SIZE,
                                                 table_end - OTA_UFW_HEADER_SIZE,
@@ -555,8 +558,8 @@ probe (Session *self)
         }
       if (self->entries != NULL)
         {
-          guint64 script_end = self->script != NULL
-                               ? (guint64) self->script->offset + self->script->size : 0;
+          guint64 script_end
+              = self->script != NULL ? (guint64) self->script->offset + self->script->size : 0;
 
           if (self->script == NULL || script_end <= self->head->len)
             break;
@@ -595,8 +598,8 @@ probe (Session *self)
     }
 
   if (self->file_version == NULL && self->script != NULL)
-    self->file_version = g_strndup ((const gchar *) self->head->data + self->script->offset,
-                                    self->script->size);
+    self->file_version
+        = g_strndup ((const gchar *) self->head->data + self->script->offset, self->script->size);
   if (self->file_version != NULL)
     {
       g_strstrip (self->file_version);
@@ -680,7 +683,8 @@ emit_result (Session *self, const gchar *result)
 {
   cJSON *f = cJSON_CreateObject ();
   gdouble measured = self->t_first_read != 0
-                     ? (gdouble) (g_get_monotonic_time () - self->t_first_read) / G_USEC_PER_SEC : 0;
+                         ? (gdouble) (g_get_monotonic_time () - self->t_first_read) / G_USEC_PER_SEC
+                         : 0;
 
   cJSON_AddNumberToObject (f, "stage", self->stage);
   cJSON_AddStringToObject (f, "result", result);

@@ -8,16 +8,16 @@
 struct _EmuPort {
   GMutex lock;
   gchar *name;
-  GSocketAddress *address;   /* with the real port number */
-  GSocket *socket;           /* bound; listening or not */
+  GSocketAddress *address; /* with the real port number */
+  GSocket *socket;         /* bound; listening or not */
   gboolean listening;
 };
 
 static GSocket *
 bind_socket (GSocketAddress *address, GError **error)
 {
-  g_autoptr(GSocket) sock = g_socket_new (g_socket_address_get_family (address),
-                                          G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, error);
+  g_autoptr (GSocket) sock = g_socket_new (g_socket_address_get_family (address),
+                                           G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, error);
   if (sock == NULL)
     return NULL;
   /* allow_reuse: SO_REUSEADDR, so the port can be bound again while
@@ -30,15 +30,15 @@ bind_socket (GSocketAddress *address, GError **error)
 EmuPort *
 emu_port_new (const gchar *name, const gchar *host, guint16 port, GError **error)
 {
-  g_autoptr(GInetAddress) inet = g_inet_address_new_from_string (host);
-  g_autoptr(GSocketAddress) wanted = NULL;
-  g_autoptr(GSocket) sock = NULL;
+  g_autoptr (GInetAddress) inet = g_inet_address_new_from_string (host);
+  g_autoptr (GSocketAddress) wanted = NULL;
+  g_autoptr (GSocket) sock = NULL;
   EmuPort *self;
 
   if (inet == NULL)
     {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                   "--host %s is not an IP address", host);
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "--host %s is not an IP address",
+                   host);
       return NULL;
     }
   wanted = g_inet_socket_address_new (inet, port);
@@ -130,7 +130,7 @@ emu_port_listen (EmuPort *self, GError **error)
 void
 emu_port_unlisten (EmuPort *self)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
 
   g_mutex_lock (&self->lock);
   if (self->listening)
@@ -142,8 +142,8 @@ emu_port_unlisten (EmuPort *self)
       self->listening = FALSE;
       self->socket = bind_socket (self->address, &error);
       if (self->socket == NULL)
-        g_warning ("%s port: cannot bind again (%s); it will be bound when it listens",
-                   self->name, error->message);
+        g_warning ("%s port: cannot bind again (%s); it will be bound when it listens", self->name,
+                   error->message);
     }
   g_mutex_unlock (&self->lock);
 }
@@ -151,7 +151,7 @@ emu_port_unlisten (EmuPort *self)
 GSocket *
 emu_port_accept (EmuPort *self, GCancellable *cancellable, GError **error)
 {
-  g_autoptr(GSocket) listener = NULL;
+  g_autoptr (GSocket) listener = NULL;
   GSocket *conn;
 
   g_mutex_lock (&self->lock);
@@ -166,7 +166,7 @@ emu_port_accept (EmuPort *self, GCancellable *cancellable, GError **error)
   conn = g_socket_accept (listener, cancellable, error);
   if (conn != NULL)
     {
-      g_autoptr(GError) local = NULL;
+      g_autoptr (GError) local = NULL;
 
       if (!ota_platform_set_nodelay (conn, TRUE, &local))
         g_debug ("TCP_NODELAY: %s", local->message);

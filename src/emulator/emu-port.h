@@ -15,18 +15,18 @@ typedef struct _EmuPort EmuPort;
 
 /* Binds @host:@port (0: a free port) without listening. */
 EmuPort *emu_port_new (const gchar *name, const gchar *host, guint16 port, GError **error);
-void     emu_port_free (EmuPort *self);
+void emu_port_free (EmuPort *self);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (EmuPort, emu_port_free)
 
 const gchar *emu_port_get_name (EmuPort *self);
-guint16      emu_port_get_port (EmuPort *self);
-gboolean     emu_port_is_listening (EmuPort *self);
+guint16 emu_port_get_port (EmuPort *self);
+gboolean emu_port_is_listening (EmuPort *self);
 
 /* Starts accepting connections (no-op if it already does). */
 gboolean emu_port_listen (EmuPort *self, GError **error);
 /* Stops accepting: pending and new connections are refused. The port stays
  * reserved. Call only when no thread is in emu_port_accept(). */
-void     emu_port_unlisten (EmuPort *self);
+void emu_port_unlisten (EmuPort *self);
 
 /* Waits for a connection. NULL with an error when @cancellable fires or the
  * port does not listen. */

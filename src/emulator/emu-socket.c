@@ -12,7 +12,7 @@ emu_socket_wait (GSocket *sock, gint64 deadline_us, GCancellable *cancellable)
 {
   for (;;)
     {
-      g_autoptr(GError) error = NULL;
+      g_autoptr (GError) error = NULL;
       gint64 timeout_us = -1;
 
       if (g_cancellable_is_cancelled (cancellable))
@@ -41,7 +41,7 @@ emu_socket_recv_some (GSocket *sock, guint8 *buf, gsize len, gint64 deadline_us,
   *got = 0;
   for (;;)
     {
-      g_autoptr(GError) error = NULL;
+      g_autoptr (GError) error = NULL;
       EmuIoResult r = emu_socket_wait (sock, deadline_us, cancellable);
       gssize n;
 
@@ -71,8 +71,8 @@ emu_socket_recv_exact (GSocket *sock, guint8 *buf, gsize len, gint64 deadline_us
   while (have < len)
     {
       gsize got = 0;
-      EmuIoResult r = emu_socket_recv_some (sock, buf + have, len - have, deadline_us,
-                                            cancellable, &got);
+      EmuIoResult r
+          = emu_socket_recv_some (sock, buf + have, len - have, deadline_us, cancellable, &got);
       if (r != EMU_IO_OK)
         return r;
       have += got;
@@ -88,9 +88,9 @@ emu_socket_recv_ready (GSocket *sock, guint8 *buf, gsize len, gboolean *eof)
   *eof = FALSE;
   while (total < len)
     {
-      g_autoptr(GError) error = NULL;
-      gssize n = g_socket_receive_with_blocking (sock, (gchar *) buf + total, len - total,
-                                                 FALSE, NULL, &error);
+      g_autoptr (GError) error = NULL;
+      gssize n = g_socket_receive_with_blocking (sock, (gchar *) buf + total, len - total, FALSE,
+                                                 NULL, &error);
       if (n > 0)
         total += (gsize) n;
       else
@@ -111,7 +111,7 @@ emu_socket_send_all (GSocket *sock, const void *data, gsize len, GCancellable *c
 
   while (len > 0)
     {
-      g_autoptr(GError) error = NULL;
+      g_autoptr (GError) error = NULL;
       gssize n;
 
       if (g_cancellable_is_cancelled (cancellable))
@@ -157,7 +157,7 @@ emu_socket_close (GSocket *sock)
 gchar *
 emu_socket_peer (GSocket *sock)
 {
-  g_autoptr(GSocketAddress) addr = g_socket_get_remote_address (sock, NULL);
+  g_autoptr (GSocketAddress) addr = g_socket_get_remote_address (sock, NULL);
 
   if (G_IS_INET_SOCKET_ADDRESS (addr))
     {

@@ -12,8 +12,8 @@ G_BEGIN_DECLS
 typedef enum {
   EMU_IO_OK,
   EMU_IO_TIMEOUT,
-  EMU_IO_EOF,          /* the peer closed (or reset) the connection */
-  EMU_IO_CANCELLED,    /* reboot, power cycle or shutdown */
+  EMU_IO_EOF,       /* the peer closed (or reset) the connection */
+  EMU_IO_CANCELLED, /* reboot, power cycle or shutdown */
 } EmuIoResult;
 
 /* Waits for bytes to read until @deadline_us. */

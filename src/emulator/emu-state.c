@@ -6,7 +6,7 @@
 #include <cjson/cJSON.h>
 #include <glib/gstdio.h>
 
-#include "ota-ctp-frame.h"   /* autoptr for cJSON */
+#include "ota-ctp-frame.h" /* autoptr for cJSON */
 
 #define STATE_FILE "state.json"
 
@@ -56,17 +56,17 @@ emu_state_recovery_ssid (const EmuState *self)
 EmuState *
 emu_state_load (const gchar *dir, const gchar *fresh_version, GError **error)
 {
-  g_autoptr(EmuState) self = g_new0 (EmuState, 1);
+  g_autoptr (EmuState) self = g_new0 (EmuState, 1);
   g_autofree gchar *text = NULL;
-  g_autoptr(cJSON) root = NULL;
+  g_autoptr (cJSON) root = NULL;
   const cJSON *item;
 
   if (dir != NULL)
     {
       if (g_mkdir_with_parents (dir, 0755) != 0)
         {
-          g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_FAILED,
-                       "cannot create the state dir %s", dir);
+          g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_FAILED, "cannot create the state dir %s",
+                       dir);
           return NULL;
         }
       self->path = g_build_filename (dir, STATE_FILE, NULL);
@@ -114,7 +114,7 @@ emu_state_load (const gchar *dir, const gchar *fresh_version, GError **error)
 gboolean
 emu_state_save (EmuState *self, GError **error)
 {
-  g_autoptr(cJSON) root = cJSON_CreateObject ();
+  g_autoptr (cJSON) root = cJSON_CreateObject ();
   g_autofree gchar *text = NULL;
 
   if (self->path == NULL)

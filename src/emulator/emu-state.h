@@ -9,21 +9,21 @@
 G_BEGIN_DECLS
 
 typedef struct {
-  gchar *path;                 /* state.json, or NULL: memory only */
-  gchar *installed_version;    /* script.ver of the installed firmware */
-  gboolean has_identity;       /* FALSE: the factory firmware, matches no file */
-  guint32 flash_crc;           /* data CRC16 of the installed flash.bin entry */
-  guint32 flash_size;          /* size of the installed flash.bin entry */
-  gboolean stage2_pending;     /* the loader runs at boot */
-  gchar *ssid;                 /* what the device would show */
+  gchar *path;              /* state.json, or NULL: memory only */
+  gchar *installed_version; /* script.ver of the installed firmware */
+  gboolean has_identity;    /* FALSE: the factory firmware, matches no file */
+  guint32 flash_crc;        /* data CRC16 of the installed flash.bin entry */
+  guint32 flash_size;       /* size of the installed flash.bin entry */
+  gboolean stage2_pending;  /* the loader runs at boot */
+  gchar *ssid;              /* what the device would show */
   gchar *uuid;
-  gboolean fresh;              /* made by this run, not loaded */
+  gboolean fresh; /* made by this run, not loaded */
 } EmuState;
 
 /* Loads @dir/state.json, or makes a fresh state (version @fresh_version,
  * "1.0.0" when NULL) and writes it. @dir may be NULL (memory only). */
 EmuState *emu_state_load (const gchar *dir, const gchar *fresh_version, GError **error);
-void      emu_state_free (EmuState *self);
+void emu_state_free (EmuState *self);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (EmuState, emu_state_free)
 
 gboolean emu_state_save (EmuState *self, GError **error);
