@@ -490,7 +490,7 @@ check_violation (OtaTestEmu *emu, const gchar *rule)
                     ota_test_emu_count_violations_of (emu, rule));
 }
 
-/* A 300 ms link latency leaves the device between READs for 0.6 s after
+/* A 500 ms link latency leaves the device between READs for 1 s after
  * each answer: what the app sends then is unsolicited. */
 static void
 run_between_reads (const gchar *rule)
@@ -529,7 +529,8 @@ test_violation_s3 (void)
 static void
 test_violation_s2 (void)
 {
-  g_autoptr (OtaTestEmu) emu = tc_start_emu (NULL);
+  /* Time scale 0.2: the idle pause after the total size lasts 1 s. */
+  g_autoptr (OtaTestEmu) emu = tc_start_emu ((const gchar *const[]) { "--time-scale=0.2", NULL });
   g_autoptr (GBytes) file = tc_make_file (emu, FLASH_SIZE, OTA_SIZE, 1, "1.1.0", NULL);
   g_autoptr (TcConn) ctp = NULL;
   g_autoptr (TcConn) ota = open_stage_one (emu, &ctp);

@@ -220,6 +220,12 @@ emu_device_get_violations (EmuDevice *self)
 }
 
 void
+emu_device_ready (EmuDevice *self)
+{
+  emu_events_release (self->events);
+}
+
+void
 emu_device_emit (EmuDevice *self, const gchar *name, cJSON *fields)
 {
   emu_events_emit (self->events, name, fields);

@@ -53,6 +53,8 @@ guint16 emu_device_get_port (EmuDevice *self, EmuPortId id);
 void emu_device_request_shutdown (EmuDevice *self);
 void emu_device_join (EmuDevice *self);
 guint emu_device_get_violations (EmuDevice *self);
+/* Call once READY is printed: events held for stdout follow it. */
+void emu_device_ready (EmuDevice *self);
 
 /* --- for the servers --- */
 

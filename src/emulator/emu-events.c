@@ -12,6 +12,7 @@ struct _EmuEvents {
   FILE *out;
   gboolean owns_out;
   gint64 t0;
+  GString *held; /* lines waiting for emu_events_release() */
 };
 
 EmuEvents *
@@ -41,6 +42,8 @@ emu_events_new (const gchar *path, GError **error)
   self->out = out;
   self->owns_out = owns;
   self->t0 = g_get_monotonic_time ();
+  if (out == stdout)
+    self->held = g_string_new (NULL);
   return self;
 }
 
@@ -49,10 +52,25 @@ emu_events_free (EmuEvents *self)
 {
   if (self == NULL)
     return;
+  emu_events_release (self);
   if (self->owns_out && self->out != NULL)
     fclose (self->out);
   g_mutex_clear (&self->lock);
   g_free (self);
+}
+
+void
+emu_events_release (EmuEvents *self)
+{
+  g_mutex_lock (&self->lock);
+  if (self->held != NULL)
+    {
+      fputs (self->held->str, self->out);
+      fflush (self->out);
+      g_string_free (self->held, TRUE);
+      self->held = NULL;
+    }
+  g_mutex_unlock (&self->lock);
 }
 
 gdouble
@@ -88,7 +106,12 @@ emu_events_emit (EmuEvents *self, const gchar *name, cJSON *fields)
 
   g_debug ("event %s", line);
   g_mutex_lock (&self->lock);
-  if (self->out != NULL)
+  if (self->held != NULL)
+    {
+      g_string_append (self->held, line);
+      g_string_append_c (self->held, '\n');
+    }
+  else if (self->out != NULL)
     {
       fputs (line, self->out);
       fputc ('\n', self->out);

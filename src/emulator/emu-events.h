@@ -20,6 +20,10 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (EmuEvents, emu_events_free)
 /* Seconds since the log was opened. */
 gdouble emu_events_now (EmuEvents *self);
 
+/* With "-" (stdout) events are held until this is called, so that the
+ * READY line comes first on stdout. */
+void emu_events_release (EmuEvents *self);
+
 /* Writes one event. Takes ownership of @fields (an object, may be NULL),
  * whose members follow "event" and "t". Thread-safe. */
 void emu_events_emit (EmuEvents *self, const gchar *name, cJSON *fields);

@@ -221,6 +221,7 @@ main (int argc, char **argv)
   printf ("READY ctp=%u http=%u ota=%u\n", emu_device_get_port (device, EMU_PORT_CTP),
           emu_device_get_port (device, EMU_PORT_HTTP), emu_device_get_port (device, EMU_PORT_OTA));
   fflush (stdout);
+  emu_device_ready (device);
 
   g_main_loop_run (loop);
 
