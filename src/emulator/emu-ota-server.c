@@ -380,7 +380,10 @@ do_read (Session *self, guint32 seek, guint32 size, gboolean probe, guint32 *out
   Step s;
 
   if ((f = emu_device_take_fault (self->dev, "power-loss", self->stage, k)) != NULL)
-    emu_device_power_loss (self->dev, self->stage, k);
+    {
+      g_clear_pointer (&f, g_free); /* nothing else is freed: the power is gone */
+      emu_device_power_loss (self->dev, self->stage, k);
+    }
   if ((f = emu_device_take_fault (self->dev, "drop", self->stage, k)) != NULL)
     {
       set_reason (self, "fault: dropped at READ %u", k);
