@@ -67,6 +67,7 @@ main (int argc, char **argv)
   g_autofree gchar *sdk = NULL;
   g_autofree gchar *installed_version = NULL;
   g_autofree gchar *installed_ufw = NULL;
+  g_autofree gchar *description = NULL;
   g_auto (GStrv) fault_specs = NULL;
   gint ctp_port = 3333, http_port = 8080, ota_port = 3335;
   gdouble time_scale = 1.0, bandwidth = 0, latency_ms = 0, flash_rate = 0, erase_pause_ms = 0;
@@ -130,7 +131,17 @@ main (int argc, char **argv)
       "control (3333), HTTP description (8080) and OTA data (3335), main firmware and\n"
       "stage-two loader. Prints \"READY ctp=N http=N ota=N\" once it accepts connections.\n"
       "Every break of the device-safety rules S1-S6 is logged as a violation.");
-  g_option_context_set_description (context, emu_faults_describe ());
+  description = g_strconcat (
+      emu_faults_describe (),
+      "\nExit status: 0 stopped cleanly (SIGTERM/SIGINT, or a power-loss fault); 1 with\n"
+      "--strict when a violation was counted; 2 bad command line or start-up error.\n"
+      "\nExample:\n"
+      "  otaflash-emu --ctp-port 0 --http-port 0 --ota-port 0 --time-scale 0.02 \\\n"
+      "      --state-dir /tmp/dev --events /tmp/dev/events.jsonl --strict \\\n"
+      "      --fault drop:stage=2,read=3\n"
+      "See docs/emulator.md for the event log and the state file.\n",
+      NULL);
+  g_option_context_set_description (context, description);
   g_option_context_add_main_entries (context, entries, NULL);
   if (!g_option_context_parse (context, &argc, &argv, &error))
     {
