@@ -10,13 +10,20 @@
 #include "ota-platform.h"
 
 TcConn *
-tc_connect (guint16 port, GError **error)
+tc_connect_from (guint16 port, const gchar *local_ip, GError **error)
 {
   g_autoptr (GSocketClient) client = g_socket_client_new ();
   g_autoptr (GSocketConnection) conn = NULL;
   TcConn *c;
 
   g_socket_client_set_timeout (client, 5);
+  if (local_ip != NULL)
+    {
+      g_autoptr (GInetAddress) ip = g_inet_address_new_from_string (local_ip);
+      g_autoptr (GSocketAddress) local = g_inet_socket_address_new (ip, 0);
+
+      g_socket_client_set_local_address (client, local);
+    }
   conn = g_socket_client_connect_to_host (client, "127.0.0.1", port, NULL, error);
   if (conn == NULL)
     return NULL;
@@ -26,6 +33,12 @@ tc_connect (guint16 port, GError **error)
   c->decoder = ota_ctp_decoder_new ();
   ota_platform_set_nodelay (c->sock, TRUE, NULL);
   return c;
+}
+
+TcConn *
+tc_connect (guint16 port, GError **error)
+{
+  return tc_connect_from (port, NULL, error);
 }
 
 void

@@ -22,6 +22,9 @@ typedef struct {
 
 /* Connects to 127.0.0.1:@port (TCP_NODELAY). NULL with an error when refused. */
 TcConn *tc_connect (guint16 port, GError **error);
+/* The same, from the local address @local_ip (e.g. "127.0.0.2": another
+ * machine as far as the emulator can tell). */
+TcConn *tc_connect_from (guint16 port, const gchar *local_ip, GError **error);
 void tc_close (TcConn *c);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TcConn, tc_close)
 

@@ -290,6 +290,47 @@ test_ctp_main (void)
   g_assert_cmpint (ota_test_emu_stop (emu), ==, 0);
 }
 
+/* One app session: an app from another address gets errno 3 and is
+ * dropped, the first one keeps its session. */
+static void
+test_ctp_second_app (void)
+{
+  g_autoptr (OtaTestEmu) emu = tc_start_emu (NULL);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (TcConn) first = tc_connect (emu->ctp_port, &error);
+  g_autoptr (TcConn) other = NULL;
+  g_autofree gchar *access = ota_ctp_request_build ("PUT", "type", "0", "ver", "20906", NULL);
+  g_autoptr (OtaCtpFrame) frame = NULL;
+  g_autoptr (OtaCtpMessage) msg = NULL;
+
+  g_assert_no_error (error);
+  g_assert_true (tc_ctp_send (first, OTA_CTP_TOPIC_APP_ACCESS, access));
+  frame = tc_ctp_recv_topic (first, OTA_CTP_TOPIC_APP_ACCESS, WAIT_MS);
+  g_assert_nonnull (frame);
+  g_clear_pointer (&frame, ota_ctp_frame_free);
+
+  other = tc_connect_from (emu->ctp_port, "127.0.0.2", &error);
+  if (other == NULL)
+    {
+      g_test_skip ("cannot connect from 127.0.0.2 here");
+      return;
+    }
+  g_assert_true (tc_ctp_send (other, OTA_CTP_TOPIC_APP_ACCESS, access));
+  frame = tc_ctp_recv (other, WAIT_MS);
+  g_assert_nonnull (frame);
+  msg = ota_ctp_message_parse (frame->content, frame->content_len, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (msg->err_no, ==, OTA_CTP_ERRNO_ACCESS_REFUSED);
+  g_assert_true (tc_wait_closed (other, WAIT_MS));
+  g_clear_pointer (&frame, ota_ctp_frame_free);
+
+  g_assert_true (tc_ctp_send (first, OTA_CTP_TOPIC_KEEP_ALIVE, "{}"));
+  frame = tc_ctp_recv_topic (first, OTA_CTP_TOPIC_KEEP_ALIVE, WAIT_MS);
+  g_assert_nonnull (frame);
+  g_assert_cmpuint (ota_test_emu_count_events (emu, "ctp-evict"), ==, 0);
+  g_assert_cmpint (ota_test_emu_stop (emu), ==, 0);
+}
+
 /* Checks the READ pattern of a stage against the file. */
 static void
 check_stage_one_reads (TcStage *st, const OtaUfwEntry *ota)
@@ -774,6 +815,7 @@ main (int argc, char **argv)
   g_test_add_func ("/emu/ready", test_ready);
   g_test_add_func ("/emu/help", test_help);
   g_test_add_func ("/emu/ctp/main", test_ctp_main);
+  g_test_add_func ("/emu/ctp/second-app", test_ctp_second_app);
   g_test_add_func ("/emu/session/full", test_full_session);
   g_test_add_func ("/emu/stage1/same-firmware", test_same_firmware);
   g_test_add_func ("/emu/stage1/same-firmware-sdk11", test_same_firmware_sdk11);

@@ -20,6 +20,7 @@ typedef struct {
   GSocket *sock;
   GCancellable *cancellable;
   gboolean closed;
+  gboolean refused; /* another app (another address) holds the session */
   /* NET_OTA_SINGLE being prepared */
   gboolean ota_pending;
   gint64 ota_due_us;
@@ -148,8 +149,9 @@ handle_frame (CtpConn *c, OtaCtpFrame *frame)
           send_error (c, topic, OTA_CTP_ERRNO_UNKNOWN, "CTP_NOT_SUPPORTED");
           return;
         }
-      busy = emu_device_take_fault (c->dev, "busy", 1, 0);
-      if (busy != NULL)
+      if (!c->refused)
+        busy = emu_device_take_fault (c->dev, "busy", 1, 0);
+      if (c->refused || busy != NULL)
         {
           send_error (c, topic, OTA_CTP_ERRNO_ACCESS_REFUSED, "CTP_ACCESS_REFUSED");
           c->closed = TRUE;
@@ -216,13 +218,14 @@ static void
 serve_main (CtpConn *c)
 {
   g_autoptr (OtaCtpDecoder) decoder = ota_ctp_decoder_new ();
-  g_autoptr (GSocket) evicted = emu_device_ctp_claim (c->dev, c->sock);
+  g_autoptr (GSocket) evicted = NULL;
   gint64 idle_us = emu_device_timeout_us (c->dev, IDLE_DROP_SECS);
   gint64 last_rx = g_get_monotonic_time ();
   gboolean desync = FALSE;
   const gchar *reason = "closed by the app";
   guint8 buf[4096];
 
+  c->refused = !emu_device_ctp_claim (c->dev, c->sock, &evicted);
   if (evicted != NULL)
     {
       /* One app session at a time; a new connection from the same IP takes

@@ -797,16 +797,38 @@ emu_device_open_ota (EmuDevice *self)
   return ok;
 }
 
-GSocket *
-emu_device_ctp_claim (EmuDevice *self, GSocket *sock)
+static GInetAddress *
+peer_ip (GSocket *sock)
 {
-  GSocket *old;
+  g_autoptr (GSocketAddress) addr = g_socket_get_remote_address (sock, NULL);
 
+  if (!G_IS_INET_SOCKET_ADDRESS (addr))
+    return NULL;
+  return g_object_ref (g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (addr)));
+}
+
+gboolean
+emu_device_ctp_claim (EmuDevice *self, GSocket *sock, GSocket **evicted)
+{
+  g_autoptr (GInetAddress) ip = peer_ip (sock);
+  gboolean ok = TRUE;
+
+  *evicted = NULL;
   g_mutex_lock (&self->lock);
-  old = self->ctp_client;
-  self->ctp_client = g_object_ref (sock);
+  if (self->ctp_client != NULL)
+    {
+      g_autoptr (GInetAddress) old_ip = peer_ip (self->ctp_client);
+
+      /* Someone else's session stays; the same address starts over. */
+      if (ip != NULL && old_ip != NULL && !g_inet_address_equal (ip, old_ip))
+        ok = FALSE;
+      else
+        *evicted = g_steal_pointer (&self->ctp_client);
+    }
+  if (ok)
+    self->ctp_client = g_object_ref (sock);
   g_mutex_unlock (&self->lock);
-  return old;
+  return ok;
 }
 
 void

@@ -98,8 +98,10 @@ G_NORETURN void emu_device_power_loss (EmuDevice *self, gint stage, guint read);
 
 /* NET_OTA_SINGLE succeeded: 3335 starts listening (one client). */
 gboolean emu_device_open_ota (EmuDevice *self);
-/* The CTP client now served; returns the one it evicts (a new reference) or NULL. */
-GSocket *emu_device_ctp_claim (EmuDevice *self, GSocket *sock);
+/* Takes the app session for @sock. FALSE when an app from another address
+ * holds it (the newcomer gets errno 3); on TRUE, *@evicted is the previous
+ * connection from the same address (a new reference) or NULL. */
+gboolean emu_device_ctp_claim (EmuDevice *self, GSocket *sock, GSocket **evicted);
 void emu_device_ctp_release (EmuDevice *self, GSocket *sock);
 
 /* --- loader --- */
