@@ -427,10 +427,11 @@ do_read (Session *self, guint32 seek, guint32 size, gboolean probe, guint32 *out
   else if ((f = emu_device_take_fault (self->dev, "garbage", self->stage, k)) != NULL)
     garbage = relaxed = TRUE;
 
-  if ((s = pause_watch (self, emu_link_request (&self->link), "S1")) != STEP_CONTINUE)
-    return s;
+  /* measured_s starts where ideal_s does: with the first request. */
   if (self->t_first_read == 0)
     self->t_first_read = g_get_monotonic_time ();
+  if ((s = pause_watch (self, emu_link_request (&self->link), "S1")) != STEP_CONTINUE)
+    return s;
 
   if (garbage)
     {
