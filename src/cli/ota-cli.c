@@ -641,6 +641,20 @@ static const gchar *const exit_codes_text =
   "With --json, stdout carries JSON Lines events ending with one \"result\" event;\n"
   "see docs/cli.md. Default address: 192.168.1.1 (or $OTAFLASH_HOST).";
 
+static void
+cli_clear (Cli *cli)
+{
+  g_clear_pointer (&cli->host, g_free);
+  g_clear_pointer (&cli->log_path, g_free);
+  g_clear_pointer (&cli->rest, g_strfreev);
+  g_clear_object (&cli->cancellable);
+  if (cli->log != NULL)
+    {
+      fclose (cli->log);
+      cli->log = NULL;
+    }
+}
+
 int
 ota_cli_run (int argc, char **argv)
 {
@@ -707,11 +721,13 @@ ota_cli_run (int argc, char **argv)
   if (!g_option_context_parse_strv (context, &args, &error))
     {
       fprintf (stderr, "otaflash: %s\nTry: otaflash --cli --help\n", error->message);
+      cli_clear (cli);
       return OTA_EXIT_USAGE;
     }
   if (cli->version)
     {
       printf ("otaflash %s\n", OTA_VERSION);
+      cli_clear (cli);
       return OTA_EXIT_SUCCESS;
     }
   if (cli->host == NULL)
@@ -737,9 +753,7 @@ ota_cli_run (int argc, char **argv)
     if (problem != NULL)
       {
         fprintf (stderr, "otaflash: %s\nTry: otaflash --cli --help\n", problem);
-        g_free (cli->host);
-        g_free (cli->log_path);
-        g_strfreev (cli->rest);
+        cli_clear (cli);
         return OTA_EXIT_USAGE;
       }
   }
@@ -751,6 +765,7 @@ ota_cli_run (int argc, char **argv)
         {
           fprintf (stderr, "otaflash: cannot write the log file %s: %s\n", cli->log_path,
                    g_strerror (errno));
+          cli_clear (cli);
           return OTA_EXIT_USAGE;
         }
     }
@@ -766,11 +781,6 @@ ota_cli_run (int argc, char **argv)
     ret = run_flash (cli, cli->rest[0]);
 
   g_log_set_default_handler (g_log_default_handler, NULL);
-  if (cli->log != NULL)
-    fclose (cli->log);
-  g_clear_object (&cli->cancellable);
-  g_free (cli->host);
-  g_free (cli->log_path);
-  g_strfreev (cli->rest);
+  cli_clear (cli);
   return ret;
 }
