@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "ota-advice.h"
 #include "ota-error.h"
 #include "ota-event.h"
 #include "ota-firmware.h"
@@ -50,35 +51,29 @@ typedef struct {
 OtaExitCode
 ota_cli_exit_code (const GError *error, OtaDeviceState state)
 {
-  if (error == NULL)
-    return OTA_EXIT_SUCCESS;
-  if (ota_error_is_cancelled (error))
-    return state == OTA_DEVICE_STATE_NEEDS_RECOVERY ? OTA_EXIT_NEEDS_RECOVERY : OTA_EXIT_CANCELLED;
-  if (error->domain != OTA_ERROR)
-    return OTA_EXIT_FAILED_UNCHANGED;
-  switch ((OtaError) error->code)
+  /* the outcome is decided in one place for both front-ends (ota-advice.c);
+   * the numbers are the CLI's */
+  switch (ota_advice_classify (error, state))
     {
-    case OTA_ERROR_INVALID_FILE:
+    case OTA_OUTCOME_SUCCESS:
+      return OTA_EXIT_SUCCESS;
+    case OTA_OUTCOME_NOT_REACHABLE:
+      return OTA_EXIT_NOT_REACHABLE;
+    case OTA_OUTCOME_INVALID_FILE:
       return OTA_EXIT_INVALID_FILE;
-    case OTA_ERROR_NOT_REACHABLE:
-      return state == OTA_DEVICE_STATE_NEEDS_RECOVERY ? OTA_EXIT_NEEDS_RECOVERY
-                                                       : OTA_EXIT_NOT_REACHABLE;
-    case OTA_ERROR_REFUSED:
-    case OTA_ERROR_NOT_SUPPORTED:
-      return state == OTA_DEVICE_STATE_NEEDS_RECOVERY ? OTA_EXIT_NEEDS_RECOVERY : OTA_EXIT_REFUSED;
-    case OTA_ERROR_NOTHING_TO_DO:
+    case OTA_OUTCOME_REFUSED:
+      return OTA_EXIT_REFUSED;
+    case OTA_OUTCOME_NOTHING_TO_DO:
       return OTA_EXIT_NOTHING_TO_DO;
-    case OTA_ERROR_NEEDS_RECOVERY:
+    case OTA_OUTCOME_NEEDS_RECOVERY:
       return OTA_EXIT_NEEDS_RECOVERY;
-    case OTA_ERROR_NO_REBOOT:
+    case OTA_OUTCOME_NO_REBOOT:
       return OTA_EXIT_NO_REBOOT;
-    case OTA_ERROR_TIMED_OUT:
-    case OTA_ERROR_PROTOCOL:
-    case OTA_ERROR_DEVICE_ERROR:
-    case OTA_ERROR_FAILED:
+    case OTA_OUTCOME_CANCELLED:
+      return OTA_EXIT_CANCELLED;
+    case OTA_OUTCOME_FAILED_UNCHANGED:
     default:
-      return state == OTA_DEVICE_STATE_NEEDS_RECOVERY ? OTA_EXIT_NEEDS_RECOVERY
-                                                       : OTA_EXIT_FAILED_UNCHANGED;
+      return OTA_EXIT_FAILED_UNCHANGED;
     }
 }
 
@@ -97,41 +92,6 @@ ota_cli_exit_status (OtaExitCode code)
       return "cancelled";
     default:
       return "failed";
-    }
-}
-
-/* What to do next, for a technician, per outcome. */
-static const gchar *
-next_step (OtaExitCode code)
-{
-  switch (code)
-    {
-    case OTA_EXIT_NOT_REACHABLE:
-      return "Connect this PC to the device's Wi-Fi network, check the address (--host), then run "
-             "the command again.";
-    case OTA_EXIT_INVALID_FILE:
-      return "Choose another firmware file; the device was not touched.";
-    case OTA_EXIT_REFUSED:
-      return "Close any other app connected to the device, restart the device if needed, then "
-             "run the command again.";
-    case OTA_EXIT_NOTHING_TO_DO:
-      return "Nothing to do: the device already runs this firmware.";
-    case OTA_EXIT_FAILED_UNCHANGED:
-      return "The device still runs its old firmware. Reset the device and run the command "
-             "again.";
-    case OTA_EXIT_NEEDS_RECOVERY:
-      return "Do not power the device off. Rejoin its Wi-Fi (it may now be an open network "
-             "called WIFI_OTA_XXXXXX) and run the same command again with the same file to "
-             "finish the upgrade.";
-    case OTA_EXIT_NO_REBOOT:
-      return "Rejoin the device's Wi-Fi (it may be called WIFI_OTA_XXXXXX) and run the command "
-             "again: otaflash recognises a device waiting for stage two and finishes it.";
-    case OTA_EXIT_CANCELLED:
-      return "The device was not changed.";
-    case OTA_EXIT_SUCCESS:
-    case OTA_EXIT_USAGE:
-    default:
-      return NULL;
     }
 }
 
@@ -306,28 +266,17 @@ finish (Cli *cli, const GError *error, OtaDeviceState state, const gchar *succes
         const gchar *firmware_version)
 {
   OtaExitCode code = ota_cli_exit_code (error, state);
-  const gchar *hint = next_step (code);
+  const gchar *hint = ota_advice_next_step (error, state);
   g_autofree gchar *message = NULL;
-  g_autoptr(cJSON) obj = cJSON_CreateObject ();
+  g_autoptr(cJSON) obj = NULL;
 
   if (error == NULL)
     message = g_strdup (success_message);
-  else if (ota_error_is_cancelled (error))
-    message = g_strdup (state == OTA_DEVICE_STATE_NEEDS_RECOVERY
-                            ? "Cancelled after the point of no return: the device is in its updater"
-                            : "Cancelled; the device is unchanged");
   else
-    message = g_strdup (error->message);
+    message = ota_advice_message (error, state, NULL);
 
-  cJSON_AddStringToObject (obj, "event", "result");
-  cJSON_AddStringToObject (obj, "status", ota_cli_exit_status (code));
+  obj = ota_advice_result_to_json (error, state, message, firmware_version);
   cJSON_AddNumberToObject (obj, "exit_code", code);
-  cJSON_AddStringToObject (obj, "message", message);
-  if (hint != NULL && code != OTA_EXIT_SUCCESS)
-    cJSON_AddStringToObject (obj, "next_step", hint);
-  cJSON_AddStringToObject (obj, "device_state", ota_device_state_to_string (state));
-  if (firmware_version != NULL)
-    cJSON_AddStringToObject (obj, "firmware_version", firmware_version);
   write_json (cli, obj, TRUE);
 
   if (code == OTA_EXIT_SUCCESS)
@@ -527,10 +476,8 @@ run_flash (Cli *cli, const gchar *path)
   clear_progress_line (cli);
   g_clear_pointer (&cli->loop, g_main_loop_unref);
 
-  success = g_strdup_printf ("Success: the device restarted and now runs firmware %s.",
-                             ota_session_get_new_version (session) != NULL
-                                 ? ota_session_get_new_version (session)
-                                 : "(version not reported)");
+  success = ota_advice_message (NULL, OTA_DEVICE_STATE_UPDATED,
+                                ota_session_get_new_version (session));
   code = finish (cli, cli->error, ota_session_get_device_state (session), success,
                  ota_session_get_new_version (session));
   cli->session = NULL;
