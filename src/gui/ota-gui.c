@@ -3,14 +3,30 @@
 
 #include "ota-gui.h"
 
-#include <stdio.h>
+#include "ota-application.h"
+#include "otaflash-resources.h"
 
-/* The window is the subject of its own issue; until it lands the flasher is
- * headless only. */
+void
+ota_gui_register_resources (void)
+{
+  static gsize registered = 0;
+
+  /* the resource object sits in a static library: register it by hand so
+   * that the linker keeps it and the order is certain */
+  if (g_once_init_enter (&registered))
+    {
+      ota_gui_register_resource ();
+      g_once_init_leave (&registered, 1);
+    }
+}
+
 int
 ota_gui_run (int argc, char **argv)
 {
-  fprintf (stderr, "The otaflash window is not part of this build yet.\n"
-                   "Use the command line: otaflash --cli --help\n");
-  return 2;
+  g_autoptr(OtaApplication) app = NULL;
+
+  g_set_application_name ("otaflash");
+  g_set_prgname (OTA_APPLICATION_ID);
+  app = ota_application_new ();
+  return g_application_run (G_APPLICATION (app), argc, argv);
 }

@@ -1,0 +1,575 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#define G_LOG_DOMAIN "OtaGui"
+
+#include "ota-application.h"
+
+#include "ota-cancel-dialog.h"
+#include "ota-demo.h"
+#include "ota-error.h"
+#include "ota-device-monitor.h"
+#include "ota-file-check.h"
+#include "ota-gui.h"
+#include "ota-settings.h"
+
+struct _OtaApplication {
+  GtkApplication parent_instance;
+
+  OtaSettings *settings;
+  OtaDeviceMonitor *monitor;
+  OtaDemo *demo;
+  OtaWindow *window;             /* owned by GTK; cleared when destroyed */
+
+  /* the firmware file */
+  GCancellable *file_cancellable;
+  gchar *file_path;              /* chosen (being checked or checked) */
+  OtaFirmware *firmware;         /* when valid */
+  OtaUfw *ufw;
+
+  /* the upgrade */
+  OtaFlashJob *job;              /* the running or last one */
+  gboolean flash_pending;        /* waiting for the device monitor's read to end */
+  GtkWidget *cancel_dialog;
+};
+
+G_DEFINE_TYPE (OtaApplication, ota_application, GTK_TYPE_APPLICATION)
+
+/* ---- settings and address ------------------------------------------------------- */
+
+/* $OTAFLASH_HOST wins over the saved address, as it does for the CLI: the test
+ * suite and the scripts set it to 127.0.0.1 so that nothing they start can
+ * reach a real network. */
+static gchar *
+initial_host (OtaApplication *self)
+{
+  const gchar *env = g_getenv ("OTAFLASH_HOST");
+  const gchar *saved = ota_settings_get_host (self->settings);
+
+  if (env != NULL && *env != '\0')
+    return g_strdup (env);
+  return g_strdup (saved != NULL ? saved : OTA_DEFAULT_HOST);
+}
+
+static void
+save_settings (OtaApplication *self)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!ota_settings_save (self->settings, &error))
+    g_warning ("cannot save the settings to %s: %s", ota_settings_get_path (self->settings),
+               error->message);
+}
+
+static gboolean
+demo_is_target (OtaApplication *self)
+{
+  guint16 ctp, http, ota, window_http;
+
+  if (!ota_demo_is_running (self->demo))
+    return FALSE;
+  ota_demo_get_ports (self->demo, &ctp, &http, &ota);
+  ota_window_get_ports (self->window, NULL, &window_http, NULL);
+  return g_strcmp0 (ota_window_get_host (self->window), OTA_DEMO_HOST) == 0 && window_http == http;
+}
+
+/* Points the device monitor at what the window shows. */
+static void
+retarget (OtaApplication *self)
+{
+  g_autofree gchar *host = g_strstrip (g_strdup (ota_window_get_host (self->window)));
+  guint16 http;
+
+  ota_window_get_ports (self->window, NULL, &http, NULL);
+  if (*host == '\0')
+    {
+      g_autoptr(GError) error = g_error_new_literal (OTA_ERROR, OTA_ERROR_NOT_REACHABLE,
+                                                     "no address");
+      ota_device_monitor_set_paused (self->monitor, TRUE);
+      ota_window_set_device (self->window, NULL, error);
+      return;
+    }
+  ota_device_monitor_set_target (self->monitor, host, http);
+  ota_window_set_device (self->window, NULL, NULL);
+  if (!ota_window_is_flashing (self->window))
+    ota_device_monitor_set_paused (self->monitor, FALSE);
+}
+
+static void
+address_changed_cb (OtaWindow *window, OtaApplication *self)
+{
+  guint16 ctp, http, ota;
+
+  retarget (self);
+  /* the demo's loopback ports are not worth remembering */
+  if (demo_is_target (self))
+    return;
+  ota_window_get_ports (window, &ctp, &http, &ota);
+  ota_settings_set_host (self->settings, ota_window_get_host (window));
+  ota_settings_set_ports (self->settings, ctp, http, ota);
+  save_settings (self);
+}
+
+static void
+device_updated_cb (OtaDeviceMonitor *monitor, const OtaDescription *desc, const GError *error,
+                   OtaApplication *self)
+{
+  if (self->window != NULL && !ota_window_is_flashing (self->window))
+    ota_window_set_device (self->window, desc, error);
+}
+
+/* ---- the firmware file ------------------------------------------------------------ */
+
+static void
+file_checked_cb (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  g_autoptr(OtaApplication) self = user_data;
+  g_autoptr(OtaFirmware) firmware = NULL;
+  g_autoptr(OtaUfw) ufw = NULL;
+  g_autoptr(GError) error = NULL;
+
+  ufw = ota_file_check_finish (res, &firmware, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  g_clear_object (&self->file_cancellable);
+  g_set_object (&self->firmware, firmware);
+  g_set_object (&self->ufw, ufw);
+  if (self->window != NULL)
+    ota_window_set_file_result (self->window, self->file_path, ufw, error);
+}
+
+static void
+choose_file (OtaApplication *self, const gchar *path)
+{
+  if (self->window == NULL || ota_window_is_flashing (self->window))
+    return;
+  if (self->file_cancellable != NULL)
+    g_cancellable_cancel (self->file_cancellable);
+  g_clear_object (&self->file_cancellable);
+  g_clear_object (&self->firmware);
+  g_clear_object (&self->ufw);
+  if (path != self->file_path)
+    {
+      g_free (self->file_path);
+      self->file_path = g_strdup (path);
+    }
+
+  self->file_cancellable = g_cancellable_new ();
+  ota_window_set_file_checking (self->window, self->file_path);
+  ota_window_offer_demo_firmware (self->window, FALSE);
+  ota_file_check_async (self->file_path, self->file_cancellable, file_checked_cb,
+                        g_object_ref (self));
+
+  /* a demo file lives in a temporary folder: not worth remembering */
+  if (!ota_demo_owns_file (self->demo, self->file_path))
+    {
+      ota_settings_set_last_file (self->settings, self->file_path);
+      save_settings (self);
+    }
+}
+
+static void
+file_chosen_cb (OtaWindow *window, const gchar *path, OtaApplication *self)
+{
+  choose_file (self, path);
+}
+
+/* ---- the upgrade -------------------------------------------------------------------- */
+
+static void
+job_event_cb (OtaFlashJob *job, const OtaEvent *event, OtaApplication *self)
+{
+  if (self->window != NULL)
+    ota_window_show_event (self->window, event);
+}
+
+static void
+close_cancel_dialog (OtaApplication *self)
+{
+  if (self->cancel_dialog != NULL)
+    gtk_widget_destroy (self->cancel_dialog);
+  g_assert (self->cancel_dialog == NULL);
+}
+
+static void
+job_finished_cb (OtaFlashJob *job, OtaApplication *self)
+{
+  close_cancel_dialog (self);
+  if (self->window == NULL)
+    return;
+  ota_window_flash_finished (self->window, ota_flash_job_get_error (job),
+                             ota_flash_job_get_device_state (job),
+                             ota_flash_job_get_new_version (job));
+  /* back to watching the device: it shows what the device is left with */
+  ota_device_monitor_set_paused (self->monitor, FALSE);
+}
+
+static void
+start_job (OtaApplication *self)
+{
+  guint16 ctp, http, ota;
+  g_autofree gchar *host = NULL;
+
+  self->flash_pending = FALSE;
+  if (self->window == NULL || self->firmware == NULL || self->ufw == NULL)
+    return;
+  host = g_strstrip (g_strdup (ota_window_get_host (self->window)));
+  ota_window_get_ports (self->window, &ctp, &http, &ota);
+
+  if (self->job != NULL)
+    g_signal_handlers_disconnect_by_data (self->job, self);
+  g_clear_object (&self->job);
+  self->job = ota_flash_job_new (host, ctp, http, ota, self->firmware, self->ufw);
+  g_signal_connect (self->job, "event", G_CALLBACK (job_event_cb), self);
+  g_signal_connect (self->job, "finished", G_CALLBACK (job_finished_cb), self);
+  ota_flash_job_start (self->job);
+}
+
+static void
+monitor_busy_cb (OtaDeviceMonitor *monitor, GParamSpec *pspec, OtaApplication *self)
+{
+  if (self->flash_pending && !ota_device_monitor_get_busy (monitor))
+    start_job (self);
+}
+
+static void
+flash_requested_cb (OtaWindow *window, OtaApplication *self)
+{
+  if ((self->job != NULL && ota_flash_job_is_running (self->job)) || self->flash_pending
+      || self->firmware == NULL)
+    return;
+  ota_window_flash_started (window);
+  /* the session is the only one talking to the device from now on: the
+   * monitor's read in flight (if any) is cancelled and awaited first */
+  ota_device_monitor_set_paused (self->monitor, TRUE);
+  if (ota_device_monitor_get_busy (self->monitor))
+    self->flash_pending = TRUE;
+  else
+    start_job (self);
+}
+
+static void
+cancel_dialog_response_cb (GtkDialog *dialog, gint response, OtaApplication *self)
+{
+  if (response == OTA_CANCEL_DIALOG_RESPONSE_CANCEL_ANYWAY && self->job != NULL
+      && ota_flash_job_is_running (self->job))
+    {
+      g_debug ("cancel confirmed after the point of no return");
+      ota_flash_job_cancel (self->job);
+      if (self->window != NULL)
+        ota_window_show_cancelling (self->window);
+    }
+  gtk_widget_destroy (GTK_WIDGET (dialog));
+}
+
+static void
+cancel_requested_cb (OtaWindow *window, OtaApplication *self)
+{
+  if (self->flash_pending)
+    {
+      /* nothing has reached the device yet */
+      g_autoptr(GError) error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                                                     "cancelled");
+      self->flash_pending = FALSE;
+      ota_window_flash_finished (window, error, OTA_DEVICE_STATE_UNCHANGED, NULL);
+      ota_device_monitor_set_paused (self->monitor, FALSE);
+      return;
+    }
+  if (self->job == NULL || !ota_flash_job_is_running (self->job)
+      || ota_flash_job_is_cancelled (self->job))
+    return;
+  if (!ota_flash_job_is_committed (self->job))
+    {
+      /* before the point of no return: at once; the core answers the
+       * device's next request with STOP and the old firmware stays */
+      ota_flash_job_cancel (self->job);
+      ota_window_show_cancelling (window);
+      return;
+    }
+  /* after it: only as an explicit, confirmed choice (protocol.md S5) */
+  if (self->cancel_dialog != NULL)
+    {
+      gtk_window_present (GTK_WINDOW (self->cancel_dialog));
+      return;
+    }
+  self->cancel_dialog = ota_cancel_dialog_new (GTK_WINDOW (window));
+  g_object_add_weak_pointer (G_OBJECT (self->cancel_dialog), (gpointer *) &self->cancel_dialog);
+  g_signal_connect (self->cancel_dialog, "response", G_CALLBACK (cancel_dialog_response_cb), self);
+  gtk_window_present (GTK_WINDOW (self->cancel_dialog));
+}
+
+/* ---- the demo device ------------------------------------------------------------------ */
+
+static void
+point_at_demo (OtaApplication *self)
+{
+  guint16 ctp, http, ota;
+
+  ota_demo_get_ports (self->demo, &ctp, &http, &ota);
+  ota_window_set_address (self->window, OTA_DEMO_HOST, ctp, http, ota);
+  retarget (self);
+  ota_window_offer_demo_firmware (self->window, self->ufw == NULL);
+}
+
+static void
+demo_started_cb (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  g_autoptr(OtaApplication) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!ota_demo_start_finish (OTA_DEMO (source), res, &error))
+    {
+      if (self->window == NULL)
+        return;
+      ota_window_set_demo_starting (self->window, FALSE);
+      ota_window_show_problem (self->window, error->message,
+                               "Install otaflash-emu next to otaflash, or set OTAFLASH_EMU to "
+                               "its path.");
+      retarget (self);
+      return;
+    }
+  if (self->window == NULL)
+    {
+      ota_demo_stop (self->demo);
+      return;
+    }
+  ota_window_set_demo_starting (self->window, FALSE);
+  point_at_demo (self);
+}
+
+static void
+demo_requested_cb (OtaWindow *window, OtaApplication *self)
+{
+  if (ota_demo_is_running (self->demo))
+    {
+      point_at_demo (self);
+      return;
+    }
+  ota_window_set_demo_starting (window, TRUE);
+  ota_device_monitor_set_paused (self->monitor, TRUE);
+  ota_demo_start_async (self->demo, NULL, demo_started_cb, g_object_ref (self));
+}
+
+static void
+demo_firmware_made_cb (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  g_autoptr(OtaApplication) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *path = ota_demo_make_firmware_finish (OTA_DEMO (source), res, &error);
+
+  if (self->window == NULL)
+    return;
+  if (path == NULL)
+    ota_window_show_problem (self->window, error->message, "Choose a firmware file instead.");
+  else
+    choose_file (self, path);
+}
+
+static void
+demo_firmware_requested_cb (OtaWindow *window, OtaApplication *self)
+{
+  ota_demo_make_firmware_async (self->demo, NULL, demo_firmware_made_cb, g_object_ref (self));
+}
+
+/* ---- the window ---------------------------------------------------------------------- */
+
+static void
+window_destroy_cb (GtkWidget *widget, OtaApplication *self)
+{
+  close_cancel_dialog (self);
+  if (self->job != NULL && ota_flash_job_is_running (self->job))
+    ota_flash_job_cancel (self->job);
+  if (self->file_cancellable != NULL)
+    g_cancellable_cancel (self->file_cancellable);
+  ota_device_monitor_set_paused (self->monitor, TRUE);
+  /* the emulator goes with the window */
+  ota_demo_stop (self->demo);
+  self->window = NULL;
+}
+
+static OtaWindow *
+ensure_window (OtaApplication *self)
+{
+  g_autofree gchar *host = NULL;
+  guint16 ctp, http, ota;
+  const gchar *last;
+
+  if (self->window != NULL)
+    return self->window;
+
+  self->window = ota_window_new (GTK_APPLICATION (self));
+  g_signal_connect (self->window, "destroy", G_CALLBACK (window_destroy_cb), self);
+  g_signal_connect (self->window, "file-chosen", G_CALLBACK (file_chosen_cb), self);
+  g_signal_connect (self->window, "address-changed", G_CALLBACK (address_changed_cb), self);
+  g_signal_connect (self->window, "flash-requested", G_CALLBACK (flash_requested_cb), self);
+  g_signal_connect (self->window, "cancel-requested", G_CALLBACK (cancel_requested_cb), self);
+  g_signal_connect (self->window, "demo-requested", G_CALLBACK (demo_requested_cb), self);
+  g_signal_connect (self->window, "demo-firmware-requested",
+                    G_CALLBACK (demo_firmware_requested_cb), self);
+
+  /* the address is in place before the first read */
+  host = initial_host (self);
+  ota_settings_get_ports (self->settings, &ctp, &http, &ota);
+  ota_window_set_address (self->window, host, ctp, http, ota);
+  retarget (self);
+
+  last = ota_settings_get_last_file (self->settings);
+  if (last != NULL && g_file_test (last, G_FILE_TEST_IS_REGULAR))
+    choose_file (self, last);
+  return self->window;
+}
+
+/* ---- GApplication -------------------------------------------------------------------- */
+
+static void
+quit_action_cb (GSimpleAction *action, GVariant *parameter, gpointer user_data)
+{
+  OtaApplication *self = OTA_APPLICATION (user_data);
+
+  /* through delete-event: a running upgrade is cancelled, not cut */
+  if (self->window != NULL)
+    gtk_window_close (GTK_WINDOW (self->window));
+}
+
+static const GActionEntry app_entries[] = {
+  { "quit", quit_action_cb, NULL, NULL, NULL, { 0 } },
+};
+
+static void
+ota_application_startup (GApplication *app)
+{
+  OtaApplication *self = OTA_APPLICATION (app);
+  const gchar *quit_accels[] = { "<Control>q", NULL };
+  const gchar *open_accels[] = { "<Control>o", NULL };
+
+  G_APPLICATION_CLASS (ota_application_parent_class)->startup (app);
+
+  g_action_map_add_action_entries (G_ACTION_MAP (self), app_entries, G_N_ELEMENTS (app_entries),
+                                   self);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.quit", quit_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.open", open_accels);
+  gtk_window_set_default_icon_name (OTA_APPLICATION_ID);
+
+  self->settings = ota_settings_new ();
+  self->monitor = ota_device_monitor_new ();
+  g_signal_connect (self->monitor, "updated", G_CALLBACK (device_updated_cb), self);
+  g_signal_connect (self->monitor, "notify::busy", G_CALLBACK (monitor_busy_cb), self);
+  self->demo = ota_demo_new ();
+}
+
+static void
+ota_application_activate (GApplication *app)
+{
+  gtk_window_present (GTK_WINDOW (ensure_window (OTA_APPLICATION (app))));
+}
+
+static void
+ota_application_open (GApplication *app, GFile **files, gint n_files, const gchar *hint)
+{
+  OtaApplication *self = OTA_APPLICATION (app);
+  OtaWindow *window = ensure_window (self);
+  g_autofree gchar *path = n_files > 0 ? g_file_get_path (files[0]) : NULL;
+
+  if (path != NULL)
+    choose_file (self, path);
+  else if (n_files > 0)
+    {
+      g_autofree gchar *uri = g_file_get_uri (files[0]);
+      g_autofree gchar *message = g_strdup_printf ("%s is not a local file", uri);
+
+      ota_window_show_problem (window, message, "Copy the firmware file to this PC first.");
+    }
+  gtk_window_present (GTK_WINDOW (window));
+}
+
+static void
+ota_application_shutdown (GApplication *app)
+{
+  OtaApplication *self = OTA_APPLICATION (app);
+
+  if (self->window != NULL)
+    gtk_widget_destroy (GTK_WIDGET (self->window));
+  if (self->demo != NULL)
+    ota_demo_stop (self->demo);
+  G_APPLICATION_CLASS (ota_application_parent_class)->shutdown (app);
+}
+
+static void
+ota_application_dispose (GObject *object)
+{
+  OtaApplication *self = OTA_APPLICATION (object);
+
+  if (self->file_cancellable != NULL)
+    g_cancellable_cancel (self->file_cancellable);
+  g_clear_object (&self->file_cancellable);
+  if (self->job != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (self->job, self);
+      if (ota_flash_job_is_running (self->job))
+        ota_flash_job_cancel (self->job);
+    }
+  g_clear_object (&self->job);
+  if (self->monitor != NULL)
+    g_signal_handlers_disconnect_by_data (self->monitor, self);
+  g_clear_object (&self->monitor);
+  g_clear_object (&self->demo);
+  g_clear_object (&self->settings);
+  g_clear_object (&self->firmware);
+  g_clear_object (&self->ufw);
+  G_OBJECT_CLASS (ota_application_parent_class)->dispose (object);
+}
+
+static void
+ota_application_finalize (GObject *object)
+{
+  OtaApplication *self = OTA_APPLICATION (object);
+
+  g_free (self->file_path);
+  G_OBJECT_CLASS (ota_application_parent_class)->finalize (object);
+}
+
+static void
+ota_application_class_init (OtaApplicationClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GApplicationClass *app_class = G_APPLICATION_CLASS (klass);
+
+  object_class->dispose = ota_application_dispose;
+  object_class->finalize = ota_application_finalize;
+  app_class->startup = ota_application_startup;
+  app_class->activate = ota_application_activate;
+  app_class->open = ota_application_open;
+  app_class->shutdown = ota_application_shutdown;
+}
+
+static void
+ota_application_init (OtaApplication *self)
+{
+  ota_gui_register_resources ();
+}
+
+OtaApplication *
+ota_application_new (void)
+{
+  return g_object_new (OTA_TYPE_APPLICATION, "application-id", OTA_APPLICATION_ID, "flags",
+                       G_APPLICATION_HANDLES_OPEN, NULL);
+}
+
+OtaWindow *
+ota_application_get_window (OtaApplication *self)
+{
+  g_return_val_if_fail (OTA_IS_APPLICATION (self), NULL);
+  return self->window;
+}
+
+GtkWidget *
+ota_application_get_cancel_dialog (OtaApplication *self)
+{
+  g_return_val_if_fail (OTA_IS_APPLICATION (self), NULL);
+  return self->cancel_dialog;
+}
+
+OtaFlashJob *
+ota_application_get_job (OtaApplication *self)
+{
+  g_return_val_if_fail (OTA_IS_APPLICATION (self), NULL);
+  return self->job;
+}

@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* The main window: the firmware file, the device, the upgrade's progress,
+ * its result and its log. A view: it shows what it is told and says what the
+ * user wants through signals; the application does the work.
+ *
+ * Signals:
+ *   "file-chosen" (const gchar *path)   chooser, drag and drop
+ *   "address-changed" ()                the address or a port was edited
+ *   "flash-requested" ()                Flash / Recover
+ *   "cancel-requested" ()               Cancel, or closing the window while flashing
+ *   "demo-requested" ()                 Try Without a Device
+ *   "demo-firmware-requested" ()        Make Demo Firmware
+ */
+
+#include <gtk/gtk.h>
+#include "ota-description.h"
+#include "ota-event.h"
+#include "ota-session.h"
+#include "ota-ufw.h"
+
+G_BEGIN_DECLS
+
+#define OTA_TYPE_WINDOW (ota_window_get_type ())
+G_DECLARE_FINAL_TYPE (OtaWindow, ota_window, OTA, WINDOW, GtkApplicationWindow)
+
+OtaWindow   *ota_window_new (GtkApplication *application);
+
+/* The address and ports in the Advanced fields. */
+const gchar *ota_window_get_host (OtaWindow *self);
+void         ota_window_get_ports (OtaWindow *self, guint16 *ctp, guint16 *http, guint16 *ota);
+/* Fills the fields; does not emit "address-changed". */
+void         ota_window_set_address (OtaWindow *self, const gchar *host, guint16 ctp,
+                                     guint16 http, guint16 ota);
+
+/* The firmware file: being checked, then valid (@ufw) or not (@error). */
+void         ota_window_set_file_checking (OtaWindow *self, const gchar *path);
+void         ota_window_set_file_result (OtaWindow *self, const gchar *path, OtaUfw *ufw,
+                                         const GError *error);
+
+/* What answers at the address: a description, or why nothing does. NULL
+ * and NULL: looking for it. */
+void         ota_window_set_device (OtaWindow *self, const OtaDescription *desc,
+                                    const GError *error);
+
+/* The upgrade. */
+void         ota_window_flash_started (OtaWindow *self);
+void         ota_window_show_event (OtaWindow *self, const OtaEvent *event);
+void         ota_window_show_cancelling (OtaWindow *self);
+void         ota_window_flash_finished (OtaWindow *self, const GError *error,
+                                        OtaDeviceState state, const gchar *new_version);
+gboolean     ota_window_is_flashing (OtaWindow *self);
+
+/* "Try without a device". */
+void         ota_window_set_demo_starting (OtaWindow *self, gboolean starting);
+void         ota_window_offer_demo_firmware (OtaWindow *self, gboolean offer);
+/* A problem outside an upgrade (the emulator did not start, the log could
+ * not be saved), in the result bar. */
+void         ota_window_show_problem (OtaWindow *self, const gchar *message,
+                                      const gchar *next_step);
+
+/* For tests: the template's children, and the log as JSON Lines. */
+GtkWidget   *ota_window_get_flash_button (OtaWindow *self);
+GtkWidget   *ota_window_get_cancel_button (OtaWindow *self);
+GtkWidget   *ota_window_get_file_button (OtaWindow *self);
+GtkWidget   *ota_window_get_stage_label (OtaWindow *self);
+GtkWidget   *ota_window_get_progress_bar (OtaWindow *self);
+GtkWidget   *ota_window_get_progress_detail_label (OtaWindow *self);
+GtkWidget   *ota_window_get_activity_label (OtaWindow *self);
+GtkWidget   *ota_window_get_result_bar (OtaWindow *self);
+GtkWidget   *ota_window_get_result_label (OtaWindow *self);
+GtkWidget   *ota_window_get_next_step_label (OtaWindow *self);
+GtkWidget   *ota_window_get_recovery_bar (OtaWindow *self);
+GtkWidget   *ota_window_get_demo_bar (OtaWindow *self);
+GtkWidget   *ota_window_get_file_status_label (OtaWindow *self);
+GtkWidget   *ota_window_get_file_version_label (OtaWindow *self);
+GtkWidget   *ota_window_get_device_status_label (OtaWindow *self);
+GtkWidget   *ota_window_get_device_version_label (OtaWindow *self);
+GtkWidget   *ota_window_get_log_expander (OtaWindow *self);
+GPtrArray   *ota_window_get_log_lines (OtaWindow *self);   /* element-type utf8 */
+
+G_END_DECLS

@@ -1,0 +1,37 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# The window, driven in-process against the emulator (test-gui.c), and the
+# desktop integration files. GTK needs a display: each test runs under its
+# own Xvfb through xvfb-run when it is installed, and skips itself (77)
+# where there is no display at all.
+if(OTA_BUILD_GUI)
+  ota_add_test(test-gui SOURCES test-gui.c TIMEOUT 600 LIBS otagui
+    ENV "OTAFLASH_EMU=$<TARGET_FILE:otaflash-emu>")
+  add_dependencies(test-gui otaflash-emu)
+  get_test_property(test-gui ENVIRONMENT gui_env)
+  set_tests_properties(test-gui PROPERTIES DISABLED TRUE)
+  if(OTA_SANITIZE)
+    # GTK, fontconfig and friends keep caches for the life of the process;
+    # the suppressions name each of them (tests/lsan-gui.supp)
+    list(APPEND gui_env "LSAN_OPTIONS=suppressions=${CMAKE_CURRENT_SOURCE_DIR}/lsan-gui.supp:print_suppressions=0")
+  endif()
+
+  find_program(XVFB_RUN xvfb-run)
+  foreach(group flash cancel recovery file device settings demo)
+    if(XVFB_RUN)
+      add_test(NAME test-gui-${group}
+        COMMAND ${XVFB_RUN} -a -s "-screen 0 1024x600x24 -nolisten tcp"
+                $<TARGET_FILE:test-gui> -p /gui/${group})
+    else()
+      add_test(NAME test-gui-${group} COMMAND test-gui -p /gui/${group})
+    endif()
+    set_tests_properties(test-gui-${group} PROPERTIES
+      TIMEOUT 600 SKIP_RETURN_CODE 77 ENVIRONMENT "${gui_env}")
+  endforeach()
+
+  # The launcher and the AppStream metadata, as distributions check them.
+  add_test(NAME gui-desktop-files
+    COMMAND ${CMAKE_COMMAND} -DRES=${PROJECT_SOURCE_DIR}/resources
+            -P ${CMAKE_CURRENT_SOURCE_DIR}/check-desktop-files.cmake)
+  set_tests_properties(gui-desktop-files PROPERTIES
+    SKIP_RETURN_CODE 77 SKIP_REGULAR_EXPRESSION "SKIPPED:" TIMEOUT 60)
+endif()

@@ -1,0 +1,772 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#define G_LOG_DOMAIN "TestGui"
+
+/* The window, driven like a person would: the real application and window in
+ * this process, their real buttons clicked, against `otaflash-emu --strict`
+ * on free loopback ports. Every run checks what the window says and what the
+ * emulator recorded, with zero device-safety violations.
+ *
+ * `test-gui --screenshots DIR` drives the same window through its main
+ * states and writes a PNG of each into DIR (scripts/screenshots.sh). */
+
+#include <gtk/gtk.h>
+#include <glib/gstdio.h>
+#include <string.h>
+
+#include "ota-application.h"
+#include "ota-cancel-dialog.h"
+#include "ota-demo.h"
+#include "ota-settings.h"
+#include "ota-test-emu.h"
+
+#define READY_MS  30000    /* the window finds the device, checks the file */
+#define FLASH_MS  240000   /* a whole upgrade, both stages and two restarts */
+
+typedef struct {
+  gchar *dir;            /* temporary: settings and firmware files */
+  gchar *ufw;            /* valid, version 1.0.2 */
+  OtaApplication *app;
+  OtaWindow *window;
+  GPtrArray *stage_texts;
+} Fixture;
+
+/* ---- waiting, always bounded --------------------------------------------------- */
+
+typedef gboolean (*CondFunc) (Fixture *f, gconstpointer data);
+
+static gboolean
+wake_cb (gpointer user_data)
+{
+  return G_SOURCE_CONTINUE;
+}
+
+/* Runs the main loop until @cond holds; fails the test after @timeout_ms. */
+static void
+wait_until (Fixture *f, CondFunc cond, gconstpointer data, guint timeout_ms, const gchar *what)
+{
+  gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+  guint wake = g_timeout_add (20, wake_cb, NULL);
+
+  while (!cond (f, data))
+    {
+      if (g_get_monotonic_time () > deadline)
+        {
+          g_source_remove (wake);
+          g_error ("timed out after %u ms waiting for %s", timeout_ms, what);
+        }
+      g_main_context_iteration (NULL, TRUE);
+    }
+  g_source_remove (wake);
+}
+
+/* Lets pending redraws and idles run. */
+static void
+settle (guint ms)
+{
+  gint64 end = g_get_monotonic_time () + (gint64) ms * 1000;
+  guint wake = g_timeout_add (10, wake_cb, NULL);
+
+  while (g_get_monotonic_time () < end)
+    g_main_context_iteration (NULL, TRUE);
+  g_source_remove (wake);
+}
+
+static const gchar *
+label_text (GtkWidget *label)
+{
+  return gtk_label_get_text (GTK_LABEL (label));
+}
+
+static gboolean
+label_contains (GtkWidget *label, const gchar *needle)
+{
+  return strstr (label_text (label), needle) != NULL;
+}
+
+/* ---- conditions ------------------------------------------------------------------ */
+
+static gboolean
+can_flash (Fixture *f, gconstpointer data)
+{
+  return gtk_widget_get_sensitive (ota_window_get_flash_button (f->window));
+}
+
+static gboolean
+device_connected (Fixture *f, gconstpointer data)
+{
+  return label_contains (ota_window_get_device_status_label (f->window), "Connected");
+}
+
+static gboolean
+device_absent (Fixture *f, gconstpointer data)
+{
+  return label_contains (ota_window_get_device_status_label (f->window), "Nothing answers");
+}
+
+static gboolean
+file_checked (Fixture *f, gconstpointer data)
+{
+  const gchar *text = label_text (ota_window_get_file_status_label (f->window));
+
+  return g_str_has_prefix (text, "Valid") || g_str_has_prefix (text, "Cannot be used");
+}
+
+static gboolean
+finished (Fixture *f, gconstpointer data)
+{
+  OtaFlashJob *job = ota_application_get_job (f->app);
+
+  return job != NULL && !ota_flash_job_is_running (job)
+         && gtk_widget_get_visible (ota_window_get_result_bar (f->window))
+         && !ota_window_is_flashing (f->window);
+}
+
+static gboolean
+log_has_code (Fixture *f, gconstpointer data)
+{
+  g_autofree gchar *needle = g_strdup_printf ("\"code\":\"%s\"", (const gchar *) data);
+  GPtrArray *lines = ota_window_get_log_lines (f->window);
+
+  for (guint i = 0; i < lines->len; i++)
+    if (strstr (g_ptr_array_index (lines, i), needle) != NULL)
+      return TRUE;
+  return FALSE;
+}
+
+static gboolean
+dialog_shown (Fixture *f, gconstpointer data)
+{
+  GtkWidget *dialog = ota_application_get_cancel_dialog (f->app);
+
+  return dialog != NULL && gtk_widget_get_mapped (dialog);
+}
+
+static gboolean
+recovery_offered (Fixture *f, gconstpointer data)
+{
+  GtkWidget *button = ota_window_get_flash_button (f->window);
+
+  return gtk_widget_get_visible (ota_window_get_recovery_bar (f->window))
+         && g_strcmp0 (gtk_button_get_label (GTK_BUTTON (button)), "_Recover") == 0
+         && gtk_widget_get_sensitive (button);
+}
+
+static gboolean
+stage_two_halfway (Fixture *f, gconstpointer data)
+{
+  return label_contains (ota_window_get_stage_label (f->window), "Stage 2 of 2")
+         && gtk_progress_bar_get_fraction (GTK_PROGRESS_BAR (ota_window_get_progress_bar (f->window)))
+                >= 0.4;
+}
+
+/* ---- fixture ----------------------------------------------------------------------- */
+
+static void
+rm_rf (const gchar *path)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  const gchar *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree gchar *child = g_build_filename (path, name, NULL);
+      rm_rf (child);
+    }
+  g_remove (path);
+}
+
+static void
+fixture_setup (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+
+  f->dir = g_dir_make_tmp ("otaflash-gui-XXXXXX", &error);
+  g_assert_no_error (error);
+  /* settings go to the temporary folder, never to the user's */
+  g_setenv ("OTAFLASH_CONFIG_DIR", f->dir, TRUE);
+  f->ufw = ota_test_make_ufw (f->dir, 300 * 1024 + 17, 70 * 1024 + 3, 42, "1.0.2",
+                              OTA_UFW_CORRUPT_NONE, &error);
+  g_assert_no_error (error);
+  f->stage_texts = g_ptr_array_new_with_free_func (g_free);
+}
+
+static void
+stop_app (Fixture *f)
+{
+  if (f->window != NULL)
+    {
+      g_object_remove_weak_pointer (G_OBJECT (f->window), (gpointer *) &f->window);
+      gtk_widget_destroy (GTK_WIDGET (f->window));
+      f->window = NULL;
+    }
+  if (f->app != NULL)
+    {
+      settle (50);
+      g_clear_object (&f->app);
+    }
+}
+
+static void
+fixture_teardown (Fixture *f, gconstpointer data)
+{
+  stop_app (f);
+  rm_rf (f->dir);
+  g_free (f->dir);
+  g_free (f->ufw);
+  g_ptr_array_unref (f->stage_texts);
+}
+
+static void
+stage_label_changed_cb (GObject *label, GParamSpec *pspec, Fixture *f)
+{
+  const gchar *text = gtk_label_get_text (GTK_LABEL (label));
+  guint n = f->stage_texts->len;
+
+  if (n == 0 || g_strcmp0 (g_ptr_array_index (f->stage_texts, n - 1), text) != 0)
+    g_ptr_array_add (f->stage_texts, g_strdup (text));
+}
+
+static gboolean
+saw_stage_text (Fixture *f, const gchar *needle)
+{
+  for (guint i = 0; i < f->stage_texts->len; i++)
+    if (strstr (g_ptr_array_index (f->stage_texts, i), needle) != NULL)
+      return TRUE;
+  return FALSE;
+}
+
+/* Network safety: the settings point at the emulator before the application
+ * exists, so that its very first read goes to 127.0.0.1 (and $OTAFLASH_HOST
+ * is 127.0.0.1 anyway). */
+static void
+write_settings (Fixture *f, OtaTestEmu *emu)
+{
+  g_autoptr(OtaSettings) settings = ota_settings_new ();
+  g_autoptr(GError) error = NULL;
+
+  ota_settings_set_host (settings, "127.0.0.1");
+  ota_settings_set_last_file (settings, NULL);
+  if (emu != NULL)
+    ota_settings_set_ports (settings, emu->ctp_port, emu->http_port, emu->ota_port);
+  ota_settings_save (settings, &error);
+  g_assert_no_error (error);
+}
+
+/* The application as `otaflash [FILE]` starts it, not unique (tests run side
+ * by side). */
+static void
+start_app (Fixture *f, OtaTestEmu *emu, const gchar *file)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (emu != NULL)
+    write_settings (f, emu);
+  f->app = ota_application_new ();
+  g_application_set_flags (G_APPLICATION (f->app),
+                           G_APPLICATION_HANDLES_OPEN | G_APPLICATION_NON_UNIQUE);
+  g_application_register (G_APPLICATION (f->app), NULL, &error);
+  g_assert_no_error (error);
+  if (file != NULL)
+    {
+      g_autoptr(GFile) gfile = g_file_new_for_path (file);
+      GFile *files[] = { gfile };
+
+      g_application_open (G_APPLICATION (f->app), files, 1, "");
+    }
+  else
+    g_application_activate (G_APPLICATION (f->app));
+  f->window = ota_application_get_window (f->app);
+  g_assert_nonnull (f->window);
+  g_object_add_weak_pointer (G_OBJECT (f->window), (gpointer *) &f->window);
+  g_signal_connect (ota_window_get_stage_label (f->window), "notify::label",
+                    G_CALLBACK (stage_label_changed_cb), f);
+  {
+    /* the host field says where the window looks: never the real default */
+    guint16 http;
+    ota_window_get_ports (f->window, NULL, &http, NULL);
+    g_assert_cmpstr (ota_window_get_host (f->window), ==, "127.0.0.1");
+    if (emu != NULL)
+      g_assert_cmpuint (http, ==, emu->http_port);
+  }
+}
+
+static OtaTestEmu *
+start_emu (const gchar *const *extra)
+{
+  g_autoptr(GError) error = NULL;
+  OtaTestEmu *emu = ota_test_emu_start (extra, &error);
+
+  g_assert_no_error (error);
+  return emu;
+}
+
+static void
+assert_emu_clean (OtaTestEmu *emu)
+{
+  g_assert_cmpuint (ota_test_emu_count_violations (emu), ==, 0);
+  g_assert_cmpint (ota_test_emu_stop (emu), ==, 0);
+}
+
+static void
+assert_installed (OtaTestEmu *emu, const gchar *version, gboolean stage2_pending)
+{
+  g_autofree gchar *installed = ota_test_emu_get_installed_version (emu);
+
+  g_assert_cmpstr (installed, ==, version);
+  g_assert_cmpint (ota_test_emu_get_stage2_pending (emu), ==, stage2_pending);
+}
+
+static gdouble
+progress_fraction (Fixture *f)
+{
+  return gtk_progress_bar_get_fraction (GTK_PROGRESS_BAR (ota_window_get_progress_bar (f->window)));
+}
+
+static void
+click (GtkWidget *button)
+{
+  g_assert_true (gtk_widget_get_sensitive (button));
+  gtk_button_clicked (GTK_BUTTON (button));
+}
+
+/* ---- tests ---------------------------------------------------------------------------- */
+
+static void
+test_flash (Fixture *f, gconstpointer data)
+{
+  const gchar *extra[] = { "--installed-version", "1.0.1", NULL };
+  g_autoptr(OtaTestEmu) emu = start_emu (extra);
+
+  start_app (f, emu, f->ufw);
+  wait_until (f, can_flash, NULL, READY_MS, "the Flash button");
+  g_assert_cmpstr (gtk_button_get_label (GTK_BUTTON (ota_window_get_flash_button (f->window))),
+                   ==, "_Flash");
+  g_assert_cmpstr (label_text (ota_window_get_file_version_label (f->window)), ==, "1.0.2");
+  g_assert_cmpstr (label_text (ota_window_get_device_version_label (f->window)), ==, "1.0.1");
+  g_assert_false (gtk_widget_get_visible (ota_window_get_recovery_bar (f->window)));
+  g_assert_false (gtk_widget_get_sensitive (ota_window_get_cancel_button (f->window)));
+
+  click (ota_window_get_flash_button (f->window));
+  g_assert_false (gtk_widget_get_sensitive (ota_window_get_flash_button (f->window)));
+  g_assert_true (gtk_widget_get_sensitive (ota_window_get_cancel_button (f->window)));
+  wait_until (f, finished, NULL, FLASH_MS, "the end of the upgrade");
+
+  g_assert_true (saw_stage_text (f, "Stage 1 of 2"));
+  g_assert_true (saw_stage_text (f, "Stage 2 of 2"));
+  g_assert_true (label_contains (ota_window_get_stage_label (f->window), "Stage 2 of 2 done"));
+  g_assert_true (label_contains (ota_window_get_result_label (f->window), "Success"));
+  g_assert_true (label_contains (ota_window_get_result_label (f->window), "1.0.2"));
+  g_assert_false (gtk_widget_get_visible (ota_window_get_next_step_label (f->window)));
+  /* the device's own percentage, not a bar filled in at the end */
+  g_assert_cmpfloat (progress_fraction (f), ==, 1.0);
+  g_assert_true (log_has_code (f, "point-of-no-return"));
+  g_assert_true (log_has_code (f, "reboot-wait"));
+  g_assert_cmpstr (label_text (ota_window_get_device_version_label (f->window)), ==, "1.0.2");
+  g_assert_cmpstr (ota_flash_job_get_new_version (ota_application_get_job (f->app)), ==, "1.0.2");
+
+  assert_installed (emu, "1.0.2", FALSE);
+  assert_emu_clean (emu);
+}
+
+static void
+test_cancel_before (Fixture *f, gconstpointer data)
+{
+  /* a slow first request, so that Cancel lands during the transfer */
+  const gchar *extra[] = { "--installed-version", "1.0.1", "--time-scale", "0.1",
+                           "--fault", "slow-erase:stage=1,read=1,secs=25", NULL };
+  g_autoptr(OtaTestEmu) emu = start_emu (extra);
+
+  start_app (f, emu, f->ufw);
+  wait_until (f, can_flash, NULL, READY_MS, "the Flash button");
+  click (ota_window_get_flash_button (f->window));
+  wait_until (f, log_has_code, "transfer", FLASH_MS, "the stage-one transfer");
+  g_assert_false (ota_flash_job_is_committed (ota_application_get_job (f->app)));
+
+  /* before the point of no return: no question, cancelled at once */
+  click (ota_window_get_cancel_button (f->window));
+  g_assert_null (ota_application_get_cancel_dialog (f->app));
+  g_assert_true (ota_flash_job_is_cancelled (ota_application_get_job (f->app)));
+  g_assert_true (label_contains (ota_window_get_activity_label (f->window), "Cancelling"));
+  wait_until (f, finished, NULL, FLASH_MS, "the end of the upgrade");
+
+  g_assert_true (label_contains (ota_window_get_result_label (f->window), "unchanged"));
+  g_assert_true (label_contains (ota_window_get_stage_label (f->window), "cancelled"));
+  g_assert_cmpint (ota_flash_job_get_device_state (ota_application_get_job (f->app)), ==,
+                   OTA_DEVICE_STATE_UNCHANGED);
+  g_assert_false (log_has_code (f, "point-of-no-return"));
+  assert_installed (emu, "1.0.1", FALSE);
+  assert_emu_clean (emu);
+}
+
+static void
+test_cancel_after (Fixture *f, gconstpointer data)
+{
+  gboolean confirm = GPOINTER_TO_INT (data);
+  /* a slow flash, so that the transfer outlasts the question */
+  const gchar *extra[] = { "--installed-version", "1.0.1", "--flash-rate", "150000", NULL };
+  g_autoptr(OtaTestEmu) emu = start_emu (extra);
+  OtaCancelDialog *dialog;
+
+  start_app (f, emu, f->ufw);
+  wait_until (f, can_flash, NULL, READY_MS, "the Flash button");
+  click (ota_window_get_flash_button (f->window));
+  wait_until (f, log_has_code, "point-of-no-return", FLASH_MS, "the point of no return");
+  g_assert_true (ota_flash_job_is_committed (ota_application_get_job (f->app)));
+
+  /* after it: a question, and nothing cancelled yet */
+  click (ota_window_get_cancel_button (f->window));
+  wait_until (f, dialog_shown, NULL, READY_MS, "the confirmation dialog");
+  g_assert_false (ota_flash_job_is_cancelled (ota_application_get_job (f->app)));
+  dialog = OTA_CANCEL_DIALOG (ota_application_get_cancel_dialog (f->app));
+  g_assert_true (gtk_window_get_transient_for (GTK_WINDOW (dialog)) == GTK_WINDOW (f->window));
+
+  if (!confirm)
+    {
+      click (ota_cancel_dialog_get_keep_going_button (dialog));
+      g_assert_null (ota_application_get_cancel_dialog (f->app));
+      g_assert_false (ota_flash_job_is_cancelled (ota_application_get_job (f->app)));
+      wait_until (f, finished, NULL, FLASH_MS, "the end of the upgrade");
+      g_assert_true (label_contains (ota_window_get_result_label (f->window), "1.0.2"));
+      assert_installed (emu, "1.0.2", FALSE);
+      assert_emu_clean (emu);
+      return;
+    }
+
+  click (ota_cancel_dialog_get_cancel_anyway_button (dialog));
+  g_assert_null (ota_application_get_cancel_dialog (f->app));
+  g_assert_true (ota_flash_job_is_cancelled (ota_application_get_job (f->app)));
+  wait_until (f, finished, NULL, FLASH_MS, "the end of the upgrade");
+  g_assert_true (label_contains (ota_window_get_result_label (f->window), "point of no return"));
+  g_assert_true (label_contains (ota_window_get_next_step_label (f->window), "WIFI_OTA_XXXXXX"));
+  g_assert_cmpint (ota_flash_job_get_device_state (ota_application_get_job (f->app)), ==,
+                   OTA_DEVICE_STATE_NEEDS_RECOVERY);
+
+  /* the window then finds the device in its updater and offers to finish */
+  wait_until (f, recovery_offered, NULL, FLASH_MS, "the recovery banner");
+  click (ota_window_get_flash_button (f->window));
+  wait_until (f, finished, NULL, FLASH_MS, "the end of the recovery");
+  g_assert_true (label_contains (ota_window_get_result_label (f->window), "1.0.2"));
+  assert_installed (emu, "1.0.2", FALSE);
+  assert_emu_clean (emu);
+}
+
+static void
+test_recovery (Fixture *f, gconstpointer data)
+{
+  const gchar *extra[] = { "--start-in-loader", NULL };
+  g_autoptr(OtaTestEmu) emu = start_emu (extra);
+
+  start_app (f, emu, f->ufw);
+  wait_until (f, recovery_offered, NULL, READY_MS, "the recovery banner and the Recover button");
+  g_assert_true (device_connected (f, NULL));
+
+  click (ota_window_get_flash_button (f->window));
+  g_assert_false (gtk_widget_get_visible (ota_window_get_recovery_bar (f->window)));
+  wait_until (f, finished, NULL, FLASH_MS, "the end of the recovery");
+
+  g_assert_true (log_has_code (f, "recovery"));
+  g_assert_false (saw_stage_text (f, "Stage 1 of 2"));
+  g_assert_true (saw_stage_text (f, "Stage 2 of 2"));
+  g_assert_true (label_contains (ota_window_get_result_label (f->window), "1.0.2"));
+  g_assert_cmpfloat (progress_fraction (f), ==, 1.0);
+  /* the device runs its normal firmware again: no banner, back to Flash */
+  g_assert_false (gtk_widget_get_visible (ota_window_get_recovery_bar (f->window)));
+  g_assert_cmpstr (gtk_button_get_label (GTK_BUTTON (ota_window_get_flash_button (f->window))),
+                   ==, "_Flash");
+  assert_installed (emu, "1.0.2", FALSE);
+  assert_emu_clean (emu);
+}
+
+static void
+test_invalid_file (Fixture *f, gconstpointer data)
+{
+  g_autoptr(OtaTestEmu) emu = start_emu (NULL);
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *bad = NULL;
+  g_autofree gchar *bad_dir = g_build_filename (f->dir, "bad", NULL);
+
+  g_mkdir (bad_dir, 0700);
+  bad = ota_test_make_ufw (bad_dir, 300 * 1024, 70 * 1024, 7, "1.0.2", OTA_UFW_CORRUPT_DATA_CRC,
+                           &error);
+  g_assert_no_error (error);
+
+  start_app (f, emu, bad);
+  wait_until (f, file_checked, NULL, READY_MS, "the file check");
+  wait_until (f, device_connected, NULL, READY_MS, "the device");
+  settle (100);
+  /* refused, with the reason the container check gives */
+  g_assert_true (label_contains (ota_window_get_file_status_label (f->window), "Cannot be used"));
+  g_assert_true (label_contains (ota_window_get_file_status_label (f->window), "CRC"));
+  g_assert_false (gtk_widget_get_sensitive (ota_window_get_flash_button (f->window)));
+  gtk_button_clicked (GTK_BUTTON (ota_window_get_flash_button (f->window)));
+  settle (100);
+  g_assert_null (ota_application_get_job (f->app));
+
+  /* a good file makes it usable */
+  g_signal_emit_by_name (f->window, "file-chosen", f->ufw);
+  wait_until (f, can_flash, NULL, READY_MS, "the Flash button");
+  g_assert_cmpstr (label_text (ota_window_get_file_version_label (f->window)), ==, "1.0.2");
+
+  /* the device was only read */
+  g_assert_cmpuint (ota_test_emu_count_events (emu, "read"), ==, 0);
+  assert_emu_clean (emu);
+}
+
+static void
+test_unreachable (Fixture *f, gconstpointer data)
+{
+  /* a port nobody listens on: start an emulator, stop it, keep its ports */
+  g_autoptr(OtaTestEmu) emu = start_emu (NULL);
+
+  ota_test_emu_stop (emu);
+  start_app (f, emu, f->ufw);
+  wait_until (f, file_checked, NULL, READY_MS, "the file check");
+  wait_until (f, device_absent, NULL, READY_MS, "\"Nothing answers\"");
+  g_assert_true (label_contains (ota_window_get_device_status_label (f->window), "127.0.0.1"));
+  g_assert_false (gtk_widget_get_sensitive (ota_window_get_flash_button (f->window)));
+}
+
+static void
+test_settings (Fixture *f, gconstpointer data)
+{
+  g_autoptr(OtaTestEmu) emu = start_emu (NULL);
+  g_autoptr(OtaSettings) saved = NULL;
+  guint16 ctp, http, ota;
+
+  /* a file chosen once is chosen again at the next start */
+  start_app (f, emu, f->ufw);
+  wait_until (f, file_checked, NULL, READY_MS, "the file check");
+  stop_app (f);
+  saved = ota_settings_new ();
+  g_assert_cmpstr (ota_settings_get_last_file (saved), ==, f->ufw);
+  g_assert_true (g_str_has_prefix (ota_settings_get_path (saved), f->dir));
+
+  start_app (f, NULL, NULL);
+  wait_until (f, can_flash, NULL, READY_MS, "the Flash button with the remembered file");
+  ota_window_get_ports (f->window, &ctp, &http, &ota);
+  g_assert_cmpuint (ctp, ==, emu->ctp_port);
+  g_assert_cmpuint (http, ==, emu->http_port);
+  g_assert_cmpuint (ota, ==, emu->ota_port);
+  assert_emu_clean (emu);
+}
+
+static gboolean
+demo_bar_shown (Fixture *f, gconstpointer data)
+{
+  return gtk_widget_get_visible (ota_window_get_demo_bar (f->window)) && device_connected (f, NULL);
+}
+
+static void
+test_demo (Fixture *f, gconstpointer data)
+{
+  GAction *action;
+
+  write_settings (f, NULL);
+  start_app (f, NULL, NULL);
+  action = g_action_map_lookup_action (G_ACTION_MAP (f->window), "try-demo");
+  g_assert_nonnull (action);
+  g_action_activate (action, NULL);
+  wait_until (f, demo_bar_shown, NULL, READY_MS, "the demo device and the offer of a file");
+  g_assert_cmpstr (ota_window_get_host (f->window), ==, OTA_DEMO_HOST);
+  g_assert_cmpstr (label_text (ota_window_get_device_version_label (f->window)), ==,
+                   OTA_DEMO_INSTALLED);
+
+  gtk_info_bar_response (GTK_INFO_BAR (ota_window_get_demo_bar (f->window)), 1);
+  wait_until (f, can_flash, NULL, READY_MS, "the demo firmware");
+  g_assert_cmpstr (label_text (ota_window_get_file_version_label (f->window)), ==,
+                   OTA_DEMO_FIRMWARE_VERSION);
+  {
+    /* neither the demo's ports nor its temporary file are remembered */
+    g_autoptr(OtaSettings) saved = ota_settings_new ();
+    guint16 http;
+
+    ota_settings_get_ports (saved, NULL, &http, NULL);
+    g_assert_null (ota_settings_get_last_file (saved));
+    g_assert_cmpuint (http, ==, 8080);
+  }
+}
+
+/* ---- screenshots ------------------------------------------------------------------------- */
+
+static void
+snapshot (GtkWidget *widget, const gchar *dir, const gchar *name)
+{
+  g_autoptr(GdkPixbuf) pixbuf = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *path = g_build_filename (dir, name, NULL);
+  GdkWindow *window;
+
+  settle (600);
+  window = gtk_widget_get_window (widget);
+  pixbuf = gdk_pixbuf_get_from_window (window, 0, 0, gdk_window_get_width (window),
+                                       gdk_window_get_height (window));
+  g_assert_nonnull (pixbuf);
+  gdk_pixbuf_save (pixbuf, path, "png", &error, NULL);
+  g_assert_no_error (error);
+  g_print ("wrote %s\n", path);
+}
+
+/* The screen around @widget's toplevel: the window with its dialogs. */
+static void
+snapshot_screen (GtkWidget *widget, const gchar *dir, const gchar *name)
+{
+  g_autoptr(GdkPixbuf) pixbuf = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *path = g_build_filename (dir, name, NULL);
+  GdkWindow *window;
+  gint x, y;
+
+  settle (600);
+  window = gtk_widget_get_window (widget);
+  gdk_window_get_origin (window, &x, &y);
+  pixbuf = gdk_pixbuf_get_from_window (gdk_get_default_root_window (), x, y,
+                                       gdk_window_get_width (window),
+                                       gdk_window_get_height (window));
+  g_assert_nonnull (pixbuf);
+  gdk_pixbuf_save (pixbuf, path, "png", &error, NULL);
+  g_assert_no_error (error);
+  g_print ("wrote %s\n", path);
+}
+
+static int
+run_screenshots (const gchar *out_dir)
+{
+  Fixture fixture = { 0 };
+  Fixture *f = &fixture;
+  GAction *action;
+
+  fixture_setup (f, NULL);
+  g_mkdir_with_parents (out_dir, 0755);
+
+  /* 1: nothing answers */
+  {
+    g_autoptr(OtaTestEmu) gone = start_emu (NULL);
+
+    ota_test_emu_stop (gone);
+    start_app (f, gone, f->ufw);
+    wait_until (f, file_checked, NULL, READY_MS, "the file check");
+    wait_until (f, device_absent, NULL, READY_MS, "\"Nothing answers\"");
+    snapshot (GTK_WIDGET (f->window), out_dir, "no-device.png");
+    stop_app (f);
+  }
+
+  /* 2-6: "Try without a device": the demo device, a demo file, a whole upgrade */
+  write_settings (f, NULL);
+  start_app (f, NULL, NULL);
+  action = g_action_map_lookup_action (G_ACTION_MAP (f->window), "try-demo");
+  g_action_activate (action, NULL);
+  wait_until (f, demo_bar_shown, NULL, READY_MS, "the demo device");
+  snapshot (GTK_WIDGET (f->window), out_dir, "demo-offer.png");
+  gtk_info_bar_response (GTK_INFO_BAR (ota_window_get_demo_bar (f->window)), 1);
+  wait_until (f, can_flash, NULL, READY_MS, "the demo firmware");
+  snapshot (GTK_WIDGET (f->window), out_dir, "idle.png");
+
+  gtk_expander_set_expanded (GTK_EXPANDER (ota_window_get_log_expander (f->window)), TRUE);
+  click (ota_window_get_flash_button (f->window));
+  wait_until (f, stage_two_halfway, NULL, FLASH_MS, "stage two under way");
+  snapshot (GTK_WIDGET (f->window), out_dir, "flashing.png");
+  wait_until (f, finished, NULL, FLASH_MS, "the end of the upgrade");
+  gtk_expander_set_expanded (GTK_EXPANDER (ota_window_get_log_expander (f->window)), FALSE);
+  snapshot (GTK_WIDGET (f->window), out_dir, "success.png");
+
+  /* the same, dark */
+  g_object_set (gtk_settings_get_default (), "gtk-application-prefer-dark-theme", TRUE, NULL);
+  snapshot (GTK_WIDGET (f->window), out_dir, "success-dark.png");
+  g_object_set (gtk_settings_get_default (), "gtk-application-prefer-dark-theme", FALSE, NULL);
+  stop_app (f);
+
+  /* 7: a device waiting for stage two */
+  {
+    const gchar *extra[] = { "--start-in-loader", NULL };
+    g_autoptr(OtaTestEmu) emu = start_emu (extra);
+
+    start_app (f, emu, f->ufw);
+    wait_until (f, recovery_offered, NULL, READY_MS, "the recovery banner");
+    snapshot (GTK_WIDGET (f->window), out_dir, "recovery.png");
+    stop_app (f);
+  }
+
+  /* 8: Cancel after the point of no return */
+  {
+    const gchar *extra[] = { "--installed-version", "1.0.1", "--flash-rate", "60000", NULL };
+    g_autoptr(OtaTestEmu) emu = start_emu (extra);
+
+    start_app (f, emu, f->ufw);
+    wait_until (f, can_flash, NULL, READY_MS, "the Flash button");
+    click (ota_window_get_flash_button (f->window));
+    wait_until (f, log_has_code, "point-of-no-return", FLASH_MS, "the point of no return");
+    click (ota_window_get_cancel_button (f->window));
+    wait_until (f, dialog_shown, NULL, READY_MS, "the confirmation dialog");
+    snapshot_screen (GTK_WIDGET (f->window), out_dir, "cancel-dialog.png");
+    click (ota_cancel_dialog_get_keep_going_button (
+      OTA_CANCEL_DIALOG (ota_application_get_cancel_dialog (f->app))));
+    wait_until (f, finished, NULL, FLASH_MS, "the end of the upgrade");
+    stop_app (f);
+  }
+
+  /* 9: a corrupt file */
+  {
+    g_autoptr(OtaTestEmu) emu = start_emu (NULL);
+    g_autoptr(GError) error = NULL;
+    g_autofree gchar *bad_dir = g_build_filename (f->dir, "bad", NULL);
+    g_autofree gchar *bad = NULL;
+
+    g_mkdir (bad_dir, 0700);
+    bad = ota_test_make_ufw (bad_dir, 300 * 1024, 70 * 1024, 7, "1.0.2", OTA_UFW_CORRUPT_DATA_CRC,
+                             &error);
+    g_assert_no_error (error);
+    start_app (f, emu, bad);
+    wait_until (f, file_checked, NULL, READY_MS, "the file check");
+    wait_until (f, device_connected, NULL, READY_MS, "the device");
+    snapshot (GTK_WIDGET (f->window), out_dir, "invalid-file.png");
+    stop_app (f);
+  }
+
+  fixture_teardown (f, NULL);
+  return 0;
+}
+
+/* ---- main ----------------------------------------------------------------------------------- */
+
+int
+main (int argc, char **argv)
+{
+  /* network safety first: whatever the environment says */
+  g_setenv ("OTAFLASH_HOST", "127.0.0.1", TRUE);
+  /* no accessibility bus, no desktop settings daemon under Xvfb */
+  g_setenv ("NO_AT_BRIDGE", "1", TRUE);
+  g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
+  g_setenv ("GTK_CSD", "1", TRUE);
+  gtk_disable_setlocale ();
+
+  if (argc == 3 && g_strcmp0 (argv[1], "--screenshots") == 0)
+    {
+      if (!gtk_init_check (NULL, NULL))
+        {
+          g_printerr ("test-gui: no display (run it under xvfb-run)\n");
+          return 77;
+        }
+      return run_screenshots (argv[2]);
+    }
+
+  g_test_init (&argc, &argv, NULL);
+  if (!gtk_init_check (NULL, NULL))
+    {
+      g_printerr ("test-gui: no display; skipped (ctest runs it under xvfb-run)\n");
+      return 77;
+    }
+
+#define ADD(path, func, data)                                                            \
+  g_test_add ("/gui/" path, Fixture, data, fixture_setup, func, fixture_teardown)
+  ADD ("flash/both-stages", test_flash, NULL);
+  ADD ("cancel/before-point-of-no-return", test_cancel_before, NULL);
+  ADD ("cancel/after-keep-going", test_cancel_after, GINT_TO_POINTER (FALSE));
+  ADD ("cancel/after-confirmed-then-recover", test_cancel_after, GINT_TO_POINTER (TRUE));
+  ADD ("recovery/start-in-loader", test_recovery, NULL);
+  ADD ("file/invalid-refused", test_invalid_file, NULL);
+  ADD ("device/unreachable", test_unreachable, NULL);
+  ADD ("settings/remembered", test_settings, NULL);
+  ADD ("demo/emulator-and-file", test_demo, NULL);
+#undef ADD
+  return g_test_run ();
+}
