@@ -90,7 +90,9 @@ main (int argc, char **argv)
             "memory only)",
             "DIR" },
           { "time-scale", 0, 0, G_OPTION_ARG_DOUBLE, &time_scale,
-            "Multiply every device delay by F (tests: 0.02); timeouts never go below 1 s", "F" },
+            "Multiply every device delay by F (tests: 0.02; 0: no device delays, for benchmarks); "
+            "timeouts never go below 1 s",
+            "F" },
           { "strict", 0, 0, G_OPTION_ARG_NONE, &strict,
             "Exit with status 1 if any safety rule was broken", NULL },
           { "events", 0, 0, G_OPTION_ARG_FILENAME, &events,
@@ -167,9 +169,10 @@ main (int argc, char **argv)
       g_printerr ("otaflash-emu: %s\n", error->message);
       return EXIT_USAGE;
     }
-  if (!(time_scale > 0.0) || time_scale > 1000.0)
+  if (!(time_scale >= 0.0) || time_scale > 1000.0)
     {
-      g_printerr ("otaflash-emu: --time-scale must be a number above 0 (1 = real time)\n");
+      g_printerr ("otaflash-emu: --time-scale must be a number from 0 (no device delays) to 1000 "
+                  "(1 = real time)\n");
       return EXIT_USAGE;
     }
   if (erase_every <= 0)

@@ -70,6 +70,7 @@ typedef struct {
 
   EmuLink link;
   gint64 t_first_read; /* 0: no READ yet */
+  gint64 app_us;       /* READ sent -> whole answer received, summed */
   guint8 *rx;
   gchar *reason;
   const gchar *status_sent; /* "ERR", "SAME", "OK" */
@@ -376,7 +377,7 @@ do_read (Session *self, guint32 seek, guint32 size, gboolean probe, guint32 *out
   guint32 req_seek = seek, req_size = size;
   gboolean relaxed = FALSE, garbage = FALSE, bad_sum = FALSE;
   g_autofree EmuFault *f = NULL;
-  gint64 deadline;
+  gint64 deadline, t_sent;
   Step s;
 
   if ((f = emu_device_take_fault (self->dev, "power-loss", self->stage, k)) != NULL)
@@ -443,6 +444,7 @@ do_read (Session *self, guint32 seek, guint32 size, gboolean probe, guint32 *out
     }
   else
     s = send_header (self, OTA_NET_STATUS_READ, req_seek, req_size, 0, bad_sum);
+  t_sent = g_get_monotonic_time ();
   {
     cJSON *ev = cJSON_CreateObject ();
 
@@ -492,6 +494,8 @@ do_read (Session *self, guint32 seek, guint32 size, gboolean probe, guint32 *out
         }
       break;
     }
+  /* the app's share of the time: its turnaround, loopback included */
+  self->app_us += g_get_monotonic_time () - t_sent;
 
   if (relaxed)
     {
@@ -708,6 +712,7 @@ emit_result (Session *self, const gchar *result)
   cJSON_AddStringToObject (f, "result", result);
   cJSON_AddNumberToObject (f, "ideal_s", self->link.ideal_s);
   cJSON_AddNumberToObject (f, "measured_s", measured);
+  cJSON_AddNumberToObject (f, "app_s", (gdouble) self->app_us / G_USEC_PER_SEC);
   cJSON_AddNumberToObject (f, "reads", self->read_k);
   cJSON_AddNumberToObject (f, "bytes", (gdouble) self->written);
   emu_device_emit (self->dev, "model", f);
