@@ -22,7 +22,17 @@ typedef struct {
   gpointer user_data;
   OtaTransferState state;
   guint8 *frame;            /* header + the largest answer, reused for every READ */
+  gint64 last_progress;     /* when the device last moved the conversation on */
+  guint junk;               /* messages since then that did not */
 } Transfer;
+
+/* The device moved the conversation on: a request, or news about it. */
+static void
+made_progress (Transfer *t)
+{
+  t->last_progress = g_get_monotonic_time ();
+  t->junk = 0;
+}
 
 static void
 notify (Transfer *t)
@@ -147,8 +157,10 @@ handle_message (Transfer *t, Conversation *c, const OtaNetHeader *hdr)
         {
           /* never answer twice: wait for ERR or the close */
           g_debug ("the device asked again after STOP; not answering");
+          t->junk++;
           return TRUE;
         }
+      made_progress (t);
       if (!c->cancelled)
         {
           switch (answer_read (t, hdr, &local))
@@ -172,16 +184,30 @@ handle_message (Transfer *t, Conversation *c, const OtaNetHeader *hdr)
       return TRUE;
 
     case OTA_NET_STATUS_DOING:
-      if (hdr->all_size != 0 && !t->state.committed)
-        {
-          t->state.committed = TRUE;
-          t->state.all_size = hdr->all_size;
-          g_debug ("point of no return: the device will write %u bytes", hdr->all_size);
-        }
-      if (hdr->download_percent == 100)
-        t->state.done = TRUE;
-      notify (t);
-      return TRUE;
+      {
+        gboolean news = FALSE;
+
+        if (hdr->all_size != 0 && !t->state.committed)
+          {
+            t->state.committed = TRUE;
+            t->state.all_size = hdr->all_size;
+            news = TRUE;
+            g_debug ("point of no return: the device will write %u bytes", hdr->all_size);
+          }
+        if (hdr->download_percent == 100 && !t->state.done)
+          {
+            t->state.done = TRUE;
+            news = TRUE;
+          }
+        /* the device sends each of these once; a repeated one is no news
+         * and does not keep the conversation alive (see junk_check) */
+        if (news)
+          made_progress (t);
+        else
+          t->junk++;
+        notify (t);
+        return TRUE;
+      }
 
     case OTA_NET_STATUS_OK:
       if (c->stop_sent)
@@ -220,6 +246,24 @@ handle_message (Transfer *t, Conversation *c, const OtaNetHeader *hdr)
     }
 }
 
+/* Every wait for a message is bounded by read_timeout_ms, but a device that
+ * keeps sending messages that lead nowhere (bad checksums, the same status
+ * again) would restart that wait for ever. So the time since the last
+ * message that moved the conversation on (a request, the total size, the
+ * end of writing) is bounded by read_timeout_ms too. */
+static gboolean
+junk_check (Transfer *t, GError **error)
+{
+  if (g_get_monotonic_time () - t->last_progress <= (gint64) t->opts->read_timeout_ms * 1000)
+    return TRUE;
+  g_set_error (error, OTA_ERROR, OTA_ERROR_TIMED_OUT,
+               "the device sent no valid request for %.1f s, only %u message%s that lead "
+               "nowhere (%u with a bad checksum)",
+               t->opts->read_timeout_ms / 1000.0, t->junk, t->junk == 1 ? "" : "s",
+               t->state.bad_headers);
+  return FALSE;
+}
+
 gboolean
 ota_transfer_run (GSocket *socket, OtaFirmware *firmware, guint stage,
                   const OtaTransferOptions *opts, OtaTransferFunc func, gpointer user_data,
@@ -245,6 +289,7 @@ ota_transfer_run (GSocket *socket, OtaFirmware *firmware, guint stage,
   t.user_data = user_data;
   t.frame = frame;
   t.state.stage = stage;
+  t.last_progress = g_get_monotonic_time ();
 
   /* Every wait for the device polls the cancellable's fd, and GLib makes and
    * closes that fd for each wait unless it is held: holding it for the
@@ -269,7 +314,10 @@ ota_transfer_run (GSocket *socket, OtaFirmware *firmware, guint stage,
           /* like the vendor's client: ignore it; the device's own timeout
            * (or ours) bounds what follows */
           t.state.bad_headers++;
+          t.junk++;
           g_debug ("3335 < message with a bad checksum, ignored (%u so far)", t.state.bad_headers);
+          if (!junk_check (&t, &c.failure))
+            break;
           continue;
         }
       g_debug ("3335 < %s seek=%u size=%u all=%u percent=%u", ota_net_status_to_string (hdr.status),
@@ -277,6 +325,8 @@ ota_transfer_run (GSocket *socket, OtaFirmware *firmware, guint stage,
       if (hdr.download_percent <= 100)
         t.state.percent = hdr.download_percent;
       going = handle_message (&t, &c, &hdr);
+      if (going && !junk_check (&t, &c.failure))
+        break;
     }
   if (hold_fd)
     g_cancellable_release_fd (cancellable);
