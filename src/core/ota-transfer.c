@@ -24,7 +24,12 @@ typedef struct {
   guint8 *frame;            /* header + the largest answer, reused for every READ */
   gint64 last_progress;     /* when the device last moved the conversation on */
   guint junk;               /* messages since then that did not */
+  guint64 served;           /* data bytes answered on this connection */
 } Transfer;
+
+/* A real device reads the file about once per stage (windows overlap a
+ * little); one that asks for far more is going round in circles. */
+#define SERVE_LIMIT(file_size) (4 * (file_size) + 1024 * 1024)
 
 /* The device moved the conversation on: a request, or news about it. */
 static void
@@ -118,6 +123,15 @@ answer_read (Transfer *t, const OtaNetHeader *req, GError **error)
 
   if (!ota_net_read_request_check (req, ota_firmware_get_size (t->firmware), &len, error))
     return ANSWER_REFUSED;
+  if (t->served + len > SERVE_LIMIT (ota_firmware_get_size (t->firmware)))
+    {
+      g_set_error (error, OTA_ERROR, OTA_ERROR_PROTOCOL,
+                   "the device asked for more than %" G_GUINT64_FORMAT " bytes of a %"
+                   G_GUINT64_FORMAT "-byte file in %u requests without finishing: it is going "
+                   "round in circles",
+                   t->served, ota_firmware_get_size (t->firmware), t->state.reads);
+      return ANSWER_REFUSED;
+    }
   if (!ota_firmware_read_at (t->firmware, req->seek_addr, t->frame + OTA_NET_HEADER_SIZE, len,
                              error))
     {
@@ -130,6 +144,7 @@ answer_read (Transfer *t, const OtaNetHeader *req, GError **error)
   if (!send_frame (t, t->frame, frame_len, NULL, error))
     return ANSWER_FAILED;
   t->state.reads++;
+  t->served += len;
   if (t->state.committed)
     t->state.bytes_served += len;
   return ANSWER_SENT;
