@@ -374,8 +374,8 @@ wait_for_step (OtaSession *self, const gchar *want, GCancellable *cancellable, G
       if (g_get_monotonic_time () >= deadline)
         {
           g_set_error (error, OTA_ERROR, OTA_ERROR_NO_REBOOT,
-                       "the device did not come back within %u s (last: %s)",
-                       self->reboot_timeout_ms / 1000, last_problem);
+                       "the device did not come back within %.1f s (last: %s)",
+                       self->reboot_timeout_ms / 1000.0, last_problem);
           return NULL;
         }
       if (!ota_sleep (self->poll_ms, cancellable, error))
