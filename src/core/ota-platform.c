@@ -25,6 +25,13 @@
 #ifndef O_BINARY
 #define O_BINARY 0
 #endif
+/* Opening a FIFO without a writer blocks until one comes, a terminal may
+ * become ours: neither is a firmware file, and open() must not wait. */
+#ifdef G_OS_WIN32
+#define OPEN_READ_FLAGS (O_RDONLY | O_BINARY)
+#else
+#define OPEN_READ_FLAGS (O_RDONLY | O_NONBLOCK | O_NOCTTY)
+#endif
 
 int
 ota_platform_open_read (const gchar *path, guint64 *out_size, GError **error)
@@ -32,7 +39,7 @@ ota_platform_open_read (const gchar *path, guint64 *out_size, GError **error)
   GStatBuf st;
   int fd;
 
-  fd = g_open (path, O_RDONLY | O_BINARY, 0);
+  fd = g_open (path, OPEN_READ_FLAGS, 0);
   if (fd < 0)
     {
       int saved = errno;
@@ -79,6 +86,8 @@ ota_platform_open_read (const gchar *path, guint64 *out_size, GError **error)
       g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_REGULAR_FILE, "it is not a regular file");
       return -1;
     }
+  /* a regular file: reads block as usual (mandatory locks, network file systems) */
+  fcntl (fd, F_SETFL, fcntl (fd, F_GETFL) & ~O_NONBLOCK);
   if (out_size != NULL)
     *out_size = (guint64) st.st_size;
 #endif
