@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "ota-application.h"
+#include "ota-json.h"
 #include "ota-cancel-dialog.h"
 #include "ota-demo.h"
 #include "ota-settings.h"
@@ -329,6 +330,56 @@ click (GtkWidget *button)
   gtk_button_clicked (GTK_BUTTON (button));
 }
 
+/* "Save Log…" writes what otaflash --cli --json prints: a "file" event first,
+ * then the session's events, a "result" event last. */
+static void
+assert_saved_log (Fixture *f, const gchar *status, const gchar *version)
+{
+  g_autofree gchar *path = g_build_filename (f->dir, "saved.jsonl", NULL);
+  g_autofree gchar *contents = NULL;
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) lines = NULL;
+  guint n, kinds = 0;
+
+  ota_window_save_log (f->window, path, &error);
+  g_assert_no_error (error);
+  g_file_get_contents (path, &contents, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_str_has_suffix (contents, "\n"));
+  lines = g_strsplit (contents, "\n", -1);
+  n = g_strv_length (lines) - 1;
+  g_assert_cmpuint (n, >=, 3);
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(cJSON) obj = cJSON_Parse (lines[i]);
+      const cJSON *event = cJSON_GetObjectItem (obj, "event");
+      const gchar *names[] = { "file", "device", "stage", "progress", "log", "result" };
+
+      g_assert_nonnull (obj);
+      g_assert_true (cJSON_IsString (event));
+      for (guint k = 0; k < G_N_ELEMENTS (names); k++)
+        if (g_str_equal (event->valuestring, names[k]))
+          kinds |= 1u << k;
+      if (i == 0)
+        {
+          g_assert_cmpstr (event->valuestring, ==, "file");
+          g_assert_cmpstr (cJSON_GetObjectItem (obj, "version")->valuestring, ==, "1.0.2");
+        }
+      if (i == n - 1)
+        {
+          g_assert_cmpstr (event->valuestring, ==, "result");
+          g_assert_cmpstr (cJSON_GetObjectItem (obj, "status")->valuestring, ==, status);
+          if (version != NULL)
+            g_assert_cmpstr (cJSON_GetObjectItem (obj, "firmware_version")->valuestring, ==,
+                             version);
+        }
+    }
+  /* file, device, stage, log and result always; progress once data flowed */
+  g_assert_cmpuint (kinds & 0x37, ==, 0x37);
+  if (version != NULL)
+    g_assert_cmpuint (kinds, ==, 0x3f);
+}
+
 /* ---- tests ---------------------------------------------------------------------------- */
 
 static void
@@ -364,6 +415,8 @@ test_flash (Fixture *f, gconstpointer data)
   g_assert_cmpstr (label_text (ota_window_get_device_version_label (f->window)), ==, "1.0.2");
   g_assert_cmpstr (ota_flash_job_get_new_version (ota_application_get_job (f->app)), ==, "1.0.2");
 
+  assert_saved_log (f, "success", "1.0.2");
+
   assert_installed (emu, "1.0.2", FALSE);
   assert_emu_clean (emu);
 }
@@ -394,6 +447,7 @@ test_cancel_before (Fixture *f, gconstpointer data)
   g_assert_cmpint (ota_flash_job_get_device_state (ota_application_get_job (f->app)), ==,
                    OTA_DEVICE_STATE_UNCHANGED);
   g_assert_false (log_has_code (f, "point-of-no-return"));
+  assert_saved_log (f, "cancelled", NULL);
   assert_installed (emu, "1.0.1", FALSE);
   assert_emu_clean (emu);
 }

@@ -42,8 +42,6 @@ struct _OtaWindow {
   GtkWidget *device_method_label;
   GtkWidget *device_state_label;
   GtkWidget *device_uuid_label;
-  GtkWidget *device_hint_label;
-  GtkWidget *demo_button;
   GtkWidget *advanced_expander;
   GtkWidget *host_entry;
   GtkWidget *ctp_spin;
@@ -72,7 +70,8 @@ struct _OtaWindow {
   gint progress_decile;
   gboolean writing_shown;        /* stage two's "writing" activity was shown */
   GPtrArray *log_lines;          /* JSON Lines, as otaflash --cli --json prints them */
-  GtkFileChooserNative *chooser;
+  GtkFileChooserNative *chooser;        /* open, while shown */
+  GtkFileChooserNative *save_chooser;   /* save the log, while shown */
 };
 
 enum {
@@ -498,11 +497,8 @@ ota_window_set_device (OtaWindow *self, const OtaDescription *desc, const GError
 const gchar *
 ota_window_get_host (OtaWindow *self)
 {
-  const gchar *text;
-
   g_return_val_if_fail (OTA_IS_WINDOW (self), NULL);
-  text = gtk_entry_get_text (GTK_ENTRY (self->host_entry));
-  return text;
+  return gtk_entry_get_text (GTK_ENTRY (self->host_entry));
 }
 
 void
@@ -950,24 +946,34 @@ try_demo_action_cb (GSimpleAction *action, GVariant *parameter, gpointer user_da
     g_signal_emit (self, signals[SIGNAL_DEMO_REQUESTED], 0);
 }
 
+gboolean
+ota_window_save_log (OtaWindow *self, const gchar *path, GError **error)
+{
+  g_autoptr(GString) text = g_string_new (NULL);
+
+  g_return_val_if_fail (OTA_IS_WINDOW (self), FALSE);
+  g_return_val_if_fail (path != NULL, FALSE);
+
+  for (guint i = 0; i < self->log_lines->len; i++)
+    {
+      g_string_append (text, g_ptr_array_index (self->log_lines, i));
+      g_string_append_c (text, '\n');
+    }
+  return g_file_set_contents (path, text->str, (gssize) text->len, error);
+}
+
 static void
 save_log_response_cb (GtkNativeDialog *dialog, gint response, OtaWindow *self)
 {
   if (response == GTK_RESPONSE_ACCEPT)
     {
       g_autofree gchar *path = gtk_file_chooser_get_filename (GTK_FILE_CHOOSER (dialog));
-      g_autoptr(GString) text = g_string_new (NULL);
       g_autoptr(GError) error = NULL;
 
-      for (guint i = 0; i < self->log_lines->len; i++)
-        {
-          g_string_append (text, g_ptr_array_index (self->log_lines, i));
-          g_string_append_c (text, '\n');
-        }
-      if (path != NULL && !g_file_set_contents (path, text->str, (gssize) text->len, &error))
+      if (path != NULL && !ota_window_save_log (self, path, &error))
         ota_window_show_problem (self, error->message, "Choose another folder for the log.");
     }
-  g_object_unref (dialog);
+  g_clear_object (&self->save_chooser);
 }
 
 static void
@@ -978,7 +984,9 @@ save_log_action_cb (GSimpleAction *action, GVariant *parameter, gpointer user_da
   g_autoptr(GDateTime) now = g_date_time_new_now_local ();
   g_autofree gchar *name = g_date_time_format (now, "otaflash-%Y%m%d-%H%M%S.jsonl");
 
-  chooser = gtk_file_chooser_native_new ("Save the Log", GTK_WINDOW (self),
+  if (self->save_chooser != NULL)
+    return;
+  chooser = self->save_chooser = gtk_file_chooser_native_new ("Save the Log", GTK_WINDOW (self),
                                          GTK_FILE_CHOOSER_ACTION_SAVE, "_Save", "_Cancel");
   gtk_file_chooser_set_do_overwrite_confirmation (GTK_FILE_CHOOSER (chooser), TRUE);
   gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), name);
@@ -999,9 +1007,19 @@ ota_window_dispose (GObject *object)
 {
   OtaWindow *self = OTA_WINDOW (object);
 
+  /* a file dialog still shown answers nobody */
   if (self->chooser != NULL)
-    gtk_native_dialog_destroy (GTK_NATIVE_DIALOG (self->chooser));
+    {
+      g_signal_handlers_disconnect_by_data (self->chooser, self);
+      gtk_native_dialog_destroy (GTK_NATIVE_DIALOG (self->chooser));
+    }
   g_clear_object (&self->chooser);
+  if (self->save_chooser != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (self->save_chooser, self);
+      gtk_native_dialog_destroy (GTK_NATIVE_DIALOG (self->save_chooser));
+    }
+  g_clear_object (&self->save_chooser);
   G_OBJECT_CLASS (ota_window_parent_class)->dispose (object);
 }
 
@@ -1069,8 +1087,6 @@ ota_window_class_init (OtaWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, OtaWindow, device_method_label);
   gtk_widget_class_bind_template_child (widget_class, OtaWindow, device_state_label);
   gtk_widget_class_bind_template_child (widget_class, OtaWindow, device_uuid_label);
-  gtk_widget_class_bind_template_child (widget_class, OtaWindow, device_hint_label);
-  gtk_widget_class_bind_template_child (widget_class, OtaWindow, demo_button);
   gtk_widget_class_bind_template_child (widget_class, OtaWindow, advanced_expander);
   gtk_widget_class_bind_template_child (widget_class, OtaWindow, host_entry);
   gtk_widget_class_bind_template_child (widget_class, OtaWindow, ctp_spin);

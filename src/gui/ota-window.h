@@ -60,6 +60,9 @@ void         ota_window_offer_demo_firmware (OtaWindow *self, gboolean offer);
 void         ota_window_show_problem (OtaWindow *self, const gchar *message,
                                       const gchar *next_step);
 
+/* Writes the log as JSON Lines (what "Save Log…" writes). */
+gboolean     ota_window_save_log (OtaWindow *self, const gchar *path, GError **error);
+
 /* For tests: the template's children, and the log as JSON Lines. */
 GtkWidget   *ota_window_get_flash_button (OtaWindow *self);
 GtkWidget   *ota_window_get_cancel_button (OtaWindow *self);
