@@ -15,11 +15,22 @@ if(OTA_BUILD_GUI)
     list(APPEND gui_env "LSAN_OPTIONS=suppressions=${CMAKE_CURRENT_SOURCE_DIR}/lsan-gui.supp:print_suppressions=0")
   endif()
 
+  if(OTA_VALGRIND)
+    # GTK under memcheck needs suppressions of its own and minutes per test;
+    # the window's code is covered by the ASan/LSan build instead
+    set_tests_properties(valgrind-test-gui PROPERTIES DISABLED TRUE)
+  endif()
+
   find_program(XVFB_RUN xvfb-run)
+  # each group looks for a free X display from its own number up, so that
+  # groups started side by side rarely race for the same one (xvfb-run -a
+  # also retries)
+  set(display 140)
   foreach(group flash cancel recovery file device settings demo)
+    math(EXPR display "${display} + 7")
     if(XVFB_RUN)
       add_test(NAME test-gui-${group}
-        COMMAND ${XVFB_RUN} -a -s "-screen 0 1024x600x24 -nolisten tcp"
+        COMMAND ${XVFB_RUN} -n ${display} -a -s "-screen 0 1024x600x24 -nolisten tcp"
                 $<TARGET_FILE:test-gui> -p /gui/${group})
     else()
       add_test(NAME test-gui-${group} COMMAND test-gui -p /gui/${group})
