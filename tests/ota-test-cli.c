@@ -1,0 +1,423 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#define G_LOG_DOMAIN "OtaTest"
+
+#include "ota-test-cli.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
+
+#include "ota-ctp-frame.h" /* autoptr for cJSON */
+
+#define DEFAULT_LIMIT_S 600.0
+
+void
+ota_test_cli_run_free (OtaTestCliRun *run)
+{
+  if (run == NULL)
+    return;
+  g_ptr_array_unref (run->lines);
+  g_free (run->err);
+  if (run->result != NULL)
+    cJSON_Delete (run->result);
+  g_free (run);
+}
+
+const gchar *
+ota_test_cli_otaflash_path (void)
+{
+  const gchar *p = g_getenv ("OTA_TEST_OTAFLASH");
+
+  g_assert_nonnull (p);
+  return p;
+}
+
+gboolean
+ota_test_cli_is_wrapped (void)
+{
+  const gchar *w = g_getenv ("OTA_TEST_WRAPPER");
+
+  return w != NULL && *w != '\0';
+}
+
+GStrv
+ota_test_cli_argv_ports (guint16 ctp, guint16 http, guint16 ota, const gchar *const *extra)
+{
+  g_autoptr (GStrvBuilder) b = g_strv_builder_new ();
+  const gchar *names[] = { "--ctp-port", "--http-port", "--ota-port" };
+  guint16 ports[] = { ctp, http, ota };
+
+  /* network safety: every run names the loopback address itself */
+  g_strv_builder_add_many (b, ota_test_cli_otaflash_path (), "--cli", "--host", "127.0.0.1", NULL);
+  for (guint i = 0; i < G_N_ELEMENTS (ports); i++)
+    {
+      if (ports[i] != 0)
+        {
+          g_autofree gchar *v = g_strdup_printf ("%u", ports[i]);
+          g_strv_builder_add_many (b, names[i], v, NULL);
+        }
+    }
+  if (extra != NULL)
+    g_strv_builder_addv (b, (const char **) extra);
+  return g_strv_builder_end (b);
+}
+
+GStrv
+ota_test_cli_argv (OtaTestEmu *emu, const gchar *const *extra)
+{
+  g_autoptr (GStrvBuilder) b = g_strv_builder_new ();
+  g_auto (GStrv) more = NULL;
+
+  if (emu != NULL)
+    g_strv_builder_add_many (b, "--timeout", "5", "--reboot-timeout", "20", "--keepalive", "0.3",
+                             NULL);
+  if (extra != NULL)
+    g_strv_builder_addv (b, (const char **) extra);
+  more = g_strv_builder_end (b);
+  if (emu == NULL)
+    return ota_test_cli_argv_ports (0, 0, 0, (const gchar *const *) more);
+  return ota_test_cli_argv_ports (emu->ctp_port, emu->http_port, emu->ota_port,
+                                  (const gchar *const *) more);
+}
+
+#ifdef __linux__
+/* A test that aborts must not leave a flasher running. */
+static void
+child_setup (gpointer user_data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+}
+#endif
+
+/* Splits complete lines off @buf, hands each to @func and keeps it. */
+static void
+take_lines (GString *buf, OtaTestCliRun *run, GPid pid, OtaTestCliLineFunc func, gpointer data,
+            gboolean flush)
+{
+  for (;;)
+    {
+      const gchar *nl = memchr (buf->str, '\n', buf->len);
+      gchar *line;
+
+      if (nl == NULL)
+        {
+          if (!flush || buf->len == 0)
+            return;
+          line = g_strndup (buf->str, buf->len);
+          g_string_truncate (buf, 0);
+        }
+      else
+        {
+          line = g_strndup (buf->str, (gsize) (nl - buf->str));
+          g_string_erase (buf, 0, (gssize) (nl - buf->str) + 1);
+        }
+      if (func != NULL)
+        func (pid, line, data);
+      g_ptr_array_add (run->lines, line);
+    }
+}
+
+OtaTestCliRun *
+ota_test_cli_run (const gchar *const *argv, OtaTestCliLineFunc func, gpointer user_data,
+                  gdouble limit_s)
+{
+  g_autoptr (GPtrArray) full = g_ptr_array_new_with_free_func (g_free);
+  g_auto (GStrv) envp = g_environ_setenv (g_get_environ (), "OTAFLASH_HOST", "127.0.0.1", TRUE);
+  g_autoptr (GString) out = g_string_new (NULL);
+  g_autoptr (GString) err = g_string_new (NULL);
+  g_autoptr (GError) error = NULL;
+  const gchar *wrapper = g_getenv ("OTA_TEST_WRAPPER");
+  OtaTestCliRun *run = g_new0 (OtaTestCliRun, 1);
+  gint64 start, deadline;
+  gint out_fd = -1, err_fd = -1;
+  struct rusage ru;
+  GPid pid = 0;
+  int wstatus = 0;
+
+  if (limit_s <= 0)
+    limit_s = DEFAULT_LIMIT_S;
+  run->lines = g_ptr_array_new_with_free_func (g_free);
+  if (wrapper != NULL && *wrapper != '\0')
+    {
+      g_auto (GStrv) words = NULL;
+
+      g_shell_parse_argv (wrapper, NULL, &words, &error);
+      g_assert_no_error (error);
+      for (guint i = 0; words[i] != NULL; i++)
+        g_ptr_array_add (full, g_strdup (words[i]));
+      run->wrapped = TRUE;
+    }
+  for (guint i = 0; argv[i] != NULL; i++)
+    g_ptr_array_add (full, g_strdup (argv[i]));
+  g_ptr_array_add (full, NULL);
+
+  start = g_get_monotonic_time ();
+  deadline = start + (gint64) (limit_s * G_USEC_PER_SEC);
+#ifdef __linux__
+  g_spawn_async_with_pipes (NULL, (gchar **) full->pdata, envp,
+                            G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_SEARCH_PATH, child_setup, NULL,
+                            &pid, NULL, &out_fd, &err_fd, &error);
+#else
+  g_spawn_async_with_pipes (NULL, (gchar **) full->pdata, envp,
+                            G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_SEARCH_PATH, NULL, NULL, &pid, NULL,
+                            &out_fd, &err_fd, &error);
+#endif
+  g_assert_no_error (error);
+
+  /* both pipes until EOF, bounded by the deadline */
+  while (out_fd >= 0 || err_fd >= 0)
+    {
+      struct pollfd pfd[2];
+      nfds_t n = 0;
+      gint64 left_ms = (deadline - g_get_monotonic_time ()) / 1000;
+      gchar chunk[4096];
+
+      if (left_ms <= 0)
+        break;
+      if (out_fd >= 0)
+        pfd[n++] = (struct pollfd){ out_fd, POLLIN, 0 };
+      if (err_fd >= 0)
+        pfd[n++] = (struct pollfd){ err_fd, POLLIN, 0 };
+      if (poll (pfd, n, (int) MIN (left_ms, 1000)) < 0)
+        {
+          g_assert_cmpint (errno, ==, EINTR);
+          continue;
+        }
+      for (nfds_t i = 0; i < n; i++)
+        {
+          gssize got;
+
+          if (pfd[i].revents == 0)
+            continue;
+          got = read (pfd[i].fd, chunk, sizeof chunk);
+          if (got < 0 && errno == EINTR)
+            continue;
+          if (got <= 0)
+            {
+              close (pfd[i].fd);
+              if (pfd[i].fd == out_fd)
+                out_fd = -1;
+              else
+                err_fd = -1;
+              continue;
+            }
+          if (pfd[i].fd == out_fd)
+            {
+              g_string_append_len (out, chunk, got);
+              take_lines (out, run, pid, func, user_data, FALSE);
+            }
+          else
+            g_string_append_len (err, chunk, got);
+        }
+    }
+
+  /* the exit, bounded too: a child that outlives its limit is killed */
+  for (;;)
+    {
+      pid_t w = wait4 (pid, &wstatus, WNOHANG, &ru);
+
+      if (w == pid)
+        break;
+      g_assert_true (w == 0 || errno == EINTR);
+      if (g_get_monotonic_time () >= deadline && !run->killed)
+        {
+          run->killed = TRUE;
+          kill (pid, SIGKILL);
+        }
+      /* polling the child's exit: the exit, not the sleep, ends the wait */
+      g_usleep (5 * 1000);
+    }
+  g_spawn_close_pid (pid);
+  if (out_fd >= 0)
+    close (out_fd);
+  if (err_fd >= 0)
+    close (err_fd);
+  take_lines (out, run, pid, func, user_data, TRUE);
+
+  run->elapsed_s = (gdouble) (g_get_monotonic_time () - start) / G_USEC_PER_SEC;
+  run->max_rss_kib = ru.ru_maxrss;
+  run->err = g_string_free (g_steal_pointer (&err), FALSE);
+  if (WIFEXITED (wstatus))
+    run->status = WEXITSTATUS (wstatus);
+  else
+    {
+      run->status = -1;
+      run->term_signal = WIFSIGNALED (wstatus) ? WTERMSIG (wstatus) : 0;
+    }
+
+  if (g_test_verbose () || (run->wrapped && run->status == 99))
+    {
+      for (guint i = 0; i < run->lines->len; i++)
+        g_printerr ("  out| %s\n", (const gchar *) g_ptr_array_index (run->lines, i));
+      g_printerr ("  err| %s\n  exit %d (%.2f s, peak RSS %ld KiB)\n", run->err, run->status,
+                  run->elapsed_s, run->max_rss_kib);
+    }
+  return run;
+}
+
+static void
+check_event (const cJSON *obj, const gchar *line)
+{
+  const cJSON *ev = cJSON_GetObjectItemCaseSensitive (obj, "event");
+  const gchar *name;
+
+  g_assert_true (cJSON_IsString (ev));
+  name = ev->valuestring;
+  if (g_str_equal (name, "result"))
+    {
+      g_assert_true (cJSON_IsString (cJSON_GetObjectItem (obj, "status")));
+      g_assert_true (cJSON_IsNumber (cJSON_GetObjectItem (obj, "exit_code")));
+      g_assert_true (cJSON_IsString (cJSON_GetObjectItem (obj, "message")));
+      g_assert_true (cJSON_IsString (cJSON_GetObjectItem (obj, "device_state")));
+    }
+  else if (g_str_equal (name, "progress"))
+    {
+      const gchar *num[] = { "t", "stage", "percent", "bytes", "total", "rate", NULL };
+
+      for (guint k = 0; num[k] != NULL; k++)
+        g_assert_true (cJSON_IsNumber (cJSON_GetObjectItem (obj, num[k])));
+      g_assert_true (cJSON_IsBool (cJSON_GetObjectItem (obj, "committed")));
+      g_assert_cmpint (cJSON_GetObjectItem (obj, "percent")->valueint, <=, 100);
+      g_assert_cmpfloat (cJSON_GetObjectItem (obj, "bytes")->valuedouble, <=,
+                         MAX (cJSON_GetObjectItem (obj, "total")->valuedouble, 0));
+    }
+  else if (g_str_equal (name, "stage"))
+    {
+      const cJSON *stage = cJSON_GetObjectItem (obj, "stage");
+      const cJSON *state = cJSON_GetObjectItem (obj, "state");
+
+      g_assert_true (cJSON_IsNumber (stage));
+      g_assert_true (stage->valueint == 1 || stage->valueint == 2);
+      g_assert_true (cJSON_IsString (state));
+      g_assert_true (g_str_equal (state->valuestring, "start")
+                     || g_str_equal (state->valuestring, "end"));
+      if (g_str_equal (state->valuestring, "end"))
+        g_assert_true (cJSON_IsString (cJSON_GetObjectItem (obj, "outcome")));
+    }
+  else if (g_str_equal (name, "log"))
+    {
+      g_assert_true (cJSON_IsString (cJSON_GetObjectItem (obj, "level")));
+      g_assert_true (cJSON_IsString (cJSON_GetObjectItem (obj, "code")));
+      g_assert_true (cJSON_IsString (cJSON_GetObjectItem (obj, "message")));
+    }
+  else if (g_str_equal (name, "device"))
+    {
+      g_assert_true (cJSON_IsBool (cJSON_GetObjectItem (obj, "single_backup")));
+      g_assert_true (cJSON_IsBool (cJSON_GetObjectItem (obj, "stage_two_pending")));
+    }
+  else if (g_str_equal (name, "file"))
+    {
+      g_assert_true (cJSON_IsString (cJSON_GetObjectItem (obj, "sha256")));
+      g_assert_true (cJSON_IsArray (cJSON_GetObjectItem (obj, "entries")));
+    }
+  else
+    g_error ("unknown event \"%s\" in: %s", name, line);
+}
+
+void
+ota_test_cli_check_json (OtaTestCliRun *run)
+{
+  g_assert_nonnull (run);
+  if (run->killed)
+    g_error ("otaflash did not end within its limit (%.1f s) and was killed; stderr: %s",
+             run->elapsed_s, run->err);
+  if (run->lines->len == 0)
+    g_error ("otaflash printed nothing on stdout (exit %d); stderr: %s", run->status, run->err);
+  g_clear_pointer (&run->result, cJSON_Delete);
+  for (guint i = 0; i < run->lines->len; i++)
+    {
+      const gchar *line = g_ptr_array_index (run->lines, i);
+      g_autoptr (cJSON) obj = cJSON_Parse (line);
+      const cJSON *ev;
+
+      if (obj == NULL || !cJSON_IsObject (obj))
+        g_error ("stdout line %u is not a JSON object: %s", i, line);
+      check_event (obj, line);
+      ev = cJSON_GetObjectItemCaseSensitive (obj, "event");
+      if (g_str_equal (ev->valuestring, "result"))
+        {
+          /* exactly one result, and it is the last line */
+          g_assert_null (run->result);
+          g_assert_cmpuint (i, ==, run->lines->len - 1);
+          g_assert_cmpint (cJSON_GetObjectItem (obj, "exit_code")->valueint, ==, run->status);
+          run->result = cJSON_Duplicate (obj, TRUE);
+        }
+    }
+  if (run->result == NULL)
+    g_error ("no result event (exit %d); stderr: %s", run->status, run->err);
+}
+
+OtaTestCliRun *
+ota_test_cli_run_json (OtaTestEmu *emu, const gchar *const *extra, OtaTestCliLineFunc func,
+                       gpointer user_data)
+{
+  g_autoptr (GStrvBuilder) b = g_strv_builder_new ();
+  g_auto (GStrv) more = NULL;
+  g_auto (GStrv) argv = NULL;
+  OtaTestCliRun *run;
+
+  g_strv_builder_add (b, "--json");
+  if (extra != NULL)
+    g_strv_builder_addv (b, (const char **) extra);
+  more = g_strv_builder_end (b);
+  argv = ota_test_cli_argv (emu, (const gchar *const *) more);
+  run = ota_test_cli_run ((const gchar *const *) argv, func, user_data, 0);
+  ota_test_cli_check_json (run);
+  return run;
+}
+
+const gchar *
+ota_test_cli_result_string (OtaTestCliRun *run, const gchar *key)
+{
+  const cJSON *v = run->result != NULL ? cJSON_GetObjectItem (run->result, key) : NULL;
+
+  return cJSON_IsString (v) ? v->valuestring : NULL;
+}
+
+guint
+ota_test_cli_count_events (OtaTestCliRun *run, const gchar *event, const gchar *key,
+                           const gchar *value)
+{
+  guint n = 0;
+
+  for (guint i = 0; i < run->lines->len; i++)
+    {
+      g_autoptr (cJSON) obj = cJSON_Parse (g_ptr_array_index (run->lines, i));
+      const cJSON *ev = obj != NULL ? cJSON_GetObjectItem (obj, "event") : NULL;
+      const cJSON *v;
+
+      if (!cJSON_IsString (ev) || g_strcmp0 (ev->valuestring, event) != 0)
+        continue;
+      if (key == NULL)
+        {
+          n++;
+          continue;
+        }
+      v = cJSON_GetObjectItem (obj, key);
+      if (cJSON_IsString (v) && g_strcmp0 (v->valuestring, value) == 0)
+        n++;
+      else if (cJSON_IsNumber (v) && g_strcmp0 (value, "") != 0 && v->valueint == atoi (value))
+        n++;
+    }
+  return n;
+}
+
+void
+ota_test_cli_assert_contains (OtaTestCliRun *run, const gchar *haystack, const gchar *needle)
+{
+  if (haystack != NULL && needle != NULL && strstr (haystack, needle) != NULL)
+    return;
+  for (guint i = 0; i < run->lines->len; i++)
+    g_printerr ("  out| %s\n", (const gchar *) g_ptr_array_index (run->lines, i));
+  g_printerr ("  err| %s\n", run->err);
+  g_error ("\"%s\" lacks \"%s\" (exit %d)", haystack != NULL ? haystack : "(null)", needle,
+           run->status);
+}

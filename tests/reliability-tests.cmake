@@ -1,0 +1,19 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# Reliability and security (docs/reliability.md): the fault matrix, hostile
+# devices, bad files, fuzz targets and the soak program.
+
+# Every emulator fault at the start, middle and end of each stage, one ctest
+# entry per group (/matrix/<group>/<row>) so that ctest -j runs them side by side.
+ota_add_test(test-fault-matrix SOURCES test-fault-matrix.c TIMEOUT 900 PREFIX /matrix
+  GROUPS refused stage1-before stage1-after stage2-retried stage2-stranded power-loss reboot)
+add_dependencies(test-fault-matrix otaflash otaflash-emu)
+
+# A hostile device: fake servers in the test process, and the emulator's
+# hostile requests; bounded time and memory of the flasher.
+ota_add_test(test-hostile SOURCES test-hostile.c ota-test-peer.c TIMEOUT 300 PREFIX /hostile
+  GROUPS http ctp data emulator)
+add_dependencies(test-hostile otaflash otaflash-emu)
+
+# Bad files: exit 4, a precise message, the device never touched.
+ota_add_test(test-badfile SOURCES test-badfile.c TIMEOUT 300 PREFIX /badfile GROUPS check flash)
+add_dependencies(test-badfile otaflash otaflash-emu)
