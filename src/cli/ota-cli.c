@@ -300,7 +300,6 @@ load_file (Cli *cli, const gchar *path, OtaFirmware **out_fw, GError **error)
   g_autoptr(OtaFirmware) fw = NULL;
   g_autoptr(OtaUfw) ufw = NULL;
   g_autoptr(cJSON) obj = NULL;
-  cJSON *entries;
   GPtrArray *warnings;
 
   fw = ota_firmware_open (path, error);
@@ -317,34 +316,8 @@ load_file (Cli *cli, const gchar *path, OtaFirmware **out_fw, GError **error)
       return NULL;
     }
 
-  obj = cJSON_CreateObject ();
-  cJSON_AddStringToObject (obj, "event", "file");
-  cJSON_AddStringToObject (obj, "path", path);
-  cJSON_AddNumberToObject (obj, "size", (double) ota_ufw_get_size (ufw));
-  cJSON_AddStringToObject (obj, "sha256", ota_ufw_get_sha256 (ufw));
-  cJSON_AddStringToObject (obj, "chip", ota_ufw_get_chip (ufw));
-  if (ota_ufw_get_version (ufw) != NULL)
-    cJSON_AddStringToObject (obj, "version", ota_ufw_get_version (ufw));
-  else
-    cJSON_AddNullToObject (obj, "version");
-  entries = cJSON_AddArrayToObject (obj, "entries");
-  for (guint i = 0; i < ota_ufw_get_n_entries (ufw); i++)
-    {
-      const OtaUfwEntry *e = ota_ufw_get_entry (ufw, i);
-      cJSON *je = cJSON_CreateObject ();
-
-      cJSON_AddStringToObject (je, "name", e->name);
-      cJSON_AddNumberToObject (je, "type", e->type);
-      cJSON_AddNumberToObject (je, "offset", e->offset);
-      cJSON_AddNumberToObject (je, "size", e->size);
-      cJSON_AddItemToArray (entries, je);
-    }
+  obj = ota_event_file_to_json (path, ufw);
   warnings = ota_ufw_get_warnings (ufw);
-  {
-    cJSON *jw = cJSON_AddArrayToObject (obj, "warnings");
-    for (guint i = 0; warnings != NULL && i < warnings->len; i++)
-      cJSON_AddItemToArray (jw, cJSON_CreateString (g_ptr_array_index (warnings, i)));
-  }
   write_json (cli, obj, TRUE);
 
   {

@@ -161,3 +161,38 @@ ota_event_to_json_line (const OtaEvent *event)
   cJSON_free (text);
   return line;
 }
+
+cJSON *
+ota_event_file_to_json (const gchar *path, OtaUfw *ufw)
+{
+  cJSON *obj = cJSON_CreateObject ();
+  cJSON *entries;
+  cJSON *warnings_json;
+  GPtrArray *warnings;
+
+  cJSON_AddStringToObject (obj, "event", "file");
+  cJSON_AddStringToObject (obj, "path", path != NULL ? path : "");
+  if (ufw == NULL)
+    return obj;
+  cJSON_AddNumberToObject (obj, "size", (double) ota_ufw_get_size (ufw));
+  cJSON_AddStringToObject (obj, "sha256", ota_ufw_get_sha256 (ufw));
+  cJSON_AddStringToObject (obj, "chip", ota_ufw_get_chip (ufw));
+  add_string (obj, "version", ota_ufw_get_version (ufw));
+  entries = cJSON_AddArrayToObject (obj, "entries");
+  for (guint i = 0; i < ota_ufw_get_n_entries (ufw); i++)
+    {
+      const OtaUfwEntry *e = ota_ufw_get_entry (ufw, i);
+      cJSON *je = cJSON_CreateObject ();
+
+      cJSON_AddStringToObject (je, "name", e->name);
+      cJSON_AddNumberToObject (je, "type", e->type);
+      cJSON_AddNumberToObject (je, "offset", e->offset);
+      cJSON_AddNumberToObject (je, "size", e->size);
+      cJSON_AddItemToArray (entries, je);
+    }
+  warnings = ota_ufw_get_warnings (ufw);
+  warnings_json = cJSON_AddArrayToObject (obj, "warnings");
+  for (guint i = 0; warnings != NULL && i < warnings->len; i++)
+    cJSON_AddItemToArray (warnings_json, cJSON_CreateString (g_ptr_array_index (warnings, i)));
+  return obj;
+}

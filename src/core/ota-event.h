@@ -9,6 +9,7 @@
 #include <gio/gio.h>
 #include "ota-json.h"
 #include "ota-description.h"
+#include "ota-ufw.h"
 
 G_BEGIN_DECLS
 
@@ -55,5 +56,9 @@ cJSON       *ota_event_to_json (const OtaEvent *event);
 gchar       *ota_event_to_json_line (const OtaEvent *event);
 /* The description as the JSON object of a "device" event. */
 cJSON       *ota_description_to_json (const OtaDescription *desc);
+
+/* The "file" event of docs/cli.md for a validated container (@ufw may be
+ * NULL: then only the path). */
+cJSON       *ota_event_file_to_json (const gchar *path, OtaUfw *ufw);
 
 G_END_DECLS

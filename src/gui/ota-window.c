@@ -574,37 +574,10 @@ ota_window_flash_started (OtaWindow *self)
   clear_log (self);
   {
     /* the file first, as otaflash --cli --json begins */
-    g_autoptr(cJSON) obj = cJSON_CreateObject ();
+    g_autoptr(cJSON) obj = ota_event_file_to_json (self->file_path, self->ufw);
     g_autofree gchar *text = NULL;
     OtaUfw *ufw = self->ufw;
 
-    cJSON_AddStringToObject (obj, "event", "file");
-    cJSON_AddStringToObject (obj, "path", self->file_path != NULL ? self->file_path : "");
-    if (ufw != NULL)
-      {
-        cJSON *entries;
-
-        cJSON_AddNumberToObject (obj, "size", (double) ota_ufw_get_size (ufw));
-        cJSON_AddStringToObject (obj, "sha256", ota_ufw_get_sha256 (ufw));
-        cJSON_AddStringToObject (obj, "chip", ota_ufw_get_chip (ufw));
-        if (ota_ufw_get_version (ufw) != NULL)
-          cJSON_AddStringToObject (obj, "version", ota_ufw_get_version (ufw));
-        else
-          cJSON_AddNullToObject (obj, "version");
-        entries = cJSON_AddArrayToObject (obj, "entries");
-        for (guint i = 0; i < ota_ufw_get_n_entries (ufw); i++)
-          {
-            const OtaUfwEntry *e = ota_ufw_get_entry (ufw, i);
-            cJSON *je = cJSON_CreateObject ();
-
-            cJSON_AddStringToObject (je, "name", e->name);
-            cJSON_AddNumberToObject (je, "type", e->type);
-            cJSON_AddNumberToObject (je, "offset", e->offset);
-            cJSON_AddNumberToObject (je, "size", e->size);
-            cJSON_AddItemToArray (entries, je);
-          }
-        cJSON_AddArrayToObject (obj, "warnings");
-      }
     append_json (self, obj);
     text = g_strdup_printf ("%7s    file: %s, version %s, SHA-256 %.16s…", "",
                             self->file_path != NULL ? self->file_path : "",
