@@ -115,14 +115,18 @@ parse_length (const gchar *s, gsize max, gsize *out, gboolean *too_big)
     return FALSE;
   for (; *s != '\0'; s++)
     {
+      gsize d;
+
       if (!g_ascii_isdigit (*s))
         return FALSE;
-      if (v > (max - (gsize) (*s - '0')) / 10)
+      d = (gsize) (*s - '0');
+      /* v * 10 + d > max, without wrapping (max may be below 9) */
+      if (d > max || v > (max - d) / 10)
         {
           *too_big = TRUE;
           return FALSE;
         }
-      v = v * 10 + (gsize) (*s - '0');
+      v = v * 10 + d;
     }
   *out = v;
   return TRUE;
