@@ -17,3 +17,9 @@ add_dependencies(test-hostile otaflash otaflash-emu)
 # Bad files: exit 4, a precise message, the device never touched.
 ota_add_test(test-badfile SOURCES test-badfile.c TIMEOUT 300 PREFIX /badfile GROUPS check flash)
 add_dependencies(test-badfile otaflash otaflash-emu)
+
+# libFuzzer targets of the parsers (clang only): tests/fuzz/run.sh
+option(OTA_FUZZ "Build the libFuzzer targets (fuzz-*; needs clang)" OFF)
+if(OTA_FUZZ)
+  add_subdirectory(fuzz)
+endif()

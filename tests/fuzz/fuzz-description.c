@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#define G_LOG_DOMAIN "FuzzDescription"
+
+/* The device description (dev_desc.txt) as any bytes: parsed, copied and
+ * turned into the "device" event of the CLI's JSON output. */
+
+#include "fuzz-common.h"
+#include "ota-description.h"
+#include "ota-event.h"
+
+int
+LLVMFuzzerInitialize (int *argc, char ***argv)
+{
+  fuzz_init_glib ();
+  return 0;
+}
+
+int
+LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (OtaDescription) desc = ota_description_parse ((const gchar *) data, size, &error);
+  g_autoptr (OtaDescription) copy = NULL;
+  g_autoptr (OtaEvent) event = NULL;
+  g_autofree gchar *line = NULL;
+
+  if (desc == NULL)
+    {
+      g_assert_nonnull (error);
+      g_assert_true (g_utf8_validate (error->message, -1, NULL));
+      return 0;
+    }
+  copy = ota_description_copy (desc);
+  g_assert_cmpstr (copy->raw_json, ==, desc->raw_json);
+  (void) ota_description_is_single_backup (copy);
+  (void) ota_description_needs_stage_two (copy);
+  event = ota_event_new (OTA_EVENT_DEVICE);
+  event->device = g_steal_pointer (&copy);
+  line = ota_event_to_json_line (event);
+  g_assert_nonnull (line);
+  return 0;
+}
