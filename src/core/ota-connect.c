@@ -159,17 +159,18 @@ ota_socket_recv_some (GSocket *socket, guint8 *buf, gsize len, guint timeout_ms,
   for (;;)
     {
       g_autoptr(GError) local = NULL;
-      /* try first: when the data is already there this is one syscall */
-      gssize n = g_socket_receive (socket, (gchar *) buf, len, cancellable, &local);
+      gssize n;
 
+      /* wait first: the device's next message is normally not there yet
+       * (one answer, one request), and a receive that would block costs a
+       * syscall and a formatted GError on every READ */
+      if (!wait_condition (socket, G_IO_IN, deadline, cancellable, error))
+        return -1;
+      n = g_socket_receive (socket, (gchar *) buf, len, cancellable, &local);
       if (n >= 0)
         return n;
       if (g_error_matches (local, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
-        {
-          if (!wait_condition (socket, G_IO_IN, deadline, cancellable, error))
-            return -1;
-          continue;
-        }
+        continue;
       if (ota_error_is_cancelled (local))
         {
           g_propagate_error (error, g_steal_pointer (&local));
