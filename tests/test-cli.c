@@ -11,20 +11,13 @@
 #include <signal.h>
 
 #include "ota-json.h"
+#include "ota-test-cli.h"
 #include "ota-test-emu.h"
 
 typedef struct {
   gchar *dir;
   gchar *ufw;            /* version 1.0.2 */
 } Fixture;
-
-static const gchar *
-otaflash_path (void)
-{
-  const gchar *p = g_getenv ("OTA_TEST_OTAFLASH");
-  g_assert_nonnull (p);
-  return p;
-}
 
 static void
 fixture_setup (Fixture *f, gconstpointer data)
@@ -61,219 +54,37 @@ fixture_teardown (Fixture *f, gconstpointer data)
   g_free (f->ufw);
 }
 
-/* ---- running the CLI ---------------------------------------------------------- */
-
-typedef struct {
-  gint status;            /* exit code */
-  GPtrArray *lines;       /* stdout lines */
-  gchar *err;             /* stderr */
-  cJSON *result;          /* the final "result" event (JSON runs) */
-} Run;
-
-static void
-run_free (Run *r)
-{
-  g_ptr_array_unref (r->lines);
-  g_free (r->err);
-  if (r->result != NULL)
-    cJSON_Delete (r->result);
-  g_free (r);
-}
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (Run, run_free)
-
-/* Called for each stdout line while the CLI runs; may send it signals. */
-typedef void (*LineFunc) (GSubprocess *proc, const gchar *line, gpointer data);
+/* ---- running the CLI: tests/ota-test-cli.h (also under valgrind) ------------- */
 
 static GStrv
 emu_args (OtaTestEmu *emu, const gchar *const *extra)
 {
-  g_autoptr(GStrvBuilder) b = g_strv_builder_new ();
-
-  g_strv_builder_add_many (b, otaflash_path (), "--cli", "--host", "127.0.0.1", NULL);
-  if (emu != NULL)
-    {
-      g_autofree gchar *ctp = g_strdup_printf ("%u", emu->ctp_port);
-      g_autofree gchar *http = g_strdup_printf ("%u", emu->http_port);
-      g_autofree gchar *ota = g_strdup_printf ("%u", emu->ota_port);
-      g_strv_builder_add_many (b, "--ctp-port", ctp, "--http-port", http, "--ota-port", ota,
-                               "--timeout", "5", "--reboot-timeout", "20", "--keepalive", "0.3",
-                               NULL);
-    }
-  if (extra != NULL)
-    g_strv_builder_addv (b, (const char **) extra);
-  return g_strv_builder_end (b);
+  return ota_test_cli_argv (emu, extra);
 }
 
-static Run *
-run_cli_full (const gchar *const *argv, LineFunc func, gpointer data)
+static OtaTestCliRun *
+run_cli_full (const gchar *const *argv, OtaTestCliLineFunc func, gpointer data)
 {
-  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
-  g_autoptr(GSubprocess) proc = NULL;
-  g_autoptr(GDataInputStream) in = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autofree gchar *err_path = NULL;
-  g_autofree gchar *line = NULL;
-  Run *r = g_new0 (Run, 1);
-  gint fd;
-
-  fd = g_file_open_tmp ("otaflash-cli-err-XXXXXX", &err_path, &error);
-  g_assert_no_error (error);
-  close (fd);
-  g_subprocess_launcher_set_stderr_file_path (launcher, err_path);
-  /* network safety: the default address must never be used by a test */
-  g_subprocess_launcher_setenv (launcher, "OTAFLASH_HOST", "127.0.0.1", TRUE);
-  proc = g_subprocess_launcher_spawnv (launcher, argv, &error);
-  g_assert_no_error (error);
-
-  r->lines = g_ptr_array_new_with_free_func (g_free);
-  in = g_data_input_stream_new (g_subprocess_get_stdout_pipe (proc));
-  while ((line = g_data_input_stream_read_line_utf8 (in, NULL, NULL, &error)) != NULL)
-    {
-      if (func != NULL)
-        func (proc, line, data);
-      g_ptr_array_add (r->lines, g_steal_pointer (&line));
-    }
-  g_assert_no_error (error);
-  g_subprocess_wait (proc, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_true (g_subprocess_get_if_exited (proc));
-  r->status = g_subprocess_get_exit_status (proc);
-  g_file_get_contents (err_path, &r->err, NULL, NULL);
-  g_remove (err_path);
-  if (g_test_verbose ())
-    {
-      for (guint i = 0; i < r->lines->len; i++)
-        g_printerr ("  out| %s\n", (const gchar *) g_ptr_array_index (r->lines, i));
-      g_printerr ("  err| %s\n  exit %d\n", r->err, r->status);
-    }
-  return r;
+  return ota_test_cli_run (argv, func, data, 0);
 }
 
-/* Checks each line against the schema of docs/cli.md; returns the result. */
-static cJSON *
-check_json_schema (Run *r)
+/* With --json; checks every line against the schema of docs/cli.md. */
+static OtaTestCliRun *
+run_json (OtaTestEmu *emu, const gchar *const *extra, OtaTestCliLineFunc func, gpointer data)
 {
-  cJSON *result = NULL;
-
-  g_assert_cmpuint (r->lines->len, >, 0);
-  for (guint i = 0; i < r->lines->len; i++)
-    {
-      const gchar *line = g_ptr_array_index (r->lines, i);
-      g_autoptr(cJSON) obj = cJSON_Parse (line);
-      const cJSON *ev;
-
-      if (obj == NULL)
-        g_error ("stdout line %u is not JSON: %s", i, line);
-      g_assert_true (cJSON_IsObject (obj));
-      ev = cJSON_GetObjectItemCaseSensitive (obj, "event");
-      g_assert_true (cJSON_IsString (ev));
-      if (g_strcmp0 (ev->valuestring, "result") == 0)
-        {
-          /* exactly one result, and it is the last line */
-          g_assert_null (result);
-          g_assert_cmpuint (i, ==, r->lines->len - 1);
-          g_assert_true (cJSON_IsString (cJSON_GetObjectItem (obj, "status")));
-          g_assert_true (cJSON_IsNumber (cJSON_GetObjectItem (obj, "exit_code")));
-          g_assert_true (cJSON_IsString (cJSON_GetObjectItem (obj, "message")));
-          g_assert_true (cJSON_IsString (cJSON_GetObjectItem (obj, "device_state")));
-          g_assert_cmpint (cJSON_GetObjectItem (obj, "exit_code")->valueint, ==, r->status);
-          result = cJSON_Duplicate (obj, TRUE);
-        }
-      else if (g_strcmp0 (ev->valuestring, "progress") == 0)
-        {
-          const gchar *num[] = { "t", "stage", "percent", "bytes", "total", "rate", NULL };
-          for (guint k = 0; num[k] != NULL; k++)
-            g_assert_true (cJSON_IsNumber (cJSON_GetObjectItem (obj, num[k])));
-          g_assert_true (cJSON_IsBool (cJSON_GetObjectItem (obj, "committed")));
-          g_assert_cmpint (cJSON_GetObjectItem (obj, "percent")->valueint, <=, 100);
-          g_assert_cmpfloat (cJSON_GetObjectItem (obj, "bytes")->valuedouble, <=,
-                             MAX (cJSON_GetObjectItem (obj, "total")->valuedouble, 0));
-        }
-      else if (g_strcmp0 (ev->valuestring, "stage") == 0)
-        {
-          const cJSON *stage = cJSON_GetObjectItem (obj, "stage");
-          const cJSON *state = cJSON_GetObjectItem (obj, "state");
-          g_assert_true (cJSON_IsNumber (stage));
-          g_assert_true (stage->valueint == 1 || stage->valueint == 2);
-          g_assert_true (cJSON_IsString (state));
-          g_assert_true (g_str_equal (state->valuestring, "start")
-                         || g_str_equal (state->valuestring, "end"));
-          if (g_str_equal (state->valuestring, "end"))
-            g_assert_true (cJSON_IsString (cJSON_GetObjectItem (obj, "outcome")));
-        }
-      else if (g_strcmp0 (ev->valuestring, "log") == 0)
-        {
-          g_assert_true (cJSON_IsString (cJSON_GetObjectItem (obj, "level")));
-          g_assert_true (cJSON_IsString (cJSON_GetObjectItem (obj, "code")));
-          g_assert_true (cJSON_IsString (cJSON_GetObjectItem (obj, "message")));
-        }
-      else if (g_strcmp0 (ev->valuestring, "device") == 0)
-        {
-          g_assert_true (cJSON_IsBool (cJSON_GetObjectItem (obj, "single_backup")));
-          g_assert_true (cJSON_IsBool (cJSON_GetObjectItem (obj, "stage_two_pending")));
-        }
-      else if (g_strcmp0 (ev->valuestring, "file") == 0)
-        {
-          g_assert_true (cJSON_IsString (cJSON_GetObjectItem (obj, "sha256")));
-          g_assert_true (cJSON_IsArray (cJSON_GetObjectItem (obj, "entries")));
-        }
-      else
-        g_error ("unknown event \"%s\" in: %s", ev->valuestring, line);
-    }
-  g_assert_nonnull (result);
-  return result;
-}
-
-static Run *
-run_json (OtaTestEmu *emu, const gchar *const *extra, LineFunc func, gpointer data)
-{
-  g_auto(GStrv) argv = NULL;
-  g_autoptr(GStrvBuilder) b = g_strv_builder_new ();
-  g_auto(GStrv) more = NULL;
-  Run *r;
-
-  g_strv_builder_add (b, "--json");
-  if (extra != NULL)
-    g_strv_builder_addv (b, (const char **) extra);
-  more = g_strv_builder_end (b);
-  argv = emu_args (emu, (const gchar *const *) more);
-  r = run_cli_full ((const gchar *const *) argv, func, data);
-  r->result = check_json_schema (r);
-  return r;
+  return ota_test_cli_run_json (emu, extra, func, data);
 }
 
 static const gchar *
-result_string (Run *r, const gchar *key)
+result_string (OtaTestCliRun *r, const gchar *key)
 {
-  const cJSON *v = cJSON_GetObjectItem (r->result, key);
-  return cJSON_IsString (v) ? v->valuestring : NULL;
+  return ota_test_cli_result_string (r, key);
 }
 
 static guint
-count_events (Run *r, const gchar *event, const gchar *key, const gchar *value)
+count_events (OtaTestCliRun *r, const gchar *event, const gchar *key, const gchar *value)
 {
-  guint n = 0;
-
-  for (guint i = 0; i < r->lines->len; i++)
-    {
-      g_autoptr(cJSON) obj = cJSON_Parse (g_ptr_array_index (r->lines, i));
-      const cJSON *ev = obj != NULL ? cJSON_GetObjectItem (obj, "event") : NULL;
-      const cJSON *v;
-
-      if (!cJSON_IsString (ev) || g_strcmp0 (ev->valuestring, event) != 0)
-        continue;
-      if (key == NULL)
-        {
-          n++;
-          continue;
-        }
-      v = cJSON_GetObjectItem (obj, key);
-      if (cJSON_IsString (v) && g_strcmp0 (v->valuestring, value) == 0)
-        n++;
-      else if (cJSON_IsNumber (v) && g_strcmp0 (value, "") != 0 && v->valueint == atoi (value))
-        n++;
-    }
-  return n;
+  return ota_test_cli_count_events (r, event, key, value);
 }
 
 static OtaTestEmu *
@@ -312,7 +123,7 @@ test_flash_full (Fixture *f, gconstpointer data)
   const gchar *emu_extra[] = { "--installed-version", "1.0.1", NULL };
   g_autoptr(OtaTestEmu) emu = start_emu (emu_extra);
   const gchar *extra[] = { f->ufw, NULL };
-  g_autoptr(Run) r = run_json (emu, extra, NULL, NULL);
+  g_autoptr(OtaTestCliRun) r = run_json (emu, extra, NULL, NULL);
 
   g_assert_cmpint (r->status, ==, 0);
   g_assert_cmpstr (result_string (r, "status"), ==, "success");
@@ -339,7 +150,7 @@ test_flash_human (Fixture *f, gconstpointer data)
   g_autoptr(OtaTestEmu) emu = start_emu (NULL);
   const gchar *extra[] = { f->ufw, NULL };
   g_auto(GStrv) argv = emu_args (emu, extra);
-  g_autoptr(Run) r = run_cli_full ((const gchar *const *) argv, NULL, NULL);
+  g_autoptr(OtaTestCliRun) r = run_cli_full ((const gchar *const *) argv, NULL, NULL);
   g_autofree gchar *out = NULL;
 
   g_assert_cmpint (r->status, ==, 0);
@@ -362,7 +173,7 @@ test_recovery (Fixture *f, gconstpointer data)
   const gchar *emu_extra[] = { "--start-in-loader", NULL };
   g_autoptr(OtaTestEmu) emu = start_emu (emu_extra);
   const gchar *extra[] = { f->ufw, NULL };
-  g_autoptr(Run) r = run_json (emu, extra, NULL, NULL);
+  g_autoptr(OtaTestCliRun) r = run_json (emu, extra, NULL, NULL);
 
   g_assert_cmpint (r->status, ==, 0);
   g_assert_cmpuint (count_events (r, "log", "code", "recovery"), ==, 1);
@@ -380,8 +191,8 @@ test_same_firmware (Fixture *f, gconstpointer data)
   gboolean old_sdk = GPOINTER_TO_INT (data);
   g_autoptr(OtaTestEmu) emu = start_emu (old_sdk ? sdk11 : NULL);
   const gchar *extra[] = { f->ufw, NULL };
-  g_autoptr(Run) first = run_json (emu, extra, NULL, NULL);
-  g_autoptr(Run) second = NULL;
+  g_autoptr(OtaTestCliRun) first = run_json (emu, extra, NULL, NULL);
+  g_autoptr(OtaTestCliRun) second = NULL;
 
   g_assert_cmpint (first->status, ==, 0);
   second = run_json (emu, extra, NULL, NULL);
@@ -448,7 +259,7 @@ test_fault (Fixture *f, gconstpointer data)
   g_autoptr(OtaTestEmu) emu = start_emu (emu_extra);
   const gchar *extra[] = { fc->cli_option != NULL ? fc->cli_option : f->ufw, fc->cli_value,
                            fc->cli_option != NULL ? f->ufw : NULL, NULL };
-  g_autoptr(Run) r = run_json (emu, extra, NULL, NULL);
+  g_autoptr(OtaTestCliRun) r = run_json (emu, extra, NULL, NULL);
 
   g_assert_cmpint (r->status, ==, fc->exit_code);
   if (fc->message_part != NULL && strstr (result_string (r, "message"), fc->message_part) == NULL)
@@ -467,8 +278,8 @@ test_power_loss (Fixture *f, gconstpointer data)
   g_autoptr(OtaTestEmu) emu = start_emu (emu_extra);
   g_autoptr(OtaTestEmu) again = NULL;
   const gchar *extra[] = { "--retries", "1", f->ufw, NULL };
-  g_autoptr(Run) first = run_json (emu, extra, NULL, NULL);
-  g_autoptr(Run) second = NULL;
+  g_autoptr(OtaTestCliRun) first = run_json (emu, extra, NULL, NULL);
+  g_autoptr(OtaTestCliRun) second = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree gchar *ssid = NULL;
 
@@ -503,7 +314,7 @@ typedef struct {
 } Interrupt;
 
 static void
-interrupt_line_cb (GSubprocess *proc, const gchar *line, gpointer data)
+interrupt_line_cb (GPid pid, const gchar *line, gpointer data)
 {
   Interrupt *in = data;
   g_autoptr(cJSON) obj = cJSON_Parse (line);
@@ -514,7 +325,7 @@ interrupt_line_cb (GSubprocess *proc, const gchar *line, gpointer data)
   in->sent = TRUE;
   for (guint i = 0; i < in->signals; i++)
     {
-      g_subprocess_send_signal (proc, SIGINT);
+      kill (pid, SIGINT);
       if (i + 1 < in->signals)
         g_usleep (200 * 1000);
     }
@@ -528,7 +339,7 @@ test_cancel_before (Fixture *f, gconstpointer data)
   g_autoptr(OtaTestEmu) emu = start_emu (emu_extra);
   const gchar *extra[] = { f->ufw, NULL };
   Interrupt in = { "transfer", 1, FALSE };
-  g_autoptr(Run) r = run_json (emu, extra, interrupt_line_cb, &in);
+  g_autoptr(OtaTestCliRun) r = run_json (emu, extra, interrupt_line_cb, &in);
 
   g_assert_true (in.sent);
   g_assert_cmpint (r->status, ==, 130);
@@ -550,7 +361,7 @@ test_cancel_after (Fixture *f, gconstpointer data)
   g_autoptr(OtaTestEmu) emu = start_emu (emu_extra);
   const gchar *extra[] = { f->ufw, NULL };
   Interrupt in = { "point-of-no-return", signals, FALSE };
-  g_autoptr(Run) r = run_json (emu, extra, interrupt_line_cb, &in);
+  g_autoptr(OtaTestCliRun) r = run_json (emu, extra, interrupt_line_cb, &in);
 
   g_assert_true (in.sent);
   g_assert_cmpuint (count_events (r, "log", "code", "cancel-confirm"), ==, 1);
@@ -576,7 +387,7 @@ test_info (Fixture *f, gconstpointer data)
   const gchar *emu_extra[] = { "--installed-version", "2.3.4", NULL };
   g_autoptr(OtaTestEmu) emu = start_emu (emu_extra);
   const gchar *extra[] = { "--info", NULL };
-  g_autoptr(Run) r = run_json (emu, extra, NULL, NULL);
+  g_autoptr(OtaTestCliRun) r = run_json (emu, extra, NULL, NULL);
 
   g_assert_cmpint (r->status, ==, 0);
   g_assert_cmpuint (count_events (r, "device", "firmware_version", "2.3.4"), ==, 1);
@@ -593,9 +404,9 @@ test_unreachable (Fixture *f, gconstpointer data)
   /* a port nobody listens on: start an emulator, stop it, reuse its port */
   g_autoptr(OtaTestEmu) emu = start_emu (NULL);
   const gchar *extra[] = { "--info", NULL };
-  g_autoptr(Run) r = NULL;
+  g_autoptr(OtaTestCliRun) r = NULL;
   const gchar *extra2[] = { f->ufw, NULL };
-  g_autoptr(Run) r2 = NULL;
+  g_autoptr(OtaTestCliRun) r2 = NULL;
 
   ota_test_emu_stop (emu);
   r = run_json (emu, extra, NULL, NULL);
@@ -609,7 +420,7 @@ static void
 test_check (Fixture *f, gconstpointer data)
 {
   const gchar *extra[] = { "--check", f->ufw, NULL };
-  g_autoptr(Run) r = run_json (NULL, extra, NULL, NULL);
+  g_autoptr(OtaTestCliRun) r = run_json (NULL, extra, NULL, NULL);
 
   g_assert_cmpint (r->status, ==, 0);
   g_assert_cmpstr (result_string (r, "firmware_version"), ==, "1.0.2");
@@ -623,7 +434,7 @@ test_check_corrupt (Fixture *f, gconstpointer data)
   g_autoptr(GError) error = NULL;
   g_autofree gchar *path = ota_test_make_ufw (f->dir, 50000, 9000, 3, "9.9", kind, &error);
   const gchar *extra[] = { "--check", path, NULL };
-  g_autoptr(Run) r = NULL;
+  g_autoptr(OtaTestCliRun) r = NULL;
 
   g_assert_no_error (error);
   r = run_json (NULL, extra, NULL, NULL);
@@ -635,13 +446,13 @@ test_check_corrupt (Fixture *f, gconstpointer data)
   if (kind == OTA_UFW_CORRUPT_NO_OTA_BIN || kind == OTA_UFW_CORRUPT_UNKNOWN_CHIP)
     {
       const gchar *forced[] = { "--check", "--force", path, NULL };
-      g_autoptr(Run) rf = run_json (NULL, forced, NULL, NULL);
+      g_autoptr(OtaTestCliRun) rf = run_json (NULL, forced, NULL, NULL);
       g_assert_cmpint (rf->status, ==, 0);
     }
   else
     {
       const gchar *forced[] = { "--check", "--force", path, NULL };
-      g_autoptr(Run) rf = run_json (NULL, forced, NULL, NULL);
+      g_autoptr(OtaTestCliRun) rf = run_json (NULL, forced, NULL, NULL);
       g_assert_cmpint (rf->status, ==, 4);
     }
 }
@@ -661,7 +472,7 @@ test_bad_file_untouched (Fixture *f, gconstpointer data)
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
       const gchar *extra[] = { cases[i][0], NULL };
-      g_autoptr(Run) r = run_json (emu, extra, NULL, NULL);
+      g_autoptr(OtaTestCliRun) r = run_json (emu, extra, NULL, NULL);
       g_assert_cmpint (r->status, ==, 4);
       if (strstr (result_string (r, "message"), cases[i][1]) == NULL)
         g_error ("\"%s\" lacks \"%s\"", result_string (r, "message"), cases[i][1]);
@@ -685,7 +496,7 @@ test_usage (Fixture *f, gconstpointer data)
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
       g_auto(GStrv) argv = emu_args (NULL, cases[i]);
-      g_autoptr(Run) r = run_cli_full ((const gchar *const *) argv, NULL, NULL);
+      g_autoptr(OtaTestCliRun) r = run_cli_full ((const gchar *const *) argv, NULL, NULL);
       g_assert_cmpint (r->status, ==, 2);
       g_assert_nonnull (strstr (r->err, "otaflash"));
     }
@@ -698,8 +509,8 @@ test_help_version (Fixture *f, gconstpointer data)
   const gchar *version[] = { "--version", NULL };
   g_auto(GStrv) a1 = emu_args (NULL, help);
   g_auto(GStrv) a2 = emu_args (NULL, version);
-  g_autoptr(Run) r1 = run_cli_full ((const gchar *const *) a1, NULL, NULL);
-  g_autoptr(Run) r2 = run_cli_full ((const gchar *const *) a2, NULL, NULL);
+  g_autoptr(OtaTestCliRun) r1 = run_cli_full ((const gchar *const *) a1, NULL, NULL);
+  g_autoptr(OtaTestCliRun) r2 = run_cli_full ((const gchar *const *) a2, NULL, NULL);
   g_autofree gchar *out = NULL;
 
   g_assert_cmpint (r1->status, ==, 0);
@@ -721,7 +532,7 @@ test_log_file (Fixture *f, gconstpointer data)
   g_autoptr(OtaTestEmu) emu = start_emu (NULL);
   g_autofree gchar *log = g_build_filename (f->dir, "flash.log", NULL);
   const gchar *extra[] = { "--log", log, f->ufw, NULL };
-  g_autoptr(Run) r = run_json (emu, extra, NULL, NULL);
+  g_autoptr(OtaTestCliRun) r = run_json (emu, extra, NULL, NULL);
   g_autofree gchar *contents = NULL;
 
   g_assert_cmpint (r->status, ==, 0);
