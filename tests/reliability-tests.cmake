@@ -23,3 +23,9 @@ option(OTA_FUZZ "Build the libFuzzer targets (fuzz-*; needs clang)" OFF)
 if(OTA_FUZZ)
   add_subdirectory(fuzz)
 endif()
+
+# The soak program (not a ctest; tests/soak.sh runs it): N flashes in one
+# process, resident memory and descriptors printed every 10 flashes.
+add_executable(otaflash-soak soak.c)
+target_link_libraries(otaflash-soak PRIVATE otacore otatestutil)
+add_dependencies(otaflash-soak otaflash-emu)
