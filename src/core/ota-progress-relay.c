@@ -3,6 +3,13 @@
 
 #include "ota-progress-relay.h"
 
+/* Progress is delivered at most this often. Without a limit, an idle main
+ * loop took every progress event on its own dispatch: one wakeup of the UI
+ * thread per READ, thousands per second on a fast link, each competing with
+ * the transfer for the CPU. A front-end redraws no faster than this anyway.
+ * Other events are never delayed by more than this either. */
+#define PROGRESS_INTERVAL_MS 40
+
 struct _OtaProgressRelay {
   gint ref_count;
   GMainContext *context;
@@ -11,6 +18,7 @@ struct _OtaProgressRelay {
   GMutex lock;
   GQueue queue;             /* OtaEvent*, oldest first */
   gboolean scheduled;
+  gint64 last_delivery;        /* monotonic time of the last batch delivered; 0: none yet */
   gint disconnected;           /* atomic: read while delivering without the lock */
   guint pushed, delivered, dispatches;
 };
@@ -57,6 +65,8 @@ ota_progress_relay_flush (OtaProgressRelay *self)
   batch = self->queue;
   g_queue_init (&self->queue);
   self->scheduled = FALSE;
+  if (batch.length > 0)
+    self->last_delivery = g_get_monotonic_time ();
   if (self->disconnected)
     {
       g_mutex_unlock (&self->lock);
@@ -92,6 +102,7 @@ ota_progress_relay_push (const OtaEvent *event, gpointer relay)
   OtaProgressRelay *self = relay;
   OtaEvent *tail;
   gboolean schedule = FALSE;
+  guint delay_ms = 0;
 
   g_mutex_lock (&self->lock);
   self->pushed++;
@@ -110,14 +121,22 @@ ota_progress_relay_push (const OtaEvent *event, gpointer relay)
   g_queue_push_tail (&self->queue, ota_event_copy (event));
   if (!self->scheduled)
     {
+      gint64 since = g_get_monotonic_time () - self->last_delivery;
+
       self->scheduled = TRUE;
       schedule = TRUE;
+      /* progress right after a delivery waits for the rest of the interval,
+       * coalescing what comes meanwhile; anything else goes at once */
+      if (event->kind == OTA_EVENT_PROGRESS && self->last_delivery != 0
+          && since < PROGRESS_INTERVAL_MS * 1000)
+        delay_ms = (guint) ((PROGRESS_INTERVAL_MS * 1000 - since + 999) / 1000);
     }
   g_mutex_unlock (&self->lock);
 
   if (schedule)
     {
-      g_autoptr(GSource) source = g_idle_source_new ();
+      g_autoptr(GSource) source = delay_ms > 0 ? g_timeout_source_new (delay_ms)
+                                               : g_idle_source_new ();
 
       g_source_set_priority (source, G_PRIORITY_DEFAULT);
       g_source_set_callback (source, dispatch_cb, ota_progress_relay_ref (self),

@@ -2,9 +2,11 @@
 #pragma once
 
 /* Carries session events from the worker thread to a main context. Events
- * keep their order; consecutive progress events are coalesced, so at most one
- * idle source is pending at any time and a fast transfer never floods the UI
- * with redraws. */
+ * keep their order; consecutive progress events are coalesced, at most one
+ * source is pending at any time, and progress is delivered at most every
+ * 40 ms, so a fast transfer never floods the UI with wakeups and redraws.
+ * Other events are delivered at the next iteration (at most 40 ms later
+ * while progress waits). */
 
 #include "ota-event.h"
 
