@@ -1,8 +1,13 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
-# The whole test suite: installs what is missing, builds and runs ctest in a
-# normal build, then again with AddressSanitizer + UndefinedBehaviorSanitizer.
-# Every test talks to 127.0.0.1 only.
+# The whole test suite (what CI runs): installs what is missing, then
+#  1. a normal build, warnings as errors, and every ctest entry;
+#  2. the same under AddressSanitizer + UndefinedBehaviorSanitizer;
+#  3. valgrind memcheck of the unit and end-to-end tests (the test programs
+#     and the otaflash they start; errors fatal);
+#  4. each libFuzzer target for OTA_FUZZ_SECONDS (default 30) seconds.
+# Every test talks to 127.0.0.1 only. The soak test is not run here:
+# tests/soak.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,14 +15,31 @@ cd "$(dirname "$0")/.."
 
 jobs=$(nproc 2>/dev/null || echo 2)
 export OTAFLASH_HOST=127.0.0.1
+phase_start=$SECONDS
+phase() {
+  [ "$phase_start" -ne "$SECONDS" ] && echo "   ($((SECONDS - phase_start)) s)"
+  phase_start=$SECONDS
+  echo "== $* =="
+}
 
-echo "== normal build (warnings are errors) =="
+phase "normal build (warnings are errors)"
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DOTA_WERROR=ON >/dev/null
 ninja -C build
 ctest --test-dir build --output-on-failure -j "$jobs"
 
-echo "== sanitizer build (ASan + UBSan) =="
+phase "sanitizer build (ASan + UBSan)"
 cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DOTA_SANITIZE=ON -DOTA_WERROR=ON >/dev/null
 ninja -C build-asan
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --test-dir build-asan --output-on-failure -j "$jobs"
+
+phase "valgrind memcheck (unit and end-to-end tests)"
+cmake -S . -B build-valgrind -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DOTA_VALGRIND=ON \
+      -DOTA_BUILD_GUI=OFF -DOTA_WERROR=ON >/dev/null
+ninja -C build-valgrind
+ctest --test-dir build-valgrind -L valgrind --output-on-failure -j "$jobs"
+
+phase "fuzzing (${OTA_FUZZ_SECONDS:-30} s per target)"
+tests/fuzz/run.sh "${OTA_FUZZ_SECONDS:-30}"
+
+phase "all passed in $SECONDS s"
