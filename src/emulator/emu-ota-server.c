@@ -70,7 +70,8 @@ typedef struct {
 
   EmuLink link;
   gint64 t_first_read; /* 0: no READ yet */
-  gint64 app_us;       /* READ sent -> whole answer received, summed */
+  gint64 app_us;       /* waiting for answers: READ sent and logged -> answer in, summed */
+  gint64 t_answer_in;  /* when the last answer's bytes were all in */
   guint8 *rx;
   gchar *reason;
   const gchar *status_sent; /* "ERR", "SAME", "OK" */
@@ -298,6 +299,7 @@ recv_answer (Session *self, guint k, gint64 deadline, guint32 seek, guint32 size
 
   r = emu_socket_recv_exact (self->sock, self->rx + OTA_NET_HEADER_SIZE, n, deadline,
                              self->cancellable);
+  self->t_answer_in = g_get_monotonic_time ();
   if (r == EMU_IO_TIMEOUT)
     return ANS_TIMEOUT;
   if (r == EMU_IO_CANCELLED)
@@ -377,7 +379,7 @@ do_read (Session *self, guint32 seek, guint32 size, gboolean probe, guint32 *out
   guint32 req_seek = seek, req_size = size;
   gboolean relaxed = FALSE, garbage = FALSE, bad_sum = FALSE;
   g_autofree EmuFault *f = NULL;
-  gint64 deadline, t_sent;
+  gint64 deadline, t_ready;
   Step s;
 
   if ((f = emu_device_take_fault (self->dev, "power-loss", self->stage, k)) != NULL)
@@ -444,7 +446,6 @@ do_read (Session *self, guint32 seek, guint32 size, gboolean probe, guint32 *out
     }
   else
     s = send_header (self, OTA_NET_STATUS_READ, req_seek, req_size, 0, bad_sum);
-  t_sent = g_get_monotonic_time ();
   {
     cJSON *ev = cJSON_CreateObject ();
 
@@ -459,6 +460,8 @@ do_read (Session *self, guint32 seek, guint32 size, gboolean probe, guint32 *out
   if (s != STEP_CONTINUE)
     return s;
 
+  /* from here the device only waits for the app */
+  t_ready = g_get_monotonic_time ();
   deadline = g_get_monotonic_time ()
              + emu_device_timeout_us (self->dev, emu_device_get_options (self->dev)->sdk_1_1
                                                      ? ANSWER_TIMEOUT_SECS_SDK11
@@ -494,8 +497,9 @@ do_read (Session *self, guint32 seek, guint32 size, gboolean probe, guint32 *out
         }
       break;
     }
-  /* the app's share of the time: its turnaround, loopback included */
-  self->app_us += g_get_monotonic_time () - t_sent;
+  /* the app's share of the time: what the device waited for the answer,
+   * not what it spent on it afterwards (checks, copies, the event log) */
+  self->app_us += MAX (self->t_answer_in - t_ready, 0);
 
   if (relaxed)
     {
