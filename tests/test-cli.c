@@ -491,6 +491,7 @@ test_usage (Fixture *f, gconstpointer data)
     { "--info", "--check", "x.ufw", NULL },
     { "--ctp-port", "70000", "a.ufw", NULL },
     { "--timeout", "0", "a.ufw", NULL },
+    { "--timeout", "1e12", "a.ufw", NULL },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)

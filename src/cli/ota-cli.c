@@ -668,6 +668,8 @@ ota_cli_run (int argc, char **argv)
       problem = "ports must be between 1 and 65535";
     else if (cli->timeout_s <= 0 || cli->reboot_timeout_s <= 0 || cli->keepalive_s <= 0)
       problem = "--timeout, --reboot-timeout and --keepalive must be positive";
+    else if (cli->timeout_s > 86400 || cli->reboot_timeout_s > 86400 || cli->keepalive_s > 3600)
+      problem = "--timeout and --reboot-timeout are at most 86400 s, --keepalive at most 3600 s";
     else if (cli->retries < 0)
       problem = "--retries cannot be negative";
     if (problem != NULL)

@@ -86,6 +86,11 @@ ota_advice_next_step (const GError *error, OtaDeviceState state)
       return "Do not power the device off. Rejoin its Wi-Fi (it may now be an open network "
              "called WIFI_OTA_XXXXXX) and flash the same file again to finish the upgrade.";
     case OTA_OUTCOME_NO_REBOOT:
+      if (state != OTA_DEVICE_STATE_NEEDS_RECOVERY)
+        /* after stage two said OK: the firmware is written, only the check is missing */
+        return "The device reported that the new firmware was written. Rejoin its Wi-Fi when it "
+               "is back and read it (otaflash --cli --info, or the window's device panel) to "
+               "confirm its version; flash again only if it waits for stage two.";
       return "Rejoin the device's Wi-Fi (it may be called WIFI_OTA_XXXXXX) and flash the same "
              "file again: otaflash recognises a device waiting for stage two and finishes it.";
     case OTA_OUTCOME_CANCELLED:
