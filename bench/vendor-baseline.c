@@ -148,7 +148,7 @@ static int
 http_description (const char *host, int port)
 {
   static const char request[] = "GET /mnt/spiflash/res/dev_desc.txt HTTP/1.1\r\n"
-                                "Host: 192.168.1.1\r\nConnection: close\r\n\r\n";
+                                "Host: 127.0.0.1\r\nConnection: close\r\n\r\n";
   char buf[8192];
   size_t have = 0;
   int fd = connect_to (host, port);
