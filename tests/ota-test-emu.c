@@ -605,3 +605,21 @@ ota_test_make_ufw (const gchar *dir, guint64 flash_size, guint64 ota_size, guint
     return NULL;
   return g_steal_pointer (&path);
 }
+
+void
+ota_test_emu_assert_clean (OtaTestEmu *emu)
+{
+  gint status = ota_test_emu_stop (emu);
+
+  g_assert_cmpuint (ota_test_emu_count_violations (emu), ==, 0);
+  g_assert_cmpint (status, ==, 0);
+}
+
+void
+ota_test_emu_assert_installed (OtaTestEmu *emu, const gchar *version, gboolean pending)
+{
+  g_autofree gchar *installed = ota_test_emu_get_installed_version (emu);
+
+  g_assert_cmpstr (installed, ==, version);
+  g_assert_cmpint (ota_test_emu_get_stage2_pending (emu), ==, pending);
+}

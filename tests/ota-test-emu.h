@@ -69,6 +69,14 @@ gchar *ota_test_emu_get_installed_version (OtaTestEmu *emu);
 gboolean ota_test_emu_get_stage2_pending (OtaTestEmu *emu);
 gchar *ota_test_emu_get_ssid (OtaTestEmu *emu);
 
+/* Test assertions shared by the end-to-end programs. */
+/* Stops @emu and asserts that it counted no device-safety violation and
+ * exited 0 (with --strict, that is the same check made by the device). */
+void ota_test_emu_assert_clean (OtaTestEmu *emu);
+/* Asserts the firmware version the device runs and whether stage two is
+ * pending, from its state file. */
+void ota_test_emu_assert_installed (OtaTestEmu *emu, const gchar *version, gboolean pending);
+
 /* Writes a .ufw into @dir via ota_ufw_build_file; returns its path. */
 gchar *ota_test_make_ufw (const gchar *dir, guint64 flash_size, guint64 ota_size, guint32 seed,
                           const gchar *version, OtaUfwCorruption corruption, GError **error);

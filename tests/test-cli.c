@@ -98,23 +98,6 @@ start_emu (const gchar *const *extra)
   return emu;
 }
 
-/* Stops the emulator and checks that it saw no device-safety violation. */
-static void
-assert_emu_clean (OtaTestEmu *emu)
-{
-  gint status = ota_test_emu_stop (emu);
-  g_assert_cmpuint (ota_test_emu_count_violations (emu), ==, 0);
-  g_assert_cmpint (status, ==, 0);
-}
-
-static void
-assert_installed (OtaTestEmu *emu, const gchar *version, gboolean pending)
-{
-  g_autofree gchar *installed = ota_test_emu_get_installed_version (emu);
-  g_assert_cmpstr (installed, ==, version);
-  g_assert_cmpint (ota_test_emu_get_stage2_pending (emu), ==, pending);
-}
-
 /* ---- tests ------------------------------------------------------------------- */
 
 static void
@@ -138,10 +121,10 @@ test_flash_full (Fixture *f, gconstpointer data)
   /* the first device event says 1.0.1, the last 1.0.2 */
   g_assert_cmpuint (count_events (r, "device", "firmware_version", "1.0.1"), >=, 1);
   g_assert_cmpuint (count_events (r, "device", "firmware_version", "1.0.2"), ==, 1);
-  assert_installed (emu, "1.0.2", FALSE);
+  ota_test_emu_assert_installed (emu, "1.0.2", FALSE);
   /* the device really did both stages */
   g_assert_cmpuint (ota_test_emu_count_events (emu, "reboot"), >=, 2);
-  assert_emu_clean (emu);
+  ota_test_emu_assert_clean (emu);
 }
 
 static void
@@ -164,7 +147,7 @@ test_flash_human (Fixture *f, gconstpointer data)
   g_assert_null (strchr (out, '\r'));
   g_assert_null (strchr (out, '\033'));
   g_assert_nonnull (strstr (out, "stage 2/2: "));
-  assert_emu_clean (emu);
+  ota_test_emu_assert_clean (emu);
 }
 
 static void
@@ -180,8 +163,8 @@ test_recovery (Fixture *f, gconstpointer data)
   g_assert_cmpuint (count_events (r, "stage", "stage", "1"), ==, 0);
   g_assert_cmpuint (count_events (r, "stage", "outcome", "ok"), ==, 1);
   g_assert_cmpstr (result_string (r, "firmware_version"), ==, "1.0.2");
-  assert_installed (emu, "1.0.2", FALSE);
-  assert_emu_clean (emu);
+  ota_test_emu_assert_installed (emu, "1.0.2", FALSE);
+  ota_test_emu_assert_clean (emu);
 }
 
 static void
@@ -208,8 +191,8 @@ test_same_firmware (Fixture *f, gconstpointer data)
       g_assert_nonnull (strstr (result_string (second, "message"), "already runs this firmware"));
     }
   g_assert_cmpstr (result_string (second, "device_state"), ==, "unchanged");
-  assert_installed (emu, "1.0.2", FALSE);
-  assert_emu_clean (emu);
+  ota_test_emu_assert_installed (emu, "1.0.2", FALSE);
+  ota_test_emu_assert_clean (emu);
 }
 
 /* One row of the fault table: emulator fault, CLI options, expected result. */
@@ -267,8 +250,8 @@ test_fault (Fixture *f, gconstpointer data)
   if (fc->exit_code != 0)
     g_assert_nonnull (result_string (r, "next_step"));
   g_assert_cmpuint (ota_test_emu_count_events (emu, "fault"), >=, 1);
-  assert_installed (emu, fc->installed, fc->pending);
-  assert_emu_clean (emu);
+  ota_test_emu_assert_installed (emu, fc->installed, fc->pending);
+  ota_test_emu_assert_clean (emu);
 }
 
 static void
@@ -302,8 +285,8 @@ test_power_loss (Fixture *f, gconstpointer data)
   }
   g_assert_cmpint (second->status, ==, 0);
   g_assert_cmpuint (count_events (second, "log", "code", "recovery"), ==, 1);
-  assert_installed (again, "1.0.2", FALSE);
-  assert_emu_clean (again);
+  ota_test_emu_assert_installed (again, "1.0.2", FALSE);
+  ota_test_emu_assert_clean (again);
 }
 
 /* Ctrl-C: send SIGINT(s) when a given log event shows up. */
@@ -348,8 +331,8 @@ test_cancel_before (Fixture *f, gconstpointer data)
   /* the cancel lands while the data channel opens or while the device is
    * slow to ask: either way it gets nothing but, at most, a STOP in answer
    * to a READ (no violation, checked below) */
-  assert_installed (emu, "1.0.0", FALSE);
-  assert_emu_clean (emu);
+  ota_test_emu_assert_installed (emu, "1.0.0", FALSE);
+  ota_test_emu_assert_clean (emu);
 }
 
 static void
@@ -369,16 +352,16 @@ test_cancel_after (Fixture *f, gconstpointer data)
     {
       /* one Ctrl-C after the point of no return only warns */
       g_assert_cmpint (r->status, ==, 0);
-      assert_installed (emu, "1.0.2", FALSE);
+      ota_test_emu_assert_installed (emu, "1.0.2", FALSE);
     }
   else
     {
       g_assert_cmpint (r->status, ==, 8);
       g_assert_cmpstr (result_string (r, "status"), ==, "needs-recovery");
       g_assert_nonnull (strstr (result_string (r, "next_step"), "WIFI_OTA_XXXXXX"));
-      assert_installed (emu, "1.0.0", TRUE);
+      ota_test_emu_assert_installed (emu, "1.0.0", TRUE);
     }
-  assert_emu_clean (emu);
+  ota_test_emu_assert_clean (emu);
 }
 
 static void
@@ -395,7 +378,7 @@ test_info (Fixture *f, gconstpointer data)
   g_assert_cmpstr (result_string (r, "firmware_version"), ==, "2.3.4");
   /* nothing was changed: no CTP session, no transfer */
   g_assert_cmpuint (ota_test_emu_count_events (emu, "read"), ==, 0);
-  assert_emu_clean (emu);
+  ota_test_emu_assert_clean (emu);
 }
 
 static void
@@ -478,7 +461,7 @@ test_bad_file_untouched (Fixture *f, gconstpointer data)
         g_error ("\"%s\" lacks \"%s\"", result_string (r, "message"), cases[i][1]);
     }
   g_assert_cmpuint (ota_test_emu_count_events (emu, "connect"), ==, 0);
-  assert_emu_clean (emu);
+  ota_test_emu_assert_clean (emu);
 }
 
 static void
@@ -540,7 +523,7 @@ test_log_file (Fixture *f, gconstpointer data)
   g_assert_true (g_file_get_contents (log, &contents, NULL, NULL));
   g_assert_nonnull (strstr (contents, "\"event\":\"result\""));
   g_assert_nonnull (strstr (contents, "\"event\":\"debug\""));
-  assert_emu_clean (emu);
+  ota_test_emu_assert_clean (emu);
 }
 
 int

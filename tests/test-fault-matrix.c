@@ -256,25 +256,6 @@ start_emu (const Row *row, Fixture *f)
   return emu;
 }
 
-/* Stops the emulator: zero violations, --strict exit status 0. */
-static void
-assert_emu_clean (OtaTestEmu *emu)
-{
-  gint status = ota_test_emu_stop (emu);
-
-  g_assert_cmpuint (ota_test_emu_count_violations (emu), ==, 0);
-  g_assert_cmpint (status, ==, 0);
-}
-
-static void
-assert_device (OtaTestEmu *emu, const gchar *version, gboolean pending)
-{
-  g_autofree gchar *installed = ota_test_emu_get_installed_version (emu);
-
-  g_assert_cmpstr (installed, ==, version);
-  g_assert_cmpint (ota_test_emu_get_stage2_pending (emu), ==, pending);
-}
-
 static guint
 count_ctp_connects (OtaTestEmu *emu)
 {
@@ -341,7 +322,7 @@ flash_again (OtaTestEmu *emu, Fixture *f, gboolean was_pending)
   g_assert_cmpuint (ota_test_cli_count_events (r, "log", "code", "recovery"), ==,
                     was_pending ? 1 : 0);
   assert_truthful (r, emu, OLD);
-  assert_device (emu, NEW, FALSE);
+  ota_test_emu_assert_installed (emu, NEW, FALSE);
 }
 
 static OtaTestEmu *
@@ -376,7 +357,7 @@ test_row (Fixture *f, gconstpointer data)
   g_assert_cmpstr (ota_test_cli_result_string (r, "device_state"), ==, row->device_state);
   if (row->faults[0] != NULL)
     g_assert_cmpuint (ota_test_emu_count_events (emu, "fault"), >=, 1);
-  assert_device (emu, row->installed, row->pending);
+  ota_test_emu_assert_installed (emu, row->installed, row->pending);
   assert_truthful (r, emu, row->emu_args[0] != NULL ? NEW : OLD);
   if (row->untouched)
     g_assert_cmpuint (count_ctp_connects (emu), ==, 0);
@@ -395,29 +376,29 @@ test_row (Fixture *f, gconstpointer data)
           g_assert_cmpstr (cJSON_GetStringValue (cJSON_GetObjectItem (boot, "mode")), ==, "loader");
         }
       flash_again (emu, f, row->pending);
-      assert_emu_clean (emu);
+      ota_test_emu_assert_clean (emu);
       break;
     case AGAIN_POWER_CYCLE:
-      assert_emu_clean (emu);
+      ota_test_emu_assert_clean (emu);
       again = power_cycle (emu, row->pending);
       flash_again (again, f, row->pending);
-      assert_emu_clean (again);
+      ota_test_emu_assert_clean (again);
       break;
       case AGAIN_INFO_AFTER_POWER_CYCLE: {
         const gchar *info[] = { "--info", NULL };
         g_autoptr (OtaTestCliRun) ri = NULL;
 
-        assert_emu_clean (emu);
+        ota_test_emu_assert_clean (emu);
         again = power_cycle (emu, row->pending);
         ri = ota_test_cli_run_json (again, info, NULL, NULL);
         g_assert_cmpint (ri->status, ==, 0);
         g_assert_cmpstr (ota_test_cli_result_string (ri, "firmware_version"), ==, NEW);
-        assert_emu_clean (again);
+        ota_test_emu_assert_clean (again);
         break;
       }
     case AGAIN_NONE:
     default:
-      assert_emu_clean (emu);
+      ota_test_emu_assert_clean (emu);
       break;
     }
 }
@@ -473,11 +454,11 @@ test_sigkill_stage_two (Fixture *f, gconstpointer data)
   /* killed: no exit status to check, but no violation before the kill */
   ota_test_emu_stop (emu);
   g_assert_cmpuint (ota_test_emu_count_violations (emu), ==, 0);
-  assert_device (emu, OLD, TRUE);
+  ota_test_emu_assert_installed (emu, OLD, TRUE);
 
   again = power_cycle (emu, TRUE);
   flash_again (again, f, TRUE);
-  assert_emu_clean (again);
+  ota_test_emu_assert_clean (again);
 }
 
 int

@@ -301,22 +301,6 @@ start_emu (const gchar *const *extra)
   return emu;
 }
 
-static void
-assert_emu_clean (OtaTestEmu *emu)
-{
-  g_assert_cmpuint (ota_test_emu_count_violations (emu), ==, 0);
-  g_assert_cmpint (ota_test_emu_stop (emu), ==, 0);
-}
-
-static void
-assert_installed (OtaTestEmu *emu, const gchar *version, gboolean stage2_pending)
-{
-  g_autofree gchar *installed = ota_test_emu_get_installed_version (emu);
-
-  g_assert_cmpstr (installed, ==, version);
-  g_assert_cmpint (ota_test_emu_get_stage2_pending (emu), ==, stage2_pending);
-}
-
 static gdouble
 progress_fraction (Fixture *f)
 {
@@ -417,8 +401,8 @@ test_flash (Fixture *f, gconstpointer data)
 
   assert_saved_log (f, "success", "1.0.2");
 
-  assert_installed (emu, "1.0.2", FALSE);
-  assert_emu_clean (emu);
+  ota_test_emu_assert_installed (emu, "1.0.2", FALSE);
+  ota_test_emu_assert_clean (emu);
 }
 
 static void
@@ -448,8 +432,8 @@ test_cancel_before (Fixture *f, gconstpointer data)
                    OTA_DEVICE_STATE_UNCHANGED);
   g_assert_false (log_has_code (f, "point-of-no-return"));
   assert_saved_log (f, "cancelled", NULL);
-  assert_installed (emu, "1.0.1", FALSE);
-  assert_emu_clean (emu);
+  ota_test_emu_assert_installed (emu, "1.0.1", FALSE);
+  ota_test_emu_assert_clean (emu);
 }
 
 static void
@@ -481,8 +465,8 @@ test_cancel_after (Fixture *f, gconstpointer data)
       g_assert_false (ota_flash_job_is_cancelled (ota_application_get_job (f->app)));
       wait_until (f, finished, NULL, FLASH_MS, "the end of the upgrade");
       g_assert_true (label_contains (ota_window_get_result_label (f->window), "1.0.2"));
-      assert_installed (emu, "1.0.2", FALSE);
-      assert_emu_clean (emu);
+      ota_test_emu_assert_installed (emu, "1.0.2", FALSE);
+      ota_test_emu_assert_clean (emu);
       return;
     }
 
@@ -500,8 +484,8 @@ test_cancel_after (Fixture *f, gconstpointer data)
   click (ota_window_get_flash_button (f->window));
   wait_until (f, finished, NULL, FLASH_MS, "the end of the recovery");
   g_assert_true (label_contains (ota_window_get_result_label (f->window), "1.0.2"));
-  assert_installed (emu, "1.0.2", FALSE);
-  assert_emu_clean (emu);
+  ota_test_emu_assert_installed (emu, "1.0.2", FALSE);
+  ota_test_emu_assert_clean (emu);
 }
 
 static void
@@ -527,8 +511,8 @@ test_recovery (Fixture *f, gconstpointer data)
   g_assert_false (gtk_widget_get_visible (ota_window_get_recovery_bar (f->window)));
   g_assert_cmpstr (gtk_button_get_label (GTK_BUTTON (ota_window_get_flash_button (f->window))),
                    ==, "_Flash");
-  assert_installed (emu, "1.0.2", FALSE);
-  assert_emu_clean (emu);
+  ota_test_emu_assert_installed (emu, "1.0.2", FALSE);
+  ota_test_emu_assert_clean (emu);
 }
 
 static void
@@ -563,7 +547,7 @@ test_invalid_file (Fixture *f, gconstpointer data)
 
   /* the device was only read */
   g_assert_cmpuint (ota_test_emu_count_events (emu, "read"), ==, 0);
-  assert_emu_clean (emu);
+  ota_test_emu_assert_clean (emu);
 }
 
 static void
@@ -601,7 +585,7 @@ test_settings (Fixture *f, gconstpointer data)
   g_assert_cmpuint (ctp, ==, emu->ctp_port);
   g_assert_cmpuint (http, ==, emu->http_port);
   g_assert_cmpuint (ota, ==, emu->ota_port);
-  assert_emu_clean (emu);
+  ota_test_emu_assert_clean (emu);
 }
 
 static gboolean
