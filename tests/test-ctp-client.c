@@ -357,6 +357,8 @@ test_no_reply (void)
   g_assert_false (ota_ctp_client_app_access (client, 300, NULL, &error));
   elapsed = ota_test_elapsed_ms (start);
   g_assert_error (error, OTA_ERROR, OTA_ERROR_TIMED_OUT);
+  g_assert_cmpstr (error->message, ==,
+                   "control channel: no reply to APP_ACCESS from the device in time");
   g_assert_cmpint (elapsed, >=, 290);
   g_assert_cmpint (elapsed, <, 300 + 1000);
   ota_ctp_client_close (client);

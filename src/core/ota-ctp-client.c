@@ -134,6 +134,7 @@ ota_ctp_client_request (OtaCtpClient *self, const gchar *topic, const gchar *bod
     {
       g_autoptr(OtaCtpFrame) frame = ota_ctp_decoder_pop (self->decoder);
       guint8 buf[4096];
+      g_autoptr(GError) recv_error = NULL;
       gint64 left_ms;
       gssize n;
 
@@ -160,17 +161,25 @@ ota_ctp_client_request (OtaCtpClient *self, const gchar *topic, const gchar *bod
           return g_steal_pointer (&msg);
         }
 
+      /* one message for the one deadline, whichever check sees it pass
+       * first (a byte landing just before it must not change the text) */
       left_ms = (deadline - g_get_monotonic_time ()) / 1000;
-      if (left_ms <= 0)
+      if (left_ms > 0)
+        n = ota_socket_recv_some (socket, buf, sizeof buf, (guint) left_ms, cancellable,
+                                   &recv_error);
+      else
+        n = -1;
+      if (n < 0 && (recv_error == NULL
+                    || g_error_matches (recv_error, OTA_ERROR, OTA_ERROR_TIMED_OUT)))
         {
           g_set_error (error, OTA_ERROR, OTA_ERROR_TIMED_OUT,
-                       "control channel: no reply to %s from the device", topic);
+                       "control channel: no reply to %s from the device in time", topic);
           return NULL;
         }
-      n = ota_socket_recv_some (socket, buf, sizeof buf, (guint) left_ms, cancellable, error);
       if (n < 0)
         {
-          g_prefix_error (error, "control channel, waiting for %s: ", topic);
+          g_propagate_prefixed_error (error, g_steal_pointer (&recv_error),
+                                      "control channel, waiting for %s: ", topic);
           return NULL;
         }
       if (n == 0)

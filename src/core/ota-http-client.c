@@ -37,16 +37,25 @@ ota_http_get (const gchar *host, guint16 port, const gchar *path, guint timeout_
       gint64 left_ms = (deadline - g_get_monotonic_time ()) / 1000;
       gssize n;
 
-      if (left_ms <= 0)
+      g_autoptr(GError) local = NULL;
+
+      /* one message for the one deadline, whichever check sees it pass
+       * first: a drip that lands a byte just before it must not change
+       * what the user reads */
+      if (left_ms > 0)
+        n = ota_socket_recv_some (socket, buf, sizeof buf, (guint) left_ms, cancellable, &local);
+      else
+        n = -1;
+      if (n < 0 && (local == NULL || g_error_matches (local, OTA_ERROR, OTA_ERROR_TIMED_OUT)))
         {
           g_set_error (error, OTA_ERROR, OTA_ERROR_TIMED_OUT,
-                       "the device's web server did not answer in time (port %u)", (guint) port);
+                       "device description: the device's web server did not answer in time "
+                       "(port %u)", (guint) port);
           return NULL;
         }
-      n = ota_socket_recv_some (socket, buf, sizeof buf, (guint) left_ms, cancellable, error);
       if (n < 0)
         {
-          g_prefix_error (error, "device description: ");
+          g_propagate_prefixed_error (error, g_steal_pointer (&local), "device description: ");
           return NULL;
         }
       if (n == 0)
