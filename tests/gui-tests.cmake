@@ -4,22 +4,19 @@
 # own Xvfb through xvfb-run when it is installed, and skips itself (77)
 # where there is no display at all.
 if(OTA_BUILD_GUI)
-  ota_add_test(test-gui SOURCES test-gui.c TIMEOUT 600 LIBS otagui
+  # registered below, one ctest entry per group, each under its own Xvfb
+  ota_add_test(test-gui SOURCES test-gui.c LIBS otagui BUILD_ONLY
     ENV "OTAFLASH_EMU=$<TARGET_FILE:otaflash-emu>")
   add_dependencies(test-gui otaflash-emu)
-  get_test_property(test-gui ENVIRONMENT gui_env)
-  set_tests_properties(test-gui PROPERTIES DISABLED TRUE)
+  set(gui_env "${test-gui_TEST_ENV}")
   if(OTA_SANITIZE)
     # GTK, fontconfig and friends keep caches for the life of the process;
     # the suppressions name each of them (tests/lsan-gui.supp)
     list(APPEND gui_env "LSAN_OPTIONS=suppressions=${CMAKE_CURRENT_SOURCE_DIR}/lsan-gui.supp:print_suppressions=0")
   endif()
 
-  if(OTA_VALGRIND)
-    # GTK under memcheck needs suppressions of its own and minutes per test;
-    # the window's code is covered by the ASan/LSan build instead
-    set_tests_properties(valgrind-test-gui PROPERTIES DISABLED TRUE)
-  endif()
+  # Not under valgrind: GTK under memcheck needs suppressions of its own and
+  # minutes per test; the window's code is covered by the ASan/LSan build.
 
   find_program(XVFB_RUN xvfb-run)
   # each group looks for a free X display from its own number up, so that
