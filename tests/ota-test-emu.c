@@ -3,6 +3,8 @@
 
 #include "ota-test-emu.h"
 
+#include "ota-platform.h"
+
 #include <errno.h>
 #include <signal.h>
 #include <string.h>
@@ -287,39 +289,6 @@ ota_test_emu_restart (OtaTestEmu *old, const gchar *const *extra_args, GError **
   return emu;
 }
 
-static void
-wait_cb (GObject *source, GAsyncResult *res, gpointer user_data)
-{
-  gboolean *done = user_data;
-
-  g_subprocess_wait_finish (G_SUBPROCESS (source), res, NULL);
-  *done = TRUE;
-}
-
-/* Waits for the process to end, at most @timeout_ms. */
-static gboolean
-wait_exit (GSubprocess *proc, guint timeout_ms)
-{
-  g_autoptr (GMainContext) ctx = g_main_context_new ();
-  g_autoptr (GSource) timeout = g_timeout_source_new (timeout_ms);
-  g_autoptr (GCancellable) cancellable = g_cancellable_new ();
-  gboolean done = FALSE, timed_out = FALSE;
-
-  g_main_context_push_thread_default (ctx);
-  g_source_set_callback (timeout, flag_timeout_cb, &timed_out, NULL);
-  g_source_attach (timeout, ctx);
-  g_subprocess_wait_async (proc, cancellable, wait_cb, &done);
-  while (!done)
-    {
-      if (timed_out)
-        g_cancellable_cancel (cancellable);
-      g_main_context_iteration (ctx, TRUE);
-    }
-  g_source_destroy (timeout);
-  g_main_context_pop_thread_default (ctx);
-  return !timed_out || g_subprocess_get_identifier (proc) == NULL;
-}
-
 gint
 ota_test_emu_stop (OtaTestEmu *emu)
 {
@@ -328,18 +297,9 @@ ota_test_emu_stop (OtaTestEmu *emu)
   if (emu->stopped || emu->proc == NULL)
     return emu->exit_status;
 
-#ifdef G_OS_UNIX
-  g_subprocess_send_signal (emu->proc, SIGTERM);
-#else
-  g_subprocess_force_exit (emu->proc);
-#endif
-  if (!wait_exit (emu->proc, STOP_TIMEOUT_MS))
-    {
-      g_warning ("otaflash-emu did not exit within %d s after SIGTERM; killing it",
-                 STOP_TIMEOUT_MS / 1000);
-      g_subprocess_force_exit (emu->proc);
-      wait_exit (emu->proc, STOP_TIMEOUT_MS);
-    }
+  if (!ota_platform_stop_process (emu->proc, STOP_TIMEOUT_MS))
+    g_warning ("otaflash-emu did not exit within %d s after SIGTERM; it was killed",
+               STOP_TIMEOUT_MS / 1000);
   emu->stopped = TRUE;
   if (g_subprocess_get_if_exited (emu->proc))
     emu->exit_status = g_subprocess_get_exit_status (emu->proc);

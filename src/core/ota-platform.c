@@ -4,6 +4,7 @@
 #include "ota-platform.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -151,6 +152,64 @@ ota_platform_set_linger_reset (GSocket *socket)
 {
   struct linger lg = { 1, 0 };
   setsockopt (g_socket_get_fd (socket), SOL_SOCKET, SO_LINGER, (const void *) &lg, sizeof lg);
+}
+
+static void
+stop_wait_cb (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  gboolean *done = user_data;
+
+  g_subprocess_wait_finish (G_SUBPROCESS (source), res, NULL);
+  *done = TRUE;
+}
+
+static gboolean
+stop_timeout_cb (gpointer user_data)
+{
+  GCancellable *cancellable = user_data;
+
+  g_cancellable_cancel (cancellable);
+  return G_SOURCE_REMOVE;
+}
+
+/* TRUE if @proc ended within @timeout_ms */
+static gboolean
+wait_bounded (GSubprocess *proc, guint timeout_ms)
+{
+  g_autoptr(GMainContext) ctx = g_main_context_new ();
+  g_autoptr(GSource) timeout = g_timeout_source_new (timeout_ms);
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  gboolean done = FALSE;
+
+  g_main_context_push_thread_default (ctx);
+  g_source_set_callback (timeout, stop_timeout_cb, cancellable, NULL);
+  g_source_attach (timeout, ctx);
+  /* a cancelled wait still calls back, so the loop always ends */
+  g_subprocess_wait_async (proc, cancellable, stop_wait_cb, &done);
+  while (!done)
+    g_main_context_iteration (ctx, TRUE);
+  g_source_destroy (timeout);
+  g_main_context_pop_thread_default (ctx);
+  return g_subprocess_get_identifier (proc) == NULL;
+}
+
+gboolean
+ota_platform_stop_process (GSubprocess *proc, guint timeout_ms)
+{
+  g_return_val_if_fail (G_IS_SUBPROCESS (proc), FALSE);
+
+  if (g_subprocess_get_identifier (proc) == NULL)
+    return TRUE;
+#ifdef G_OS_UNIX
+  g_subprocess_send_signal (proc, SIGTERM);
+#else
+  g_subprocess_force_exit (proc);
+#endif
+  if (wait_bounded (proc, timeout_ms))
+    return TRUE;
+  g_subprocess_force_exit (proc);
+  wait_bounded (proc, timeout_ms);
+  return FALSE;
 }
 
 gboolean

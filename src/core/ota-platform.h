@@ -31,6 +31,13 @@ void ota_platform_set_linger_reset (GSocket *socket);
  * Returns a source id, remove it with g_source_remove(). */
 guint ota_platform_add_interrupt_handler (GSourceFunc func, gpointer user_data);
 
+/* Asks @proc to end (SIGTERM on POSIX; TerminateProcess on Windows) and waits
+ * for it at most @timeout_ms, on a private main context so that it also works
+ * while an application shuts down. A process still there then is killed and
+ * waited for again as long. Returns TRUE if it ended when asked, FALSE if it
+ * had to be killed (the caller says so). */
+gboolean ota_platform_stop_process (GSubprocess *proc, guint timeout_ms);
+
 /* TRUE if the stream is an interactive terminal (stdout = 1, stderr = 2). */
 gboolean ota_platform_isatty (int fd);
 

@@ -3,6 +3,8 @@
 
 #include "ota-demo.h"
 
+#include "ota-platform.h"
+
 #include <string.h>
 #include <glib/gstdio.h>
 #ifdef G_OS_UNIX
@@ -394,49 +396,6 @@ ota_demo_owns_file (OtaDemo *self, const gchar *path)
 
 /* ---- stop ------------------------------------------------------------------------ */
 
-static void
-wait_cb (GObject *source, GAsyncResult *res, gpointer user_data)
-{
-  gboolean *done = user_data;
-
-  g_subprocess_wait_finish (G_SUBPROCESS (source), res, NULL);
-  *done = TRUE;
-}
-
-static gboolean
-flag_cb (gpointer user_data)
-{
-  gboolean *flag = user_data;
-
-  *flag = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-/* Waits for the process to end, at most @timeout_ms, on a private context so
- * that it also works while the application shuts down. */
-static gboolean
-wait_exit (GSubprocess *proc, guint timeout_ms)
-{
-  g_autoptr(GMainContext) ctx = g_main_context_new ();
-  g_autoptr(GSource) timeout = g_timeout_source_new (timeout_ms);
-  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
-  gboolean done = FALSE, timed_out = FALSE;
-
-  g_main_context_push_thread_default (ctx);
-  g_source_set_callback (timeout, flag_cb, &timed_out, NULL);
-  g_source_attach (timeout, ctx);
-  g_subprocess_wait_async (proc, cancellable, wait_cb, &done);
-  while (!done)
-    {
-      if (timed_out)
-        g_cancellable_cancel (cancellable);
-      g_main_context_iteration (ctx, TRUE);
-    }
-  g_source_destroy (timeout);
-  g_main_context_pop_thread_default (ctx);
-  return g_subprocess_get_identifier (proc) == NULL;
-}
-
 void
 ota_demo_stop (OtaDemo *self)
 {
@@ -444,18 +403,9 @@ ota_demo_stop (OtaDemo *self)
 
   if (self->proc != NULL)
     {
-#ifdef G_OS_UNIX
-      g_subprocess_send_signal (self->proc, SIGTERM);
-#else
-      g_subprocess_force_exit (self->proc);
-#endif
-      if (!wait_exit (self->proc, STOP_TIMEOUT_MS))
-        {
-          g_warning ("the device emulator did not stop within %d s; killing it",
-                     STOP_TIMEOUT_MS / 1000);
-          g_subprocess_force_exit (self->proc);
-          wait_exit (self->proc, STOP_TIMEOUT_MS);
-        }
+      if (!ota_platform_stop_process (self->proc, STOP_TIMEOUT_MS))
+        g_warning ("the device emulator did not stop within %d s; it was killed",
+                   STOP_TIMEOUT_MS / 1000);
       g_clear_object (&self->stdout_stream);
       g_clear_object (&self->proc);
     }
