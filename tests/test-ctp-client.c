@@ -544,8 +544,8 @@ test_keepalive_stop_mid_interval (void)
   peer = ota_test_peer_new (peer_cb, &c);
   client = connect_to (peer);
 
-  ota_ctp_client_start_keepalive (client, 400);
-  deadline = g_get_monotonic_time () + 2 * G_TIME_SPAN_SECOND;
+  ota_ctp_client_start_keepalive (client, 1000);
+  deadline = g_get_monotonic_time () + 5 * G_TIME_SPAN_SECOND;
   g_mutex_lock (&c.lock);
   while (c.keepalives < 1 && g_cond_wait_until (&c.cond, &c.lock, deadline))
     ;
@@ -553,10 +553,11 @@ test_keepalive_stop_mid_interval (void)
   g_mutex_unlock (&c.lock);
   g_assert_cmpuint (seen, ==, 1);
 
-  /* the thread now waits for the next interval */
+  /* the thread now waits for the next interval; stopping does not (the
+   * bound is half the interval, loose enough for valgrind and a busy host) */
   start = g_get_monotonic_time ();
   ota_ctp_client_stop_keepalive (client);
-  g_assert_cmpint (ota_test_elapsed_ms (start), <, 100);
+  g_assert_cmpint (ota_test_elapsed_ms (start), <, 500);
   g_assert_cmpuint (ota_ctp_client_get_keepalives_sent (client), ==, 1);
   ota_ctp_client_close (client);
   g_assert_true (ota_test_peer_join (peer));
@@ -584,7 +585,7 @@ test_keepalive_stop_early (void)
   ota_ctp_client_start_keepalive (client, 10000);
   start = g_get_monotonic_time ();
   ota_ctp_client_stop_keepalive (client);
-  g_assert_cmpint (ota_test_elapsed_ms (start), <, 100);
+  g_assert_cmpint (ota_test_elapsed_ms (start), <, 2000);
   g_assert_cmpuint (ota_ctp_client_get_keepalives_sent (client), ==, 0);
   ota_ctp_client_close (client);
   g_assert_true (ota_test_peer_join (peer));

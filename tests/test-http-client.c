@@ -233,7 +233,7 @@ test_loader_stub (void)
   g_assert_cmpstr (desc->uuid, ==, "loader");
   g_assert_true (ota_description_needs_stage_two (desc));
   /* done after Content-Length bytes, not after a close that never comes */
-  g_assert_cmpint (elapsed, <, 1000);
+  g_assert_cmpint (elapsed, <, WAIT_MS / 2);
   /* the request went out in one piece: one answer */
   g_assert_true (h.whole_request);
   g_assert_cmpuint (h.responses, ==, 1);
@@ -381,7 +381,7 @@ test_cancel (void)
   desc = fetch (&h, 10000, cancellable, &elapsed, &error);
   g_assert_null (desc);
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
-  g_assert_cmpint (elapsed, <, 1000);
+  g_assert_cmpint (elapsed, <, 3000); /* well before the 10 s timeout */
   g_assert_true (h.saw_close);
 }
 
