@@ -89,7 +89,7 @@ ota_session_init (OtaSession *self)
   self->reboot_timeout_ms = 180000;
   self->retries = 3;
   self->keepalive_ms = 15000;
-  self->poll_ms = 500;
+  self->poll_ms = 200;
   self->device_state = OTA_DEVICE_STATE_UNKNOWN;
 }
 

@@ -45,6 +45,8 @@ void ota_session_set_reboot_timeout (OtaSession *self, guint timeout_ms);
 /* How often stage two is tried again after a failure. */
 void ota_session_set_retries (OtaSession *self, guint retries);
 void ota_session_set_keepalive_interval (OtaSession *self, guint interval_ms);
+/* How often the description is read while the device reboots (default
+ * 200 ms: a small GET, and the reboot is noticed within a fifth of a second). */
 void ota_session_set_poll_interval (OtaSession *self, guint interval_ms);
 /* Benchmarks only: header and data in separate writes, TCP_NODELAY off. */
 void ota_session_set_nagle_mode (OtaSession *self, gboolean on);
