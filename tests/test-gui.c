@@ -436,6 +436,54 @@ test_cancel_before (Fixture *f, gconstpointer data)
   ota_test_emu_assert_clean (emu);
 }
 
+static gboolean
+emu_has_event (Fixture *f, gconstpointer data)
+{
+  OtaTestEmu *emu = (OtaTestEmu *) data;
+
+  return ota_test_emu_count_events (emu, "fault") > 0;
+}
+
+/* Cancel clicked while the device, its probe reads answered, pauses before
+ * announcing the total size: the STOP waits for a READ that only comes past
+ * the point of no return. The cancel is dropped, said so, and the flash goes
+ * on; the device is never stranded without a confirmed choice (S5). */
+static void
+test_cancel_overtaken (Fixture *f, gconstpointer data)
+{
+  const gchar *extra[] = { "--installed-version", "1.0.1", "--time-scale", "0.1",
+                           "--fault", "slow-commit:stage=1,secs=30", NULL };
+  g_autoptr(OtaTestEmu) emu = start_emu (extra);
+  OtaFlashJob *job;
+
+  start_app (f, emu, f->ufw);
+  wait_until (f, can_flash, NULL, READY_MS, "the Flash button");
+  click (ota_window_get_flash_button (f->window));
+  job = ota_application_get_job (f->app);
+  wait_until (f, emu_has_event, emu, FLASH_MS, "the device's pause before the total size");
+  g_assert_false (ota_flash_job_is_committed (job));
+
+  click (ota_window_get_cancel_button (f->window));
+  g_assert_null (ota_application_get_cancel_dialog (f->app));
+  g_assert_true (ota_flash_job_is_cancelled (job));
+  g_assert_true (label_contains (ota_window_get_activity_label (f->window), "Cancelling"));
+  g_assert_false (gtk_widget_get_sensitive (ota_window_get_cancel_button (f->window)));
+
+  wait_until (f, log_has_code, "cancel-too-late", FLASH_MS, "the dropped cancel");
+  g_assert_true (ota_flash_job_is_committed (job));
+  g_assert_false (ota_flash_job_is_cancelled (job));
+  g_assert_true (label_contains (ota_window_get_activity_label (f->window), "Too late"));
+  /* it can be asked for again, and then it is the confirmed kind */
+  g_assert_true (gtk_widget_get_sensitive (ota_window_get_cancel_button (f->window)));
+
+  wait_until (f, finished, NULL, FLASH_MS, "the end of the upgrade");
+  g_assert_true (label_contains (ota_window_get_result_label (f->window), "Success"));
+  g_assert_cmpint (ota_flash_job_get_device_state (job), ==, OTA_DEVICE_STATE_UPDATED);
+  g_assert_cmpuint (ota_test_emu_count_events (emu, "stop"), ==, 0);
+  ota_test_emu_assert_installed (emu, "1.0.2", FALSE);
+  ota_test_emu_assert_clean (emu);
+}
+
 static void
 test_cancel_after (Fixture *f, gconstpointer data)
 {
@@ -798,6 +846,7 @@ main (int argc, char **argv)
   g_test_add ("/gui/" path, Fixture, data, fixture_setup, func, fixture_teardown)
   ADD ("flash/both-stages", test_flash, NULL);
   ADD ("cancel/before-point-of-no-return", test_cancel_before, NULL);
+  ADD ("cancel/overtaken-by-point-of-no-return", test_cancel_overtaken, NULL);
   ADD ("cancel/after-keep-going", test_cancel_after, GINT_TO_POINTER (FALSE));
   ADD ("cancel/after-confirmed-then-recover", test_cancel_after, GINT_TO_POINTER (TRUE));
   ADD ("recovery/start-in-loader", test_recovery, NULL);

@@ -37,6 +37,9 @@ struct _Fake {
   guint32 announce;             /* scripts with an optional total-size message */
   guint32 all_size;             /* what the fake announced */
   guint64 served_after_commit;  /* what it received after announcing it */
+  OtaTransferLateCancelFunc late_cancel;  /* the app's hook, for the late-cancel cases */
+  gint late_calls;
+  gboolean late_drop;           /* what the hook answers */
 };
 
 /* --- the device side ---------------------------------------------------- */
@@ -180,6 +183,8 @@ run_full (Fake *f, guint stage, guint timeout_ms, GCancellable *cancellable,
   g_assert_no_error (local);
   ota_transfer_options_init (&opts);
   opts.read_timeout_ms = timeout_ms;
+  opts.late_cancel_func = f->late_cancel;
+  opts.late_cancel_data = f;
   memset (state, 0xAA, sizeof *state);
   ok = ota_transfer_run (g_socket_connection_get_socket (conn), fw, stage, &opts,
                          progress != NULL ? progress_cb : NULL, progress, state, cancellable,
@@ -668,6 +673,100 @@ test_cancel_before_start (void)
   g_assert_cmpuint (st.reads, ==, 0);
 }
 
+/* --- a cancel overtaken by the point of no return (S5) ------------------------ */
+
+/* The session's part: a safe cancel is dropped and the cancellable re-armed. */
+static gboolean
+late_cancel_hook (gpointer user_data)
+{
+  Fake *f = user_data;
+
+  g_atomic_int_inc (&f->late_calls);
+  if (f->late_drop)
+    g_cancellable_reset (f->cancel);
+  return f->late_drop;
+}
+
+typedef enum { LATE_DROP_REARM, LATE_DROP_DEAF, LATE_CONFIRMED } LateMode;
+
+/* The cancel comes after the answer to READ 1; the device then commits
+ * before it asks again, so the STOP could only go out past the point of no
+ * return. */
+static void
+script_late_cancel (Fake *f)
+{
+  dev_read (f, 0, OTA_NET_STAGE1_WINDOW, 0);
+  g_cancellable_cancel (f->cancel);
+  dev_expect_quiet (f, QUIET_MS);
+  dev_total_size (f, 65536, 0);
+  if (f->late_cancel != NULL && !f->late_drop)
+    {
+      /* confirmed for this case: STOP in place of the next answer */
+      dev_send (f, OTA_NET_STATUS_READ, OTA_NET_STAGE1_WINDOW, OTA_NET_STAGE1_WINDOW, 0, 10);
+      dev_expect_stop (f);
+      dev_finish (f, OTA_NET_STATUS_ERR);
+      return;
+    }
+  /* dropped: served as if nothing happened */
+  dev_read (f, OTA_NET_STAGE1_WINDOW, OTA_NET_STAGE1_WINDOW, 10);
+  if (f->late_cancel != NULL)
+    {
+      /* re-armed: a new (confirmed) cancel is heard, STOP at the next READ */
+      g_cancellable_cancel (f->cancel);
+      dev_expect_quiet (f, QUIET_MS);
+      dev_send (f, OTA_NET_STATUS_READ, 2 * OTA_NET_STAGE1_WINDOW, OTA_NET_STAGE1_WINDOW, 0, 20);
+      dev_expect_stop (f);
+      dev_finish (f, OTA_NET_STATUS_ERR);
+      return;
+    }
+  dev_read (f, 2 * OTA_NET_STAGE1_WINDOW, OTA_NET_STAGE1_WINDOW, 20);
+  dev_send (f, OTA_NET_STATUS_DOING, 0, 0, 0, 100);
+  dev_expect_quiet (f, QUIET_MS);
+  dev_send (f, OTA_NET_STATUS_OK, 0, 0, 0, 100);
+  g_assert_cmpint (ota_test_wait_close (f->socket, WAIT_MS), ==, 0);
+}
+
+static void
+test_late_cancel (gconstpointer data)
+{
+  LateMode mode = GPOINTER_TO_INT (data);
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  Fake f = { .script = script_late_cancel, .cancel = cancellable };
+  g_autoptr(GError) error = NULL;
+  OtaTransferState st;
+  gboolean ok;
+
+  f.late_cancel = mode == LATE_DROP_DEAF ? NULL : late_cancel_hook;
+  f.late_drop = mode == LATE_DROP_REARM;
+  ok = run_full (&f, 1, WAIT_MS, cancellable, &st, NULL, &error);
+  g_assert_true (st.committed);
+  g_assert_cmpuint (st.all_size, ==, 65536);
+  switch (mode)
+    {
+    case LATE_DROP_REARM:
+      g_assert_cmpint (f.late_calls, ==, 1);
+      g_assert_cmpuint (st.late_cancels, ==, 1);
+      g_assert_false (ok);
+      g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+      g_assert_cmpuint (st.reads, ==, 2);
+      break;
+    case LATE_DROP_DEAF:
+      g_assert_cmpuint (st.late_cancels, ==, 1);
+      g_assert_no_error (error);
+      g_assert_true (ok);
+      g_assert_cmpuint (st.reads, ==, 3);
+      break;
+    case LATE_CONFIRMED:
+    default:
+      g_assert_cmpint (f.late_calls, ==, 1);
+      g_assert_cmpuint (st.late_cancels, ==, 0);
+      g_assert_false (ok);
+      g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+      g_assert_cmpuint (st.reads, ==, 1);
+      break;
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -710,6 +809,12 @@ main (int argc, char **argv)
                         test_cancel);
   g_test_add_func ("/ota/transfer/cancel/device-closes", test_cancel_device_closes);
   g_test_add_func ("/ota/transfer/cancel/before-start", test_cancel_before_start);
+  g_test_add_data_func ("/ota/transfer/cancel/late-dropped-rearmed",
+                        GINT_TO_POINTER (LATE_DROP_REARM), test_late_cancel);
+  g_test_add_data_func ("/ota/transfer/cancel/late-dropped-no-hook",
+                        GINT_TO_POINTER (LATE_DROP_DEAF), test_late_cancel);
+  g_test_add_data_func ("/ota/transfer/cancel/late-confirmed", GINT_TO_POINTER (LATE_CONFIRMED),
+                        test_late_cancel);
 
   ret = g_test_run ();
 

@@ -38,7 +38,9 @@ typedef struct {
   GMainLoop *loop;
   GCancellable *cancellable;
   OtaSession *session;
-  gint64 last_interrupt;
+  gint64 last_interrupt;         /* the Ctrl-C that asked for a confirmation */
+  gboolean cancel_said;
+  gint64 flash_start;            /* the session's clock, for events the CLI adds */
   gboolean progress_line;        /* a live line is on the terminal */
   guint last_percent_printed;
   guint last_stage_printed;
@@ -343,31 +345,41 @@ interrupt_cb (gpointer user_data)
 {
   Cli *cli = user_data;
   gint64 now = g_get_monotonic_time ();
+  gboolean confirmed = cli->last_interrupt != 0 && now - cli->last_interrupt <= CONFIRM_WINDOW_US;
 
-  if (cli->session != NULL && ota_session_is_committed (cli->session)
-      && (cli->last_interrupt == 0 || now - cli->last_interrupt > CONFIRM_WINDOW_US))
+  if (cli->session == NULL)
     {
-      cli->last_interrupt = now;
-      say (cli, TRUE,
-           "The device is past the point of no return: cancelling now leaves it in its updater, "
-           "and it will need this upgrade run again to finish. Press Ctrl-C again within 5 "
-           "seconds to cancel anyway.");
-      if (cli->json)
-        {
-          g_autoptr(cJSON) obj = cJSON_CreateObject ();
-          cJSON_AddStringToObject (obj, "event", "log");
-          cJSON_AddStringToObject (obj, "level", "warning");
-          cJSON_AddStringToObject (obj, "code", "cancel-confirm");
-          cJSON_AddStringToObject (obj, "message",
-                                   "Interrupt after the point of no return: interrupt again within "
-                                   "5 s to cancel and leave the device in its updater");
-          write_json (cli, obj, TRUE);
-        }
+      /* reading the device or the file: nothing can be left half done */
+      g_cancellable_cancel (cli->cancellable);
       return G_SOURCE_CONTINUE;
     }
-  if (!g_cancellable_is_cancelled (cli->cancellable))
-    say (cli, TRUE, "Cancelling: the device is told to stop at its next request…");
-  g_cancellable_cancel (cli->cancellable);
+  /* the session decides, atomically with the device's progress, whether
+   * this is still a safe cancel (protocol.md S5) */
+  if (ota_session_cancel (cli->session, confirmed))
+    {
+      if (!cli->cancel_said)
+        say (cli, TRUE, confirmed ? "Cancelling: the device will be left in its updater…"
+                                  : "Cancelling: the device is told to stop at its next request…");
+      cli->cancel_said = TRUE;
+      return G_SOURCE_CONTINUE;
+    }
+  cli->last_interrupt = now;
+  say (cli, TRUE,
+       "The device is past the point of no return: cancelling now leaves it in its updater, "
+       "and it will need this upgrade run again to finish. Press Ctrl-C again within 5 "
+       "seconds to cancel anyway.");
+  if (cli->json)
+    {
+      g_autoptr(cJSON) obj = cJSON_CreateObject ();
+      cJSON_AddStringToObject (obj, "event", "log");
+      cJSON_AddNumberToObject (obj, "t", (gdouble) (now - cli->flash_start) / G_USEC_PER_SEC);
+      cJSON_AddStringToObject (obj, "level", "warning");
+      cJSON_AddStringToObject (obj, "code", "cancel-confirm");
+      cJSON_AddStringToObject (obj, "message",
+                               "Interrupt after the point of no return: interrupt again within "
+                               "5 s to cancel and leave the device in its updater");
+      write_json (cli, obj, TRUE);
+    }
   return G_SOURCE_CONTINUE;
 }
 
@@ -434,6 +446,7 @@ run_flash (Cli *cli, const gchar *path)
   cli->loop = g_main_loop_new (NULL, FALSE);
   sigint_id = ota_platform_add_interrupt_handler (interrupt_cb, cli);
 
+  cli->flash_start = g_get_monotonic_time ();
   task = g_task_new (session, cli->cancellable, flash_done_cb, cli);
   g_object_set_data_full (G_OBJECT (task), "firmware", g_object_ref (fw), g_object_unref);
   g_object_set_data_full (G_OBJECT (task), "ufw", g_object_ref (ufw), g_object_unref);

@@ -14,6 +14,13 @@
   "now be an open network called WIFI_OTA_XXXXXX) and flash the same file again to "     \
   "finish; do not power it off."
 
+/* How the pending cancel was asked for (ota_session_cancel). */
+typedef enum {
+  CANCEL_NONE,
+  CANCEL_SAFE,       /* before the point of no return: only if the device stays unchanged */
+  CANCEL_CONFIRMED,  /* the user accepted leaving the device in its updater */
+} CancelKind;
+
 struct _OtaSession {
   GObject parent_instance;
 
@@ -31,7 +38,10 @@ struct _OtaSession {
   GDestroyNotify event_destroy;
 
   gint64 start_time;
-  gint committed;            /* atomic */
+  gint committed;            /* atomic; written under cancel_lock */
+  GMutex cancel_lock;
+  GCancellable *op;          /* what every step of a flash waits on */
+  CancelKind cancel_kind;    /* under cancel_lock */
   gint device_state;         /* atomic OtaDeviceState */
   gchar *new_version;
 
@@ -69,6 +79,8 @@ ota_session_finalize (GObject *object)
     self->event_destroy (self->event_data);
   g_free (self->host);
   g_free (self->new_version);
+  g_clear_object (&self->op);
+  g_mutex_clear (&self->cancel_lock);
   G_OBJECT_CLASS (ota_session_parent_class)->finalize (object);
 }
 
@@ -91,6 +103,8 @@ ota_session_init (OtaSession *self)
   self->keepalive_ms = 15000;
   self->poll_ms = 200;
   self->device_state = OTA_DEVICE_STATE_UNKNOWN;
+  g_mutex_init (&self->cancel_lock);
+  self->op = g_cancellable_new ();
 }
 
 OtaSession *
@@ -203,7 +217,37 @@ static void
 set_state (OtaSession *self, OtaDeviceState state)
 {
   g_atomic_int_set (&self->device_state, (gint) state);
+  /* under the lock: ota_session_cancel() judges a cancel by this flag */
+  g_mutex_lock (&self->cancel_lock);
   g_atomic_int_set (&self->committed, state == OTA_DEVICE_STATE_NEEDS_RECOVERY);
+  g_mutex_unlock (&self->cancel_lock);
+}
+
+gboolean
+ota_session_cancel (OtaSession *self, gboolean confirmed)
+{
+  gboolean taken = FALSE;
+
+  g_return_val_if_fail (OTA_IS_SESSION (self), FALSE);
+
+  g_mutex_lock (&self->cancel_lock);
+  if (confirmed || !g_atomic_int_get (&self->committed))
+    {
+      if (confirmed)
+        self->cancel_kind = CANCEL_CONFIRMED;
+      else if (self->cancel_kind == CANCEL_NONE)
+        self->cancel_kind = CANCEL_SAFE;
+      g_cancellable_cancel (self->op);
+      taken = TRUE;
+    }
+  g_mutex_unlock (&self->cancel_lock);
+  return taken;
+}
+
+static void
+external_cancelled_cb (GCancellable *cancellable, gpointer user_data)
+{
+  ota_session_cancel (OTA_SESSION (user_data), TRUE);
 }
 
 /* ---- events ------------------------------------------------------------ */
@@ -312,6 +356,31 @@ ota_session_read_device (OtaSession *self, GCancellable *cancellable, GError **e
                                      error);
 }
 
+/* The transfer's thread: the total size arrived before the READ our STOP
+ * waited for. A safe cancel is dropped (the device is past the point of no
+ * return); a confirmed one stands. */
+static gboolean
+late_cancel_cb (gpointer user_data)
+{
+  OtaSession *self = user_data;
+  gboolean drop;
+
+  g_mutex_lock (&self->cancel_lock);
+  drop = self->cancel_kind == CANCEL_SAFE;
+  if (drop)
+    {
+      self->cancel_kind = CANCEL_NONE;
+      g_cancellable_reset (self->op);
+    }
+  g_mutex_unlock (&self->cancel_lock);
+  if (drop)
+    emit_log (self, 1, "warning", "cancel-too-late",
+              "The device passed the point of no return before it asked for the data that "
+              "would have carried the cancel, so the upgrade goes on. Cancelling now leaves "
+              "the device in its updater: cancel again and confirm only if that is what you want.");
+  return drop;
+}
+
 static gboolean
 run_transfer (OtaSession *self, OtaFirmware *firmware, guint stage, OtaTransferState *state,
               GCancellable *cancellable, GError **error)
@@ -331,6 +400,8 @@ run_transfer (OtaSession *self, OtaFirmware *firmware, guint stage, OtaTransferS
   socket = g_socket_connection_get_socket (conn);
   ota_transfer_options_init (&opts);
   opts.read_timeout_ms = self->timeout_ms;
+  opts.late_cancel_func = late_cancel_cb;
+  opts.late_cancel_data = self;
   if (self->nagle_mode)
     {
       opts.split_writes = TRUE;
@@ -522,17 +593,14 @@ stage_two (OtaSession *self, OtaFirmware *firmware, GCancellable *cancellable, G
   return TRUE;
 }
 
-gboolean
-ota_session_flash (OtaSession *self, OtaFirmware *firmware, OtaUfw *ufw,
-                   GCancellable *cancellable, GError **error)
+static gboolean
+flash (OtaSession *self, OtaFirmware *firmware, OtaUfw *ufw, GCancellable *cancellable,
+       GError **error)
 {
   g_autoptr(OtaDescription) desc = NULL;
   g_autoptr(OtaDescription) after = NULL;
   g_autoptr(GError) local = NULL;
   const gchar *file_version;
-
-  g_return_val_if_fail (OTA_IS_SESSION (self), FALSE);
-  g_return_val_if_fail (OTA_IS_FIRMWARE (firmware), FALSE);
 
   self->start_time = g_get_monotonic_time ();
   set_state (self, OTA_DEVICE_STATE_UNKNOWN);
@@ -626,4 +694,24 @@ ota_session_flash (OtaSession *self, OtaFirmware *firmware, OtaUfw *ufw,
               "The device now reports version \"%s\", the file says \"%s\"",
               after->firmware_version != NULL ? after->firmware_version : "", file_version);
   return TRUE;
+}
+
+gboolean
+ota_session_flash (OtaSession *self, OtaFirmware *firmware, OtaUfw *ufw,
+                   GCancellable *cancellable, GError **error)
+{
+  gulong handler = 0;
+  gboolean ok;
+
+  g_return_val_if_fail (OTA_IS_SESSION (self), FALSE);
+  g_return_val_if_fail (OTA_IS_FIRMWARE (firmware), FALSE);
+
+  /* the caller's cancellable is a confirmed cancel; every step waits on the
+   * session's own, which a dropped late cancel can re-arm */
+  if (cancellable != NULL)
+    handler = g_cancellable_connect (cancellable, G_CALLBACK (external_cancelled_cb), self, NULL);
+  ok = flash (self, firmware, ufw, self->op, error);
+  if (cancellable != NULL)
+    g_cancellable_disconnect (cancellable, handler);
+  return ok;
 }

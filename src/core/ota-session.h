@@ -71,6 +71,20 @@ gboolean ota_session_flash (OtaSession *self, OtaFirmware *firmware, OtaUfw *ufw
  * the total-size message of stage one until stage two succeeded). A cancel
  * now leaves the device in its updater. */
 gboolean ota_session_is_committed (OtaSession *self);
+
+/* Thread-safe (front-ends call it from the main thread while the flash runs
+ * in a worker). Cancelling @cancellable of ota_session_flash() is the same
+ * as a confirmed cancel.
+ *
+ * @confirmed FALSE, the device not past the point of no return: taken (TRUE);
+ * the device keeps its old firmware. Should the device pass the point of no
+ * return before the READ our STOP must answer (S3), the cancel is dropped:
+ * a "cancel-too-late" log event says so and the flash goes on.
+ * @confirmed FALSE past the point of no return: refused (FALSE), nothing
+ * happens; ask the user (S5), then call again with TRUE.
+ * @confirmed TRUE: taken; past the point of no return this leaves the device
+ * in its updater (stage two pending). */
+gboolean ota_session_cancel (OtaSession *self, gboolean confirmed);
 OtaDeviceState ota_session_get_device_state (OtaSession *self);
 /* The firmware version the device reported after the upgrade, or NULL. */
 const gchar *ota_session_get_new_version (OtaSession *self);

@@ -12,6 +12,8 @@ ota_transfer_options_init (OtaTransferOptions *opts)
 {
   opts->read_timeout_ms = 30000;
   opts->split_writes = FALSE;
+  opts->late_cancel_func = NULL;
+  opts->late_cancel_data = NULL;
 }
 
 typedef struct {
@@ -154,11 +156,28 @@ answer_read (Transfer *t, const OtaNetHeader *req, GError **error)
  * is over (success, or @failure set). */
 typedef struct {
   gboolean cancelled;       /* the user asked to stop */
+  gboolean deaf;            /* a late cancel was dropped: the cancellable is not watched */
   gboolean stop_sent;
   gboolean ok;
   GError *stop_reason;      /* why we sent STOP, when it was not a cancel */
   GError *failure;
 } Conversation;
+
+/* The device passed the point of no return while our cancel waited for a
+ * READ to answer with STOP: only a confirmed cancel may strand it (S5). */
+static void
+late_cancel (Transfer *t, Conversation *c)
+{
+  if (t->opts->late_cancel_func != NULL && !t->opts->late_cancel_func (t->opts->late_cancel_data))
+    {
+      g_debug ("total size with a confirmed cancel pending: STOP at the next READ");
+      return;
+    }
+  g_debug ("total size before the next READ: the cancel came too late and is dropped");
+  c->cancelled = FALSE;
+  c->deaf = t->opts->late_cancel_func == NULL;
+  t->state.late_cancels++;
+}
 
 static gboolean
 handle_message (Transfer *t, Conversation *c, const OtaNetHeader *hdr)
@@ -200,13 +219,13 @@ handle_message (Transfer *t, Conversation *c, const OtaNetHeader *hdr)
 
     case OTA_NET_STATUS_DOING:
       {
-        gboolean news = FALSE;
+        gboolean news = FALSE, commit = FALSE;
 
         if (hdr->all_size != 0 && !t->state.committed)
           {
             t->state.committed = TRUE;
             t->state.all_size = hdr->all_size;
-            news = TRUE;
+            news = commit = TRUE;
             g_debug ("point of no return: the device will write %u bytes", hdr->all_size);
           }
         if (hdr->download_percent == 100 && !t->state.done)
@@ -220,7 +239,14 @@ handle_message (Transfer *t, Conversation *c, const OtaNetHeader *hdr)
           made_progress (t);
         else
           t->junk++;
+        /* the caller learns of the commit first, so that a cancel asked for
+         * from now on is judged as one after the point of no return */
         notify (t);
+        if (commit && c->cancelled && !c->stop_sent)
+          {
+            late_cancel (t, c);
+            notify (t);
+          }
         return TRUE;
       }
 
@@ -317,7 +343,7 @@ ota_transfer_run (GSocket *socket, OtaFirmware *firmware, guint stage,
       g_autoptr(GError) local = NULL;
       OtaNetHeader hdr;
 
-      if (!recv_header (&t, raw, cancellable, &c.cancelled, &local))
+      if (!recv_header (&t, raw, c.deaf ? NULL : cancellable, &c.cancelled, &local))
         {
           /* a close after our STOP is the device's answer to it */
           if (!(c.stop_sent && g_error_matches (local, OTA_ERROR, OTA_ERROR_PROTOCOL)))

@@ -20,15 +20,30 @@ typedef struct {
   guint reads;              /* READ requests answered */
   guint bad_headers;        /* device messages with a bad checksum, ignored */
   gboolean done;            /* the device said percent 100 (writing finished) */
+  guint late_cancels;       /* cancels dropped because the total size came first */
 } OtaTransferState;
 
 /* Called in the thread that runs the transfer, after every message that
  * changes the state. Keep it cheap. */
 typedef void (*OtaTransferFunc) (const OtaTransferState *state, gpointer user_data);
 
+/* Called in the transfer's thread when the total-size message arrives while
+ * a cancel is pending whose STOP has not gone out yet (a STOP may only answer
+ * a READ, and the device sent the total size first). Past this message a
+ * STOP leaves the device in its updater, which must be an explicit, confirmed
+ * choice (protocol.md S5). Return TRUE to drop the cancel and go on serving:
+ * the callee has reset the cancellable (nothing waits on it at this moment).
+ * Return FALSE when the cancel was confirmed for this case: the STOP goes
+ * out at the next READ. */
+typedef gboolean (*OtaTransferLateCancelFunc) (gpointer user_data);
+
 typedef struct {
   guint read_timeout_ms;    /* longest wait for the device's next message */
   gboolean split_writes;    /* benchmark only: header and data in two writes */
+  /* NULL: a late cancel is dropped and the cancellable is not watched again
+   * during this transfer (it cannot be re-armed here) */
+  OtaTransferLateCancelFunc late_cancel_func;
+  gpointer late_cancel_data;
 } OtaTransferOptions;
 
 void ota_transfer_options_init (OtaTransferOptions *opts);
@@ -43,7 +58,8 @@ void ota_transfer_options_init (OtaTransferOptions *opts);
  *  - OTA_ERROR_TIMED_OUT: no message within read_timeout_ms;
  *  - G_IO_ERROR_CANCELLED: @cancellable was triggered; the next READ was
  *    answered with STOP (never anything at another moment) and the device's
- *    ERR awaited.
+ *    ERR awaited. A cancel still pending when the total-size message arrives
+ *    goes through opts->late_cancel_func (see there).
  * @out_state (may be NULL) receives the final state in every case. */
 gboolean ota_transfer_run (GSocket *socket, OtaFirmware *firmware, guint stage,
                            const OtaTransferOptions *opts, OtaTransferFunc func,

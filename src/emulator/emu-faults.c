@@ -32,6 +32,7 @@ static const FaultKind fault_kinds[] = {
   { "late-reboot", 0, 10, "the device comes back secs (default 10) after a reboot" },
   { "power-loss", 2, 0, "the process exits (code 0) at READ k, like a power cut" },
   { "slow-erase", 0, 5, "a gap of secs (default 5) before READ k" },
+  { "slow-commit", 0, 5, "a gap of secs (default 5) before the total-size message" },
   { "read-beyond-eof", 0, 0, "READ k asks for a seek_addr past the end of the file" },
   { "read-too-large", 0, 0, "READ k asks for 43 KiB (more than the 42 KiB limit)" },
   { "garbage", 0, 0, "20 random bytes instead of the header of READ k" },

@@ -789,6 +789,26 @@ run (Session *self)
       self->image = g_malloc (MAX (self->total, 1));
     }
 
+  /* A pause before the announcement (the device erasing first): the window
+   * in which an app's cancel, waiting for a READ to answer with STOP, is
+   * overtaken by the point of no return. */
+  {
+    g_autofree EmuFault *slow = emu_device_take_fault (self->dev, "slow-commit", self->stage, 0);
+
+    if (slow != NULL)
+      {
+        gdouble gap = emu_device_scaled (self->dev, slow->secs);
+
+        emu_link_device_pause (&self->link, gap);
+        s = pause_watch (self, gap, "S1");
+        if (s != STEP_CONTINUE)
+          {
+            emit_result (self, step_result (s));
+            return FALSE;
+          }
+      }
+  }
+
   /* The point of no return. */
   s = send_header (self, OTA_NET_STATUS_DOING, 0, 0, self->total, FALSE);
   self->committed = TRUE;

@@ -276,11 +276,11 @@ cancel_requested_cb (OtaWindow *window, OtaApplication *self)
   if (self->job == NULL || !ota_flash_job_is_running (self->job)
       || ota_flash_job_is_cancelled (self->job))
     return;
-  if (!ota_flash_job_is_committed (self->job))
+  if (ota_flash_job_cancel_safely (self->job))
     {
       /* before the point of no return: at once; the core answers the
-       * device's next request with STOP and the old firmware stays */
-      ota_flash_job_cancel (self->job);
+       * device's next request with STOP and the old firmware stays (or,
+       * should the device commit first, says so and goes on) */
       ota_window_show_cancelling (window);
       return;
     }

@@ -15,6 +15,7 @@ struct _OtaFlashJob {
   OtaProgressRelay *relay;
   gboolean running;
   gboolean finished;
+  gboolean safe_cancel;     /* a cancel before the point of no return is pending */
   GError *error;
 };
 
@@ -29,6 +30,9 @@ relay_event_cb (const OtaEvent *event, gpointer user_data)
 {
   OtaFlashJob *self = user_data;
 
+  /* the device passed the point of no return first: the flash goes on */
+  if (event->kind == OTA_EVENT_LOG && g_strcmp0 (event->code, "cancel-too-late") == 0)
+    self->safe_cancel = FALSE;
   g_signal_emit (self, signals[SIGNAL_EVENT], 0, event);
 }
 
@@ -86,10 +90,20 @@ ota_flash_job_cancel (OtaFlashJob *self)
 }
 
 gboolean
+ota_flash_job_cancel_safely (OtaFlashJob *self)
+{
+  g_return_val_if_fail (OTA_IS_FLASH_JOB (self), FALSE);
+  if (!ota_session_cancel (self->session, FALSE))
+    return FALSE;
+  self->safe_cancel = TRUE;
+  return TRUE;
+}
+
+gboolean
 ota_flash_job_is_cancelled (OtaFlashJob *self)
 {
   g_return_val_if_fail (OTA_IS_FLASH_JOB (self), FALSE);
-  return g_cancellable_is_cancelled (self->cancellable);
+  return self->safe_cancel || g_cancellable_is_cancelled (self->cancellable);
 }
 
 gboolean

@@ -26,9 +26,17 @@ OtaSession    *ota_flash_job_get_session (OtaFlashJob *self);
 /* Runs the session; emits "event" (const OtaEvent *) for each event in the
  * main context it was started from, then "finished" once. */
 void           ota_flash_job_start (OtaFlashJob *self);
-/* Cancels at once: the core sends STOP in place of the device's next
- * request. Ask ota_flash_job_is_committed() first (protocol.md S5). */
+/* A cancel that never strands the device: FALSE (nothing done) when it is
+ * past the point of no return — ask the user, then ota_flash_job_cancel().
+ * Should the device pass that point before the core could tell it to stop,
+ * the cancel is dropped with a "cancel-too-late" log event and the flash
+ * goes on (ota_session_cancel()). */
+gboolean       ota_flash_job_cancel_safely (OtaFlashJob *self);
+/* The confirmed cancel: the core sends STOP in place of the device's next
+ * request whatever the device's state (protocol.md S5: after the point of
+ * no return only when the user chose it). */
 void           ota_flash_job_cancel (OtaFlashJob *self);
+/* A cancel of either kind is under way. */
 gboolean       ota_flash_job_is_cancelled (OtaFlashJob *self);
 /* Thread-safe: the device is past the point of no return. */
 gboolean       ota_flash_job_is_committed (OtaFlashJob *self);

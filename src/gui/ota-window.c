@@ -609,6 +609,10 @@ activity_for_log (const OtaEvent *ev)
                  "not do it by itself.";
   if (g_strcmp0 (ev->code, "recovery") == 0)
     return "The device waits for the second stage: finishing the upgrade with this file.";
+  if (g_strcmp0 (ev->code, "cancel-too-late") == 0)
+    return "Too late to cancel safely: the device passed the point of no return before it could "
+           "be told to stop, so the upgrade goes on. Cancel again only if you accept leaving it "
+           "in its updater.";
   return NULL;
 }
 
@@ -691,6 +695,9 @@ ota_window_show_event (OtaWindow *self, const OtaEvent *ev)
         const gchar *activity = activity_for_log (ev);
         gtk_label_set_text (GTK_LABEL (self->activity_label),
                             activity != NULL ? activity : or_dash (ev->message));
+        /* the cancel was dropped: it can be asked for again, confirmed */
+        if (g_strcmp0 (ev->code, "cancel-too-late") == 0)
+          gtk_widget_set_sensitive (self->cancel_button, TRUE);
       }
       break;
     }
