@@ -588,6 +588,31 @@ cli_clear (Cli *cli)
     }
 }
 
+
+/* A command line otaflash cannot run: said on stderr, and with --json as the
+ * one result event a script waits for. Nothing has reached the device. */
+static int
+usage_error (Cli *cli, const gchar *problem)
+{
+  fprintf (stderr, "otaflash: %s\nTry: otaflash --cli --help\n", problem);
+  if (cli->json)
+    {
+      g_autoptr(cJSON) obj = cJSON_CreateObject ();
+
+      cJSON_AddStringToObject (obj, "event", "result");
+      cJSON_AddStringToObject (obj, "status", "failed");
+      cJSON_AddStringToObject (obj, "message", problem);
+      cJSON_AddStringToObject (obj, "next_step",
+                               "Correct the command line (otaflash --cli --help lists the "
+                               "options), then run it again.");
+      cJSON_AddStringToObject (obj, "device_state", "unchanged");
+      cJSON_AddNumberToObject (obj, "exit_code", OTA_EXIT_USAGE);
+      write_json (cli, obj, TRUE);
+    }
+  cli_clear (cli);
+  return OTA_EXIT_USAGE;
+}
+
 int
 ota_cli_run (int argc, char **argv)
 {
@@ -629,7 +654,7 @@ ota_cli_run (int argc, char **argv)
       "Also write every event and protocol detail to FILE (JSON Lines)", "FILE" },
     { "verbose", 'v', 0, G_OPTION_ARG_NONE, &cli->verbose, "Show protocol details on stderr", NULL },
     { "version", 'V', 0, G_OPTION_ARG_NONE, &cli->version, "Show the version and exit", NULL },
-    { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &cli->rest, NULL, "FIRMWARE.ufw" },
+    { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &cli->rest, NULL, NULL },
     { NULL }
   };
 
@@ -642,7 +667,7 @@ ota_cli_run (int argc, char **argv)
   cli->retries = 3;
   cli->last_decile = -1;
 
-  context = g_option_context_new ("FIRMWARE.ufw");
+  context = g_option_context_new ("--cli [--info | --check] FIRMWARE.ufw");
   g_option_context_set_summary (context, summary_text);
   g_option_context_set_description (context, exit_codes_text);
   g_option_context_add_main_entries (context, entries, NULL);
@@ -653,9 +678,10 @@ ota_cli_run (int argc, char **argv)
 #endif
   if (!g_option_context_parse_strv (context, &args, &error))
     {
-      fprintf (stderr, "otaflash: %s\nTry: otaflash --cli --help\n", error->message);
-      cli_clear (cli);
-      return OTA_EXIT_USAGE;
+      /* the parse stopped at the error: --json may come after it */
+      for (gint i = 1; argv[i] != NULL && !cli->json; i++)
+        cli->json = g_str_equal (argv[i], "--json") || g_str_equal (argv[i], "-j");
+      return usage_error (cli, error->message);
     }
   if (cli->version)
     {
@@ -686,11 +712,7 @@ ota_cli_run (int argc, char **argv)
     else if (cli->retries < 0)
       problem = "--retries cannot be negative";
     if (problem != NULL)
-      {
-        fprintf (stderr, "otaflash: %s\nTry: otaflash --cli --help\n", problem);
-        cli_clear (cli);
-        return OTA_EXIT_USAGE;
-      }
+      return usage_error (cli, problem);
   }
 
   if (cli->log_path != NULL)
@@ -698,10 +720,9 @@ ota_cli_run (int argc, char **argv)
       cli->log = fopen (cli->log_path, "a");
       if (cli->log == NULL)
         {
-          fprintf (stderr, "otaflash: cannot write the log file %s: %s\n", cli->log_path,
-                   g_strerror (errno));
-          cli_clear (cli);
-          return OTA_EXIT_USAGE;
+          g_autofree gchar *problem = g_strdup_printf ("cannot write the log file %s: %s",
+                                                       cli->log_path, g_strerror (errno));
+          return usage_error (cli, problem);
         }
     }
   cli->tty = !cli->json && ota_platform_isatty (1);
