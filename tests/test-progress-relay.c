@@ -3,7 +3,7 @@
 
 /* OtaProgressRelay: events pushed from a worker thread arrive in the main
  * context in order, runs of progress coalesced to their latest, with at most
- * one idle source pending. */
+ * one idle source pending, and progress at most every 40 ms (timed). */
 
 #include "ota-progress-relay.h"
 
@@ -367,6 +367,254 @@ test_disconnect_then_unref_pending (void)
   sink_clear (&sink);
 }
 
+/* ---- the 40 ms limit, timed --------------------------------------------------- */
+
+#define INTERVAL_US (40 * G_TIME_SPAN_MILLISECOND)
+/* A timer may fire a little early only through rounding: allow 2 ms below */
+#define MIN_GAP_US (INTERVAL_US - 2 * G_TIME_SPAN_MILLISECOND)
+#define PACED_RUN_US G_TIME_SPAN_SECOND
+#define PACED_STEP_US 1000
+#define PACED_TOTAL G_MAXUINT32
+
+typedef struct {
+  GMainContext *context;
+  GArray *progress;           /* Delivery: every progress delivered, in order */
+  guint others;               /* non-progress events delivered */
+  gint64 dispatch_start;      /* when the current dispatch began (see iterate_timed) */
+  /* written by the worker, read after it set done */
+  gint64 first_push;
+  gint64 last_push;
+  guint64 last_value;
+  gint done;                  /* atomic */
+} Timing;
+
+typedef struct {
+  gint64 start;   /* the dispatch that delivered it began: the relay's own clock
+                   * reading for this delivery is later than this */
+  gint64 at;      /* the callback ran: later than the relay's clock reading */
+  guint64 bytes;
+} Delivery;
+
+static void
+timing_cb (const OtaEvent *event, gpointer user_data)
+{
+  Timing *t = user_data;
+  Delivery d = { t->dispatch_start, g_get_monotonic_time (), event->bytes };
+
+  if (event->kind != OTA_EVENT_PROGRESS)
+    {
+      t->others++;
+      return;
+    }
+  if (t->progress->len > 0)
+    g_assert_cmpuint (event->bytes, >, g_array_index (t->progress, Delivery, t->progress->len - 1).bytes);
+  g_array_append_val (t->progress, d);
+}
+
+/* One g_main_context_iteration (blocking), with the time taken right before
+ * the dispatch: every delivery in it happened after that. */
+static void
+iterate_timed (Timing *t)
+{
+  GPollFD fds[16];
+  gint max_priority, timeout_ms, n;
+
+  g_assert_true (g_main_context_acquire (t->context));
+  g_main_context_prepare (t->context, &max_priority);
+  n = g_main_context_query (t->context, max_priority, &timeout_ms, fds, G_N_ELEMENTS (fds));
+  g_assert_cmpint (n, <=, (gint) G_N_ELEMENTS (fds));
+  /* never block for long: the test's own deadline is checked by the caller */
+  if (timeout_ms < 0 || timeout_ms > 100)
+    timeout_ms = 100;
+  g_poll (fds, (guint) n, timeout_ms);
+  if (g_main_context_check (t->context, max_priority, fds, n))
+    {
+      t->dispatch_start = g_get_monotonic_time ();
+      g_main_context_dispatch (t->context);
+    }
+  g_main_context_release (t->context);
+}
+
+static void
+push_paced (OtaProgressRelay *relay, guint64 bytes)
+{
+  g_autoptr(OtaEvent) event = ota_event_new (OTA_EVENT_PROGRESS);
+
+  event->stage = 2;
+  event->bytes = bytes;
+  event->total = PACED_TOTAL;
+  ota_progress_relay_push (event, relay);
+}
+
+typedef struct {
+  OtaProgressRelay *relay;
+  Timing *timing;
+} PacedWorker;
+
+/* Progress about every millisecond for PACED_RUN_US, as a fast link would
+ * (a READ answered every millisecond), then nothing: the last value must
+ * still arrive. */
+static gpointer
+paced_worker_cb (gpointer data)
+{
+  PacedWorker *w = data;
+  gint64 start = g_get_monotonic_time ();
+  guint64 i = 0;
+
+  w->timing->first_push = start;
+  do
+    {
+      push_paced (w->relay, ++i);
+      w->timing->last_push = g_get_monotonic_time ();
+      g_usleep (PACED_STEP_US);
+    }
+  while (g_get_monotonic_time () - start < PACED_RUN_US);
+  w->timing->last_value = i;
+  g_atomic_int_set (&w->timing->done, TRUE);
+  return NULL;
+}
+
+/* The worker pushes progress continuously for about a second while the main
+ * loop runs: the deliveries are at least 40 ms apart (so at most one per
+ * 40 ms of the run, where a relay without the limit delivers hundreds), the
+ * stream does not stall, and the final value arrives although nothing
+ * follows it. */
+static void
+test_interval (void)
+{
+  g_autoptr(GMainContext) context = g_main_context_new ();
+  OtaProgressRelay *relay;
+  PacedWorker w;
+  GThread *worker;
+  Timing t = { 0 };
+  gint64 deadline, span, min_gap = G_MAXINT64, max_gap = 0;
+  guint64 pushes;
+  guint n, dispatches;
+
+  t.context = context;
+  t.progress = g_array_new (FALSE, FALSE, sizeof (Delivery));
+  relay = ota_progress_relay_new (context, timing_cb, &t);
+  w.relay = relay;
+  w.timing = &t;
+
+  worker = g_thread_new ("paced-worker", paced_worker_cb, &w);
+  deadline = g_get_monotonic_time () + TIMEOUT_S * G_USEC_PER_SEC;
+  while (!g_atomic_int_get (&t.done)
+         || t.progress->len == 0
+         || g_array_index (t.progress, Delivery, t.progress->len - 1).bytes != t.last_value)
+    {
+      if (g_get_monotonic_time () > deadline)
+        g_error ("the last progress (%" G_GUINT64_FORMAT ") did not arrive within %d s",
+                 t.last_value, TIMEOUT_S);
+      iterate_timed (&t);
+    }
+  g_thread_join (worker);
+  pushes = t.last_value;
+  n = t.progress->len;
+
+  for (guint i = 1; i < n; i++)
+    {
+      const Delivery *prev = &g_array_index (t.progress, Delivery, i - 1);
+      const Delivery *cur = &g_array_index (t.progress, Delivery, i);
+      /* cur->at is after the relay timed this delivery, prev->start before
+       * it timed the previous one: the gap between the two is at least this,
+       * whatever the scheduler did in between */
+      gint64 gap = cur->at - prev->start;
+
+      if (gap < MIN_GAP_US)
+        g_error ("progress %u (%" G_GUINT64_FORMAT ") came %.1f ms after progress %u (%"
+                 G_GUINT64_FORMAT "): the relay delivers progress at most every %d ms",
+                 i, cur->bytes, gap / 1000.0, i - 1, prev->bytes,
+                 (gint) (INTERVAL_US / 1000));
+      min_gap = MIN (min_gap, gap);
+      max_gap = MAX (max_gap, cur->at - prev->at);
+    }
+  span = g_array_index (t.progress, Delivery, n - 1).at - t.first_push;
+  ota_progress_relay_get_counts (relay, NULL, NULL, &dispatches);
+  g_test_message ("%" G_GUINT64_FORMAT " progress events pushed in %.0f ms, %u delivered "
+                  "(%u dispatches) in %.0f ms; gaps %.1f..%.1f ms",
+                  pushes, (t.last_push - t.first_push) / 1000.0, n, dispatches,
+                  span / 1000.0, min_gap / 1000.0, max_gap / 1000.0);
+
+  /* the worker pushed much faster than the relay delivers: without the limit
+   * every one of these would have been a delivery */
+  g_assert_cmpuint (pushes, >, 2 * (PACED_RUN_US / INTERVAL_US));
+  g_assert_cmpuint (pushes, >, 2 * n);
+  /* at most one delivery per interval (the first one is immediate) */
+  g_assert_cmpuint (n, <=, span / INTERVAL_US + 2);
+  /* and not held back either: a second of progress is more than a few frames */
+  g_assert_cmpuint (n, >=, 5);
+  g_assert_cmpuint (t.others, ==, 0);
+  /* the last value arrived (the loop above ended on it) and nothing after it */
+  g_assert_cmpuint (g_array_index (t.progress, Delivery, n - 1).bytes, ==, t.last_value);
+  while (g_main_context_iteration (context, FALSE))
+    ;
+  g_assert_cmpuint (t.progress->len, ==, n);
+
+  ota_progress_relay_unref (relay);
+  g_array_unref (t.progress);
+}
+
+/* The contract in small steps, without threads: the first progress goes at
+ * the next iteration; progress right after a delivery waits for the rest of
+ * the 40 ms, coalesced to the latest; once the interval is over it goes at
+ * once again; a non-progress event is never held back by the limit after a
+ * quiet time. */
+static void
+test_interval_steps (void)
+{
+  g_autoptr(GMainContext) context = g_main_context_new ();
+  g_autoptr(OtaProgressRelay) relay = NULL;
+  Timing t = { 0 };
+  gint64 first_start, pushed_at, deadline;
+
+  t.context = context;
+  t.progress = g_array_new (FALSE, FALSE, sizeof (Delivery));
+  relay = ota_progress_relay_new (context, timing_cb, &t);
+
+  /* nothing delivered yet: the first progress is not delayed */
+  push_paced (relay, 1);
+  t.dispatch_start = first_start = g_get_monotonic_time ();
+  g_assert_true (g_main_context_iteration (context, FALSE));
+  g_assert_cmpuint (t.progress->len, ==, 1);
+
+  /* right after a delivery: held back (when this runs well within the
+   * interval, as it does unless the machine stalls), coalesced meanwhile */
+  push_paced (relay, 2);
+  push_paced (relay, 3);
+  while (g_main_context_iteration (context, FALSE))
+    ;
+  if (g_get_monotonic_time () - first_start < INTERVAL_US / 2)
+    g_assert_cmpuint (t.progress->len, ==, 1);
+  deadline = g_get_monotonic_time () + TIMEOUT_S * G_USEC_PER_SEC;
+  while (t.progress->len < 2)
+    {
+      if (g_get_monotonic_time () > deadline)
+        g_error ("progress held back after a delivery never came (%d s)", TIMEOUT_S);
+      iterate_timed (&t);
+    }
+  g_assert_cmpuint (t.progress->len, ==, 2);
+  g_assert_cmpuint (g_array_index (t.progress, Delivery, 1).bytes, ==, 3);
+  g_assert_cmpint (g_array_index (t.progress, Delivery, 1).at
+                   - g_array_index (t.progress, Delivery, 0).start, >=, MIN_GAP_US);
+
+  /* a quiet interval later: at once again */
+  g_usleep (INTERVAL_US + 5 * G_TIME_SPAN_MILLISECOND);
+  t.dispatch_start = pushed_at = g_get_monotonic_time ();
+  push_paced (relay, 4);
+  g_assert_true (g_main_context_iteration (context, FALSE));
+  g_assert_cmpuint (t.progress->len, ==, 3);
+  g_assert_cmpint (g_array_index (t.progress, Delivery, 2).at, >=, pushed_at);
+
+  /* a log event after a quiet interval: at once */
+  g_usleep (INTERVAL_US + 5 * G_TIME_SPAN_MILLISECOND);
+  push_log (relay, "quiet", "1");
+  g_assert_true (g_main_context_iteration (context, FALSE));
+  g_assert_cmpuint (t.others, ==, 1);
+
+  g_array_unref (t.progress);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -379,5 +627,7 @@ main (int argc, char **argv)
   g_test_add_func ("/ota/relay/flush", test_flush);
   g_test_add_func ("/ota/relay/outlives-creator", test_outlives_creator);
   g_test_add_func ("/ota/relay/disconnect-then-unref", test_disconnect_then_unref_pending);
+  g_test_add_func ("/ota/relay/interval", test_interval);
+  g_test_add_func ("/ota/relay/interval-steps", test_interval_steps);
   return g_test_run ();
 }
