@@ -36,6 +36,24 @@ if(OTA_BUILD_GUI)
       TIMEOUT 600 SKIP_RETURN_CODE 77 ENVIRONMENT "${gui_env}")
   endforeach()
 
+  # Following the desktop's dark/light preference (the XDG Settings portal),
+  # against a fake portal on a private session bus (GTestDBus: its own
+  # dbus-daemon; the portal tests skip themselves without one).
+  ota_add_test(test-color-scheme SOURCES test-color-scheme.c LIBS otagui BUILD_ONLY)
+  set(color_scheme_env "${test-color-scheme_TEST_ENV}")
+  if(OTA_SANITIZE)
+    list(APPEND color_scheme_env "LSAN_OPTIONS=suppressions=${CMAKE_CURRENT_SOURCE_DIR}/lsan-gui.supp:print_suppressions=0")
+  endif()
+  if(XVFB_RUN)
+    add_test(NAME test-color-scheme
+      COMMAND ${XVFB_RUN} -n 230 -a -s "-screen 0 1024x600x24 -nolisten tcp"
+              $<TARGET_FILE:test-color-scheme>)
+  else()
+    add_test(NAME test-color-scheme COMMAND test-color-scheme)
+  endif()
+  set_tests_properties(test-color-scheme PROPERTIES
+    TIMEOUT 120 SKIP_RETURN_CODE 77 ENVIRONMENT "${color_scheme_env}")
+
   # The launcher and the AppStream metadata, as distributions check them.
   add_test(NAME gui-desktop-files
     COMMAND ${CMAKE_COMMAND} -DRES=${PROJECT_SOURCE_DIR}/resources

@@ -4,6 +4,7 @@
 #include "ota-application.h"
 
 #include "ota-cancel-dialog.h"
+#include "ota-color-scheme.h"
 #include "ota-demo.h"
 #include "ota-error.h"
 #include "ota-device-monitor.h"
@@ -15,6 +16,7 @@ struct _OtaApplication {
   GtkApplication parent_instance;
 
   OtaSettings *settings;
+  OtaColorScheme *color_scheme;  /* the desktop's dark/light preference */
   OtaDeviceMonitor *monitor;
   OtaDemo *demo;
   OtaWindow *window;             /* owned by GTK; cleared when destroyed */
@@ -447,6 +449,7 @@ ota_application_startup (GApplication *app)
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.quit", quit_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.open", open_accels);
   gtk_window_set_default_icon_name (OTA_APPLICATION_ID);
+  self->color_scheme = ota_color_scheme_new (gtk_settings_get_default ());
 
   self->settings = ota_settings_new ();
   self->monitor = ota_device_monitor_new ();
@@ -489,6 +492,7 @@ ota_application_shutdown (GApplication *app)
     gtk_widget_destroy (GTK_WIDGET (self->window));
   if (self->demo != NULL)
     ota_demo_stop (self->demo);
+  g_clear_object (&self->color_scheme);
   G_APPLICATION_CLASS (ota_application_parent_class)->shutdown (app);
 }
 
@@ -512,6 +516,7 @@ ota_application_dispose (GObject *object)
   g_clear_object (&self->monitor);
   g_clear_object (&self->demo);
   g_clear_object (&self->settings);
+  g_clear_object (&self->color_scheme);
   g_clear_object (&self->firmware);
   g_clear_object (&self->ufw);
   G_OBJECT_CLASS (ota_application_parent_class)->dispose (object);
