@@ -7,8 +7,10 @@ set -euo pipefail
 # clang and its runtime libraries (libFuzzer, sanitizers) build the fuzz
 # targets (tests/fuzz/run.sh); the -14 name is Debian 12's LLVM. strace lets
 # test-syscalls count the flasher's send calls.
+# dbus-daemon gives test-color-scheme its own private session bus (GTestDBus).
 packages=(cmake ninja-build gcc pkg-config libglib2.0-dev libcjson-dev libgtk-3-dev
-          xvfb xauth valgrind appstream desktop-file-utils clang libclang-rt-14-dev strace)
+          xvfb xauth valgrind appstream desktop-file-utils clang libclang-rt-14-dev strace
+          dbus-daemon)
 if [ "${OTA_DEPS_EXTRA:-}" != "" ]; then
   read -r -a extra <<<"$OTA_DEPS_EXTRA"
   packages+=("${extra[@]}")
