@@ -25,6 +25,9 @@ export OTA_TEST_EMU="$OTAFLASH_EMU"
 config=$(mktemp -d)
 trap 'rm -rf "$config"' EXIT
 export OTAFLASH_CONFIG_DIR="$config"
+# the window follows the desktop's dark/light preference (the settings
+# portal on the session bus); the shots choose their theme themselves
+export DBUS_SESSION_BUS_ADDRESS="unix:path=$config/no-bus"
 
 mkdir -p "$out"
 xvfb-run -a -s "-screen 0 1024x600x24 -nolisten tcp" \
