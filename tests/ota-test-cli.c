@@ -4,6 +4,7 @@
 #include "ota-test-cli.h"
 
 #include <errno.h>
+#include <grp.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -88,14 +89,91 @@ ota_test_cli_argv (OtaTestEmu *emu, const gchar *const *extra)
                                   (const gchar *const *) more);
 }
 
-#ifdef __linux__
-/* A test that aborts must not leave a flasher running. */
+gint
+ota_test_drop_privileges (void)
+{
+  /* groups first: without root, they could not be changed any more */
+  if (setgroups (0, NULL) != 0 || setgid (OTA_TEST_UNPRIVILEGED_ID) != 0
+      || setuid (OTA_TEST_UNPRIVILEGED_ID) != 0)
+    return errno;
+  return 0;
+}
+
+typedef struct {
+  gboolean unprivileged;
+} ChildSetup;
+
 static void
 child_setup (gpointer user_data)
 {
+  const ChildSetup *setup = user_data;
+
+  if (setup->unprivileged && ota_test_drop_privileges () != 0)
+    {
+      static const char msg[] = "ota-test-cli: cannot switch to the unprivileged user\n";
+
+      (void) !write (STDERR_FILENO, msg, sizeof msg - 1);
+      _exit (125);
+    }
+#ifdef __linux__
+  /* A test that aborts must not leave a flasher running. After the switch:
+   * a change of user clears this setting. */
   prctl (PR_SET_PDEATHSIG, SIGKILL);
-}
 #endif
+}
+
+gint
+ota_test_access_unprivileged (const gchar *path, const gchar *op)
+{
+  const gchar *argv[] = { "/bin/sh", "-c", "test \"$1\" \"$2\"", "sh", op, path, NULL };
+  ChildSetup setup = { TRUE };
+  g_autoptr (GError) error = NULL;
+  gint wstatus = 0;
+
+  g_spawn_sync (NULL, (gchar **) argv, NULL,
+                G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL, child_setup, &setup, NULL,
+                NULL, &wstatus, &error);
+  g_assert_no_error (error);
+  if (!WIFEXITED (wstatus) || WEXITSTATUS (wstatus) > 1)
+    return -1;
+  return WEXITSTATUS (wstatus) == 0 ? 1 : 0;
+}
+
+gboolean
+ota_test_cli_can_run_unprivileged (gchar **reason)
+{
+  const gchar *otaflash = ota_test_cli_otaflash_path ();
+  const gchar *argv[] = { otaflash, "--cli", "--version", NULL };
+  g_autoptr (OtaTestCliRun) run = NULL;
+  gint can;
+
+  if (geteuid () != 0)
+    {
+      *reason = g_strdup ("not root: cannot run otaflash as another user");
+      return FALSE;
+    }
+  can = ota_test_access_unprivileged (otaflash, "-x");
+  if (can < 0)
+    {
+      *reason = g_strdup_printf ("cannot switch to uid and gid %d", OTA_TEST_UNPRIVILEGED_ID);
+      return FALSE;
+    }
+  if (can == 0)
+    {
+      *reason = g_strdup_printf ("uid %d cannot run %s: a folder on its path is closed to other "
+                                 "users",
+                                 OTA_TEST_UNPRIVILEGED_ID, otaflash);
+      return FALSE;
+    }
+  run = ota_test_cli_run_unprivileged (argv, NULL, NULL, 120);
+  if (run->status != 0)
+    {
+      *reason = g_strdup_printf ("otaflash --cli --version as uid %d failed (exit %d): %s",
+                                 OTA_TEST_UNPRIVILEGED_ID, run->status, run->err);
+      return FALSE;
+    }
+  return TRUE;
+}
 
 /* Splits complete lines off @buf, hands each to @func and keeps it. */
 static void
@@ -125,10 +203,11 @@ take_lines (GString *buf, OtaTestCliRun *run, GPid pid, OtaTestCliLineFunc func,
     }
 }
 
-OtaTestCliRun *
-ota_test_cli_run (const gchar *const *argv, OtaTestCliLineFunc func, gpointer user_data,
-                  gdouble limit_s)
+static OtaTestCliRun *
+run_child (const gchar *const *argv, OtaTestCliLineFunc func, gpointer user_data, gdouble limit_s,
+           gboolean unprivileged)
 {
+  ChildSetup setup = { unprivileged };
   g_autoptr (GPtrArray) full = g_ptr_array_new_with_free_func (g_free);
   g_auto (GStrv) envp = g_environ_setenv (g_get_environ (), "OTAFLASH_HOST", "127.0.0.1", TRUE);
   g_autoptr (GString) out = g_string_new (NULL);
@@ -161,15 +240,9 @@ ota_test_cli_run (const gchar *const *argv, OtaTestCliLineFunc func, gpointer us
 
   start = g_get_monotonic_time ();
   deadline = start + (gint64) (limit_s * G_USEC_PER_SEC);
-#ifdef __linux__
   g_spawn_async_with_pipes (NULL, (gchar **) full->pdata, envp,
-                            G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_SEARCH_PATH, child_setup, NULL,
+                            G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_SEARCH_PATH, child_setup, &setup,
                             &pid, NULL, &out_fd, &err_fd, &error);
-#else
-  g_spawn_async_with_pipes (NULL, (gchar **) full->pdata, envp,
-                            G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_SEARCH_PATH, NULL, NULL, &pid, NULL,
-                            &out_fd, &err_fd, &error);
-#endif
   g_assert_no_error (error);
 
   /* both pipes until EOF, bounded by the deadline */
@@ -261,6 +334,21 @@ ota_test_cli_run (const gchar *const *argv, OtaTestCliLineFunc func, gpointer us
                   run->elapsed_s, run->max_rss_kib);
     }
   return run;
+}
+
+OtaTestCliRun *
+ota_test_cli_run (const gchar *const *argv, OtaTestCliLineFunc func, gpointer user_data,
+                  gdouble limit_s)
+{
+  return run_child (argv, func, user_data, limit_s, FALSE);
+}
+
+OtaTestCliRun *
+ota_test_cli_run_unprivileged (const gchar *const *argv, OtaTestCliLineFunc func,
+                               gpointer user_data, gdouble limit_s)
+{
+  g_assert_cmpint (geteuid (), ==, 0);
+  return run_child (argv, func, user_data, limit_s, TRUE);
 }
 
 static void

@@ -57,6 +57,33 @@ GStrv ota_test_cli_argv_ports (guint16 ctp, guint16 http, guint16 ota, const gch
 OtaTestCliRun *ota_test_cli_run (const gchar *const *argv, OtaTestCliLineFunc func,
                                  gpointer user_data, gdouble limit_s);
 
+/* Files otaflash may not read: root reads any file, so when the tests run
+ * as root, otaflash (and $OTA_TEST_WRAPPER) runs as this user and group,
+ * nobody's, with no supplementary groups. */
+#define OTA_TEST_UNPRIVILEGED_ID 65534
+
+/* Switches this process to OTA_TEST_UNPRIVILEGED_ID for good: user, group,
+ * no supplementary groups. 0, or the errno of the step that failed.
+ * Async-signal-safe: for a child between fork() and exec(). */
+gint ota_test_drop_privileges (void);
+
+/* `test @op @path` (e.g. "-e", "-r", "-x") as OTA_TEST_UNPRIVILEGED_ID, in
+ * a child process (exec'd: a forked copy of a program under valgrind would
+ * end with valgrind's own exit code): 1 when true, 0 when false, -1 when
+ * the child could not switch user (or run the test). */
+gint ota_test_access_unprivileged (const gchar *path, const gchar *op);
+
+/* TRUE when otaflash can run as OTA_TEST_UNPRIVILEGED_ID: this process is
+ * root, that user reaches the binary (every folder on its path) and
+ * `otaflash --cli --version` runs as it. Otherwise FALSE with a reason for
+ * g_test_skip() in @reason. */
+gboolean ota_test_cli_can_run_unprivileged (gchar **reason);
+
+/* ota_test_cli_run() with the child switched to OTA_TEST_UNPRIVILEGED_ID
+ * before it starts; see ota_test_cli_can_run_unprivileged(). */
+OtaTestCliRun *ota_test_cli_run_unprivileged (const gchar *const *argv, OtaTestCliLineFunc func,
+                                              gpointer user_data, gdouble limit_s);
+
 /* Checks every stdout line against the JSON Lines schema of docs/cli.md
  * (asserts), sets run->result to the one final "result" event and checks
  * that its exit_code is the process's. */

@@ -133,21 +133,43 @@ make_sparse (const gchar *dir, gconstpointer data)
   return path;
 }
 
+/* Mode 000. Root reads whatever the permissions say: then otaflash runs as
+ * an unprivileged user (see run_bad_file), who reaches the file (its folder
+ * is opened to all) and may not read it. */
 static gchar *
 make_unreadable (const gchar *dir, gconstpointer data)
 {
-  gchar *path = make_valid (dir, "secret.ufw");
+  g_autofree gchar *path = make_valid (dir, "secret.ufw");
+  g_autofree gchar *reason = NULL;
 
   g_assert_cmpint (g_chmod (path, 0), ==, 0);
-  if (access (path, R_OK) == 0)
+  if (geteuid () != 0)
     {
-      /* root reads whatever the permissions say */
-      g_test_skip ("running with privileges that read any file (root)");
-      g_chmod (path, 0600);
-      g_free (path);
+      if (access (path, R_OK) == 0)
+        {
+          g_test_skip ("running with privileges that read any file");
+          return NULL;
+        }
+      return g_steal_pointer (&path);
+    }
+  g_assert_cmpint (g_chmod (dir, 0755), ==, 0);
+  if (!ota_test_cli_can_run_unprivileged (&reason))
+    {
+      g_test_skip (reason);
       return NULL;
     }
-  return path;
+  if (ota_test_access_unprivileged (path, "-e") != 1)
+    {
+      g_autofree gchar *msg
+          = g_strdup_printf ("uid %d cannot reach %s: a folder on the way is closed to other users "
+                             "(TMPDIR?)",
+                             OTA_TEST_UNPRIVILEGED_ID, path);
+      g_test_skip (msg);
+      return NULL;
+    }
+  /* the file's own mode is what stops it */
+  g_assert_cmpint (ota_test_access_unprivileged (path, "-r"), ==, 0);
+  return g_steal_pointer (&path);
 }
 
 static gchar *
@@ -297,6 +319,27 @@ assert_bad_file (OtaTestCliRun *r, const BadFile *bf, const gchar *path)
     g_assert_cmpfloat (r->elapsed_s, <, 10.0);
 }
 
+/* otaflash --json @extra (against @emu, if any); as the unprivileged user
+ * for the unreadable file when the tests run as root. */
+static OtaTestCliRun *
+run_bad_file (const BadFile *bf, OtaTestEmu *emu, const gchar *const *extra)
+{
+  g_autoptr (GStrvBuilder) b = g_strv_builder_new ();
+  g_auto (GStrv) more = NULL;
+  g_auto (GStrv) argv = NULL;
+  OtaTestCliRun *r;
+
+  if (bf->make != make_unreadable || geteuid () != 0)
+    return ota_test_cli_run_json (emu, extra, NULL, NULL);
+  g_strv_builder_add (b, "--json");
+  g_strv_builder_addv (b, (const char **) extra);
+  more = g_strv_builder_end (b);
+  argv = ota_test_cli_argv (emu, (const gchar *const *) more);
+  r = ota_test_cli_run_unprivileged ((const gchar *const *) argv, NULL, NULL, 0);
+  ota_test_cli_check_json (r);
+  return r;
+}
+
 static void
 test_check (Fixture *f, gconstpointer data)
 {
@@ -308,7 +351,7 @@ test_check (Fixture *f, gconstpointer data)
     return;
   {
     const gchar *extra[] = { "--check", path, NULL };
-    r = ota_test_cli_run_json (NULL, extra, NULL, NULL);
+    r = run_bad_file (bf, NULL, extra);
   }
   assert_bad_file (r, bf, path);
 }
@@ -328,7 +371,7 @@ test_flash (Fixture *f, gconstpointer data)
   g_assert_no_error (error);
   {
     const gchar *extra[] = { path, NULL };
-    r = ota_test_cli_run_json (emu, extra, NULL, NULL);
+    r = run_bad_file (bf, emu, extra);
   }
   assert_bad_file (r, bf, path);
   g_assert_cmpstr (ota_test_cli_result_string (r, "device_state"), ==, "unchanged");

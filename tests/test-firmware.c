@@ -11,6 +11,9 @@
 
 #include "ota-error.h"
 #include "ota-firmware.h"
+#ifdef G_OS_UNIX
+#include "ota-test-cli.h" /* ota_test_drop_privileges */
+#endif
 
 static gchar *tmp_dir;
 
@@ -123,21 +126,64 @@ test_too_large (void)
 #endif
 }
 
+/* The file for the unprivileged subprocess of test_unreadable. */
+#define UNREADABLE_ENV "OTA_TEST_FIRMWARE_UNREADABLE"
+
 static void
 test_unreadable (void)
 {
 #ifdef G_OS_UNIX
-  g_autofree gchar *path = tmp_path ("secret.ufw");
+  g_autofree gchar *path = NULL;
+  gint can;
 
-  if (geteuid () == 0)
+  if (g_test_subprocess ())
     {
-      g_test_skip ("root can read any file");
+      /* the open itself, as a user without privileges (a fresh process:
+       * nothing else runs in it) */
+      path = g_strdup (g_getenv (UNREADABLE_ENV));
+      g_assert_nonnull (path);
+      g_assert_cmpint (ota_test_drop_privileges (), ==, 0);
+      g_assert_cmpint (geteuid (), ==, OTA_TEST_UNPRIVILEGED_ID);
+      assert_refused (path, "Permission denied");
       return;
     }
+
+  path = tmp_path ("secret.ufw");
   g_assert_true (g_file_set_contents (path, "data", 4, NULL));
   g_assert_cmpint (g_chmod (path, 0), ==, 0);
-  assert_refused (path, "cannot open");
-  g_chmod (path, 0644);
+  if (geteuid () != 0)
+    {
+      if (access (path, R_OK) == 0)
+        g_test_skip ("running with privileges that read any file");
+      else
+        assert_refused (path, "Permission denied");
+      g_unlink (path);
+      return;
+    }
+
+  /* root reads any file: the open runs in a subprocess that drops to an
+   * unprivileged user, who reaches the file (its folder opened to all) and
+   * may not read it */
+  g_assert_cmpint (g_chmod (tmp_dir, 0755), ==, 0);
+  can = ota_test_access_unprivileged (path, "-e");
+  if (can != 1)
+    {
+      g_autofree gchar *msg
+          = can < 0 ? g_strdup_printf ("cannot switch to uid and gid %d", OTA_TEST_UNPRIVILEGED_ID)
+                    : g_strdup_printf ("uid %d cannot reach %s: a folder on the way is closed to "
+                                       "other users (TMPDIR?)",
+                                       OTA_TEST_UNPRIVILEGED_ID, path);
+      g_test_skip (msg);
+      g_unlink (path);
+      return;
+    }
+  g_assert_cmpint (ota_test_access_unprivileged (path, "-r"), ==, 0);
+  g_setenv (UNREADABLE_ENV, path, TRUE);
+  g_test_trap_subprocess (NULL, 0,
+                          G_TEST_SUBPROCESS_INHERIT_STDOUT | G_TEST_SUBPROCESS_INHERIT_STDERR);
+  g_unsetenv (UNREADABLE_ENV);
+  g_unlink (path);
+  g_test_trap_assert_passed ();
 #else
   g_test_skip ("POSIX permissions only");
 #endif
@@ -213,9 +259,12 @@ test_shrunk (void)
 static void
 remove_tmp_dir (void)
 {
-  g_autoptr(GDir) dir = g_dir_open (tmp_dir, 0, NULL);
+  g_autoptr(GDir) dir = NULL;
   const gchar *name;
 
+  if (tmp_dir == NULL)
+    return;
+  dir = g_dir_open (tmp_dir, 0, NULL);
   while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
     {
       g_autofree gchar *path = tmp_path (name);
@@ -231,8 +280,12 @@ main (int argc, char **argv)
   int ret;
 
   g_test_init (&argc, &argv, NULL);
-  tmp_dir = g_dir_make_tmp ("otaflash-test-fw-XXXXXX", &error);
-  g_assert_no_error (error);
+  /* a subprocess (test_unreadable) uses its parent's files */
+  if (!g_test_subprocess ())
+    {
+      tmp_dir = g_dir_make_tmp ("otaflash-test-fw-XXXXXX", &error);
+      g_assert_no_error (error);
+    }
 
   g_test_add_func ("/ota/firmware/missing", test_missing);
   g_test_add_func ("/ota/firmware/directory", test_directory);
