@@ -4,9 +4,19 @@
 
 # Every emulator fault at the start, middle and end of each stage, one ctest
 # entry per group (/matrix/<group>/<row>) so that ctest -j runs them side by side.
+# Groups are positions in the transfer, each 7-31 s natively (docs/reliability.md).
 ota_add_test(test-fault-matrix SOURCES test-fault-matrix.c TIMEOUT 900 PREFIX /matrix
-  GROUPS refused stage1-before stage1-after stage2-retried stage2-stranded power-loss reboot)
+  GROUPS refused stage1-before stage1-after-start stage1-after-middle stage1-after-end
+         stage2-retried-before-total stage2-retried-start stage2-retried-middle
+         stage2-retried-end stage2-stranded power-loss-stage2 reboot)
 add_dependencies(test-fault-matrix otaflash otaflash-emu)
+# the longest groups first when ctest has no timings of its own yet (a fresh build)
+set_tests_properties(test-fault-matrix-power-loss-stage2 PROPERTIES COST 30)
+set_tests_properties(test-fault-matrix-reboot PROPERTIES COST 16)
+if(OTA_VALGRIND)
+  set_tests_properties(valgrind-test-fault-matrix-power-loss-stage2 PROPERTIES COST 30)
+  set_tests_properties(valgrind-test-fault-matrix-reboot PROPERTIES COST 16)
+endif()
 
 # A hostile device: fake servers in the test process, and the emulator's
 # hostile requests; bounded time and memory of the flasher.

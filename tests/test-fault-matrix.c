@@ -4,7 +4,8 @@
 /* The fault matrix: every fault of the emulator (docs/emulator.md) at the
  * start, the middle and the end of each stage, before and after the
  * total-size message, flashed with the real `otaflash --cli`. Each row
- * checks the exit code, the result message, that the "device_state" the
+ * checks the exit code, the result message (how the run ended and the
+ * cause it reports), that the "device_state" the
  * flasher reports is the state the device is really in, zero device-safety
  * violations (and the emulator's --strict exit status), and, where the
  * device can be recovered, that running the same command again (after a
@@ -13,8 +14,12 @@
  *
  * Stage one of the test file: READ 1 is the probe (before the total size),
  * READs 2..5 carry ota.bin. Stage two: READ 1 probe, READs 2..9 flash.bin
- * (walking backwards). Test paths are /matrix/<group>/<row>, one ctest
- * entry per group. */
+ * (walking backwards). Each of the nine transfer faults (drop, stall,
+ * bad-sum, err, garbage, read-beyond-eof, read-too-large, slow-erase,
+ * power-loss) has a row at stage one READ 1, 2, 3, 5 and stage two READ 1,
+ * 2, 5, 9. Test paths are /matrix/<group>/<row>, one ctest entry per group
+ * (tests/reliability-tests.cmake), each group a position so that none runs
+ * much longer than the others. */
 
 #include <gio/gio.h>
 #include <glib/gstdio.h>
@@ -41,6 +46,7 @@ typedef struct {
   const gchar *cli_args[5]; /* more CLI options */
   gint exit_code;
   const gchar *message;      /* part of the result message (NULL: not checked) */
+  const gchar *cause;        /* a second part: the reported cause (NULL: not checked) */
   const gchar *device_state; /* the result's device_state */
   const gchar *installed;    /* what the device runs afterwards */
   gboolean pending;          /* stage two pending afterwards */
@@ -53,157 +59,241 @@ typedef struct {
 #define NONE { NULL }
 /* clang-format on */
 
+/* the parts of the result message: how the run ended, then why */
+#define UNCHANGED "stage one (the device is unchanged): "
+#define NO_RETURN "stage one failed after the point of no return: "
+#define S2_FAILED "stage two failed: "
+#define S2_FAILED_ALL "stage two failed after every retry: "
+#define CLOSED "the device closed the connection"
+#define SILENT "the device sent no request for 1.0 s" /* --timeout 1 */
+#define MALFORMED "the device reported an error after 1 malformed message from it"
+#define DEV_ERR "the device reported an error. "        /* and nothing else */
+#define BEYOND "beyond the end of the 379248-byte file" /* the fixture's file */
+#define TOO_LARGE "the device asked for 44032 bytes at once (at most 43008 are allowed)"
+
 static const Row rows[] = {
   /* ---- the description and the control channel: nothing is changed ---- */
-  { "refused/dual-backup", F ("dual-backup"), NONE, NONE, 5, "not a single-backup build",
+  { "refused/dual-backup", F ("dual-backup"), NONE, NONE, 5, "not a single-backup build", NULL,
     "unchanged", OLD, FALSE, TRUE, AGAIN_SAME },
-  { "refused/desc-no-ota-type", F ("desc-no-ota-type"), NONE, NONE, 5, "ota_type \"missing\"",
+  { "refused/desc-no-ota-type", F ("desc-no-ota-type"), NONE, NONE, 5, "ota_type \"missing\"", NULL,
     "unchanged", OLD, FALSE, TRUE, AGAIN_SAME },
-  { "refused/desc-malformed", F ("desc-malformed"), NONE, NONE, 7, "not valid JSON", "unknown", OLD,
-    FALSE, TRUE, AGAIN_SAME },
-  { "refused/http-404", F ("http-404"), NONE, NONE, 5, "HTTP 404", "unknown", OLD, FALSE, TRUE,
+  { "refused/desc-malformed", F ("desc-malformed"), NONE, NONE, 7, "not valid JSON", NULL,
+    "unknown", OLD, FALSE, TRUE, AGAIN_SAME },
+  { "refused/http-404", F ("http-404"), NONE, NONE, 5, "HTTP 404", NULL, "unknown", OLD, FALSE,
+    TRUE, AGAIN_SAME },
+  { "refused/busy", F ("busy"), NONE, NONE, 5, "errno 3", NULL, "unchanged", OLD, FALSE, FALSE,
     AGAIN_SAME },
-  { "refused/busy", F ("busy"), NONE, NONE, 5, "errno 3", "unchanged", OLD, FALSE, FALSE,
-    AGAIN_SAME },
-  { "refused/refuse-ota", F ("refuse-ota"), NONE, NONE, 5, "NET_OTA_SINGLE status \"0\"",
+  { "refused/refuse-ota", F ("refuse-ota"), NONE, NONE, 5, "NET_OTA_SINGLE status \"0\"", NULL,
     "unchanged", OLD, FALSE, FALSE, AGAIN_SAME },
   /* the updater's description: polled after the reboot, read again in stage two */
-  { "refused/loader-desc-malformed", F ("desc-malformed:stage=2"), NONE, NONE, 0, NEW, "updated",
-    NEW, FALSE, FALSE, AGAIN_NONE },
-  { "refused/loader-http-404", F ("http-404:stage=2"), NONE, NONE, 0, NEW, "updated", NEW, FALSE,
-    FALSE, AGAIN_NONE },
-  { "refused/loader-dual-backup", F ("dual-backup:stage=2"), NONE, NONE, 0, NEW, "updated", NEW,
+  { "refused/loader-desc-malformed", F ("desc-malformed:stage=2"), NONE, NONE, 0, NEW, NULL,
+    "updated", NEW, FALSE, FALSE, AGAIN_NONE },
+  { "refused/loader-http-404", F ("http-404:stage=2"), NONE, NONE, 0, NEW, NULL, "updated", NEW,
     FALSE, FALSE, AGAIN_NONE },
+  { "refused/loader-dual-backup", F ("dual-backup:stage=2"), NONE, NONE, 0, NEW, NULL, "updated",
+    NEW, FALSE, FALSE, AGAIN_NONE },
   { "refused/same-firmware", NONE, F ("--installed-ufw", "@UFW"), NONE, 7,
-    "Most likely the device already runs this firmware", "unchanged", NEW, FALSE, FALSE,
+    "Most likely the device already runs this firmware", NULL, "unchanged", NEW, FALSE, FALSE,
     AGAIN_NONE },
   { "refused/same-firmware-sdk-1.1", NONE, F ("--installed-ufw", "@UFW", "--sdk=1.1"), NONE, 6,
-    "already runs this firmware", "unchanged", NEW, FALSE, FALSE, AGAIN_NONE },
+    "already runs this firmware", NULL, "unchanged", NEW, FALSE, FALSE, AGAIN_NONE },
 
   /* ---- stage one, before the total size (READ 1): the device is unchanged ---- */
-  { "stage1-before/drop", F ("drop:stage=1,read=1"), NONE, NONE, 7, "the device is unchanged",
+  { "stage1-before/drop", F ("drop:stage=1,read=1"), NONE, NONE, 7, UNCHANGED, CLOSED, "unchanged",
+    OLD, FALSE, FALSE, AGAIN_SAME },
+  { "stage1-before/stall", F ("stall:stage=1,read=1"), NONE, F ("--timeout", "1"), 7, UNCHANGED,
+    SILENT, "unchanged", OLD, FALSE, FALSE, AGAIN_SAME },
+  { "stage1-before/bad-sum", F ("bad-sum:stage=1,read=1"), NONE, NONE, 7, UNCHANGED, MALFORMED,
     "unchanged", OLD, FALSE, FALSE, AGAIN_SAME },
-  { "stage1-before/stall", F ("stall:stage=1,read=1"), NONE, F ("--timeout", "1"), 7,
-    "sent no request for 1.0 s", "unchanged", OLD, FALSE, FALSE, AGAIN_SAME },
-  { "stage1-before/bad-sum", F ("bad-sum:stage=1,read=1"), NONE, NONE, 7,
-    "after 1 malformed message", "unchanged", OLD, FALSE, FALSE, AGAIN_SAME },
-  { "stage1-before/err", F ("err:stage=1,read=1"), NONE, NONE, 7, "before changing anything",
+  /* ERR before the total size is what the device does for the firmware it already runs */
+  { "stage1-before/err", F ("err:stage=1,read=1"), NONE, NONE, 7,
+    "stage one: the device reported an error before changing anything",
+    "Most likely the device already runs this firmware", "unchanged", OLD, FALSE, FALSE,
+    AGAIN_SAME },
+  { "stage1-before/garbage", F ("garbage:stage=1,read=1"), NONE, NONE, 7, UNCHANGED, MALFORMED,
     "unchanged", OLD, FALSE, FALSE, AGAIN_SAME },
-  { "stage1-before/garbage", F ("garbage:stage=1,read=1"), NONE, NONE, 7, "malformed message",
-    "unchanged", OLD, FALSE, FALSE, AGAIN_SAME },
-  { "stage1-before/read-beyond-eof", F ("read-beyond-eof:stage=1,read=1"), NONE, NONE, 7,
-    "beyond the end", "unchanged", OLD, FALSE, FALSE, AGAIN_SAME },
-  { "stage1-before/read-too-large", F ("read-too-large:stage=1,read=1"), NONE, NONE, 7, "at once",
-    "unchanged", OLD, FALSE, FALSE, AGAIN_SAME },
-  { "stage1-before/slow-erase", F ("slow-erase:stage=1,read=1,secs=50"), NONE, NONE, 0, NEW,
+  { "stage1-before/read-beyond-eof", F ("read-beyond-eof:stage=1,read=1"), NONE, NONE, 7, UNCHANGED,
+    BEYOND, "unchanged", OLD, FALSE, FALSE, AGAIN_SAME },
+  { "stage1-before/read-too-large", F ("read-too-large:stage=1,read=1"), NONE, NONE, 7, UNCHANGED,
+    TOO_LARGE, "unchanged", OLD, FALSE, FALSE, AGAIN_SAME },
+  { "stage1-before/slow-erase", F ("slow-erase:stage=1,read=1,secs=50"), NONE, NONE, 0, NEW, NULL,
     "updated", NEW, FALSE, FALSE, AGAIN_NONE },
   { "stage1-before/slow-erase-timeout", F ("slow-erase:stage=1,read=1,secs=150"), NONE,
-    F ("--timeout", "1"), 7, "sent no request for 1.0 s", "unchanged", OLD, FALSE, FALSE,
-    AGAIN_SAME },
+    F ("--timeout", "1"), 7, UNCHANGED, SILENT, "unchanged", OLD, FALSE, FALSE, AGAIN_SAME },
+  /* a power cut before the total size: the connection closes, nothing was written */
+  { "stage1-before/power-loss", F ("power-loss:stage=1,read=1"), NONE, NONE, 7, UNCHANGED, CLOSED,
+    "unchanged", OLD, FALSE, FALSE, AGAIN_POWER_CYCLE },
 
-  /* ---- stage one after the total size: start (2), middle (3), end (5) ---- */
-  { "stage1-after/drop-start", F ("drop:stage=1,read=2"), NONE, NONE, 8, "point of no return",
+  /* ---- stage one after the total size, start of ota.bin (READ 2): left in the updater ---- */
+  { "stage1-after-start/drop", F ("drop:stage=1,read=2"), NONE, NONE, 8, NO_RETURN, CLOSED,
     "needs-recovery", OLD, TRUE, FALSE, AGAIN_SAME },
-  { "stage1-after/drop-middle", F ("drop:stage=1,read=3"), NONE, NONE, 8, "point of no return",
+  { "stage1-after-start/stall", F ("stall:stage=1,read=2"), NONE, F ("--timeout", "1"), 8,
+    NO_RETURN, SILENT, "needs-recovery", OLD, TRUE, FALSE, AGAIN_SAME },
+  { "stage1-after-start/bad-sum", F ("bad-sum:stage=1,read=2"), NONE, NONE, 8, NO_RETURN, MALFORMED,
     "needs-recovery", OLD, TRUE, FALSE, AGAIN_SAME },
-  { "stage1-after/drop-end", F ("drop:stage=1,read=5"), NONE, NONE, 8, "point of no return",
+  { "stage1-after-start/err", F ("err:stage=1,read=2"), NONE, NONE, 8, NO_RETURN, DEV_ERR,
     "needs-recovery", OLD, TRUE, FALSE, AGAIN_SAME },
-  { "stage1-after/stall-middle", F ("stall:stage=1,read=3"), NONE, F ("--timeout", "1"), 8,
-    "sent no request for 1.0 s", "needs-recovery", OLD, TRUE, FALSE, AGAIN_SAME },
-  { "stage1-after/stall-end", F ("stall:stage=1,read=5"), NONE, F ("--timeout", "1"), 8,
-    "sent no request for 1.0 s", "needs-recovery", OLD, TRUE, FALSE, AGAIN_SAME },
-  { "stage1-after/bad-sum-middle", F ("bad-sum:stage=1,read=3"), NONE, NONE, 8, "malformed message",
+  { "stage1-after-start/garbage", F ("garbage:stage=1,read=2"), NONE, NONE, 8, NO_RETURN, MALFORMED,
     "needs-recovery", OLD, TRUE, FALSE, AGAIN_SAME },
-  { "stage1-after/err-start", F ("err:stage=1,read=2"), NONE, NONE, 8,
-    "the device reported an error", "needs-recovery", OLD, TRUE, FALSE, AGAIN_SAME },
-  { "stage1-after/err-end", F ("err:stage=1,read=5"), NONE, NONE, 8, "the device reported an error",
+  { "stage1-after-start/read-beyond-eof", F ("read-beyond-eof:stage=1,read=2"), NONE, NONE, 8,
+    NO_RETURN, BEYOND, "needs-recovery", OLD, TRUE, FALSE, AGAIN_SAME },
+  { "stage1-after-start/read-too-large", F ("read-too-large:stage=1,read=2"), NONE, NONE, 8,
+    NO_RETURN, TOO_LARGE, "needs-recovery", OLD, TRUE, FALSE, AGAIN_SAME },
+  { "stage1-after-start/slow-erase", F ("slow-erase:stage=1,read=2,secs=50"), NONE, NONE, 0, NEW,
+    NULL, "updated", NEW, FALSE, FALSE, AGAIN_NONE },
+  { "stage1-after-start/power-loss", F ("power-loss:stage=1,read=2"), NONE, NONE, 8, NO_RETURN,
+    CLOSED, "needs-recovery", OLD, TRUE, FALSE, AGAIN_POWER_CYCLE },
+
+  /* ---- stage one after the total size, middle of ota.bin (READ 3): left in the updater ---- */
+  { "stage1-after-middle/drop", F ("drop:stage=1,read=3"), NONE, NONE, 8, NO_RETURN, CLOSED,
     "needs-recovery", OLD, TRUE, FALSE, AGAIN_SAME },
-  { "stage1-after/garbage-middle", F ("garbage:stage=1,read=3"), NONE, NONE, 8, "malformed message",
+  { "stage1-after-middle/stall", F ("stall:stage=1,read=3"), NONE, F ("--timeout", "1"), 8,
+    NO_RETURN, SILENT, "needs-recovery", OLD, TRUE, FALSE, AGAIN_SAME },
+  { "stage1-after-middle/bad-sum", F ("bad-sum:stage=1,read=3"), NONE, NONE, 8, NO_RETURN,
+    MALFORMED, "needs-recovery", OLD, TRUE, FALSE, AGAIN_SAME },
+  { "stage1-after-middle/err", F ("err:stage=1,read=3"), NONE, NONE, 8, NO_RETURN, DEV_ERR,
     "needs-recovery", OLD, TRUE, FALSE, AGAIN_SAME },
-  { "stage1-after/read-beyond-eof-middle", F ("read-beyond-eof:stage=1,read=3"), NONE, NONE, 8,
-    "beyond the end", "needs-recovery", OLD, TRUE, FALSE, AGAIN_SAME },
-  { "stage1-after/read-too-large-end", F ("read-too-large:stage=1,read=5"), NONE, NONE, 8,
-    "at once", "needs-recovery", OLD, TRUE, FALSE, AGAIN_SAME },
-  { "stage1-after/slow-erase-middle", F ("slow-erase:stage=1,read=3,secs=50"), NONE, NONE, 0, NEW,
-    "updated", NEW, FALSE, FALSE, AGAIN_NONE },
-  { "stage1-after/slow-erase-timeout", F ("slow-erase:stage=1,read=3,secs=150"), NONE,
-    F ("--timeout", "1"), 8, "sent no request for 1.0 s", "needs-recovery", OLD, TRUE, FALSE,
-    AGAIN_SAME },
+  { "stage1-after-middle/garbage", F ("garbage:stage=1,read=3"), NONE, NONE, 8, NO_RETURN,
+    MALFORMED, "needs-recovery", OLD, TRUE, FALSE, AGAIN_SAME },
+  { "stage1-after-middle/read-beyond-eof", F ("read-beyond-eof:stage=1,read=3"), NONE, NONE, 8,
+    NO_RETURN, BEYOND, "needs-recovery", OLD, TRUE, FALSE, AGAIN_SAME },
+  { "stage1-after-middle/read-too-large", F ("read-too-large:stage=1,read=3"), NONE, NONE, 8,
+    NO_RETURN, TOO_LARGE, "needs-recovery", OLD, TRUE, FALSE, AGAIN_SAME },
+  { "stage1-after-middle/slow-erase", F ("slow-erase:stage=1,read=3,secs=50"), NONE, NONE, 0, NEW,
+    NULL, "updated", NEW, FALSE, FALSE, AGAIN_NONE },
+  { "stage1-after-middle/slow-erase-timeout", F ("slow-erase:stage=1,read=3,secs=150"), NONE,
+    F ("--timeout", "1"), 8, NO_RETURN, SILENT, "needs-recovery", OLD, TRUE, FALSE, AGAIN_SAME },
+  { "stage1-after-middle/power-loss", F ("power-loss:stage=1,read=3"), NONE, NONE, 8, NO_RETURN,
+    CLOSED, "needs-recovery", OLD, TRUE, FALSE, AGAIN_POWER_CYCLE },
+
+  /* ---- stage one after the total size, end of ota.bin (READ 5): left in the updater ---- */
+  { "stage1-after-end/drop", F ("drop:stage=1,read=5"), NONE, NONE, 8, NO_RETURN, CLOSED,
+    "needs-recovery", OLD, TRUE, FALSE, AGAIN_SAME },
+  { "stage1-after-end/stall", F ("stall:stage=1,read=5"), NONE, F ("--timeout", "1"), 8, NO_RETURN,
+    SILENT, "needs-recovery", OLD, TRUE, FALSE, AGAIN_SAME },
+  { "stage1-after-end/bad-sum", F ("bad-sum:stage=1,read=5"), NONE, NONE, 8, NO_RETURN, MALFORMED,
+    "needs-recovery", OLD, TRUE, FALSE, AGAIN_SAME },
+  { "stage1-after-end/err", F ("err:stage=1,read=5"), NONE, NONE, 8, NO_RETURN, DEV_ERR,
+    "needs-recovery", OLD, TRUE, FALSE, AGAIN_SAME },
+  { "stage1-after-end/garbage", F ("garbage:stage=1,read=5"), NONE, NONE, 8, NO_RETURN, MALFORMED,
+    "needs-recovery", OLD, TRUE, FALSE, AGAIN_SAME },
+  { "stage1-after-end/read-beyond-eof", F ("read-beyond-eof:stage=1,read=5"), NONE, NONE, 8,
+    NO_RETURN, BEYOND, "needs-recovery", OLD, TRUE, FALSE, AGAIN_SAME },
+  { "stage1-after-end/read-too-large", F ("read-too-large:stage=1,read=5"), NONE, NONE, 8,
+    NO_RETURN, TOO_LARGE, "needs-recovery", OLD, TRUE, FALSE, AGAIN_SAME },
+  { "stage1-after-end/slow-erase", F ("slow-erase:stage=1,read=5,secs=50"), NONE, NONE, 0, NEW,
+    NULL, "updated", NEW, FALSE, FALSE, AGAIN_NONE },
+  { "stage1-after-end/power-loss", F ("power-loss:stage=1,read=5"), NONE, NONE, 8, NO_RETURN,
+    CLOSED, "needs-recovery", OLD, TRUE, FALSE, AGAIN_POWER_CYCLE },
 
   /* ---- stage two: the updater retries, so does otaflash (--retries, default 3) ---- */
-  { "stage2-retried/drop-before-total", F ("drop:stage=2,read=1"), NONE, NONE, 0, NEW, "updated",
-    NEW, FALSE, FALSE, AGAIN_NONE },
-  { "stage2-retried/drop-end", F ("drop:stage=2,read=9"), NONE, NONE, 0, NEW, "updated", NEW, FALSE,
-    FALSE, AGAIN_NONE },
-  { "stage2-retried/stall-before-total", F ("stall:stage=2,read=1"), NONE, F ("--timeout", "1"), 0,
-    NEW, "updated", NEW, FALSE, FALSE, AGAIN_NONE },
-  { "stage2-retried/stall-end", F ("stall:stage=2,read=9"), NONE, F ("--timeout", "1"), 0, NEW,
+  /* READ 1 is the probe, before the total size; READ 2 the start of the transfer (the end of
+   * flash.bin: the updater reads backwards), 5 the middle, 9 the end. A cell that is not here
+   * is in stage2-stranded (--retries 0) or power-loss-stage2. */
+  { "stage2-retried-before-total/drop", F ("drop:stage=2,read=1"), NONE, NONE, 0, NEW, NULL,
     "updated", NEW, FALSE, FALSE, AGAIN_NONE },
-  { "stage2-retried/bad-sum-before-total", F ("bad-sum:stage=2,read=1"), NONE, NONE, 0, NEW,
+  { "stage2-retried-before-total/stall", F ("stall:stage=2,read=1"), NONE, F ("--timeout", "1"), 0,
+    NEW, NULL, "updated", NEW, FALSE, FALSE, AGAIN_NONE },
+  { "stage2-retried-before-total/bad-sum", F ("bad-sum:stage=2,read=1"), NONE, NONE, 0, NEW, NULL,
     "updated", NEW, FALSE, FALSE, AGAIN_NONE },
-  { "stage2-retried/bad-sum-end", F ("bad-sum:stage=2,read=9"), NONE, NONE, 0, NEW, "updated", NEW,
+  { "stage2-retried-before-total/err", F ("err:stage=2,read=1"), NONE, NONE, 0, NEW, NULL,
+    "updated", NEW, FALSE, FALSE, AGAIN_NONE },
+  { "stage2-retried-before-total/garbage", F ("garbage:stage=2,read=1"), NONE, NONE, 0, NEW, NULL,
+    "updated", NEW, FALSE, FALSE, AGAIN_NONE },
+  { "stage2-retried-before-total/read-beyond-eof", F ("read-beyond-eof:stage=2,read=1"), NONE, NONE,
+    0, NEW, NULL, "updated", NEW, FALSE, FALSE, AGAIN_NONE },
+  { "stage2-retried-before-total/read-too-large", F ("read-too-large:stage=2,read=1"), NONE, NONE,
+    0, NEW, NULL, "updated", NEW, FALSE, FALSE, AGAIN_NONE },
+  { "stage2-retried-before-total/slow-erase", F ("slow-erase:stage=2,read=1,secs=50"), NONE, NONE,
+    0, NEW, NULL, "updated", NEW, FALSE, FALSE, AGAIN_NONE },
+  { "stage2-retried-start/stall", F ("stall:stage=2,read=2"), NONE, F ("--timeout", "1"), 0, NEW,
+    NULL, "updated", NEW, FALSE, FALSE, AGAIN_NONE },
+  { "stage2-retried-start/bad-sum", F ("bad-sum:stage=2,read=2"), NONE, NONE, 0, NEW, NULL,
+    "updated", NEW, FALSE, FALSE, AGAIN_NONE },
+  { "stage2-retried-start/err", F ("err:stage=2,read=2"), NONE, NONE, 0, NEW, NULL, "updated", NEW,
     FALSE, FALSE, AGAIN_NONE },
-  { "stage2-retried/err-before-total", F ("err:stage=2,read=1"), NONE, NONE, 0, NEW, "updated", NEW,
-    FALSE, FALSE, AGAIN_NONE },
-  { "stage2-retried/err-end", F ("err:stage=2,read=9"), NONE, NONE, 0, NEW, "updated", NEW, FALSE,
-    FALSE, AGAIN_NONE },
-  { "stage2-retried/garbage-middle", F ("garbage:stage=2,read=5"), NONE, NONE, 0, NEW, "updated",
+  { "stage2-retried-start/garbage", F ("garbage:stage=2,read=2"), NONE, NONE, 0, NEW, NULL,
+    "updated", NEW, FALSE, FALSE, AGAIN_NONE },
+  { "stage2-retried-start/read-too-large", F ("read-too-large:stage=2,read=2"), NONE, NONE, 0, NEW,
+    NULL, "updated", NEW, FALSE, FALSE, AGAIN_NONE },
+  { "stage2-retried-start/slow-erase", F ("slow-erase:stage=2,read=2,secs=50"), NONE, NONE, 0, NEW,
+    NULL, "updated", NEW, FALSE, FALSE, AGAIN_NONE },
+  /* two faults, two retries */
+  { "stage2-retried-start/two-faults", F ("drop:stage=2,read=2", "err:stage=2,read=4"), NONE, NONE,
+    0, NEW, NULL, "updated", NEW, FALSE, FALSE, AGAIN_NONE },
+  { "stage2-retried-middle/drop", F ("drop:stage=2,read=5"), NONE, NONE, 0, NEW, NULL, "updated",
     NEW, FALSE, FALSE, AGAIN_NONE },
-  { "stage2-retried/read-beyond-eof-end", F ("read-beyond-eof:stage=2,read=9"), NONE, NONE, 0, NEW,
+  { "stage2-retried-middle/garbage", F ("garbage:stage=2,read=5"), NONE, NONE, 0, NEW, NULL,
     "updated", NEW, FALSE, FALSE, AGAIN_NONE },
-  { "stage2-retried/read-too-large-before-total", F ("read-too-large:stage=2,read=1"), NONE, NONE,
-    0, NEW, "updated", NEW, FALSE, FALSE, AGAIN_NONE },
-  { "stage2-retried/slow-erase-end", F ("slow-erase:stage=2,read=9,secs=50"), NONE, NONE, 0, NEW,
-    "updated", NEW, FALSE, FALSE, AGAIN_NONE },
-  { "stage2-retried/two-faults", F ("drop:stage=2,read=2", "err:stage=2,read=4"), NONE, NONE, 0,
-    NEW, "updated", NEW, FALSE, FALSE, AGAIN_NONE },
+  { "stage2-retried-middle/read-beyond-eof", F ("read-beyond-eof:stage=2,read=5"), NONE, NONE, 0,
+    NEW, NULL, "updated", NEW, FALSE, FALSE, AGAIN_NONE },
+  { "stage2-retried-middle/slow-erase", F ("slow-erase:stage=2,read=5,secs=50"), NONE, NONE, 0, NEW,
+    NULL, "updated", NEW, FALSE, FALSE, AGAIN_NONE },
+  { "stage2-retried-end/drop", F ("drop:stage=2,read=9"), NONE, NONE, 0, NEW, NULL, "updated", NEW,
+    FALSE, FALSE, AGAIN_NONE },
+  { "stage2-retried-end/stall", F ("stall:stage=2,read=9"), NONE, F ("--timeout", "1"), 0, NEW,
+    NULL, "updated", NEW, FALSE, FALSE, AGAIN_NONE },
+  { "stage2-retried-end/bad-sum", F ("bad-sum:stage=2,read=9"), NONE, NONE, 0, NEW, NULL, "updated",
+    NEW, FALSE, FALSE, AGAIN_NONE },
+  { "stage2-retried-end/err", F ("err:stage=2,read=9"), NONE, NONE, 0, NEW, NULL, "updated", NEW,
+    FALSE, FALSE, AGAIN_NONE },
+  { "stage2-retried-end/read-beyond-eof", F ("read-beyond-eof:stage=2,read=9"), NONE, NONE, 0, NEW,
+    NULL, "updated", NEW, FALSE, FALSE, AGAIN_NONE },
+  { "stage2-retried-end/read-too-large", F ("read-too-large:stage=2,read=9"), NONE, NONE, 0, NEW,
+    NULL, "updated", NEW, FALSE, FALSE, AGAIN_NONE },
+  { "stage2-retried-end/slow-erase", F ("slow-erase:stage=2,read=9,secs=50"), NONE, NONE, 0, NEW,
+    NULL, "updated", NEW, FALSE, FALSE, AGAIN_NONE },
 
   /* ---- stage two without (enough) retries: stranded in the updater, recovered ---- */
   { "stage2-stranded/drop-start", F ("drop:stage=2,read=2"), NONE, F ("--retries", "0"), 8,
-    "stage two failed", "needs-recovery", OLD, TRUE, FALSE, AGAIN_SAME },
+    S2_FAILED, CLOSED, "needs-recovery", OLD, TRUE, FALSE, AGAIN_SAME },
   { "stage2-stranded/stall-middle", F ("stall:stage=2,read=5"), NONE,
-    F ("--retries", "0", "--timeout", "1"), 8, "sent no request for 1.0 s", "needs-recovery", OLD,
-    TRUE, FALSE, AGAIN_SAME },
+    F ("--retries", "0", "--timeout", "1"), 8, S2_FAILED, SILENT, "needs-recovery", OLD, TRUE,
+    FALSE, AGAIN_SAME },
   { "stage2-stranded/err-middle", F ("err:stage=2,read=5"), NONE, F ("--retries", "0"), 8,
-    "the device reported an error", "needs-recovery", OLD, TRUE, FALSE, AGAIN_SAME },
+    S2_FAILED, DEV_ERR, "needs-recovery", OLD, TRUE, FALSE, AGAIN_SAME },
   { "stage2-stranded/bad-sum-middle", F ("bad-sum:stage=2,read=5"), NONE, F ("--retries", "0"), 8,
-    "malformed message", "needs-recovery", OLD, TRUE, FALSE, AGAIN_SAME },
+    S2_FAILED, MALFORMED, "needs-recovery", OLD, TRUE, FALSE, AGAIN_SAME },
   { "stage2-stranded/garbage-end", F ("garbage:stage=2,read=9"), NONE, F ("--retries", "0"), 8,
-    "malformed message", "needs-recovery", OLD, TRUE, FALSE, AGAIN_SAME },
+    S2_FAILED, MALFORMED, "needs-recovery", OLD, TRUE, FALSE, AGAIN_SAME },
   { "stage2-stranded/read-beyond-eof-start", F ("read-beyond-eof:stage=2,read=2"), NONE,
-    F ("--retries", "0"), 8, "beyond the end", "needs-recovery", OLD, TRUE, FALSE, AGAIN_SAME },
+    F ("--retries", "0"), 8, S2_FAILED, BEYOND, "needs-recovery", OLD, TRUE, FALSE, AGAIN_SAME },
   { "stage2-stranded/read-too-large-middle", F ("read-too-large:stage=2,read=5"), NONE,
-    F ("--retries", "0"), 8, "at once", "needs-recovery", OLD, TRUE, FALSE, AGAIN_SAME },
+    F ("--retries", "0"), 8, S2_FAILED, TOO_LARGE, "needs-recovery", OLD, TRUE, FALSE, AGAIN_SAME },
   { "stage2-stranded/err-every-retry", F ("err:stage=2,times=5"), NONE, F ("--retries", "2"), 8,
-    "after every retry", "needs-recovery", OLD, TRUE, FALSE, AGAIN_SAME },
+    S2_FAILED_ALL, DEV_ERR, "needs-recovery", OLD, TRUE, FALSE, AGAIN_SAME },
 
-  /* ---- power loss: the process exits as a power cut would ---- */
-  { "power-loss/stage1-before-total", F ("power-loss:stage=1,read=1"), NONE, NONE, 7,
-    "the device is unchanged", "unchanged", OLD, FALSE, FALSE, AGAIN_POWER_CYCLE },
-  { "power-loss/stage1-after-total", F ("power-loss:stage=1,read=3"), NONE, NONE, 8,
-    "point of no return", "needs-recovery", OLD, TRUE, FALSE, AGAIN_POWER_CYCLE },
-  { "power-loss/stage2-before-total", F ("power-loss:stage=2,read=1"), NONE, F ("--retries", "1"),
-    8, "stage two failed", "needs-recovery", OLD, TRUE, FALSE, AGAIN_POWER_CYCLE },
-  { "power-loss/stage2-middle", F ("power-loss:stage=2,read=5"), NONE, F ("--retries", "1"), 8,
-    "stage two failed", "needs-recovery", OLD, TRUE, FALSE, AGAIN_POWER_CYCLE },
-  { "power-loss/stage2-end", F ("power-loss:stage=2,read=9"), NONE, F ("--retries", "1"), 8,
-    "stage two failed", "needs-recovery", OLD, TRUE, FALSE, AGAIN_POWER_CYCLE },
+  /* ---- power loss in stage two: the process exits as a power cut would; the retry finds
+   * the device gone, and the device comes back in its updater after the power cycle ---- */
+  { "power-loss-stage2/before-total", F ("power-loss:stage=2,read=1"), NONE, F ("--retries", "1"),
+    8, S2_FAILED_ALL, "data channel: cannot connect to 127.0.0.1", "needs-recovery", OLD, TRUE,
+    FALSE, AGAIN_POWER_CYCLE },
+  { "power-loss-stage2/start", F ("power-loss:stage=2,read=2"), NONE, F ("--retries", "1"), 8,
+    S2_FAILED_ALL, "data channel: cannot connect to 127.0.0.1", "needs-recovery", OLD, TRUE, FALSE,
+    AGAIN_POWER_CYCLE },
+  { "power-loss-stage2/middle", F ("power-loss:stage=2,read=5"), NONE, F ("--retries", "1"), 8,
+    S2_FAILED_ALL, "data channel: cannot connect to 127.0.0.1", "needs-recovery", OLD, TRUE, FALSE,
+    AGAIN_POWER_CYCLE },
+  { "power-loss-stage2/end", F ("power-loss:stage=2,read=9"), NONE, F ("--retries", "1"), 8,
+    S2_FAILED_ALL, "data channel: cannot connect to 127.0.0.1", "needs-recovery", OLD, TRUE, FALSE,
+    AGAIN_POWER_CYCLE },
 
   /* ---- restarts: late, or never ---- */
-  { "reboot/late-after-stage1", F ("late-reboot:stage=1,secs=50"), NONE, NONE, 0, NEW, "updated",
-    NEW, FALSE, FALSE, AGAIN_NONE },
-  { "reboot/late-after-stage2", F ("late-reboot:stage=2,secs=50"), NONE, NONE, 0, NEW, "updated",
-    NEW, FALSE, FALSE, AGAIN_NONE },
+  { "reboot/late-after-stage1", F ("late-reboot:stage=1,secs=50"), NONE, NONE, 0, NEW, NULL,
+    "updated", NEW, FALSE, FALSE, AGAIN_NONE },
+  { "reboot/late-after-stage2", F ("late-reboot:stage=2,secs=50"), NONE, NONE, 0, NEW, NULL,
+    "updated", NEW, FALSE, FALSE, AGAIN_NONE },
   { "reboot/too-late-after-stage1", F ("late-reboot:stage=1,secs=250"), NONE,
-    F ("--reboot-timeout", "1.5"), 9, "did not come back within 1.5 s", "needs-recovery", OLD, TRUE,
-    FALSE, AGAIN_SAME },
+    F ("--reboot-timeout", "1.5"), 9, "did not come back within 1.5 s", NULL, "needs-recovery", OLD,
+    TRUE, FALSE, AGAIN_SAME },
   { "reboot/too-late-after-stage2", F ("late-reboot:stage=2,secs=250"), NONE,
-    F ("--reboot-timeout", "1.5"), 9, "did not come back within 1.5 s", "unknown", NEW, FALSE,
+    F ("--reboot-timeout", "1.5"), 9, "did not come back within 1.5 s", NULL, "unknown", NEW, FALSE,
     FALSE, AGAIN_NONE },
   { "reboot/never-after-stage1", F ("no-reboot:stage=1"), NONE, F ("--reboot-timeout", "1.5"), 9,
-    "did not come back within 1.5 s", "needs-recovery", OLD, TRUE, FALSE, AGAIN_POWER_CYCLE },
+    "did not come back within 1.5 s", NULL, "needs-recovery", OLD, TRUE, FALSE, AGAIN_POWER_CYCLE },
   { "reboot/never-after-stage2", F ("no-reboot:stage=2"), NONE, F ("--reboot-timeout", "1.5"), 9,
-    "did not come back within 1.5 s", "unknown", NEW, FALSE, FALSE, AGAIN_INFO_AFTER_POWER_CYCLE },
+    "did not come back within 1.5 s", NULL, "unknown", NEW, FALSE, FALSE,
+    AGAIN_INFO_AFTER_POWER_CYCLE },
 };
 
 typedef struct {
@@ -297,6 +387,26 @@ assert_truthful (OtaTestCliRun *r, OtaTestEmu *emu, const gchar *before)
     }
 }
 
+/* The first `retry` warning of the run names @cause. */
+static void
+assert_retry_cause (OtaTestCliRun *r, const gchar *cause)
+{
+  for (guint i = 0; i < r->lines->len; i++)
+    {
+      g_autoptr (cJSON) obj = cJSON_Parse (g_ptr_array_index (r->lines, i));
+      const gchar *event = cJSON_GetStringValue (cJSON_GetObjectItem (obj, "event"));
+      const gchar *code = cJSON_GetStringValue (cJSON_GetObjectItem (obj, "code"));
+
+      if (g_strcmp0 (event, "log") == 0 && g_strcmp0 (code, "retry") == 0)
+        {
+          ota_test_cli_assert_contains (
+              r, cJSON_GetStringValue (cJSON_GetObjectItem (obj, "message")), cause);
+          return;
+        }
+    }
+  ota_test_cli_assert_contains (r, NULL, "a retry warning");
+}
+
 static OtaTestCliRun *
 flash (OtaTestEmu *emu, Fixture *f, const gchar *const *cli_args)
 {
@@ -354,6 +464,12 @@ test_row (Fixture *f, gconstpointer data)
     ota_test_cli_assert_contains (r, message, "(the expected exit code)");
   if (row->message != NULL)
     ota_test_cli_assert_contains (r, message, row->message);
+  if (row->cause != NULL)
+    ota_test_cli_assert_contains (r, message, row->cause);
+  /* a power cut in stage two: the result names the last attempt (the device is gone), the
+   * retry warning what happened first */
+  if (row->faults[0] != NULL && g_str_has_prefix (row->faults[0], "power-loss:stage=2"))
+    assert_retry_cause (r, CLOSED);
   g_assert_cmpstr (ota_test_cli_result_string (r, "device_state"), ==, row->device_state);
   if (row->faults[0] != NULL)
     g_assert_cmpuint (ota_test_emu_count_events (emu, "fault"), >=, 1);
@@ -471,7 +587,7 @@ main (int argc, char **argv)
       g_autofree gchar *path = g_strdup_printf ("/matrix/%s", rows[i].path);
       g_test_add (path, Fixture, &rows[i], fixture_setup, test_row, fixture_teardown);
     }
-  g_test_add ("/matrix/power-loss/sigkill-mid-stage2", Fixture, NULL, fixture_setup,
+  g_test_add ("/matrix/power-loss-stage2/sigkill-mid-transfer", Fixture, NULL, fixture_setup,
               test_sigkill_stage_two, fixture_teardown);
   return g_test_run ();
 }
