@@ -372,6 +372,63 @@ test_cancel_after (Fixture *f, gconstpointer data)
   ota_test_emu_assert_clean (emu);
 }
 
+/* Ctrl-C while the device, its probe reads answered, pauses before the
+ * total size: the STOP would have to wait for a READ that only comes past
+ * the point of no return. The Ctrl-C is dropped and said so; the flash
+ * finishes (S5: stranding the device takes a confirmed choice). */
+typedef struct {
+  OtaTestEmu *emu;
+  GPid pid;
+  GThread *thread;
+  gboolean sent;
+} Overtaken;
+
+static gpointer
+overtaken_thread (gpointer data)
+{
+  Overtaken *o = data;
+
+  /* the emulator logs the fault as its pause begins */
+  g_autoptr(cJSON) ev = ota_test_emu_wait_event (o->emu, "fault", 20000);
+
+  if (ev != NULL)
+    o->sent = kill (o->pid, SIGINT) == 0;
+  return NULL;
+}
+
+static void
+overtaken_line_cb (GPid pid, const gchar *line, gpointer data)
+{
+  Overtaken *o = data;
+
+  if (o->thread == NULL && line_has_code (line, "transfer"))
+    {
+      o->pid = pid;
+      o->thread = g_thread_new ("interrupt", overtaken_thread, o);
+    }
+}
+
+static void
+test_cancel_overtaken (Fixture *f, gconstpointer data)
+{
+  const gchar *emu_extra[] = { "--fault", "slow-commit:stage=1,secs=100", NULL };
+  g_autoptr(OtaTestEmu) emu = start_emu (emu_extra);
+  const gchar *extra[] = { f->ufw, NULL };
+  Overtaken o = { emu, 0, NULL, FALSE };
+  g_autoptr(OtaTestCliRun) r = run_json (emu, extra, overtaken_line_cb, &o);
+
+  g_assert_nonnull (o.thread);
+  g_thread_join (o.thread);
+  g_assert_true (o.sent);
+  g_assert_cmpuint (count_events (r, "log", "code", "cancel-too-late"), ==, 1);
+  g_assert_cmpuint (count_events (r, "log", "code", "cancel-confirm"), ==, 0);
+  g_assert_cmpint (r->status, ==, 0);
+  g_assert_cmpstr (result_string (r, "status"), ==, "success");
+  g_assert_cmpuint (ota_test_emu_count_events (emu, "stop"), ==, 0);
+  ota_test_emu_assert_installed (emu, "1.0.2", FALSE);
+  ota_test_emu_assert_clean (emu);
+}
+
 static void
 test_info (Fixture *f, gconstpointer data)
 {
@@ -489,8 +546,17 @@ test_usage (Fixture *f, gconstpointer data)
     {
       g_auto(GStrv) argv = emu_args (NULL, cases[i]);
       g_autoptr(OtaTestCliRun) r = run_cli_full ((const gchar *const *) argv, NULL, NULL);
+      g_autoptr(OtaTestCliRun) j = NULL;
+
       g_assert_cmpint (r->status, ==, 2);
       g_assert_nonnull (strstr (r->err, "otaflash"));
+      /* a script still gets its one result event */
+      j = run_json (NULL, cases[i], NULL, NULL);
+      g_assert_cmpint (j->status, ==, 2);
+      g_assert_cmpuint (j->lines->len, ==, 1);
+      g_assert_cmpuint (count_events (j, "result", "status", "failed"), ==, 1);
+      g_assert_cmpstr (result_string (j, "device_state"), ==, "unchanged");
+      g_assert_nonnull (strstr (result_string (j, "next_step"), "--help"));
     }
 }
 
@@ -516,6 +582,18 @@ test_help_version (Fixture *f, gconstpointer data)
       g_error ("--help lacks %s", *w);
   g_assert_cmpint (r2->status, ==, 0);
   g_assert_true (g_str_has_prefix (g_ptr_array_index (r2->lines, 0), "otaflash "));
+  /* the usage line names --cli, and the file once */
+  g_assert_nonnull (strstr (out, "--cli [--info | --check] FIRMWARE.ufw"));
+  g_assert_null (strstr (out, "FIRMWARE.ufw FIRMWARE.ufw"));
+  {
+    /* the version needs no --cli (nor a display: CI has none) */
+    const gchar *argv[] = { ota_test_cli_otaflash_path (), "--version", NULL };
+    g_autoptr(OtaTestCliRun) r3 = run_cli_full (argv, NULL, NULL);
+
+    g_assert_cmpint (r3->status, ==, 0);
+    g_assert_cmpstr (g_ptr_array_index (r3->lines, 0), ==,
+                     g_ptr_array_index (r2->lines, 0));
+  }
 }
 
 static void
@@ -555,6 +633,7 @@ main (int argc, char **argv)
       g_test_add (path, Fixture, &fault_cases[i], fixture_setup, test_fault, fixture_teardown);
     }
   ADD ("cancel/before-point-of-no-return", test_cancel_before, NULL);
+  ADD ("cancel/overtaken", test_cancel_overtaken, NULL);
   ADD ("cancel/after-once-continues", test_cancel_after, GUINT_TO_POINTER (1));
   ADD ("cancel/after-confirmed", test_cancel_after, GUINT_TO_POINTER (2));
   ADD ("info", test_info, NULL);
