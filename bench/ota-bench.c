@@ -757,33 +757,39 @@ tv_s (const struct timeval *tv)
 
 /* Runs @argv (output to /dev/null) and returns its own rusage: wait4 gives
  * the peak RSS of that child alone, not of the emulator. */
+/* Runs @argv through ota-peak-rss (bench/peak-rss.c: the peak RSS of a
+ * child forked from this driver would include the driver's own size) and
+ * fills the fields of @ru it reports: ru_maxrss, ru_utime, ru_stime. */
 static gboolean
 spawn_rusage (const gchar *const *argv, struct rusage *ru, GError **error)
 {
-  int status = 0;
-  pid_t pid = fork ();
+  g_autoptr (GPtrArray) args = g_ptr_array_new ();
+  g_autofree gchar *out = NULL;
+  gint status = 0;
+  long maxrss = 0;
+  gdouble user = 0, sys = 0;
 
-  if (pid < 0)
+  g_ptr_array_add (args, (gpointer) OTA_PEAK_RSS);
+  for (const gchar *const *a = argv; *a != NULL; a++)
+    g_ptr_array_add (args, (gpointer) *a);
+  g_ptr_array_add (args, NULL);
+  if (!g_spawn_sync (NULL, (gchar **) args->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, NULL,
+                     &status, error))
+    return FALSE;
+  if (!g_spawn_check_wait_status (status, NULL)
+      || out == NULL
+      || sscanf (out, "maxrss_kib=%ld user_s=%lf sys_s=%lf", &maxrss, &user, &sys) != 3)
     {
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errno), "fork: %s",
-                   g_strerror (errno));
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "%s %s failed (%s)", argv[0], argv[1],
+                   out != NULL ? g_strstrip (out) : "no report");
       return FALSE;
     }
-  if (pid == 0)
-    {
-      int null = open ("/dev/null", O_WRONLY);
-
-      dup2 (null, STDOUT_FILENO);
-      dup2 (null, STDERR_FILENO);
-      execv (argv[0], (char *const *) argv);
-      _exit (127);
-    }
-  if (wait4 (pid, &status, 0, ru) < 0 || !WIFEXITED (status) || WEXITSTATUS (status) != 0)
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "%s %s failed (status %d)", argv[0],
-                   argv[1], WIFEXITED (status) ? WEXITSTATUS (status) : -1);
-      return FALSE;
-    }
+  memset (ru, 0, sizeof *ru);
+  ru->ru_maxrss = maxrss;
+  ru->ru_utime.tv_sec = (time_t) user;
+  ru->ru_utime.tv_usec = (suseconds_t) ((user - (gdouble) (time_t) user) * 1e6);
+  ru->ru_stime.tv_sec = (time_t) sys;
+  ru->ru_stime.tv_usec = (suseconds_t) ((sys - (gdouble) (time_t) sys) * 1e6);
   return TRUE;
 }
 
