@@ -49,7 +49,7 @@ static const gchar *opt_emu, *opt_baseline, *opt_otaflash, *opt_client = "otafla
 static const gchar *opt_clients = "otaflash,vendor";
 static const gchar *opt_label, *opt_gui_module;
 static gint opt_runs = 5;
-static gint opt_poll_ms = 500;
+static gint opt_poll_ms = 200;
 static gdouble opt_time_scale = 0.02;
 
 /* ---- small helpers -------------------------------------------------------- */
@@ -1020,7 +1020,7 @@ main (int argc, char **argv)
       "raw: which of otaflash, vendor, nagle (default otaflash,vendor)", "LIST" },
     { "runs", 0, 0, G_OPTION_ARG_INT, &opt_runs, "Runs per figure (default 5)", "N" },
     { "poll-ms", 0, 0, G_OPTION_ARG_INT, &opt_poll_ms,
-      "link: the session's poll interval during reboots (default 500, as shipped)", "MS" },
+      "link: the session's poll interval during reboots (default 200, as shipped)", "MS" },
     { "time-scale", 0, 0, G_OPTION_ARG_DOUBLE, &opt_time_scale,
       "link: the emulator's time scale for device pauses (default 0.02)", "F" },
     { "gui-module", 0, 0, G_OPTION_ARG_FILENAME, &opt_gui_module,
