@@ -308,26 +308,24 @@ ota_test_emu_stop (OtaTestEmu *emu)
   return emu->exit_status;
 }
 
-static void
-remove_tree (const gchar *path)
+void
+ota_test_rm_rf (const gchar *path)
 {
-  g_autoptr (GDir) dir = g_dir_open (path, 0, NULL);
-  const gchar *name;
-
-  if (dir != NULL)
+  if (g_file_test (path, G_FILE_TEST_IS_DIR) && !g_file_test (path, G_FILE_TEST_IS_SYMLINK))
     {
-      while ((name = g_dir_read_name (dir)) != NULL)
+      g_autoptr (GDir) dir = g_dir_open (path, 0, NULL);
+      const gchar *name;
+
+      while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
         {
           g_autofree gchar *child = g_build_filename (path, name, NULL);
 
-          if (g_file_test (child, G_FILE_TEST_IS_DIR)
-              && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
-            remove_tree (child);
-          else
-            g_unlink (child);
+          ota_test_rm_rf (child);
         }
+      g_rmdir (path);
     }
-  g_rmdir (path);
+  else
+    g_unlink (path);
 }
 
 void
@@ -341,7 +339,7 @@ ota_test_emu_free (OtaTestEmu *emu)
       g_object_unref (emu->proc);
     }
   if (emu->owns_state_dir && emu->state_dir != NULL)
-    remove_tree (emu->state_dir);
+    ota_test_rm_rf (emu->state_dir);
   g_free (emu->state_dir);
   g_free (emu->events_path);
   g_free (emu);

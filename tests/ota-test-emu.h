@@ -81,4 +81,8 @@ void ota_test_emu_assert_installed (OtaTestEmu *emu, const gchar *version, gbool
 gchar *ota_test_make_ufw (const gchar *dir, guint64 flash_size, guint64 ota_size, guint32 seed,
                           const gchar *version, OtaUfwCorruption corruption, GError **error);
 
+/* Removes @path and everything below it (symbolic links themselves, never
+ * what they point to); quiet when something is already gone. */
+void ota_test_rm_rf (const gchar *path);
+
 G_END_DECLS

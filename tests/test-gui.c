@@ -163,20 +163,6 @@ stage_two_halfway (Fixture *f, gconstpointer data)
 /* ---- fixture ----------------------------------------------------------------------- */
 
 static void
-rm_rf (const gchar *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const gchar *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree gchar *child = g_build_filename (path, name, NULL);
-      rm_rf (child);
-    }
-  g_remove (path);
-}
-
-static void
 fixture_setup (Fixture *f, gconstpointer data)
 {
   g_autoptr(GError) error = NULL;
@@ -211,7 +197,7 @@ static void
 fixture_teardown (Fixture *f, gconstpointer data)
 {
   stop_app (f);
-  rm_rf (f->dir);
+  ota_test_rm_rf (f->dir);
   g_free (f->dir);
   g_free (f->ufw);
   g_ptr_array_unref (f->stage_texts);

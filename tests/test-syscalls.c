@@ -328,21 +328,6 @@ skip (const gchar *why)
   g_test_skip (why);
 }
 
-static void
-rm_rf (const gchar *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const gchar *name;
-
-  if (dir != NULL)
-    while ((name = g_dir_read_name (dir)) != NULL)
-      {
-        g_autofree gchar *child = g_build_filename (path, name, NULL);
-        rm_rf (child);
-      }
-  g_remove (path);
-}
-
 /* NULL when strace can trace a child here; otherwise why not. */
 static gchar *
 strace_unusable (void)
@@ -491,7 +476,7 @@ test_flash (void)
   /* one send per answer (plus the STOPs, none here) */
   g_assert_cmpuint (trace->sends->len, ==, frames->len + stops + continuations);
 
-  rm_rf (dir);
+  ota_test_rm_rf (dir);
 }
 
 /* The checks on traces written by hand: one in the default way (passes) and
