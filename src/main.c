@@ -21,7 +21,10 @@ main (int argc, char **argv)
     {
       if (strcmp (argv[i], "--") == 0)
         break;
-      if (strcmp (argv[i], "--cli") == 0)
+      /* the version, like the command line, needs no display (nor a
+       * build with the window) */
+      if (strcmp (argv[i], "--cli") == 0 || strcmp (argv[i], "--version") == 0
+          || strcmp (argv[i], "-V") == 0)
         return ota_cli_run (argc, argv);
     }
 #ifdef OTA_HAVE_GUI
