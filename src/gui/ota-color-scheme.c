@@ -23,6 +23,7 @@ struct _OtaColorScheme {
   gboolean startup_dark;     /* what "no preference" goes back to */
   gboolean applied;          /* the property holds a value we set */
   gboolean busy;
+  gboolean tried_read;       /* ReadOne was unknown: Read asked */
   GCancellable *cancellable;
   GDBusConnection *connection;
   guint changed_id;          /* SettingChanged subscription */
@@ -99,6 +100,8 @@ setting_changed_cb (GDBusConnection *connection, const gchar *sender, const gcha
     apply (self, value);
 }
 
+/* The reply to ReadOne, or to Read when the portal has no ReadOne: both are
+ * "(v)" (Read's variant wraps once more, which apply() unwraps). */
 static void
 read_done_cb (GObject *source, GAsyncResult *res, gpointer user_data)
 {
@@ -112,32 +115,11 @@ read_done_cb (GObject *source, GAsyncResult *res, gpointer user_data)
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
   self = OTA_COLOR_SCHEME (user_data);
-  self->busy = FALSE;
-  if (reply == NULL)
-    {
-      g_debug ("color scheme: cannot read it from the settings portal: %s", error->message);
-      return;
-    }
-  g_variant_get (reply, "(v)", &value);
-  apply (self, value);
-}
-
-static void
-read_one_done_cb (GObject *source, GAsyncResult *res, gpointer user_data)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GVariant) reply = NULL;
-  g_autoptr(GVariant) value = NULL;
-  OtaColorScheme *self;
-
-  reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), res, &error);
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return;
-  self = OTA_COLOR_SCHEME (user_data);
-  if (g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_UNKNOWN_METHOD))
+  if (g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_UNKNOWN_METHOD) && !self->tried_read)
     {
       /* a portal older than 1.15.0: only the deprecated Read */
       g_debug ("color scheme: no ReadOne, trying Read");
+      self->tried_read = TRUE;
       g_dbus_connection_call (self->connection, PORTAL_BUS_NAME, PORTAL_OBJECT_PATH,
                               PORTAL_SETTINGS, "Read",
                               g_variant_new ("(ss)", APPEARANCE, COLOR_SCHEME_KEY),
@@ -180,7 +162,7 @@ bus_got_cb (GObject *source, GAsyncResult *res, gpointer user_data)
   g_dbus_connection_call (self->connection, PORTAL_BUS_NAME, PORTAL_OBJECT_PATH, PORTAL_SETTINGS,
                           "ReadOne", g_variant_new ("(ss)", APPEARANCE, COLOR_SCHEME_KEY),
                           G_VARIANT_TYPE ("(v)"), G_DBUS_CALL_FLAGS_NONE, -1, self->cancellable,
-                          read_one_done_cb, self);
+                          read_done_cb, self);
 }
 
 gboolean
