@@ -44,6 +44,10 @@
 #define LINK_FLASH_RATE "400000" /* 400 KB/s */
 #define LINK_ERASE_PAUSE_MS "30"
 #define LINK_ERASE_EVERY "65536"
+/* the emulator's flags for the model above */
+#define LINK_MODEL_ARGS                                                                   \
+  "--link-bandwidth", LINK_BANDWIDTH, "--link-latency-ms", LINK_LATENCY_MS, "--flash-rate", \
+      LINK_FLASH_RATE, "--erase-pause-ms", LINK_ERASE_PAUSE_MS, "--erase-every", LINK_ERASE_EVERY
 
 static const gchar *opt_emu, *opt_baseline, *opt_otaflash, *opt_client = "otaflash";
 static const gchar *opt_clients = "otaflash,vendor";
@@ -615,16 +619,7 @@ cmd_link (const gchar *file, GError **error)
   gboolean nagle = g_str_equal (opt_client, "nagle");
   const gchar *args[] = { "--time-scale",
                           scale,
-                          "--link-bandwidth",
-                          LINK_BANDWIDTH,
-                          "--link-latency-ms",
-                          LINK_LATENCY_MS,
-                          "--flash-rate",
-                          LINK_FLASH_RATE,
-                          "--erase-pause-ms",
-                          LINK_ERASE_PAUSE_MS,
-                          "--erase-every",
-                          LINK_ERASE_EVERY,
+                          LINK_MODEL_ARGS,
                           vendor ? "--start-in-loader" : NULL,
                           NULL };
   g_autoptr (GArray) ideal = values_new (), measured = values_new (), eff = values_new ();
@@ -880,16 +875,7 @@ cmd_gui (const gchar *file, GError **error)
   g_autofree gchar *scale = g_strdup_printf ("%g", opt_time_scale);
   const gchar *args[] = { "--time-scale",
                           scale,
-                          "--link-bandwidth",
-                          LINK_BANDWIDTH,
-                          "--link-latency-ms",
-                          LINK_LATENCY_MS,
-                          "--flash-rate",
-                          LINK_FLASH_RATE,
-                          "--erase-pause-ms",
-                          LINK_ERASE_PAUSE_MS,
-                          "--erase-every",
-                          LINK_ERASE_EVERY,
+                          LINK_MODEL_ARGS,
                           NULL };
   g_autoptr (GArray) pct = values_new (), eff = values_new ();
   g_autofree gchar *v = NULL;

@@ -20,17 +20,6 @@ ota_gui_register_resources (void)
     }
 }
 
-static gint
-handle_local_options_cb (GApplication *app, GVariantDict *options, gpointer user_data)
-{
-  if (g_variant_dict_contains (options, "version"))
-    {
-      g_print ("otaflash %s\n", OTA_VERSION);
-      return 0;
-    }
-  return -1; /* go on */
-}
-
 int
 ota_gui_run (int argc, char **argv)
 {
@@ -47,9 +36,7 @@ ota_gui_run (int argc, char **argv)
       "with FIRMWARE.ufw chosen if given.");
   g_application_set_option_context_description (
       G_APPLICATION (app),
-      "Without a window (scripts, production lines): otaflash --cli --help");
-  g_application_add_main_option (G_APPLICATION (app), "version", 'V', G_OPTION_FLAG_NONE,
-                                 G_OPTION_ARG_NONE, "Show the version and exit", NULL);
-  g_signal_connect (app, "handle-local-options", G_CALLBACK (handle_local_options_cb), NULL);
+      "Without a window (scripts, production lines): otaflash --cli --help. "
+      "The version: otaflash --version");
   return g_application_run (G_APPLICATION (app), argc, argv);
 }
