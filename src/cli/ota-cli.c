@@ -36,7 +36,6 @@ typedef struct {
   FILE *log;
   gboolean tty;
   GMainLoop *loop;
-  GCancellable *cancellable;
   OtaSession *session;
   gint64 last_interrupt;         /* the Ctrl-C that asked for a confirmation */
   gboolean cancel_said;
@@ -308,7 +307,7 @@ load_file (Cli *cli, const gchar *path, OtaFirmware **out_fw, GError **error)
   if (fw == NULL)
     return NULL;
   ufw = ota_ufw_load (fw, cli->force ? OTA_UFW_CHECK_FORCE : OTA_UFW_CHECK_DEFAULT,
-                      cli->cancellable, error);
+                      NULL, error);
   if (ufw == NULL)
     {
       if (error != NULL && *error != NULL && (*error)->domain == OTA_ERROR
@@ -347,12 +346,6 @@ interrupt_cb (gpointer user_data)
   gint64 now = g_get_monotonic_time ();
   gboolean confirmed = cli->last_interrupt != 0 && now - cli->last_interrupt <= CONFIRM_WINDOW_US;
 
-  if (cli->session == NULL)
-    {
-      /* reading the device or the file: nothing can be left half done */
-      g_cancellable_cancel (cli->cancellable);
-      return G_SOURCE_CONTINUE;
-    }
   /* the session decides, atomically with the device's progress, whether
    * this is still a safe cancel (protocol.md S5) */
   if (ota_session_cancel (cli->session, confirmed))
@@ -447,7 +440,8 @@ run_flash (Cli *cli, const gchar *path)
   sigint_id = ota_platform_add_interrupt_handler (interrupt_cb, cli);
 
   cli->flash_start = g_get_monotonic_time ();
-  task = g_task_new (session, cli->cancellable, flash_done_cb, cli);
+  /* cancels go through ota_session_cancel() (interrupt_cb), which judges them */
+  task = g_task_new (session, NULL, flash_done_cb, cli);
   g_object_set_data_full (G_OBJECT (task), "firmware", g_object_ref (fw), g_object_unref);
   g_object_set_data_full (G_OBJECT (task), "ufw", g_object_ref (ufw), g_object_unref);
   g_task_run_in_thread (task, flash_thread_cb);
@@ -480,7 +474,7 @@ run_info (Cli *cli)
   g_autoptr(OtaEvent) ev = NULL;
 
   configure_session (cli, session);
-  desc = ota_session_read_device (session, cli->cancellable, &error);
+  desc = ota_session_read_device (session, NULL, &error);
   if (desc == NULL)
     {
       if (g_error_matches (error, OTA_ERROR, OTA_ERROR_TIMED_OUT))
@@ -580,7 +574,6 @@ cli_clear (Cli *cli)
   g_clear_pointer (&cli->host, g_free);
   g_clear_pointer (&cli->log_path, g_free);
   g_clear_pointer (&cli->rest, g_strfreev);
-  g_clear_object (&cli->cancellable);
   if (cli->log != NULL)
     {
       fclose (cli->log);
@@ -727,7 +720,6 @@ ota_cli_run (int argc, char **argv)
     }
   cli->tty = !cli->json && ota_platform_isatty (1);
   g_log_set_default_handler (log_handler_cb, cli);
-  cli->cancellable = g_cancellable_new ();
 
   if (cli->info)
     ret = run_info (cli);
