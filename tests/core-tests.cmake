@@ -9,6 +9,7 @@ add_dependencies(test-ufw otaflash-mkufw)
 ota_add_test(test-firmware SOURCES test-firmware.c)
 ota_add_test(test-http-parser SOURCES test-http-parser.c)
 ota_add_test(test-description SOURCES test-description.c)
+ota_add_test(test-text SOURCES test-text.c)
 if(UNIX)
   # POSIX processes (/bin/sh, signals); the Windows branch is one call
   ota_add_test(test-platform SOURCES test-platform.c)

@@ -24,6 +24,8 @@ struct _Ctp {
   gint err_no;                 /* for the errno cases */
   const gchar *errno_json;     /* the errno value as JSON text */
   const gchar *status;         /* NET_OTA_SINGLE reply status, NULL: none */
+  const gchar *status_json;    /* or the status value as JSON text */
+  gint flood_bytes;            /* atomic: what the flooding device sent */
   GCancellable *cancel;        /* the client's, for the cancel case */
   /* keep-alive case, under lock */
   GMutex lock;
@@ -269,6 +271,9 @@ static const ErrnoCase errno_cases[] = {
   { "12-system", "12", OTA_ERROR_REFUSED },
   { "3-as-string", "\"3\"", OTA_ERROR_REFUSED },      /* some firmwares quote it */
   { "6-as-string", "\"6\"", OTA_ERROR_NOT_SUPPORTED },
+  /* a negative errno is no success */
+  { "negative", "-5", OTA_ERROR_REFUSED },
+  { "negative-as-string", "\"-1\"", OTA_ERROR_REFUSED },
 };
 
 static void
@@ -295,7 +300,9 @@ script_single_status (Ctp *c)
   g_autofree gchar *reply = NULL;
 
   g_assert_cmpstr (ota_ctp_message_get_param (msg, "status"), ==, "1");
-  if (c->status != NULL)
+  if (c->status_json != NULL)
+    reply = g_strdup_printf ("{\"op\":\"NOTIFY\",\"param\":{\"status\":%s}}", c->status_json);
+  else if (c->status != NULL)
     reply = g_strdup_printf ("{\"op\":\"NOTIFY\",\"param\":{\"status\":\"%s\"}}", c->status);
   else
     reply = g_strdup ("{\"op\":\"NOTIFY\",\"param\":{}}");
@@ -323,6 +330,33 @@ test_single_status (gconstpointer data)
       g_assert_false (ok);
       g_assert_error (error, OTA_ERROR, OTA_ERROR_REFUSED);
     }
+  ota_ctp_client_close (client);
+  g_assert_true (ota_test_peer_join (peer));
+}
+
+/* A status that is not a string is reported as it was sent, not as "". */
+typedef struct {
+  const gchar *json;
+  const gchar *shown;
+} StatusCase;
+
+static const StatusCase status_number = { "1", "status 1 (a number) instead of \"1\"" };
+static const StatusCase status_true = { "true", "status true (not a string) instead of \"1\"" };
+static const StatusCase status_missing = { NULL, "status missing instead of \"1\"" };
+
+static void
+test_single_status_shown (gconstpointer data)
+{
+  const StatusCase *sc = data;
+  Ctp c = { .script = script_single_status, .status_json = sc->json };
+  g_autoptr(OtaTestPeer) peer = ota_test_peer_new (peer_cb, &c);
+  g_autoptr(OtaCtpClient) client = connect_to (peer);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_false (ota_ctp_client_net_ota_single (client, WAIT_MS, NULL, &error));
+  g_assert_error (error, OTA_ERROR, OTA_ERROR_REFUSED);
+  if (strstr (error->message, sc->shown) == NULL)
+    g_error ("'%s' does not say '%s'", error->message, sc->shown);
   ota_ctp_client_close (client);
   g_assert_true (ota_test_peer_join (peer));
 }
@@ -581,6 +615,56 @@ test_keepalive_stop_mid_interval (void)
   g_cond_clear (&c.cond);
 }
 
+/* A device that floods notifications without end (and reads nothing): the
+ * keep-alive thread drains a bounded amount each time, so a stop (what a
+ * confirmed cancel or --timeout does) takes effect at once, not when the
+ * flood ends. */
+#define FLOOD_MIN_BYTES (1024 * 1024)
+#define FLOOD_MAX_MS 8000
+
+static void
+script_flood (Ctp *c)
+{
+  g_autoptr(GByteArray) batch = g_byte_array_new ();
+  gint64 until = g_get_monotonic_time () + FLOOD_MAX_MS * G_TIME_SPAN_MILLISECOND;
+
+  /* big writes: the client never finds the socket empty */
+  while (batch->len < 64 * 1024)
+    frame_append (batch, "SD_STATUS", "{\"op\":\"NOTIFY\",\"param\":{\"online\":\"1\"}}");
+  while (g_get_monotonic_time () < until)
+    {
+      if (!ota_test_try_send (c->socket, batch->data, batch->len))
+        return;   /* the client closed: the test is over */
+      g_atomic_int_add (&c->flood_bytes, (gint) batch->len);
+    }
+}
+
+static void
+test_keepalive_flood (void)
+{
+  Ctp c = { .script = script_flood };
+  g_autoptr(OtaTestPeer) peer = ota_test_peer_new (peer_cb, &c);
+  g_autoptr(OtaCtpClient) client = connect_to (peer);
+  gint64 deadline = g_get_monotonic_time () + (FLOOD_MAX_MS / 2) * G_TIME_SPAN_MILLISECOND;
+  gint64 start;
+
+  ota_ctp_client_start_keepalive (client, 20);
+  /* the flood is on, and the thread gets out of its drains to send
+   * keep-alives (an endless drain sends none until the flood ends) */
+  while ((g_atomic_int_get (&c.flood_bytes) < FLOOD_MIN_BYTES
+          || ota_ctp_client_get_keepalives_sent (client) < 3)
+         && g_get_monotonic_time () < deadline)
+    g_usleep (1000);
+  g_assert_cmpint (g_atomic_int_get (&c.flood_bytes), >=, FLOOD_MIN_BYTES);
+  g_assert_cmpuint (ota_ctp_client_get_keepalives_sent (client), >=, 3);
+
+  start = g_get_monotonic_time ();
+  ota_ctp_client_stop_keepalive (client);
+  g_assert_cmpint (ota_test_elapsed_ms (start), <, 1000);
+  ota_ctp_client_close (client);
+  g_assert_true (ota_test_peer_join (peer));
+}
+
 /* Stopping at once, before the first interval, sends nothing. */
 static void
 script_nothing (Ctp *c)
@@ -621,6 +705,12 @@ main (int argc, char **argv)
   g_test_add_data_func ("/ota/ctp-client/net-ota-single/status-1", "1", test_single_status);
   g_test_add_data_func ("/ota/ctp-client/net-ota-single/status-0", "0", test_single_status);
   g_test_add_data_func ("/ota/ctp-client/net-ota-single/no-status", NULL, test_single_status);
+  g_test_add_data_func ("/ota/ctp-client/net-ota-single/status-number", &status_number,
+                        test_single_status_shown);
+  g_test_add_data_func ("/ota/ctp-client/net-ota-single/status-true", &status_true,
+                        test_single_status_shown);
+  g_test_add_data_func ("/ota/ctp-client/net-ota-single/status-missing", &status_missing,
+                        test_single_status_shown);
   g_test_add_func ("/ota/ctp-client/no-reply", test_no_reply);
   g_test_add_func ("/ota/ctp-client/server-closes", test_server_closes);
   g_test_add_func ("/ota/ctp-client/bad-magic", test_bad_magic);
@@ -629,5 +719,6 @@ main (int argc, char **argv)
   g_test_add_func ("/ota/ctp-client/keepalive-stop-mid-interval",
                    test_keepalive_stop_mid_interval);
   g_test_add_func ("/ota/ctp-client/keepalive-stop-early", test_keepalive_stop_early);
+  g_test_add_func ("/ota/ctp-client/keepalive-flood", test_keepalive_flood);
   return g_test_run ();
 }

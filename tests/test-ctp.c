@@ -86,6 +86,7 @@ test_message_notify (void)
   g_assert_nonnull (msg);
   g_assert_cmpstr (msg->op, ==, "NOTIFY");
   g_assert_cmpint (msg->err_no, ==, -1);
+  g_assert_false (msg->has_errno);
   g_assert_cmpstr (ota_ctp_message_get_param (msg, "type"), ==, "0");
   g_assert_cmpstr (ota_ctp_message_get_param (msg, "ver"), ==, "20906");
   g_assert_null (ota_ctp_message_get_param (msg, "n"));       /* not a string */
@@ -116,6 +117,53 @@ test_message_errno (void)
   m3 = ota_ctp_message_parse (bad, strlen (bad), &error);
   g_assert_error (error, OTA_ERROR, OTA_ERROR_PROTOCOL);
   g_assert_null (m3);
+}
+
+/* A negative errno is an errno, not "no errno" (-1 was both). */
+static void
+test_message_errno_negative (void)
+{
+  const gchar *minus_one = "{\"op\":\"NOTIFY\",\"errno\":-1}";
+  const gchar *minus_five = "{\"op\":\"NOTIFY\",\"errno\":\"-5\"}";
+  const gchar *zero = "{\"op\":\"NOTIFY\",\"errno\":0}";
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OtaCtpMessage) m1 = ota_ctp_message_parse (minus_one, strlen (minus_one), &error);
+  g_autoptr(OtaCtpMessage) m2 = ota_ctp_message_parse (minus_five, strlen (minus_five), &error);
+  g_autoptr(OtaCtpMessage) m3 = ota_ctp_message_parse (zero, strlen (zero), &error);
+
+  g_assert_no_error (error);
+  g_assert_true (m1->has_errno);
+  g_assert_cmpint (m1->err_no, ==, -1);
+  g_assert_true (m2->has_errno);
+  g_assert_cmpint (m2->err_no, ==, -5);
+  g_assert_true (m3->has_errno);
+  g_assert_cmpint (m3->err_no, ==, 0);
+}
+
+/* A parameter as the device sent it, whatever its type. */
+static void
+test_message_describe_param (void)
+{
+  const gchar *json = "{\"op\":\"NOTIFY\",\"param\":{\"s\":\"1\",\"n\":1,\"b\":true,"
+                      "\"z\":null,\"a\":[1],\"o\":{\"k\":\"v\"}}}";
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OtaCtpMessage) msg = ota_ctp_message_parse (json, strlen (json), &error);
+  const struct {
+    const gchar *key;
+    const gchar *shown;
+  } cases[] = {
+    { "s", "1" }, { "n", "1 (a number)" }, { "b", "true (not a string)" },
+    { "z", "null (not a string)" }, { "a", "[1] (a list)" }, { "o", "{\"k\":\"v\"} (an object)" },
+    { "nope", "missing" },
+  };
+
+  g_assert_no_error (error);
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree gchar *shown = ota_ctp_message_describe_param (msg, cases[i].key);
+
+      g_assert_cmpstr (shown, ==, cases[i].shown);
+    }
 }
 
 static void
@@ -387,5 +435,7 @@ main (int argc, char **argv)
   g_test_add_func ("/ota/ctp/decoder/split-everywhere", test_decoder_split_everywhere);
   g_test_add_func ("/ota/ctp/decoder/bad-magic", test_decoder_bad_magic);
   g_test_add_func ("/ota/ctp/decoder/limits", test_decoder_limits);
+  g_test_add_func ("/ota/ctp/message/errno-negative", test_message_errno_negative);
+  g_test_add_func ("/ota/ctp/message/describe-param", test_message_describe_param);
   return g_test_run ();
 }

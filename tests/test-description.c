@@ -161,6 +161,120 @@ test_length_honoured (void)
   g_assert_cmpstr (desc->raw_json, ==, "{\"ota_type\":\"1\"}");
 }
 
+/* \u0000 inside a value: marked with U+FFFD, never silently cut. */
+static void
+test_nul_escape (void)
+{
+  const gchar *json = "{\"ota_type\":\"1\\u0000\",\"ota_step\":\"0\","
+                      "\"firmware_version\":\"1.0.1\\u0000 evil\",\"uuid\":\"a\\\\u0000b\"}";
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OtaDescription) desc = parse (json, &error);
+  g_autoptr(cJSON) echo = NULL;
+  const cJSON *fv;
+
+  g_assert_no_error (error);
+  g_assert_cmpuint (desc->nul_escapes, ==, 2);
+  g_assert_cmpstr (desc->firmware_version, ==, "1.0.1\xef\xbf\xbd evil");
+  /* "1" and a NUL is not "1": not silently a single-backup device */
+  g_assert_cmpstr (desc->ota_type, ==, "1\xef\xbf\xbd");
+  g_assert_false (ota_description_is_single_backup (desc));
+  /* an escaped backslash followed by u0000 is text, left alone */
+  g_assert_cmpstr (desc->uuid, ==, "a\\u0000b");
+  /* the echo shows the mark too */
+  echo = ota_description_dup_json (desc, OTA_DESCRIPTION_ECHO_DEPTH);
+  fv = cJSON_GetObjectItemCaseSensitive (echo, "firmware_version");
+  g_assert_cmpstr (cJSON_GetStringValue (fv), ==, "1.0.1\xef\xbf\xbd evil");
+}
+
+/* A field of the wrong type is reported as what it is, not as missing. */
+static void
+test_describe_field (void)
+{
+  const gchar *json = "{\"ota_type\":true,\"ota_step\":0,\"uuid\":[\"x\"],"
+                      "\"product_type\":null,\"match_app_type\":{\"a\":{\"b\":{\"c\":1}}},"
+                      "\"firmware_version\":\" 1.0.1 \"}";
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OtaDescription) desc = parse (json, &error);
+  const struct {
+    const gchar *key;
+    const gchar *shown;
+  } cases[] = {
+    { "ota_type", "true (not a string)" },
+    { "ota_step", "0" },
+    { "uuid", "[\"x\"] (a list)" },
+    { "product_type", "null (not a string)" },
+    { "match_app_type", "{\"a\":{\"b\":\"(nested deeper than 2 levels)\"}} (an object)" },
+    { "firmware_version", "1.0.1" },
+    { "nothing", "missing" },
+  };
+
+  g_assert_no_error (error);
+  g_assert_null (desc->ota_type);
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree gchar *shown = ota_description_describe_field (desc, cases[i].key);
+
+      g_assert_cmpstr (shown, ==, cases[i].shown);
+    }
+}
+
+static guint
+json_depth (const cJSON *item)
+{
+  guint deepest = 0;
+
+  if (!cJSON_IsArray (item) && !cJSON_IsObject (item))
+    return 0;
+  for (const cJSON *c = item->child; c != NULL; c = c->next)
+    deepest = MAX (deepest, json_depth (c));
+  return deepest + 1;
+}
+
+/* A hostile nesting (as deep as the parser takes) is echoed at most
+ * OTA_DESCRIPTION_ECHO_DEPTH levels deep, its known fields still read. */
+static void
+test_echo_depth (void)
+{
+  g_autoptr(GString) json = g_string_new ("{\"ota_type\":\"1\",\"ota_step\":\"0\",\"x\":");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OtaDescription) desc = NULL;
+  g_autoptr(cJSON) echo = NULL;
+  g_autofree char *printed = NULL;
+  const cJSON *deepest;
+
+  for (guint i = 0; i < 900; i++)
+    g_string_append_c (json, '[');
+  for (guint i = 0; i < 900; i++)
+    g_string_append_c (json, ']');
+  g_string_append_c (json, '}');
+  desc = ota_description_parse (json->str, json->len, &error);
+  g_assert_no_error (error);
+  g_assert_true (ota_description_is_single_backup (desc));
+
+  echo = ota_description_dup_json (desc, OTA_DESCRIPTION_ECHO_DEPTH);
+  g_assert_nonnull (echo);
+  g_assert_cmpuint (json_depth (echo), ==, OTA_DESCRIPTION_ECHO_DEPTH);
+  g_assert_cmpstr (cJSON_GetStringValue (cJSON_GetObjectItemCaseSensitive (echo, "ota_type")), ==,
+                   "1");
+  /* formatted, it stays small */
+  printed = cJSON_Print (echo);
+  g_assert_cmpuint (strlen (printed), <, 1024);
+  deepest = cJSON_GetObjectItemCaseSensitive (echo, "x");
+  for (guint i = 2; i < OTA_DESCRIPTION_ECHO_DEPTH; i++)
+    deepest = deepest->child;
+  g_assert_cmpstr (cJSON_GetStringValue (deepest->child), ==, "(nested deeper than 8 levels)");
+
+  /* the plain document comes back whole */
+  {
+    const gchar *plain = "{\"app_list\":{\"match_android_ver\":[\"1.0\",\"2.0\"]},\"ota_type\":\"1\"}";
+    g_autoptr(OtaDescription) d2 = parse (plain, &error);
+    g_autoptr(cJSON) e2 = ota_description_dup_json (d2, OTA_DESCRIPTION_ECHO_DEPTH);
+    g_autofree char *p2 = cJSON_PrintUnformatted (e2);
+
+    g_assert_cmpstr (p2, ==, plain);
+  }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -174,5 +288,8 @@ main (int argc, char **argv)
   g_test_add_func ("/ota/description/malformed", test_malformed);
   g_test_add_func ("/ota/description/nul", test_nul);
   g_test_add_func ("/ota/description/length-honoured", test_length_honoured);
+  g_test_add_func ("/ota/description/nul-escape", test_nul_escape);
+  g_test_add_func ("/ota/description/describe-field", test_describe_field);
+  g_test_add_func ("/ota/description/echo-depth", test_echo_depth);
   return g_test_run ();
 }

@@ -7,6 +7,9 @@
 #include <glib/gstdio.h>
 #ifdef G_OS_UNIX
 #include <unistd.h>
+#include <utime.h>
+#else
+#include <sys/utime.h>
 #endif
 
 #include "ota-error.h"
@@ -256,6 +259,115 @@ test_shrunk (void)
   g_assert_error (error, OTA_ERROR, OTA_ERROR_INVALID_FILE);
 }
 
+/* A file whose times lie far in the past: any write now changes them,
+ * whatever the file system's timestamp resolution. */
+static gchar *
+old_file (const gchar *name, const guint8 *data, gsize len)
+{
+  gchar *path = tmp_path (name);
+  struct utimbuf past = { .actime = 1000000000, .modtime = 1000000000 };
+
+  g_assert_true (g_file_set_contents (path, (const gchar *) data, (gssize) len, NULL));
+  g_assert_cmpint (g_utime (path, &past), ==, 0);
+  return path;
+}
+
+/* Written in place after it was opened (same size, same inode): every read
+ * from then on fails, and stays failed. */
+static void
+test_changed_in_place (void)
+{
+  guint8 data[1000];
+  g_autofree gchar *path = NULL;
+  g_autoptr(OtaFirmware) fw = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GFile) file = NULL;
+  g_autoptr(GFileIOStream) io = NULL;
+  g_autofree gchar *change = NULL;
+  guint8 buf[100];
+
+  memset (data, 0x11, sizeof data);
+  path = old_file ("in-place.bin", data, sizeof data);
+  fw = ota_firmware_open (path, &error);
+  g_assert_no_error (error);
+  g_assert_true (ota_firmware_check_unchanged (fw, &error));
+  g_assert_true (ota_firmware_read_at (fw, 0, buf, sizeof buf, &error));
+  g_assert_null (ota_firmware_dup_change (fw));
+
+  file = g_file_new_for_path (path);
+  io = g_file_open_readwrite (file, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (io)),
+                                            "\x22", 1, NULL, NULL, &error));
+  g_assert_true (g_io_stream_close (G_IO_STREAM (io), NULL, &error));
+
+  g_assert_false (ota_firmware_read_at (fw, 500, buf, sizeof buf, &error));
+  g_assert_error (error, OTA_ERROR, OTA_ERROR_INVALID_FILE);
+  g_assert_nonnull (strstr (error->message, "changed after it was checked (it was written to)"));
+  g_clear_error (&error);
+  g_assert_false (ota_firmware_check_unchanged (fw, &error));
+  g_assert_error (error, OTA_ERROR, OTA_ERROR_INVALID_FILE);
+  change = ota_firmware_dup_change (fw);
+  g_assert_cmpstr (change, ==, "it was written to");
+}
+
+/* Cut short after it was opened: the size says so, even for bytes that are
+ * still there. */
+static void
+test_changed_truncated (void)
+{
+  guint8 data[1000];
+  g_autofree gchar *path = NULL;
+  g_autoptr(OtaFirmware) fw = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GFile) file = NULL;
+  g_autoptr(GFileIOStream) io = NULL;
+  guint8 buf[10];
+
+  memset (data, 0x33, sizeof data);
+  path = old_file ("cut.bin", data, sizeof data);
+  fw = ota_firmware_open (path, &error);
+  g_assert_no_error (error);
+  file = g_file_new_for_path (path);
+  io = g_file_open_readwrite (file, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_seekable_truncate (G_SEEKABLE (io), 600, NULL, &error));
+  g_assert_true (g_io_stream_close (G_IO_STREAM (io), NULL, &error));
+
+  g_assert_false (ota_firmware_read_at (fw, 0, buf, sizeof buf, &error));
+  g_assert_error (error, OTA_ERROR, OTA_ERROR_INVALID_FILE);
+  g_assert_nonnull (strstr (error->message, "its size went from 1000 to 600 bytes"));
+}
+
+/* Replaced by another file (saved with a rename, as editors and
+ * g_file_set_contents do): the open file still holds the checked bytes,
+ * but the user meant another file: that is a change too. */
+static void
+test_replaced (void)
+{
+  guint8 data[1000];
+  guint8 other[1000];
+  guint8 buf[1000];
+  g_autofree gchar *path = NULL;
+  g_autoptr(OtaFirmware) fw = NULL;
+  g_autoptr(GError) error = NULL;
+
+#ifdef G_OS_WIN32
+  g_test_skip ("Windows does not replace a file that is open");
+  return;
+#endif
+  memset (data, 0x44, sizeof data);
+  memset (other, 0x55, sizeof other);
+  path = old_file ("replaced.bin", data, sizeof data);
+  fw = ota_firmware_open (path, &error);
+  g_assert_no_error (error);
+  g_assert_true (ota_firmware_read_at (fw, 0, buf, sizeof buf, &error));
+  g_assert_true (g_file_set_contents (path, (const gchar *) other, sizeof other, NULL));
+  g_assert_false (ota_firmware_read_at (fw, 0, buf, sizeof buf, &error));
+  g_assert_error (error, OTA_ERROR, OTA_ERROR_INVALID_FILE);
+  g_assert_nonnull (strstr (error->message, "(it was deleted or replaced by another file)"));
+}
+
 static void
 remove_tmp_dir (void)
 {
@@ -294,6 +406,9 @@ main (int argc, char **argv)
   g_test_add_func ("/ota/firmware/unreadable", test_unreadable);
   g_test_add_func ("/ota/firmware/read-at", test_read_at);
   g_test_add_func ("/ota/firmware/shrunk", test_shrunk);
+  g_test_add_func ("/ota/firmware/changed/in-place", test_changed_in_place);
+  g_test_add_func ("/ota/firmware/changed/truncated", test_changed_truncated);
+  g_test_add_func ("/ota/firmware/changed/replaced", test_replaced);
 
   ret = g_test_run ();
   remove_tmp_dir ();

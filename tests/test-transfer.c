@@ -7,6 +7,11 @@
 
 #include <string.h>
 #include <glib/gstdio.h>
+#ifdef G_OS_WIN32
+#include <sys/utime.h>
+#else
+#include <utime.h>
+#endif
 
 #include "ota-connect.h"
 #include "ota-error.h"
@@ -41,6 +46,8 @@ struct _Fake {
   gint late_calls;
   gboolean late_drop;           /* what the hook answers */
   GPtrArray *keep;              /* the fresh cancellables the hook made */
+  const gchar *path;            /* the firmware file, NULL: the shared one */
+  guint gap_ms;                 /* the erase-wait cases: the device's pause */
 };
 
 /* --- the device side ---------------------------------------------------- */
@@ -175,7 +182,7 @@ run_full (Fake *f, guint stage, guint timeout_ms, GCancellable *cancellable,
   g_autoptr(OtaTestPeer) peer = ota_test_peer_new (peer_cb, f);
   g_autoptr(GError) local = NULL;
   g_autoptr(GSocketConnection) conn = NULL;
-  g_autoptr(OtaFirmware) fw = ota_firmware_open (file_path, &local);
+  g_autoptr(OtaFirmware) fw = ota_firmware_open (f->path != NULL ? f->path : file_path, &local);
   OtaTransferOptions opts;
   gboolean ok;
 
@@ -774,6 +781,178 @@ test_late_cancel (gconstpointer data)
     }
 }
 
+/* --- the wait after the total size: the updater erases first (4.4) ---------- */
+
+static void
+test_erase_wait_formula (void)
+{
+  /* never below 120 s, 10 s + all_size at 32 KiB/s above that */
+  g_assert_cmpuint (ota_transfer_erase_wait_ms (0, 30000), ==, 120000);
+  g_assert_cmpuint (ota_transfer_erase_wait_ms (1024 * 1024, 30000), ==, 120000);
+  g_assert_cmpuint (ota_transfer_erase_wait_ms (4 * 1024 * 1024, 30000), ==, 138000);
+  g_assert_cmpuint (ota_transfer_erase_wait_ms (16 * 1024 * 1024, 30000), ==, 522000);
+  g_assert_cmpuint (ota_transfer_erase_wait_ms (G_MAXUINT32, 30000), ==,
+                    10000 + (guint64) G_MAXUINT32 * 1000 / (32 * 1024));
+  /* and never shorter than the ordinary wait the user asked for */
+  g_assert_cmpuint (ota_transfer_erase_wait_ms (0, 600000), ==, 600000);
+}
+
+/* A pause longer than --timeout between the total size and the next READ:
+ * the device is erasing, the app waits. */
+static void
+script_erase_gap (Fake *f)
+{
+  dev_read (f, 0, OTA_NET_STAGE1_WINDOW, 0);
+  dev_total_size (f, FILE_SIZE, 0);
+  /* nothing, not even a close, for far longer than the app's --timeout */
+  dev_expect_quiet (f, f->gap_ms);
+  dev_read (f, 0, OTA_NET_STAGE1_WINDOW, 1);
+  dev_send (f, OTA_NET_STATUS_DOING, 0, 0, 0, 100);
+  dev_expect_quiet (f, QUIET_MS);
+  dev_finish (f, OTA_NET_STATUS_OK);
+}
+
+static void
+test_erase_wait_after_total (void)
+{
+  Fake f = { .script = script_erase_gap, .gap_ms = 1500 };
+  g_autoptr(GError) error = NULL;
+  OtaTransferState st;
+
+  g_assert_true (run_full (&f, 2, 300, NULL, &st, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (st.committed);
+  g_assert_cmpuint (st.reads, ==, 2);
+}
+
+/* The same pause anywhere else is a device that stopped answering. */
+static void
+script_gap_elsewhere (Fake *f)
+{
+  dev_read (f, 0, OTA_NET_STAGE1_WINDOW, 0);
+  dev_total_size (f, FILE_SIZE, 0);
+  dev_read (f, 0, OTA_NET_STAGE1_WINDOW, 1);
+  /* the erase is over: now the ordinary --timeout applies */
+  g_assert_cmpint (ota_test_wait_close (f->socket, f->gap_ms), ==, 0);
+}
+
+static void
+test_erase_wait_not_elsewhere (void)
+{
+  Fake f = { .script = script_gap_elsewhere, .gap_ms = 1500 };
+  g_autoptr(GError) error = NULL;
+  OtaTransferState st;
+  gint64 start = g_get_monotonic_time ();
+
+  g_assert_false (run_full (&f, 2, 300, NULL, &st, NULL, &error));
+  g_assert_error (error, OTA_ERROR, OTA_ERROR_TIMED_OUT);
+  g_assert_cmpint (ota_test_elapsed_ms (start), <, 1500);
+  g_assert_cmpuint (st.reads, ==, 2);
+}
+
+/* A cancel during the erase wait gets the ordinary wait for its READ. */
+static void
+script_erase_cancel (Fake *f)
+{
+  dev_read (f, 0, OTA_NET_STAGE1_WINDOW, 0);
+  dev_total_size (f, FILE_SIZE, 0);
+  g_cancellable_cancel (f->cancel);
+  /* still erasing: no READ comes; the app gives up without a byte */
+  g_assert_cmpint (ota_test_wait_close (f->socket, WAIT_MS), ==, 0);
+}
+
+static void
+test_erase_wait_cancel (void)
+{
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  Fake f = { .script = script_erase_cancel, .cancel = cancellable };
+  g_autoptr(GError) error = NULL;
+  OtaTransferState st;
+  gint64 start = g_get_monotonic_time ();
+
+  g_assert_false (run_full (&f, 2, 300, cancellable, &st, NULL, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_cmpint (ota_test_elapsed_ms (start), <, 3000);
+  g_assert_true (st.committed);
+}
+
+/* --- the file changed after it was validated: STOP, never its new bytes --- */
+
+typedef enum { CHANGE_REWRITE, CHANGE_TRUNCATE } ChangeKind;
+
+/* A private copy of the firmware file, its times set far in the past so
+ * that any write now changes them whatever the timestamp resolution. */
+static gchar *
+private_copy (const gchar *name)
+{
+  gchar *path = g_build_filename (tmp_dir, name, NULL);
+  struct utimbuf past = { .actime = 1000000000, .modtime = 1000000000 };
+
+  g_assert_true (g_file_set_contents (path, (const gchar *) file_data, FILE_SIZE, NULL));
+  g_assert_cmpint (g_utime (path, &past), ==, 0);
+  return path;
+}
+
+/* Changes the file in place, as an editor or `cp` over it would: same
+ * inode, new bytes (same size), or cut to half its size. */
+static void
+change_file (const gchar *path, ChangeKind kind)
+{
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(GFileIOStream) io = NULL;
+  g_autoptr(GError) error = NULL;
+
+  io = g_file_open_readwrite (file, NULL, &error);
+  g_assert_no_error (error);
+  if (kind == CHANGE_TRUNCATE)
+    g_assert_true (g_seekable_truncate (G_SEEKABLE (io), FILE_SIZE / 2, NULL, &error));
+  else
+    {
+      g_autofree guint8 *other = g_memdup2 (file_data, FILE_SIZE);
+
+      for (guint i = 0; i < FILE_SIZE; i++)
+        other[i] ^= 0x5A;
+      g_assert_true (g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (io)),
+                                                other, FILE_SIZE, NULL, NULL, &error));
+    }
+  g_assert_no_error (error);
+  g_assert_true (g_io_stream_close (G_IO_STREAM (io), NULL, &error));
+  g_assert_no_error (error);
+}
+
+static void
+script_file_changed (Fake *f)
+{
+  dev_read (f, 0, OTA_NET_STAGE1_WINDOW, 0);
+  dev_total_size (f, FILE_SIZE, 0);
+  dev_read (f, 0, OTA_NET_STAGE1_WINDOW, 1);
+  change_file (f->path, (ChangeKind) f->status);
+  /* a window the file still holds, whatever the change: STOP, not data */
+  dev_send (f, OTA_NET_STATUS_READ, OTA_NET_STAGE1_WINDOW, OTA_NET_STAGE1_WINDOW, 0, 2);
+  dev_expect_stop (f);
+  dev_expect_quiet (f, QUIET_MS);
+  dev_finish (f, OTA_NET_STATUS_ERR);
+}
+
+static void
+test_file_changed (gconstpointer data)
+{
+  ChangeKind kind = GPOINTER_TO_INT (data);
+  g_autofree gchar *path = private_copy ("changed.bin");
+  Fake f = { .script = script_file_changed, .path = path, .status = (guint8) kind };
+  g_autoptr(GError) error = NULL;
+  OtaTransferState st;
+
+  g_assert_false (run (&f, &st, &error));
+  g_assert_error (error, OTA_ERROR, OTA_ERROR_INVALID_FILE);
+  g_assert_true (g_str_has_prefix (error->message, "the firmware file changed during the upgrade ("));
+  g_assert_nonnull (strstr (error->message, kind == CHANGE_TRUNCATE ? "its size went from"
+                                                                     : "it was written to"));
+  g_assert_true (st.committed);
+  g_assert_cmpuint (st.reads, ==, 2);
+  g_unlink (path);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -822,6 +1001,15 @@ main (int argc, char **argv)
                         GINT_TO_POINTER (LATE_DROP_DEAF), test_late_cancel);
   g_test_add_data_func ("/ota/transfer/cancel/late-confirmed", GINT_TO_POINTER (LATE_CONFIRMED),
                         test_late_cancel);
+
+  g_test_add_func ("/ota/transfer/erase-wait/formula", test_erase_wait_formula);
+  g_test_add_func ("/ota/transfer/erase-wait/after-total-size", test_erase_wait_after_total);
+  g_test_add_func ("/ota/transfer/erase-wait/not-elsewhere", test_erase_wait_not_elsewhere);
+  g_test_add_func ("/ota/transfer/erase-wait/cancel", test_erase_wait_cancel);
+  g_test_add_data_func ("/ota/transfer/file-changed/rewritten", GINT_TO_POINTER (CHANGE_REWRITE),
+                        test_file_changed);
+  g_test_add_data_func ("/ota/transfer/file-changed/truncated", GINT_TO_POINTER (CHANGE_TRUNCATE),
+                        test_file_changed);
 
   ret = g_test_run ();
 

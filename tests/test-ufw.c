@@ -421,12 +421,115 @@ test_corrupt_data_crc_values (void)
   ota_ufw_entry_decode ((const guint8 *) contents + OTA_UFW_HEADER_SIZE + 2 * OTA_UFW_ENTRY_SIZE,
                         &e);
   g_assert_cmpstr (e.name, ==, "flash.bin");
-  expect = g_strdup_printf ("entry 3 'flash.bin': data CRC 0x%04X, expected 0x%04X",
-                            ota_crc16 (0, (const guint8 *) contents + e.offset, e.size2),
+  g_assert_cmpuint (e.size, <, e.size2);
+  expect = g_strdup_printf ("entry 3 'flash.bin': data CRC 0x%04X over its stored size (%u bytes) "
+                            "and 0x%04X over its size (%u bytes), expected 0x%04X",
+                            ota_crc16 (0, (const guint8 *) contents + e.offset, e.size2), e.size2,
+                            ota_crc16 (0, (const guint8 *) contents + e.offset, e.size), e.size,
                             e.data_crc);
   ufw = load (path, OTA_UFW_CHECK_DEFAULT, &error);
   g_assert_error (error, OTA_ERROR, OTA_ERROR_INVALID_FILE);
   g_assert_true (g_str_has_prefix (error->message, expect));
+}
+
+/* ufw.md: the data CRC may cover the padded size2 (the SDK's sample files)
+ * or the size the device's verify routine is given; both kinds are genuine,
+ * and which one matched is recorded per entry and for the file. */
+static void
+test_crc_span (gconstpointer data)
+{
+  gboolean over_size = GPOINTER_TO_INT (data);
+  OtaUfwBuildOptions opts;
+  g_autofree gchar *path = NULL;
+  g_autofree gchar *contents = NULL;
+  g_autoptr(OtaUfw) ufw = NULL;
+  g_autoptr(GError) error = NULL;
+  const OtaUfwEntry *e;
+  gsize len;
+
+  ota_ufw_build_options_init (&opts);
+  opts.flash_size = 100003;     /* padded by 13 bytes */
+  opts.ota_size = 4096;         /* a multiple of 16: both lengths are the same */
+  opts.version = "1.0.1";       /* padded by 11 bytes */
+  opts.crc_over_size = over_size;
+  path = build (&opts, over_size ? "crc-over-size.ufw" : "crc-over-padded.ufw");
+  ufw = load (path, OTA_UFW_CHECK_DEFAULT, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (ufw);
+
+  /* the file is what it claims to be: the CRC really is over that length */
+  g_assert_true (g_file_get_contents (path, &contents, &len, NULL));
+  e = ota_ufw_find_entry (ufw, OTA_UFW_TYPE_FLASH);
+  g_assert_cmpuint (e->size, <, e->size2);
+  g_assert_cmphex (ota_crc16 (0, (const guint8 *) contents + e->offset,
+                              over_size ? e->size : e->size2), ==, e->data_crc);
+  g_assert_cmphex (ota_crc16 (0, (const guint8 *) contents + e->offset,
+                              over_size ? e->size2 : e->size), !=, e->data_crc);
+
+  g_assert_cmpint (ota_ufw_get_crc_span (ufw), ==,
+                   over_size ? OTA_UFW_CRC_SPAN_SIZE : OTA_UFW_CRC_SPAN_PADDED);
+  g_assert_cmpstr (ota_ufw_crc_span_to_string (ota_ufw_get_crc_span (ufw)), ==,
+                   over_size ? "size" : "padded");
+  for (guint i = 0; i < ota_ufw_get_n_entries (ufw); i++)
+    {
+      const OtaUfwEntry *ei = ota_ufw_get_entry (ufw, i);
+      OtaUfwCrcSpan want = ei->size == ei->size2 ? OTA_UFW_CRC_SPAN_BOTH
+                           : over_size           ? OTA_UFW_CRC_SPAN_SIZE
+                                                 : OTA_UFW_CRC_SPAN_PADDED;
+
+      g_assert_cmpint (ota_ufw_get_entry_crc_span (ufw, i), ==, want);
+    }
+  g_assert_cmpint (ota_ufw_get_entry_crc_span (ufw, 1), ==, OTA_UFW_CRC_SPAN_BOTH);
+  g_assert_cmpstr (ota_ufw_get_version (ufw), ==, "1.0.1");
+}
+
+/* Neither length matches: refused, the message names both CRCs. */
+static void
+test_crc_span_neither (gconstpointer data)
+{
+  gboolean over_size = GPOINTER_TO_INT (data);
+  OtaUfwBuildOptions opts;
+  g_autofree gchar *path = NULL;
+  g_autoptr(OtaUfw) ufw = NULL;
+  g_autoptr(GError) error = NULL;
+
+  ota_ufw_build_options_init (&opts);
+  opts.flash_size = 100003;
+  opts.crc_over_size = over_size;
+  opts.corruption = OTA_UFW_CORRUPT_DATA_CRC;
+  path = build (&opts, "crc-neither.ufw");
+  ufw = load (path, OTA_UFW_CHECK_FORCE, &error);
+  g_assert_null (ufw);
+  g_assert_error (error, OTA_ERROR, OTA_ERROR_INVALID_FILE);
+  g_assert_nonnull (strstr (error->message, "over its stored size (100016 bytes) and 0x"));
+  g_assert_nonnull (strstr (error->message, "over its size (100003 bytes), expected 0x"));
+}
+
+static void
+test_crc_span_names (void)
+{
+  g_assert_cmpstr (ota_ufw_crc_span_to_string (OTA_UFW_CRC_SPAN_BOTH), ==, "both");
+  g_assert_cmpstr (ota_ufw_crc_span_to_string (OTA_UFW_CRC_SPAN_MIXED), ==, "mixed");
+}
+
+/* Some tools pad script.ver with NULs: the version ends at the first one
+ * (no U+FFFD garbage, no false version mismatch). */
+static void
+test_version_nul_padded (void)
+{
+  OtaUfwBuildOptions opts;
+  g_autofree gchar *path = NULL;
+  g_autoptr(OtaUfw) ufw = NULL;
+  g_autoptr(GError) error = NULL;
+
+  ota_ufw_build_options_init (&opts);
+  opts.version = "1.0.2";
+  opts.version_nul_pad = 27;
+  path = build (&opts, "version-nul.ufw");
+  ufw = load (path, OTA_UFW_CHECK_DEFAULT, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (ota_ufw_find_entry (ufw, OTA_UFW_TYPE_SCRIPT_VER)->size, ==, 5 + 27);
+  g_assert_cmpstr (ota_ufw_get_version (ufw), ==, "1.0.2");
 }
 
 static void
@@ -568,7 +671,8 @@ test_mkufw (void)
     }
   {
     const gchar *argv[] = { mkufw, "--flash-size", "3K", "--ota-size", "100", "--seed", "5",
-                            "--version", "9.8.7", "--chip", "AC7916A", path, NULL };
+                            "--version", "9.8.7", "--chip", "AC7916A", "--crc-over", "size",
+                            path, NULL };
 
     g_assert_true (g_spawn_sync (NULL, (gchar **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out,
                                  &err, &status, &error));
@@ -582,6 +686,8 @@ test_mkufw (void)
   g_assert_cmpstr (ota_ufw_get_chip (ufw), ==, "AC7916A");
   g_assert_cmpuint (ota_ufw_find_entry (ufw, OTA_UFW_TYPE_FLASH)->size, ==, 3072);
   g_assert_cmpuint (ota_ufw_find_entry (ufw, OTA_UFW_TYPE_OTA_LOADER)->size, ==, 100);
+  g_assert_cmpint (ota_ufw_get_crc_span (ufw), ==, OTA_UFW_CRC_SPAN_SIZE);
+  g_assert_nonnull (strstr (out, "CRC over size"));
   g_clear_object (&ufw);
 
   {
@@ -652,6 +758,14 @@ main (int argc, char **argv)
       g_test_add_data_func (test_path, &corrupt_cases[i], test_corrupt);
     }
   g_test_add_func ("/ota/ufw/corrupt/data-crc-values", test_corrupt_data_crc_values);
+  g_test_add_data_func ("/ota/ufw/crc-span/padded", GINT_TO_POINTER (FALSE), test_crc_span);
+  g_test_add_data_func ("/ota/ufw/crc-span/size", GINT_TO_POINTER (TRUE), test_crc_span);
+  g_test_add_data_func ("/ota/ufw/crc-span/neither-padded-file", GINT_TO_POINTER (FALSE),
+                        test_crc_span_neither);
+  g_test_add_data_func ("/ota/ufw/crc-span/neither-size-file", GINT_TO_POINTER (TRUE),
+                        test_crc_span_neither);
+  g_test_add_func ("/ota/ufw/crc-span/names", test_crc_span_names);
+  g_test_add_func ("/ota/ufw/version/nul-padded", test_version_nul_padded);
   g_test_add_data_func ("/ota/ufw/force/no-ota-bin", GINT_TO_POINTER (OTA_UFW_CORRUPT_NO_OTA_BIN),
                         test_force);
   g_test_add_data_func ("/ota/ufw/force/unknown-chip",

@@ -14,9 +14,9 @@ struct _OtaCtpClient {
   GMutex lock;            /* serialises writes and the decoder */
   GCond cond;
   GThread *keepalive_thread;
-  gboolean keepalive_stop;
+  gint keepalive_stop;    /* atomic: read without the lock inside a drain */
   guint keepalive_interval_ms;
-  guint keepalives_sent;
+  gint keepalives_sent;   /* atomic: read without waiting for a drain */
 };
 
 G_DEFINE_TYPE (OtaCtpClient, ota_ctp_client, G_TYPE_OBJECT)
@@ -97,7 +97,9 @@ errno_to_error (const gchar *topic, const OtaCtpMessage *msg, GError **error)
 {
   gint code;
 
-  if (msg->err_no < 0 || msg->err_no == 0)
+  /* no errno, or 0: success; anything else, negative values included, is
+   * the device saying no */
+  if (!msg->has_errno || msg->err_no == 0)
     return TRUE;
   switch (msg->err_no)
     {
@@ -221,23 +223,45 @@ ota_ctp_client_net_ota_single (OtaCtpClient *self, guint timeout_ms, GCancellabl
   if (msg == NULL)
     return FALSE;
   status = ota_ctp_message_get_param (msg, "status");
-  if (g_strcmp0 (status, "1") != 0)
+  if (g_strcmp0 (status, "1") == 0)
+    return TRUE;
+  if (status != NULL)
     {
+      g_autofree gchar *shown = ota_ctp_message_describe_param (msg, "status");
+
       g_set_error (error, OTA_ERROR, OTA_ERROR_REFUSED,
                    "the device could not prepare the upgrade (NET_OTA_SINGLE status \"%s\"): it is "
                    "a dual-backup build or it is short of memory; restart it and try again",
-                   status != NULL ? status : "");
-      return FALSE;
+                   shown);
     }
-  return TRUE;
+  else
+    {
+      /* the value as the device sent it: 1 (a number), missing... */
+      g_autofree gchar *shown = ota_ctp_message_describe_param (msg, "status");
+
+      g_set_error (error, OTA_ERROR, OTA_ERROR_REFUSED,
+                   "the device answered NET_OTA_SINGLE with status %s instead of \"1\": it did "
+                   "not agree to the upgrade; restart it and try again",
+                   shown);
+    }
+  return FALSE;
 }
+
+/* What one drain may take: a device that floods notifications must not
+ * keep the keep-alive thread (and the lock) busy, or a stop would wait for
+ * the flood to end. What is left stays in the socket for the next one. */
+#define DRAIN_MAX_BYTES (256 * 1024)
+#define DRAIN_MAX_US    (50 * 1000)
 
 static void
 drain_incoming (OtaCtpClient *self)
 {
   GSocket *socket = g_socket_connection_get_socket (self->conn);
+  gint64 until = g_get_monotonic_time () + DRAIN_MAX_US;
+  gsize taken = 0;
 
-  for (;;)
+  while (taken < DRAIN_MAX_BYTES && g_get_monotonic_time () < until
+         && !g_atomic_int_get (&self->keepalive_stop))
     {
       g_autoptr(GError) local = NULL;
       guint8 buf[2048];
@@ -249,6 +273,7 @@ drain_incoming (OtaCtpClient *self)
             g_debug ("CTP: the device closed the control connection");
           return;
         }
+      taken += (gsize) n;
       if (!ota_ctp_decoder_feed (self->decoder, buf, (gsize) n, NULL))
         return;
       for (;;)
@@ -259,6 +284,8 @@ drain_incoming (OtaCtpClient *self)
           g_debug ("CTP < %s (during transfer)", frame->topic);
         }
     }
+  g_debug ("CTP: %" G_GSIZE_FORMAT " bytes drained, the rest waits for the next keep-alive",
+           taken);
 }
 
 static gpointer
@@ -268,17 +295,27 @@ keepalive_thread_cb (gpointer data)
   g_autofree gchar *body = ota_ctp_request_build ("PUT", NULL, NULL);
 
   g_mutex_lock (&self->lock);
-  while (!self->keepalive_stop)
+  while (!g_atomic_int_get (&self->keepalive_stop))
     {
       gint64 until = g_get_monotonic_time () + (gint64) self->keepalive_interval_ms * 1000;
 
-      while (!self->keepalive_stop && g_cond_wait_until (&self->cond, &self->lock, until))
+      while (!g_atomic_int_get (&self->keepalive_stop)
+             && g_cond_wait_until (&self->cond, &self->lock, until))
         ;
-      if (self->keepalive_stop || self->conn == NULL)
+      if (g_atomic_int_get (&self->keepalive_stop) || self->conn == NULL)
         break;
       drain_incoming (self);
+      /* a device that does not read (its window full) would hold this
+       * thread, and so a stop, in the send: skip the keep-alive instead. A
+       * writable socket takes these few bytes at once. */
+      if (!(g_socket_condition_check (g_socket_connection_get_socket (self->conn), G_IO_OUT)
+            & G_IO_OUT))
+        {
+          g_debug ("CTP: the device does not read; keep-alive skipped");
+          continue;
+        }
       if (send_frame (self, OTA_CTP_TOPIC_KEEP_ALIVE, body, 2000, NULL, NULL))
-        self->keepalives_sent++;
+        g_atomic_int_inc (&self->keepalives_sent);
     }
   g_mutex_unlock (&self->lock);
   return NULL;
@@ -290,7 +327,7 @@ ota_ctp_client_start_keepalive (OtaCtpClient *self, guint interval_ms)
   g_return_if_fail (OTA_IS_CTP_CLIENT (self));
   g_return_if_fail (self->keepalive_thread == NULL);
 
-  self->keepalive_stop = FALSE;
+  g_atomic_int_set (&self->keepalive_stop, 0);
   self->keepalive_interval_ms = MAX (interval_ms, 10u);
   self->keepalive_thread = g_thread_new ("ota-ctp-keepalive", keepalive_thread_cb, self);
 }
@@ -301,8 +338,9 @@ ota_ctp_client_stop_keepalive (OtaCtpClient *self)
   g_return_if_fail (OTA_IS_CTP_CLIENT (self));
   if (self->keepalive_thread == NULL)
     return;
+  /* first without the lock: a drain in progress sees it and ends */
+  g_atomic_int_set (&self->keepalive_stop, 1);
   g_mutex_lock (&self->lock);
-  self->keepalive_stop = TRUE;
   g_cond_signal (&self->cond);
   g_mutex_unlock (&self->lock);
   g_thread_join (self->keepalive_thread);
@@ -312,11 +350,7 @@ ota_ctp_client_stop_keepalive (OtaCtpClient *self)
 guint
 ota_ctp_client_get_keepalives_sent (OtaCtpClient *self)
 {
-  guint n;
-
   g_return_val_if_fail (OTA_IS_CTP_CLIENT (self), 0);
-  g_mutex_lock (&self->lock);
-  n = self->keepalives_sent;
-  g_mutex_unlock (&self->lock);
-  return n;
+
+  return (guint) g_atomic_int_get (&self->keepalives_sent);
 }

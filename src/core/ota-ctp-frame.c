@@ -199,9 +199,12 @@ ota_ctp_message_parse (const gchar *content, gsize len, GError **error)
   msg->op = g_strdup (op->valuestring);
   msg->err_no = -1;
   err_no = cJSON_GetObjectItemCaseSensitive (root, "errno");
-  if (err_no != NULL && !cJSON_IsNull (err_no)
-      && !ctp_errno_from_json (err_no, &msg->err_no, error))
-    return NULL;
+  if (err_no != NULL && !cJSON_IsNull (err_no))
+    {
+      if (!ctp_errno_from_json (err_no, &msg->err_no, error))
+        return NULL;
+      msg->has_errno = TRUE;
+    }
   param = cJSON_DetachItemFromObjectCaseSensitive (root, "param");
   if (param != NULL && !cJSON_IsObject (param))
     g_clear_pointer (&param, cJSON_Delete);
@@ -232,6 +235,40 @@ ota_ctp_message_get_param (const OtaCtpMessage *msg, const gchar *key)
     return NULL;
   item = cJSON_GetObjectItemCaseSensitive (msg->param, key);
   return cJSON_IsString (item) ? item->valuestring : NULL;
+}
+
+#define DESCRIBE_MAX 64
+
+gchar *
+ota_ctp_message_describe_param (const OtaCtpMessage *msg, const gchar *key)
+{
+  const cJSON *item;
+  g_autofree gchar *text = NULL;
+  const gchar *what;
+  char *printed;
+
+  g_return_val_if_fail (msg != NULL, NULL);
+  g_return_val_if_fail (key != NULL, NULL);
+
+  item = msg->param != NULL ? cJSON_GetObjectItemCaseSensitive (msg->param, key) : NULL;
+  if (item == NULL)
+    return g_strdup ("missing");
+  if (cJSON_IsString (item))
+    return g_utf8_make_valid (item->valuestring, MIN (strlen (item->valuestring), DESCRIBE_MAX));
+  printed = cJSON_PrintUnformatted (item);
+  if (printed == NULL)
+    return g_strdup ("unreadable");
+  text = g_utf8_make_valid (printed, MIN (strlen (printed), DESCRIBE_MAX));
+  cJSON_free (printed);
+  if (cJSON_IsNumber (item))
+    what = "a number";
+  else if (cJSON_IsBool (item) || cJSON_IsNull (item))
+    what = "not a string";
+  else if (cJSON_IsArray (item))
+    what = "a list";
+  else
+    what = "an object";
+  return g_strdup_printf ("%s (%s)", text, what);
 }
 
 const gchar *

@@ -50,7 +50,9 @@ gchar *ota_ctp_request_build (const gchar *op, const gchar *first_key, ...) G_GN
 /* A parsed reply/notification. */
 typedef struct {
   gchar *op;               /* "NOTIFY", "PUT", "GET" */
-  gint err_no;             /* -1 when the message has no errno */
+  gint err_no;             /* -1 when the message has no errno (see has_errno) */
+  gboolean has_errno;      /* an errno was present: any value but 0 is a refusal,
+                            * negative ones included */
   cJSON *param;            /* owned; NULL when absent */
 } OtaCtpMessage;
 
@@ -61,6 +63,10 @@ void           ota_ctp_message_free (OtaCtpMessage *msg);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (OtaCtpMessage, ota_ctp_message_free)
 /* param[key] if it is a string, else NULL. */
 const gchar   *ota_ctp_message_get_param (const OtaCtpMessage *msg, const gchar *key);
+/* param[key] for a message: the string itself, the JSON text of another
+ * value followed by what it is ("1 (a number)", "true (not a string)"), or
+ * "missing"; cut at 64 bytes. */
+gchar         *ota_ctp_message_describe_param (const OtaCtpMessage *msg, const gchar *key);
 
 /* "access refused: another app is connected to the device" etc. Never NULL. */
 const gchar *ota_ctp_errno_to_string (gint err_no);

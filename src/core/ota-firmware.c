@@ -11,6 +11,9 @@ struct _OtaFirmware {
   gchar *path;
   int fd;
   guint64 size;
+  OtaPlatformFileId id;      /* at open: what "unchanged" means */
+  GMutex change_lock;
+  gchar *change;             /* what changed, once seen; never cleared */
 #ifdef G_OS_WIN32
   GMutex lock;   /* the Windows read seeks first: one reader at a time */
 #endif
@@ -25,6 +28,8 @@ ota_firmware_finalize (GObject *object)
 
   ota_platform_close (self->fd);
   g_free (self->path);
+  g_free (self->change);
+  g_mutex_clear (&self->change_lock);
 #ifdef G_OS_WIN32
   g_mutex_clear (&self->lock);
 #endif
@@ -41,6 +46,7 @@ static void
 ota_firmware_init (OtaFirmware *self)
 {
   self->fd = -1;
+  g_mutex_init (&self->change_lock);
 #ifdef G_OS_WIN32
   g_mutex_init (&self->lock);
 #endif
@@ -72,6 +78,14 @@ ota_firmware_open (const gchar *path, GError **error)
   self->fd = fd;
   self->path = g_strdup (path);
   self->size = size;
+  if (!ota_platform_file_id (fd, &self->id, &local_error))
+    {
+      g_set_error (error, OTA_ERROR, OTA_ERROR_INVALID_FILE,
+                   "cannot examine the firmware file '%s': %s", path, local_error->message);
+      return NULL;
+    }
+  /* the one size everything is checked against is the one of the identity */
+  self->size = size = self->id.size;
 
   if (size == 0)
     {
@@ -106,6 +120,71 @@ ota_firmware_get_size (OtaFirmware *self)
   return self->size;
 }
 
+/* What differs between @was and @now, or NULL. */
+static gchar *
+describe_change (const OtaPlatformFileId *was, const OtaPlatformFileId *now)
+{
+  if (now->inode != was->inode || now->device != was->device)
+    return g_strdup ("it was replaced by another file");
+  /* the open file is still the checked one, but a rename or delete touched
+   * it (ctime): whoever did that meant another file, so stop anyway */
+  if (now->links == 0 && was->links != 0)
+    return g_strdup ("it was deleted or replaced by another file");
+  if (now->size != was->size)
+    return g_strdup_printf ("its size went from %" G_GUINT64_FORMAT " to %" G_GUINT64_FORMAT
+                            " bytes",
+                            was->size, now->size);
+  if (now->mtime_ns != was->mtime_ns)
+    return g_strdup ("it was written to");
+  if (now->ctime_ns != was->ctime_ns)
+    return g_strdup ("it was written to, or its times or permissions were changed");
+  return NULL;
+}
+
+static gboolean
+set_changed_error (OtaFirmware *self, GError **error)
+{
+  g_set_error (error, OTA_ERROR, OTA_ERROR_INVALID_FILE,
+               "the firmware file '%s' changed after it was checked (%s): nothing more is read "
+               "from it",
+               self->path, self->change);
+  return FALSE;
+}
+
+gboolean
+ota_firmware_check_unchanged (OtaFirmware *self, GError **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  g_autoptr(GMutexLocker) locker = NULL;
+  OtaPlatformFileId now;
+
+  g_return_val_if_fail (OTA_IS_FIRMWARE (self), FALSE);
+
+  locker = g_mutex_locker_new (&self->change_lock);
+  if (self->change == NULL)
+    {
+      if (!ota_platform_file_id (self->fd, &now, &local_error))
+        self->change = g_strdup_printf ("it cannot be examined any more: %s",
+                                        local_error->message);
+      else
+        self->change = describe_change (&self->id, &now);
+    }
+  if (self->change != NULL)
+    return set_changed_error (self, error);
+  return TRUE;
+}
+
+gchar *
+ota_firmware_dup_change (OtaFirmware *self)
+{
+  g_autoptr(GMutexLocker) locker = NULL;
+
+  g_return_val_if_fail (OTA_IS_FIRMWARE (self), NULL);
+
+  locker = g_mutex_locker_new (&self->change_lock);
+  return g_strdup (self->change);
+}
+
 gboolean
 ota_firmware_read_at (OtaFirmware *self, guint64 offset, guint8 *buf, gsize len,
                       GError **error)
@@ -134,6 +213,11 @@ ota_firmware_read_at (OtaFirmware *self, guint64 offset, guint8 *buf, gsize len,
 #ifdef G_OS_WIN32
   g_mutex_unlock (&self->lock);
 #endif
+  /* after the read: a write changes the inode's times as it starts (Linux
+   * updates them before it copies the data), so bytes read before this
+   * check passes are bytes of the file as it was opened */
+  if (!ota_firmware_check_unchanged (self, error))
+    return FALSE;
   if (!ok)
     {
       g_set_error (error, OTA_ERROR, OTA_ERROR_INVALID_FILE,

@@ -103,6 +103,48 @@ ota_platform_close (int fd)
 }
 
 gboolean
+ota_platform_file_id (int fd, OtaPlatformFileId *out, GError **error)
+{
+#ifdef G_OS_WIN32
+  struct _stat64 st;
+
+  if (_fstat64 (fd, &st) != 0)
+    {
+      int saved = errno;
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved), "%s", g_strerror (saved));
+      return FALSE;
+    }
+  out->size = (guint64) st.st_size;
+  out->mtime_ns = (gint64) st.st_mtime * G_GINT64_CONSTANT (1000000000);
+  out->ctime_ns = (gint64) st.st_ctime * G_GINT64_CONSTANT (1000000000);
+  out->inode = 0;
+  out->device = (guint64) st.st_dev;
+  out->links = (guint64) st.st_nlink;
+#else
+  struct stat st;
+
+  if (fstat (fd, &st) != 0)
+    {
+      int saved = errno;
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved), "%s", g_strerror (saved));
+      return FALSE;
+    }
+  out->size = (guint64) st.st_size;
+#ifdef __APPLE__
+  out->mtime_ns = (gint64) st.st_mtimespec.tv_sec * 1000000000 + st.st_mtimespec.tv_nsec;
+  out->ctime_ns = (gint64) st.st_ctimespec.tv_sec * 1000000000 + st.st_ctimespec.tv_nsec;
+#else
+  out->mtime_ns = (gint64) st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
+  out->ctime_ns = (gint64) st.st_ctim.tv_sec * 1000000000 + st.st_ctim.tv_nsec;
+#endif
+  out->inode = (guint64) st.st_ino;
+  out->device = (guint64) st.st_dev;
+  out->links = (guint64) st.st_nlink;
+#endif
+  return TRUE;
+}
+
+gboolean
 ota_platform_pread (int fd, guint64 offset, void *buf, gsize len, GError **error)
 {
   guint8 *p = buf;

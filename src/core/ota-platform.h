@@ -19,6 +19,21 @@ gboolean ota_platform_pread (int fd, guint64 offset, void *buf, gsize len, GErro
 int ota_platform_open_read (const gchar *path, guint64 *out_size, GError **error);
 void ota_platform_close (int fd);
 
+/* What identifies the contents of an open file without reading it: any
+ * write, truncation or replacement changes at least one field (within the
+ * file system's timestamp resolution; ctime cannot be set back by a user). */
+typedef struct {
+  guint64 size;
+  gint64 mtime_ns;
+  gint64 ctime_ns;           /* inode change time (creation time on Windows) */
+  guint64 inode;             /* 0 on Windows */
+  guint64 device;
+  guint64 links;             /* 0: deleted or replaced by another file (a rename over it) */
+} OtaPlatformFileId;
+
+/* fstat() of @fd into @out. G_IO_ERROR on failure. */
+gboolean ota_platform_file_id (int fd, OtaPlatformFileId *out, GError **error);
+
 /* Sets TCP_NODELAY on a connected TCP socket. */
 gboolean ota_platform_set_nodelay (GSocket *socket, gboolean on, GError **error);
 

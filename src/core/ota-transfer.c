@@ -16,6 +16,17 @@ ota_transfer_options_init (OtaTransferOptions *opts)
   opts->late_cancel_data = NULL;
 }
 
+guint
+ota_transfer_erase_wait_ms (guint32 all_size, guint read_timeout_ms)
+{
+  guint64 ms = OTA_TRANSFER_ERASE_WAIT_BASE_MS
+               + (guint64) all_size * 1000 / OTA_TRANSFER_ERASE_RATE;
+
+  ms = MAX (ms, (guint64) OTA_TRANSFER_ERASE_WAIT_MIN_MS);
+  ms = MAX (ms, (guint64) read_timeout_ms);
+  return (guint) MIN (ms, (guint64) G_MAXUINT);
+}
+
 typedef struct {
   GSocket *socket;
   OtaFirmware *firmware;
@@ -30,6 +41,9 @@ typedef struct {
   GCancellable *cancellable; /* what the waits watch (a reference); NULL: nothing */
   gboolean hold_fd;          /* its fd is held for the whole transfer */
   GPollFD cancel_fd;
+  guint wait_ms;            /* the current wait for a message: read_timeout_ms, or
+                             * the erase wait from the total size to the next READ */
+  gboolean erasing;         /* in the erase wait */
 } Transfer;
 
 /* A real device reads the file about once per stage (windows overlap a
@@ -80,22 +94,30 @@ recv_header (Transfer *t, guint8 raw[OTA_NET_HEADER_SIZE], GCancellable *cancell
       gsize got = 0;
 
       if (ota_socket_recv_exact (t->socket, raw + have, OTA_NET_HEADER_SIZE - have,
-                                 t->opts->read_timeout_ms, &got,
-                                 *cancelled ? NULL : cancellable, &local))
+                                 t->wait_ms, &got, *cancelled ? NULL : cancellable, &local))
         return TRUE;
       have += got;
       if (ota_error_is_cancelled (local))
         {
           g_debug ("cancel requested: answering the next READ with STOP");
           *cancelled = TRUE;
+          /* the erase wait is for a device that goes on: a cancelled one
+           * gets the ordinary time to ask for the READ our STOP answers */
+          t->wait_ms = t->opts->read_timeout_ms;
           continue;
         }
       if (g_error_matches (local, OTA_ERROR, OTA_ERROR_TIMED_OUT))
         {
-          g_set_error (error, OTA_ERROR, OTA_ERROR_TIMED_OUT,
-                       have > 0 ? "the device stopped in the middle of a message for %.1f s"
-                                : "the device sent no request for %.1f s",
-                       t->opts->read_timeout_ms / 1000.0);
+          if (have == 0 && t->erasing && !*cancelled)
+            g_set_error (error, OTA_ERROR, OTA_ERROR_TIMED_OUT,
+                         "the device sent no request for %.1f s after it announced %u bytes to "
+                         "write (enough to erase them at %u KiB/s)",
+                         t->wait_ms / 1000.0, t->state.all_size, OTA_TRANSFER_ERASE_RATE / 1024);
+          else
+            g_set_error (error, OTA_ERROR, OTA_ERROR_TIMED_OUT,
+                         have > 0 ? "the device stopped in the middle of a message for %.1f s"
+                                  : "the device sent no request for %.1f s",
+                         t->wait_ms / 1000.0);
           return FALSE;
         }
       g_propagate_error (error, g_steal_pointer (&local));
@@ -140,7 +162,19 @@ answer_read (Transfer *t, const OtaNetHeader *req, GError **error)
   if (!ota_firmware_read_at (t->firmware, req->seek_addr, t->frame + OTA_NET_HEADER_SIZE, len,
                              error))
     {
-      g_prefix_error (error, "reading the firmware file: ");
+      g_autofree gchar *change = ota_firmware_dup_change (t->firmware);
+
+      /* never serve bytes that were not validated: STOP instead (S3) */
+      if (change != NULL)
+        {
+          g_clear_error (error);
+          g_set_error (error, OTA_ERROR, OTA_ERROR_INVALID_FILE,
+                       "the firmware file changed during the upgrade (%s): the device was "
+                       "answered with STOP, not with bytes that were never checked",
+                       change);
+        }
+      else
+        g_prefix_error (error, "reading the firmware file: ");
       return ANSWER_REFUSED;
     }
   frame_len = ota_net_answer_build (req, t->frame, len);
@@ -211,6 +245,9 @@ handle_message (Transfer *t, Conversation *c, const OtaNetHeader *hdr)
           return TRUE;
         }
       made_progress (t);
+      /* the erase is over: ordinary waits from here */
+      t->erasing = FALSE;
+      t->wait_ms = t->opts->read_timeout_ms;
       if (!c->cancelled)
         {
           switch (answer_read (t, hdr, &local))
@@ -242,7 +279,13 @@ handle_message (Transfer *t, Conversation *c, const OtaNetHeader *hdr)
             t->state.committed = TRUE;
             t->state.all_size = hdr->all_size;
             news = commit = TRUE;
-            g_debug ("point of no return: the device will write %u bytes", hdr->all_size);
+            /* the updater idles, then erases the whole area before it asks
+             * again: that one wait scales with the size (protocol.md 4.4) */
+            t->erasing = TRUE;
+            t->wait_ms = ota_transfer_erase_wait_ms (hdr->all_size, t->opts->read_timeout_ms);
+            g_debug ("point of no return: the device will write %u bytes (next request "
+                     "awaited for %.1f s)",
+                     hdr->all_size, t->wait_ms / 1000.0);
           }
         if (hdr->download_percent == 100 && !t->state.done)
           {
@@ -263,6 +306,9 @@ handle_message (Transfer *t, Conversation *c, const OtaNetHeader *hdr)
             late_cancel (t, c);
             notify (t);
           }
+        /* a cancel that stands waits the ordinary time for its READ */
+        if (c->cancelled)
+          t->wait_ms = t->opts->read_timeout_ms;
         return TRUE;
       }
 
@@ -303,20 +349,21 @@ handle_message (Transfer *t, Conversation *c, const OtaNetHeader *hdr)
     }
 }
 
-/* Every wait for a message is bounded by read_timeout_ms, but a device that
- * keeps sending messages that lead nowhere (bad checksums, the same status
- * again) would restart that wait for ever. So the time since the last
- * message that moved the conversation on (a request, the total size, the
- * end of writing) is bounded by read_timeout_ms too. */
+/* Every wait for a message is bounded by the current wait (read_timeout_ms,
+ * or the erase wait after the total size), but a device that keeps sending
+ * messages that lead nowhere (bad checksums, the same status again) would
+ * restart that wait for ever. So the time since the last message that moved
+ * the conversation on (a request, the total size, the end of writing) is
+ * bounded by the current wait too. */
 static gboolean
 junk_check (Transfer *t, GError **error)
 {
-  if (g_get_monotonic_time () - t->last_progress <= (gint64) t->opts->read_timeout_ms * 1000)
+  if (g_get_monotonic_time () - t->last_progress <= (gint64) t->wait_ms * 1000)
     return TRUE;
   g_set_error (error, OTA_ERROR, OTA_ERROR_TIMED_OUT,
                "the device sent no valid request for %.1f s, only %u message%s that lead "
                "nowhere (%u with a bad checksum)",
-               t->opts->read_timeout_ms / 1000.0, t->junk, t->junk == 1 ? "" : "s",
+               t->wait_ms / 1000.0, t->junk, t->junk == 1 ? "" : "s",
                t->state.bad_headers);
   return FALSE;
 }
@@ -345,6 +392,7 @@ ota_transfer_run (GSocket *socket, OtaFirmware *firmware, guint stage,
   t.frame = frame;
   t.state.stage = stage;
   t.last_progress = g_get_monotonic_time ();
+  t.wait_ms = opts->read_timeout_ms;
 
   /* Every wait for the device polls the cancellable's fd, and GLib makes and
    * closes that fd for each wait unless it is held: holding it for the

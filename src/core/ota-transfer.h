@@ -39,7 +39,8 @@ typedef void (*OtaTransferFunc) (const OtaTransferState *state, gpointer user_da
 typedef GCancellable *(*OtaTransferLateCancelFunc) (gpointer user_data);
 
 typedef struct {
-  guint read_timeout_ms;    /* longest wait for the device's next message */
+  guint read_timeout_ms;    /* longest wait for the device's next message, except
+                             * the first request after the total size (below) */
   gboolean split_writes;    /* benchmark only: header and data in two writes */
   /* NULL: a late cancel is dropped and no cancellable is watched again
    * during this transfer */
@@ -49,6 +50,18 @@ typedef struct {
 
 void ota_transfer_options_init (OtaTransferOptions *opts);
 
+/* After the total-size message the updater idles 5 s, then erases the whole
+ * update area before its next READ (protocol.md 4.4): ~400 KiB/s typically,
+ * 32 KiB/s on slow or worn NOR flash. So that one wait is
+ *   max (120 s, 10 s + all_size / 32 KiB/s)
+ * and never shorter than @read_timeout_ms; every other wait is the
+ * ordinary read_timeout_ms. A cancel shortens it back to read_timeout_ms
+ * (the STOP still waits for a READ to answer, S3). */
+#define OTA_TRANSFER_ERASE_WAIT_MIN_MS  120000u
+#define OTA_TRANSFER_ERASE_WAIT_BASE_MS 10000u
+#define OTA_TRANSFER_ERASE_RATE         (32u * 1024u)   /* bytes per second, worst case */
+guint ota_transfer_erase_wait_ms (guint32 all_size, guint read_timeout_ms);
+
 /* Runs the conversation on a connected socket until the device reports the
  * end. Returns TRUE on OK. Errors:
  *  - OTA_ERROR_DEVICE_ERROR: the device sent ERR (state->committed tells
@@ -56,7 +69,12 @@ void ota_transfer_options_init (OtaTransferOptions *opts);
  *  - OTA_ERROR_NOTHING_TO_DO: SAME, the device runs this firmware already;
  *  - OTA_ERROR_PROTOCOL: the device asked for something outside the file or
  *    too large (answered with STOP), sent an unknown status, or closed;
- *  - OTA_ERROR_TIMED_OUT: no message within read_timeout_ms;
+ *  - OTA_ERROR_TIMED_OUT: no message within read_timeout_ms (or the erase
+ *    wait after the total size);
+ *  - OTA_ERROR_INVALID_FILE: the firmware file changed after it was opened
+ *    (ota_firmware_check_unchanged()): the READ that found it was answered
+ *    with STOP, so the device never gets bytes that were not validated
+ *    (state->committed tells whether it had passed the point of no return);
  *  - G_IO_ERROR_CANCELLED: @cancellable was triggered; the next READ was
  *    answered with STOP (never anything at another moment) and the device's
  *    ERR awaited. A cancel still pending when the total-size message arrives

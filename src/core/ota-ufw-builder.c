@@ -146,6 +146,7 @@ typedef struct {
   guint64 size;
   guint64 size2;
   guint16 crc;
+  gboolean crc_over_size;    /* the CRC covers size bytes, not size2 */
   gint64 flip_at;            /* data byte to flip after the CRC, -1: none */
 } PlanEntry;
 
@@ -167,11 +168,18 @@ write_entry (GOutputStream *out, guint32 seed, PlanEntry *e, guint8 *buf, GError
       gsize data = (gsize) (done < e->size ? MIN ((guint64) n, e->size - done) : 0);
 
       if (e->source == SOURCE_TEXT)
-        memcpy (buf, e->text + done, data);
+        {
+          /* the text, then NULs up to its size */
+          gsize text_len = strlen (e->text);
+          gsize copy = done < text_len ? MIN (data, text_len - (gsize) done) : 0;
+
+          memcpy (buf, e->text + done, copy);
+          memset (buf + copy, 0, data - copy);
+        }
       else
         prng_fill (&prng, buf, data);
       memset (buf + data, 0xFF, n - data);
-      e->crc = ota_crc16 (e->crc, buf, n);
+      e->crc = ota_crc16 (e->crc, buf, e->crc_over_size ? data : n);
       if (e->flip_at >= 0 && (guint64) e->flip_at >= done && (guint64) e->flip_at < done + n)
         buf[e->flip_at - done] ^= 0x01;
       if (!g_output_stream_write_all (out, buf, n, NULL, NULL, error))
@@ -227,7 +235,7 @@ plan_entries (const OtaUfwBuildOptions *opts, PlanEntry plan[PLAN_MAX])
       plan[n].type = OTA_UFW_TYPE_SCRIPT_VER;
       plan[n].source = SOURCE_TEXT;
       plan[n].text = opts->version;
-      plan[n].size = strlen (opts->version);
+      plan[n].size = strlen (opts->version) + opts->version_nul_pad;
       n++;
     }
   if (opts->corruption != OTA_UFW_CORRUPT_NO_OTA_BIN)
@@ -283,6 +291,7 @@ build_to_stream (const OtaUfwBuildOptions *opts, GFileOutputStream *fout, GError
       plan[i].offset = pos;
       plan[i].size2 = (plan[i].size + 15) & ~G_GUINT64_CONSTANT (15);
       plan[i].flip_at = -1;
+      plan[i].crc_over_size = opts->crc_over_size;
       pos += plan[i].size2;
     }
   if (pos > G_GUINT64_CONSTANT (0xFFFFFFFF)

@@ -30,6 +30,13 @@ typedef struct {
   const gchar *version;     /* script.ver text, e.g. "1.0.2"; NULL: no script.ver */
   const gchar *chip;        /* NULL: "AC791N" */
   OtaUfwCorruption corruption;
+  /* FALSE (the default): each data CRC covers the stored, padded bytes
+   * (size2), as the SDK's sample files do; TRUE: only the size bytes, as
+   * the device's own verify routine checks (ufw.md) */
+  gboolean crc_over_size;
+  /* NUL bytes after the script.ver text, inside its size (seen in files
+   * made by other tools) */
+  guint version_nul_pad;
 } OtaUfwBuildOptions;
 
 void ota_ufw_build_options_init (OtaUfwBuildOptions *opts);

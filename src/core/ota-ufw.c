@@ -18,6 +18,8 @@ struct _OtaUfw {
   GObject parent_instance;
   OtaUfwHeader header;
   OtaUfwEntry *entries;
+  OtaUfwCrcSpan *spans;      /* per entry */
+  OtaUfwCrcSpan span;        /* the file */
   guint n_entries;
   gchar *version;
   gchar *sha256;
@@ -33,6 +35,7 @@ ota_ufw_finalize (GObject *object)
   OtaUfw *self = OTA_UFW (object);
 
   g_free (self->entries);
+  g_free (self->spans);
   g_free (self->version);
   g_free (self->sha256);
   g_ptr_array_unref (self->warnings);
@@ -193,10 +196,15 @@ ufw_read_version (OtaFirmware *firmware, const OtaUfwEntry *e, GError **error)
   guint8 buf[UFW_VERSION_MAX];
   gsize len = MIN ((gsize) e->size, sizeof buf);
   g_autofree gchar *text = NULL;
+  const guint8 *nul;
 
   if (!ota_firmware_read_at (firmware, e->offset, buf, len, error))
     return NULL;
-  /* the text ends at the first NUL, if any (C string semantics) */
+  /* the text ends at the first NUL, if any (C string semantics): files pad
+   * it with NULs, which are no part of the version */
+  nul = memchr (buf, '\0', len);
+  if (nul != NULL)
+    len = (gsize) (nul - buf);
   text = g_utf8_make_valid ((const gchar *) buf, (gssize) len);
   g_strstrip (text);
   if (*text == '\0')
@@ -204,16 +212,21 @@ ufw_read_version (OtaFirmware *firmware, const OtaUfwEntry *e, GError **error)
   return g_steal_pointer (&text);
 }
 
-/* The one pass over the file: SHA-256 of everything and the CRC of every
- * entry's stored bytes, in 64 KiB steps. */
+/* The one pass over the file: SHA-256 of everything and, for every entry,
+ * the CRC of its stored bytes (size2) and the CRC of its first size bytes
+ * (the same running CRC, taken when it passes offset + size), in 64 KiB
+ * steps. */
 static gboolean
-ufw_scan (OtaUfw *self, OtaFirmware *firmware, guint16 *crcs, GCancellable *cancellable,
-          GError **error)
+ufw_scan (OtaUfw *self, OtaFirmware *firmware, guint16 *crcs_padded, guint16 *crcs_size,
+          GCancellable *cancellable, GError **error)
 {
   g_autoptr(GChecksum) sha = g_checksum_new (G_CHECKSUM_SHA256);
   g_autofree guint8 *buf = g_malloc (UFW_CHUNK_SIZE);
   guint64 pos = 0;
 
+  /* an entry of size 0 has the CRC of nothing over its size */
+  for (guint i = 0; i < self->n_entries; i++)
+    crcs_size[i] = 0;
   while (pos < self->size)
     {
       gsize n = (gsize) MIN ((guint64) UFW_CHUNK_SIZE, self->size - pos);
@@ -226,16 +239,93 @@ ufw_scan (OtaUfw *self, OtaFirmware *firmware, guint16 *crcs, GCancellable *canc
       for (guint i = 0; i < self->n_entries; i++)
         {
           const OtaUfwEntry *e = &self->entries[i];
+          guint64 data_end = (guint64) e->offset + e->size;
           guint64 start = MAX (pos, (guint64) e->offset);
-          guint64 end = MIN (pos + n, (guint64) e->offset + e->size2);
+          guint64 end = MIN (pos + n, data_end);
 
           if (start < end)
-            crcs[i] = ota_crc16 (crcs[i], buf + (start - pos), (gsize) (end - start));
+            crcs_padded[i] = ota_crc16 (crcs_padded[i], buf + (start - pos), (gsize) (end - start));
+          if (data_end > pos && data_end <= pos + n)
+            crcs_size[i] = crcs_padded[i];
+          start = MAX (pos, data_end);
+          end = MIN (pos + n, (guint64) e->offset + e->size2);
+          if (start < end)
+            crcs_padded[i] = ota_crc16 (crcs_padded[i], buf + (start - pos), (gsize) (end - start));
         }
       pos += n;
     }
   self->sha256 = g_strdup (g_checksum_get_string (sha));
   return TRUE;
+}
+
+/* Accepts an entry whose data CRC matches over either length (ufw.md) and
+ * records which; refuses it when neither does. */
+static gboolean
+ufw_check_entry_crc (OtaUfw *self, guint i, guint16 crc_padded, guint16 crc_size, GError **error)
+{
+  const OtaUfwEntry *e = &self->entries[i];
+  gboolean padded = crc_padded == e->data_crc;
+  gboolean size = crc_size == e->data_crc;
+
+  if (padded && size)
+    self->spans[i] = OTA_UFW_CRC_SPAN_BOTH;
+  else if (padded)
+    self->spans[i] = OTA_UFW_CRC_SPAN_PADDED;
+  else if (size)
+    self->spans[i] = OTA_UFW_CRC_SPAN_SIZE;
+  else if (e->size == e->size2)
+    {
+      g_set_error (error, OTA_ERROR, OTA_ERROR_INVALID_FILE,
+                   "entry %u '%s': data CRC 0x%04X, expected 0x%04X: the file is damaged "
+                   "(copy it again)",
+                   i + 1, e->name, crc_padded, e->data_crc);
+      return FALSE;
+    }
+  else
+    {
+      g_set_error (error, OTA_ERROR, OTA_ERROR_INVALID_FILE,
+                   "entry %u '%s': data CRC 0x%04X over its stored size (%u bytes) and 0x%04X "
+                   "over its size (%u bytes), expected 0x%04X: the file is damaged (copy it "
+                   "again)",
+                   i + 1, e->name, crc_padded, e->size2, crc_size, e->size, e->data_crc);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* The file's span: what all entries that tell the two lengths apart agree on. */
+static OtaUfwCrcSpan
+ufw_file_span (OtaUfw *self)
+{
+  OtaUfwCrcSpan span = OTA_UFW_CRC_SPAN_BOTH;
+
+  for (guint i = 0; i < self->n_entries; i++)
+    {
+      if (self->spans[i] == OTA_UFW_CRC_SPAN_BOTH || self->spans[i] == span)
+        continue;
+      if (span != OTA_UFW_CRC_SPAN_BOTH)
+        return OTA_UFW_CRC_SPAN_MIXED;
+      span = self->spans[i];
+    }
+  return span;
+}
+
+const gchar *
+ota_ufw_crc_span_to_string (OtaUfwCrcSpan span)
+{
+  switch (span)
+    {
+    case OTA_UFW_CRC_SPAN_BOTH:
+      return "both";
+    case OTA_UFW_CRC_SPAN_PADDED:
+      return "padded";
+    case OTA_UFW_CRC_SPAN_SIZE:
+      return "size";
+    case OTA_UFW_CRC_SPAN_MIXED:
+      return "mixed";
+    default:
+      return "unknown";
+    }
 }
 
 /* A check the user may override: an error, or a warning under FORCE. */
@@ -261,6 +351,7 @@ ota_ufw_load (OtaFirmware *firmware, OtaUfwCheckFlags flags, GCancellable *cance
   g_autoptr(OtaUfw) self = NULL;
   g_autofree guint8 *table = NULL;
   g_autofree guint16 *crcs = NULL;
+  g_autofree guint16 *crcs_size = NULL;
   guint8 raw_hdr[OTA_UFW_HEADER_SIZE];
   const OtaUfwEntry *script;
   guint64 table_end;
@@ -315,21 +406,16 @@ ota_ufw_load (OtaFirmware *firmware, OtaUfwCheckFlags flags, GCancellable *cance
 
   /* 3. every entry's data, and the SHA-256 of the file, in one pass */
   crcs = g_new0 (guint16, (gsize) self->n_entries + 1);
-  if (!ufw_scan (self, firmware, crcs, cancellable, error))
+  crcs_size = g_new0 (guint16, (gsize) self->n_entries + 1);
+  self->spans = g_new0 (OtaUfwCrcSpan, (gsize) self->n_entries + 1);
+  if (!ufw_scan (self, firmware, crcs, crcs_size, cancellable, error))
     return NULL;
   for (guint i = 0; i < self->n_entries; i++)
     {
-      const OtaUfwEntry *e = &self->entries[i];
-
-      if (crcs[i] != e->data_crc)
-        {
-          g_set_error (error, OTA_ERROR, OTA_ERROR_INVALID_FILE,
-                       "entry %u '%s': data CRC 0x%04X, expected 0x%04X: the file is damaged "
-                       "(copy it again)",
-                       i + 1, e->name, crcs[i], e->data_crc);
-          return NULL;
-        }
+      if (!ufw_check_entry_crc (self, i, crcs[i], crcs_size[i], error))
+        return NULL;
     }
+  self->span = ufw_file_span (self);
 
   /* 4. what a single-backup upgrade needs; the user may override these */
   if (ota_ufw_find_entry (self, OTA_UFW_TYPE_OTA_LOADER) == NULL
@@ -427,6 +513,23 @@ ota_ufw_get_size (OtaUfw *self)
   g_return_val_if_fail (OTA_IS_UFW (self), 0);
 
   return self->size;
+}
+
+OtaUfwCrcSpan
+ota_ufw_get_crc_span (OtaUfw *self)
+{
+  g_return_val_if_fail (OTA_IS_UFW (self), OTA_UFW_CRC_SPAN_BOTH);
+
+  return self->span;
+}
+
+OtaUfwCrcSpan
+ota_ufw_get_entry_crc_span (OtaUfw *self, guint idx)
+{
+  g_return_val_if_fail (OTA_IS_UFW (self), OTA_UFW_CRC_SPAN_BOTH);
+  g_return_val_if_fail (idx < self->n_entries, OTA_UFW_CRC_SPAN_BOTH);
+
+  return self->spans[idx];
 }
 
 GPtrArray *

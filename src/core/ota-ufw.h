@@ -58,6 +58,19 @@ typedef enum {
   OTA_UFW_CHECK_FORCE = 1 << 0,
 } OtaUfwCheckFlags;
 
+/* Which length an entry's data CRC matched over (ufw.md: the padded size2
+ * at entry offset 0x10, or the size at 0x0C that the vendor's own verify
+ * routine is given). A file whose CRCs match over neither is refused. */
+typedef enum {
+  OTA_UFW_CRC_SPAN_BOTH,     /* over either: size == size2, or both matched */
+  OTA_UFW_CRC_SPAN_PADDED,   /* over size2 only (the SDK's sample files) */
+  OTA_UFW_CRC_SPAN_SIZE,     /* over size only (what the device verifies) */
+  OTA_UFW_CRC_SPAN_MIXED,    /* the file as a whole: some entries one way, some the other */
+} OtaUfwCrcSpan;
+
+/* "both", "padded", "size", "mixed" (for --check and the JSON events). */
+const gchar *ota_ufw_crc_span_to_string (OtaUfwCrcSpan span);
+
 /* A validated container. */
 #define OTA_TYPE_UFW (ota_ufw_get_type ())
 G_DECLARE_FINAL_TYPE (OtaUfw, ota_ufw, OTA, UFW, GObject)
@@ -79,6 +92,11 @@ const gchar        *ota_ufw_get_chip (OtaUfw *self);
 const gchar        *ota_ufw_get_version (OtaUfw *self);
 const gchar        *ota_ufw_get_sha256 (OtaUfw *self);   /* lowercase hex */
 guint64             ota_ufw_get_size (OtaUfw *self);
+/* Which length the data CRCs matched over: for the file (BOTH when every
+ * entry matched either way, PADDED/SIZE when all that differ matched the
+ * same way, MIXED otherwise), and for one entry (never MIXED). */
+OtaUfwCrcSpan       ota_ufw_get_crc_span (OtaUfw *self);
+OtaUfwCrcSpan       ota_ufw_get_entry_crc_span (OtaUfw *self, guint idx);
 /* Human-readable warnings accepted under OTA_UFW_CHECK_FORCE (may be empty). */
 GPtrArray          *ota_ufw_get_warnings (OtaUfw *self);  /* element-type utf8 */
 

@@ -57,6 +57,23 @@ static guint64 flash_size = 256 * 1024;
 static guint64 ota_size = 64 * 1024;
 static guint32 seed = 1;
 static OtaUfwCorruption corruption = OTA_UFW_CORRUPT_NONE;
+static gboolean crc_over_size = FALSE;
+
+static gboolean
+crc_over_cb (const gchar *name, const gchar *value, gpointer data, GError **error)
+{
+  if (g_strcmp0 (value, "padded") == 0)
+    crc_over_size = FALSE;
+  else if (g_strcmp0 (value, "size") == 0)
+    crc_over_size = TRUE;
+  else
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   "'%s' is not a CRC length: give 'padded' or 'size'", value);
+      return FALSE;
+    }
+  return TRUE;
+}
 
 static gboolean
 flash_size_cb (const gchar *name, const gchar *value, gpointer data, GError **error)
@@ -108,6 +125,8 @@ help_description (void)
   g_string_append (s,
                    "\nLayout: header, entry table, script.ver (unless --no-version), ota.bin,\n"
                    "flash.bin; each entry padded with 0xFF to a multiple of 16 bytes.\n"
+                   "Each data CRC covers the padded bytes, or with --crc-over size only\n"
+                   "the entry's real size (a flasher must accept both).\n"
                    "The same options and seed always give the same file.\n"
                    "\nExamples:\n"
                    "  otaflash-mkufw test.ufw\n"
@@ -142,6 +161,9 @@ main (int argc, char **argv)
     { "no-version", 0, 0, G_OPTION_ARG_NONE, &no_version, "Write no script.ver entry", NULL },
     { "chip", 'c', 0, G_OPTION_ARG_STRING, &chip, "Chip name in the header (default AC791N)",
       "NAME" },
+    { "crc-over", 0, 0, G_OPTION_ARG_CALLBACK, crc_over_cb,
+      "What each data CRC covers: 'padded' (the stored size, default) or 'size' (the real "
+      "size, as the device's own verify)", "LEN" },
     { "corrupt", 'x', 0, G_OPTION_ARG_CALLBACK, corrupt_cb,
       "Break the file on purpose, see the list below", "KIND" },
     { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &args, NULL, "OUTPUT.ufw" },
@@ -192,6 +214,7 @@ main (int argc, char **argv)
     opts.version = version;
   opts.chip = chip;
   opts.corruption = corruption;
+  opts.crc_over_size = crc_over_size;
 
   if (!ota_ufw_build_file (&opts, args[0], &error))
     {
@@ -211,8 +234,9 @@ main (int argc, char **argv)
     g_string_append (summary, ", no script.ver");
   if (corruption != OTA_UFW_CORRUPT_NO_OTA_BIN)
     g_string_append_printf (summary, ", ota.bin %" G_GUINT64_FORMAT " bytes", opts.ota_size);
-  g_string_append_printf (summary, ", flash.bin %" G_GUINT64_FORMAT " bytes, seed %u, %s",
-                          opts.flash_size, opts.seed,
+  g_string_append_printf (summary,
+                          ", flash.bin %" G_GUINT64_FORMAT " bytes, seed %u, CRC over %s, %s",
+                          opts.flash_size, opts.seed, crc_over_size ? "size" : "padded",
                           corruption == OTA_UFW_CORRUPT_NONE
                             ? "valid"
                             : ota_ufw_corruption_to_string (corruption));

@@ -30,6 +30,15 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
       g_assert_true (g_utf8_validate (error->message, -1, NULL));
       return 0;
     }
+  {
+    g_autoptr (cJSON) echo = ota_description_dup_json (desc, OTA_DESCRIPTION_ECHO_DEPTH);
+    g_autofree gchar *ota_type = ota_description_describe_field (desc, "ota_type");
+    g_autofree gchar *uuid = ota_description_describe_field (desc, "uuid");
+
+    g_assert_nonnull (echo);
+    g_assert_true (g_utf8_validate (ota_type, -1, NULL));
+    g_assert_true (g_utf8_validate (uuid, -1, NULL));
+  }
   copy = ota_description_copy (desc);
   g_assert_cmpstr (copy->raw_json, ==, desc->raw_json);
   (void) ota_description_is_single_backup (copy);
