@@ -40,9 +40,9 @@ uuid_hex6 (const EmuState *self, gboolean from_end)
 gchar *
 emu_state_product_ssid (const EmuState *self)
 {
-  g_autofree gchar *hex = uuid_hex6 (self, FALSE);
+  g_autofree gchar *hex = uuid_hex6 (self, TRUE);
 
-  return g_strdup_printf ("AC79_%s", hex);
+  return g_strdup_printf ("wifi_camera_%s", hex);
 }
 
 gchar *
