@@ -120,7 +120,11 @@ test_help (void)
                             "slow-erase",
                             "read-beyond-eof",
                             "read-too-large",
-                            "garbage" };
+                            "garbage",
+                            "updater-restart",
+                            "stay-in-updater",
+                            "keep-old-version",
+                            "ok-without-read" };
   const gchar *flags[] = { "--host",
                            "--ctp-port",
                            "--http-port",
@@ -138,7 +142,12 @@ test_help (void)
                            "--link-latency-ms",
                            "--flash-rate",
                            "--erase-pause-ms",
-                           "--erase-every" };
+                           "--erase-every",
+                           "--erase-rate",
+                           "--ssid",
+                           "--updater-wifi",
+                           "--control-stdin",
+                           "--wifi-gate" };
   g_autofree gchar *out = NULL;
   gint status = -1;
   g_autoptr (GError) error = NULL;
