@@ -36,15 +36,9 @@ static const FaultKind fault_kinds[] = {
   { "read-beyond-eof", 0, 0, "READ k asks for a seek_addr past the end of the file" },
   { "read-too-large", 0, 0, "READ k asks for 43 KiB (more than the 42 KiB limit)" },
   { "garbage", 0, 0, "20 random bytes instead of the header of READ k" },
-  { "updater-restart", 2, 0,
-    "after an ERR the updater restarts: 3335 waits for a new description "
-    "fetch" },
-  { "stay-in-updater", 2, 0,
-    "after stage two's OK the device reboots into the updater again "
-    "(ota_step \"1\")" },
-  { "keep-old-version", 2, 0,
-    "after stage two's OK the device reboots into its old firmware "
-    "(ota_step \"0\", old version)" },
+  { "updater-restart", 2, 0, "after ERR the updater restarts: fetch the description again" },
+  { "stay-in-updater", 2, 0, "after stage two's OK it reboots into the updater (ota_step 1)" },
+  { "keep-old-version", 2, 0, "after stage two's OK it reboots into the old firmware" },
   { "ok-without-read", 0, 0, "hostile: OK before any READ or total size; nothing changes" },
 };
 
