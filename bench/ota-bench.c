@@ -47,7 +47,10 @@
 /* the emulator's flags for the model above */
 #define LINK_MODEL_ARGS                                                                   \
   "--link-bandwidth", LINK_BANDWIDTH, "--link-latency-ms", LINK_LATENCY_MS, "--flash-rate", \
-      LINK_FLASH_RATE, "--erase-pause-ms", LINK_ERASE_PAUSE_MS, "--erase-every", LINK_ERASE_EVERY
+      LINK_FLASH_RATE, "--erase-pause-ms", LINK_ERASE_PAUSE_MS, "--erase-every", LINK_ERASE_EVERY, \
+      /* the link model's own erase pauses; the whole-area erase after the \
+       * total size is the device's time, the same for every client */    \
+      "--erase-rate", "0"
 
 static const gchar *opt_emu, *opt_baseline, *opt_otaflash, *opt_client = "otaflash";
 static const gchar *opt_clients = "otaflash,vendor";
