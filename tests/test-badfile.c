@@ -492,10 +492,10 @@ main (int argc, char **argv)
     }
   g_test_add ("/badfile/check/crc-over-size-accepted", Fixture, NULL, fixture_setup,
               test_crc_over_size, fixture_teardown);
-  g_test_add ("/badfile/flash/changed-during-flash/rewritten", Fixture,
+  g_test_add ("/badfile/flash/changed-during-flash-rewritten", Fixture,
               GINT_TO_POINTER (CHANGE_REWRITE), fixture_setup, test_changed_during_flash,
               fixture_teardown);
-  g_test_add ("/badfile/flash/changed-during-flash/truncated", Fixture,
+  g_test_add ("/badfile/flash/changed-during-flash-truncated", Fixture,
               GINT_TO_POINTER (CHANGE_TRUNCATE), fixture_setup, test_changed_during_flash,
               fixture_teardown);
   return g_test_run ();
