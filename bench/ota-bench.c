@@ -361,7 +361,7 @@ worker_event_cb (const OtaEvent *event, gpointer user_data)
 
   if (event->kind == OTA_EVENT_STAGE && event->stage <= 2)
     {
-      if (g_strcmp0 (event->state, "start") == 0)
+      if (event->state == OTA_STAGE_STATE_START)
         {
           run->stage_t0[event->stage] = now_s ();
           run->stage_c0[event->stage] = process_cpu_s ();

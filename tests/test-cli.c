@@ -200,7 +200,7 @@ static const FaultCase fault_cases[] = {
   { "http-404", "http-404", NULL, NULL, 5, "404", "1.0.0", FALSE },
   { "desc-malformed", "desc-malformed", NULL, NULL, 7, "description", "1.0.0", FALSE },
   { "stage1-err-before-total", "err:stage=1,read=1", NULL, NULL, 7, "already runs", "1.0.0", FALSE },
-  { "stage1-err-after-total", "err:stage=1,read=3", NULL, NULL, 8, "WIFI_OTA_XXXXXX", "1.0.0", TRUE },
+  { "stage1-err-after-total", "err:stage=1,read=3", NULL, NULL, 8, "failed after the point of no return", "1.0.0", TRUE },
   { "stage1-drop-before-total", "drop:stage=1,read=1", NULL, NULL, 7, "closed", "1.0.0", FALSE },
   { "stage1-drop-after-total", "drop:stage=1,read=2", NULL, NULL, 8, "point of no return", "1.0.0", TRUE },
   { "stage1-stall-after-total", "stall:stage=1,read=2", "--timeout", "1", 8, "no request", "1.0.0", TRUE },

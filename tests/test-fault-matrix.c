@@ -62,14 +62,14 @@ typedef struct {
 /* clang-format on */
 
 /* the parts of the result message: how the run ended, then why */
-#define UNCHANGED "stage one (the device is unchanged): "
+#define UNCHANGED "stage one: "
 #define NO_RETURN "stage one failed after the point of no return: "
 #define S2_FAILED "stage two failed: "
 #define S2_FAILED_ALL "stage two failed after every retry: "
 #define CLOSED "the device closed the connection"
 #define SILENT "the device sent no request for 1.0 s" /* --timeout 1 */
 #define MALFORMED "the device reported an error after 1 malformed message from it"
-#define DEV_ERR "the device reported an error. "        /* and nothing else */
+#define DEV_ERR "the device reported an error"
 #define BEYOND "beyond the end of the 379248-byte file" /* the fixture's file */
 #define TOO_LARGE "the device asked for 44032 bytes at once (at most 43008 are allowed)"
 
@@ -95,7 +95,7 @@ static const Row rows[] = {
   { "refused/loader-dual-backup", F ("dual-backup:stage=2"), NONE, NONE, 0, NEW, NULL, "updated",
     NEW, FALSE, FALSE, AGAIN_NONE },
   { "refused/same-firmware", NONE, F ("--installed-ufw", "@UFW"), NONE, 7,
-    "Most likely the device already runs this firmware", NULL, "unchanged", NEW, FALSE, FALSE,
+    "most likely the device already runs this firmware", NULL, "unchanged", NEW, FALSE, FALSE,
     AGAIN_NONE },
   { "refused/same-firmware-sdk-1.1", NONE, F ("--installed-ufw", "@UFW", "--sdk=1.1"), NONE, 6,
     "already runs this firmware", NULL, "unchanged", NEW, FALSE, FALSE, AGAIN_NONE },
@@ -110,7 +110,7 @@ static const Row rows[] = {
   /* ERR before the total size is what the device does for the firmware it already runs */
   { "stage1-before/err", F ("err:stage=1,read=1"), NONE, NONE, 7,
     "stage one: the device reported an error before changing anything",
-    "Most likely the device already runs this firmware", "unchanged", OLD, FALSE, FALSE,
+    "most likely the device already runs this firmware", "unchanged", OLD, FALSE, FALSE,
     AGAIN_SAME },
   { "stage1-before/garbage", F ("garbage:stage=1,read=1"), NONE, NONE, 7, UNCHANGED, MALFORMED,
     "unchanged", OLD, FALSE, FALSE, AGAIN_SAME },
@@ -271,16 +271,16 @@ static const Row rows[] = {
   /* ---- power loss in stage two: the process exits as a power cut would; the retry finds
    * the device gone, and the device comes back in its updater after the power cycle ---- */
   { "power-loss-stage2/before-total", F ("power-loss:stage=2,read=1"), NONE, F ("--retries", "1"),
-    8, S2_FAILED_ALL, "data channel: cannot connect to 127.0.0.1", "needs-recovery", OLD, TRUE,
+    8, S2_FAILED_ALL, "cannot connect to 127.0.0.1", "needs-recovery", OLD, TRUE,
     FALSE, AGAIN_POWER_CYCLE },
   { "power-loss-stage2/start", F ("power-loss:stage=2,read=2"), NONE, F ("--retries", "1"), 8,
-    S2_FAILED_ALL, "data channel: cannot connect to 127.0.0.1", "needs-recovery", OLD, TRUE, FALSE,
+    S2_FAILED_ALL, "cannot connect to 127.0.0.1", "needs-recovery", OLD, TRUE, FALSE,
     AGAIN_POWER_CYCLE },
   { "power-loss-stage2/middle", F ("power-loss:stage=2,read=5"), NONE, F ("--retries", "1"), 8,
-    S2_FAILED_ALL, "data channel: cannot connect to 127.0.0.1", "needs-recovery", OLD, TRUE, FALSE,
+    S2_FAILED_ALL, "cannot connect to 127.0.0.1", "needs-recovery", OLD, TRUE, FALSE,
     AGAIN_POWER_CYCLE },
   { "power-loss-stage2/end", F ("power-loss:stage=2,read=9"), NONE, F ("--retries", "1"), 8,
-    S2_FAILED_ALL, "data channel: cannot connect to 127.0.0.1", "needs-recovery", OLD, TRUE, FALSE,
+    S2_FAILED_ALL, "cannot connect to 127.0.0.1", "needs-recovery", OLD, TRUE, FALSE,
     AGAIN_POWER_CYCLE },
 
   /* ---- restarts: late, or never ---- */

@@ -7,6 +7,10 @@
 
 #include "ota-progress-relay.h"
 
+/* two codes standing for the test's own marks */
+#define MARK OTA_EVENT_CODE_RETRY
+#define DISCONNECT OTA_EVENT_CODE_WIFI
+
 #define N_PROGRESS 10000u
 #define LOG_EVERY 1000u           /* a log event after progress 500, 1500, ... */
 #define N_LOGS (N_PROGRESS / LOG_EVERY)
@@ -56,7 +60,7 @@ sink_cb (const OtaEvent *event, gpointer user_data)
         sink->finished = TRUE;
       return;
     }
-  if (event->kind == OTA_EVENT_LOG && g_strcmp0 (event->code, "mark") == 0)
+  if (event->kind == OTA_EVENT_LOG && event->code == MARK)
     {
       /* the progress pushed just before this log was not dropped: it ends a
        * run, so it is the one delivered before the log */
@@ -64,19 +68,19 @@ sink_cb (const OtaEvent *event, gpointer user_data)
 
       g_assert_cmpuint (sink->last_bytes, ==, pushed_before);
     }
-  if (sink->disconnect_on != NULL && g_strcmp0 (event->code, "disconnect") == 0)
+  if (sink->disconnect_on != NULL && event->code == DISCONNECT)
     ota_progress_relay_disconnect (sink->disconnect_on);
   g_ptr_array_add (sink->others, ota_event_copy (event));
 }
 
 static void
-push_log (OtaProgressRelay *relay, const gchar *code, const gchar *message)
+push_log (OtaProgressRelay *relay, OtaEventCode code, const gchar *message)
 {
   g_autoptr(OtaEvent) event = ota_event_new (OTA_EVENT_LOG);
 
   event->stage = 1;
-  event->level = g_strdup ("info");
-  event->code = g_strdup (code);
+  event->level = OTA_LOG_LEVEL_INFO;
+  event->code = code;
   event->message = g_strdup (message);
   ota_progress_relay_push (event, relay);
 }
@@ -103,7 +107,7 @@ worker_cb (gpointer data)
   g_autoptr(OtaEvent) start = ota_event_new (OTA_EVENT_STAGE);
 
   start->stage = 1;
-  start->state = g_strdup ("start");
+  start->state = OTA_STAGE_STATE_START;
   ota_progress_relay_push (start, relay);
   for (guint64 i = 1; i <= N_PROGRESS; i++)
     {
@@ -111,7 +115,7 @@ worker_cb (gpointer data)
       if (i % LOG_EVERY == LOG_EVERY / 2)
         {
           g_autofree gchar *msg = g_strdup_printf ("%" G_GUINT64_FORMAT, i);
-          push_log (relay, "mark", msg);
+          push_log (relay, MARK, msg);
         }
     }
   return NULL;
@@ -132,14 +136,14 @@ assert_others_in_order (Sink *sink)
   g_assert_cmpuint (sink->others->len, ==, 1 + N_LOGS);
   first = g_ptr_array_index (sink->others, 0);
   g_assert_cmpint (first->kind, ==, OTA_EVENT_STAGE);
-  g_assert_cmpstr (first->state, ==, "start");
+  g_assert_cmpint (first->state, ==, OTA_STAGE_STATE_START);
   for (guint i = 1; i <= N_LOGS; i++)
     {
       OtaEvent *e = g_ptr_array_index (sink->others, i);
       g_autofree gchar *want = g_strdup_printf ("%u", (i - 1) * LOG_EVERY + LOG_EVERY / 2);
 
       g_assert_cmpint (e->kind, ==, OTA_EVENT_LOG);
-      g_assert_cmpstr (e->code, ==, "mark");
+      g_assert_cmpint (e->code, ==, MARK);
       g_assert_cmpstr (e->message, ==, want);
     }
 }
@@ -249,18 +253,18 @@ test_disconnect (void)
   sink_init (&sink);
   relay = ota_progress_relay_new (context, sink_cb, &sink);
 
-  push_log (relay, "a", "1");
+  push_log (relay, OTA_EVENT_CODE_DEVICE, "1");
   drain (context);
   g_assert_cmpuint (sink.others->len, ==, 1);
 
   /* pending when disconnected: dropped; pushed later: dropped */
-  push_log (relay, "b", "2");
+  push_log (relay, OTA_EVENT_CODE_CONNECT, "2");
   ota_progress_relay_disconnect (relay);
-  push_log (relay, "c", "3");
+  push_log (relay, OTA_EVENT_CODE_TRANSFER, "3");
   push_progress (relay, 5);
   drain (context);
   g_assert_cmpuint (sink.others->len, ==, 1);
-  g_assert_cmpstr (((OtaEvent *) g_ptr_array_index (sink.others, 0))->code, ==, "a");
+  g_assert_cmpint (((OtaEvent *) g_ptr_array_index (sink.others, 0))->code, ==, OTA_EVENT_CODE_DEVICE);
   g_assert_cmpuint (sink.progress_seen, ==, 0);
   ota_progress_relay_get_counts (relay, &pushed, &delivered, NULL);
   g_assert_cmpuint (pushed, ==, 4);
@@ -279,12 +283,12 @@ test_disconnect_in_callback (void)
   sink_init (&sink);
   relay = ota_progress_relay_new (context, sink_cb, &sink);
   sink.disconnect_on = relay;
-  push_log (relay, "before", "1");
-  push_log (relay, "disconnect", "2");
-  push_log (relay, "after", "3");
+  push_log (relay, OTA_EVENT_CODE_DEVICE, "1");
+  push_log (relay, DISCONNECT, "2");
+  push_log (relay, OTA_EVENT_CODE_TRANSFER, "3");
   drain (context);
   g_assert_cmpuint (sink.others->len, ==, 2);
-  g_assert_cmpstr (((OtaEvent *) g_ptr_array_index (sink.others, 1))->code, ==, "disconnect");
+  g_assert_cmpint (((OtaEvent *) g_ptr_array_index (sink.others, 1))->code, ==, DISCONNECT);
   sink_clear (&sink);
 }
 
@@ -301,7 +305,7 @@ test_flush (void)
   relay = ota_progress_relay_new (context, sink_cb, &sink);
   push_progress (relay, 1);
   push_progress (relay, 2);
-  push_log (relay, "x", "2");
+  push_log (relay, OTA_EVENT_CODE_DEVICE, "2");
   ota_progress_relay_flush (relay);
   g_assert_cmpuint (sink.progress_seen, ==, 1);
   g_assert_cmpuint (sink.last_bytes, ==, 2);
@@ -351,7 +355,7 @@ test_disconnect_then_unref_pending (void)
   sink_init (&sink);
   relay = ota_progress_relay_new (context, sink_cb, &sink);
   observer = ota_progress_relay_ref (relay);
-  push_log (relay, "pending", "1");
+  push_log (relay, OTA_EVENT_CODE_DEVICE, "1");
   push_progress (relay, 1);
   ota_progress_relay_disconnect (relay);
   ota_progress_relay_unref (g_steal_pointer (&relay));
@@ -608,7 +612,7 @@ test_interval_steps (void)
 
   /* a log event after a quiet interval: at once */
   g_usleep (INTERVAL_US + 5 * G_TIME_SPAN_MILLISECOND);
-  push_log (relay, "quiet", "1");
+  push_log (relay, OTA_EVENT_CODE_DEVICE, "1");
   g_assert_true (g_main_context_iteration (context, FALSE));
   g_assert_cmpuint (t.others, ==, 1);
 

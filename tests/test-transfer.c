@@ -47,6 +47,7 @@ struct _Fake {
   OtaTransferLateCancelFunc late_cancel;  /* the app's hook, for the late-cancel cases */
   gint late_calls;
   gboolean late_drop;           /* what the hook answers */
+  GPtrArray *keep;              /* the fresh cancellables the hook made */
   const gchar *path;            /* the firmware file, NULL: the shared one */
   guint gap_ms;                 /* the erase-wait cases: the device's pause */
   gboolean small_buffers;       /* the zero-window case: little room on both sides */
@@ -693,16 +694,21 @@ test_cancel_before_start (void)
 
 /* --- a cancel overtaken by the point of no return (S5) ------------------------ */
 
-/* The session's part: a safe cancel is dropped and the cancellable re-armed. */
-static gboolean
+/* The session's part: a safe cancel is dropped and a fresh cancellable is
+ * watched from then on (the cancelled one is kept, never reset). */
+static GCancellable *
 late_cancel_hook (gpointer user_data)
 {
   Fake *f = user_data;
+  GCancellable *fresh;
 
   g_atomic_int_inc (&f->late_calls);
-  if (f->late_drop)
-    g_cancellable_reset (f->cancel);
-  return f->late_drop;
+  if (!f->late_drop)
+    return NULL;
+  fresh = g_cancellable_new ();
+  g_ptr_array_add (f->keep, g_object_ref (fresh));
+  g_atomic_pointer_set (&f->cancel, fresh);
+  return fresh;
 }
 
 typedef enum { LATE_DROP_REARM, LATE_DROP_DEAF, LATE_CONFIRMED } LateMode;
@@ -730,7 +736,7 @@ script_late_cancel (Fake *f)
   if (f->late_cancel != NULL)
     {
       /* re-armed: a new (confirmed) cancel is heard, STOP at the next READ */
-      g_cancellable_cancel (f->cancel);
+      g_cancellable_cancel (g_atomic_pointer_get (&f->cancel));
       dev_expect_quiet (f, QUIET_MS);
       dev_send (f, OTA_NET_STATUS_READ, 2 * OTA_NET_STAGE1_WINDOW, OTA_NET_STAGE1_WINDOW, 0, 20);
       dev_expect_stop (f);
@@ -749,7 +755,8 @@ test_late_cancel (gconstpointer data)
 {
   LateMode mode = GPOINTER_TO_INT (data);
   g_autoptr(GCancellable) cancellable = g_cancellable_new ();
-  Fake f = { .script = script_late_cancel, .cancel = cancellable };
+  g_autoptr(GPtrArray) keep = g_ptr_array_new_with_free_func (g_object_unref);
+  Fake f = { .script = script_late_cancel, .cancel = cancellable, .keep = keep };
   g_autoptr(GError) error = NULL;
   OtaTransferState st;
   gboolean ok;

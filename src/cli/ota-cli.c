@@ -9,11 +9,11 @@
 
 #include "ota-advice.h"
 #include "ota-error.h"
+#include "ota-event-writer.h"
 #include "ota-event.h"
 #include "ota-firmware.h"
-#include "ota-http-client.h"
+#include "ota-flash.h"
 #include "ota-platform.h"
-#include "ota-progress-relay.h"
 #include "ota-session.h"
 #include "ota-ufw.h"
 
@@ -34,86 +34,25 @@ typedef struct {
 
   /* run */
   FILE *log;
+  OtaEventWriter *writer;        /* --json (stdout) and --log */
   gboolean tty;
   GMainLoop *loop;
-  OtaSession *session;
+  OtaFlash *engine;
   gint64 last_interrupt;         /* the Ctrl-C that asked for a confirmation */
   gboolean cancel_said;
   gint64 flash_start;            /* the session's clock, for events the CLI adds */
   gboolean progress_line;        /* a live line is on the terminal */
-  guint last_percent_printed;
-  guint last_stage_printed;
   gint last_decile;              /* non-terminal progress: one line per 10 % */
-  gboolean last_committed;
   gboolean done;
   GError *error;
 } Cli;
 
-OtaExitCode
-ota_cli_exit_code (const GError *error, OtaDeviceState state)
-{
-  /* the outcome is decided in one place for both front-ends (ota-advice.c);
-   * the numbers are the CLI's */
-  switch (ota_advice_classify (error, state))
-    {
-    case OTA_OUTCOME_SUCCESS:
-      return OTA_EXIT_SUCCESS;
-    case OTA_OUTCOME_NOT_REACHABLE:
-      return OTA_EXIT_NOT_REACHABLE;
-    case OTA_OUTCOME_INVALID_FILE:
-      return OTA_EXIT_INVALID_FILE;
-    case OTA_OUTCOME_REFUSED:
-      return OTA_EXIT_REFUSED;
-    case OTA_OUTCOME_NOTHING_TO_DO:
-      return OTA_EXIT_NOTHING_TO_DO;
-    case OTA_OUTCOME_NEEDS_RECOVERY:
-      return OTA_EXIT_NEEDS_RECOVERY;
-    case OTA_OUTCOME_NO_REBOOT:
-      return OTA_EXIT_NO_REBOOT;
-    case OTA_OUTCOME_CANCELLED:
-      return OTA_EXIT_CANCELLED;
-    case OTA_OUTCOME_FAILED_UNCHANGED:
-    default:
-      return OTA_EXIT_FAILED_UNCHANGED;
-    }
-}
-
-const gchar *
-ota_cli_exit_status (OtaExitCode code)
-{
-  switch (code)
-    {
-    case OTA_EXIT_SUCCESS:
-      return "success";
-    case OTA_EXIT_NOTHING_TO_DO:
-      return "unchanged";
-    case OTA_EXIT_NEEDS_RECOVERY:
-      return "needs-recovery";
-    case OTA_EXIT_CANCELLED:
-      return "cancelled";
-    default:
-      return "failed";
-    }
-}
-
 /* ---- output ------------------------------------------------------------------ */
 
 static void
-write_json (Cli *cli, cJSON *obj, gboolean to_stdout)
+write_json (Cli *cli, const cJSON *obj)
 {
-  char *text = cJSON_PrintUnformatted (obj);
-
-  if (to_stdout && cli->json)
-    {
-      fprintf (stdout, "%s\n", text);
-      fflush (stdout);
-    }
-  if (cli->log != NULL)
-    {
-      fprintf (cli->log, "%s\n", text);
-      fflush (cli->log);
-    }
-  cJSON_free (text);
+  ota_event_writer_object (cli->writer, obj);
 }
 
 static void
@@ -159,28 +98,7 @@ static void
 print_progress (Cli *cli, const OtaEvent *ev)
 {
   if (cli->json)
-    {
-      /* coalesced already; print when something a reader cares about moved */
-      if (ev->percent == cli->last_percent_printed && ev->stage == cli->last_stage_printed
-          && ev->committed == cli->last_committed)
-        return;
-      cli->last_percent_printed = ev->percent;
-      cli->last_stage_printed = ev->stage;
-      cli->last_committed = ev->committed;
-      {
-        g_autoptr(cJSON) obj = ota_event_to_json (ev);
-        write_json (cli, obj, TRUE);
-      }
-      return;
-    }
-  if (cli->log != NULL && (ev->percent != cli->last_percent_printed || ev->stage != cli->last_stage_printed))
-    {
-      g_autoptr(cJSON) obj = ota_event_to_json (ev);
-      write_json (cli, obj, FALSE);
-    }
-  cli->last_percent_printed = ev->percent;
-  cli->last_stage_printed = ev->stage;
-
+    return;
   if (cli->tty)
     {
       g_autofree gchar *done = g_format_size (ev->bytes);
@@ -188,8 +106,8 @@ print_progress (Cli *cli, const OtaEvent *ev)
       g_autofree gchar *rate = ev->rate > 0 ? g_format_size ((guint64) ev->rate) : g_strdup ("-");
       g_autofree gchar *eta = format_duration (ev->eta);
 
-      fprintf (stdout, "\r\033[K  Stage %u/2  %3u%%  %s / %s  %s/s  %s left", ev->stage,
-               ev->percent, done, total, rate, eta);
+      fprintf (stdout, "\r\033[K  Stage %u/2  %3u%%  %s / %s  %s/s  %s left  (overall %u%%)",
+               ev->stage, ev->percent, done, total, rate, eta, ev->overall);
       fflush (stdout);
       cli->progress_line = TRUE;
     }
@@ -224,73 +142,71 @@ print_device (Cli *cli, const OtaDescription *d)
 }
 
 static void
-event_cb (const OtaEvent *ev, gpointer user_data)
+event_cb (OtaFlash *engine, const OtaEvent *ev, Cli *cli)
 {
-  Cli *cli = user_data;
-
-  if (ev->kind == OTA_EVENT_PROGRESS)
-    {
-      print_progress (cli, ev);
-      return;
-    }
-  {
-    g_autoptr(cJSON) obj = ota_event_to_json (ev);
-    write_json (cli, obj, TRUE);
-  }
+  /* the same lines as the window's saved log: one writer */
+  ota_event_writer_event (cli->writer, ev);
   switch (ev->kind)
     {
+    case OTA_EVENT_PROGRESS:
+      print_progress (cli, ev);
+      break;
     case OTA_EVENT_DEVICE:
       print_device (cli, ev->device);
       break;
     case OTA_EVENT_STAGE:
       cli->last_decile = -1;
-      if (g_strcmp0 (ev->state, "start") == 0)
+      if (ev->state == OTA_STAGE_STATE_START)
         say (cli, FALSE, ev->stage == 1 ? "Stage 1 of 2: sending the updater to the device"
                                         : "Stage 2 of 2: sending the firmware to the updater");
-      else if (g_strcmp0 (ev->outcome, "ok") == 0)
+      else if (ev->outcome == OTA_STAGE_OUTCOME_OK)
         say (cli, FALSE, "Stage %u of 2 done.", ev->stage);
       break;
     case OTA_EVENT_LOG:
-      if (g_strcmp0 (ev->level, "warning") == 0)
+    default:
+      if (ev->level == OTA_LOG_LEVEL_WARNING)
         say (cli, TRUE, "Warning: %s", ev->message);
+      else if (ev->code == OTA_EVENT_CODE_REBOOT_WAIT)
+        /* what the technician may have to do meanwhile */
+        say (cli, FALSE, "%s", ota_advice_event_hint (ev));
       else
         say (cli, FALSE, "%s", ev->message);
-      break;
-    case OTA_EVENT_PROGRESS:
-    default:
       break;
     }
 }
 
+/* The end, as the advice table words it (ota-advice.c). */
 static OtaExitCode
-finish (Cli *cli, const GError *error, OtaDeviceState state, const gchar *success_message,
-        const gchar *firmware_version)
+finish (Cli *cli, const OtaAdvice *advice)
 {
-  OtaExitCode code = ota_cli_exit_code (error, state);
-  const gchar *hint = ota_advice_next_step (error, state);
-  g_autofree gchar *message = NULL;
-  g_autoptr(cJSON) obj = NULL;
+  g_autoptr(cJSON) obj = ota_advice_to_json (advice);
 
-  if (error == NULL)
-    message = g_strdup (success_message);
-  else
-    message = ota_advice_message (error, state, NULL);
-
-  obj = ota_advice_result_to_json (error, state, message, firmware_version);
-  cJSON_AddNumberToObject (obj, "exit_code", code);
-  write_json (cli, obj, TRUE);
-
-  if (code == OTA_EXIT_SUCCESS)
-    say (cli, FALSE, "%s", message);
-  else if (code == OTA_EXIT_NOTHING_TO_DO)
-    say (cli, FALSE, "%s", hint);
+  write_json (cli, obj);
+  if (advice->outcome == OTA_OUTCOME_SUCCESS)
+    say (cli, FALSE, "%s", advice->message);
+  else if (advice->outcome == OTA_OUTCOME_NOTHING_TO_DO)
+    say (cli, FALSE, "%s", advice->next_step);
   else
     {
-      say (cli, TRUE, "Error: %s", message);
-      if (hint != NULL)
-        say (cli, TRUE, "Next step: %s", hint);
+      say (cli, TRUE, "Error: %s", advice->message);
+      if (advice->next_step != NULL)
+        say (cli, TRUE, "Next step: %s", advice->next_step);
     }
-  return code;
+  return advice->exit_code;
+}
+
+static OtaExitCode
+finish_error (Cli *cli, const GError *error, OtaDeviceState state)
+{
+  g_autoptr(OtaAdvice) advice = ota_advice_new (error, state, NULL, NULL);
+  return finish (cli, advice);
+}
+
+static OtaExitCode
+finish_success (Cli *cli, OtaDeviceState state, const gchar *message, const gchar *version)
+{
+  g_autoptr(OtaAdvice) advice = ota_advice_new (NULL, state, version, message);
+  return finish (cli, advice);
 }
 
 /* ---- firmware file ----------------------------------------------------------- */
@@ -319,7 +235,7 @@ load_file (Cli *cli, const gchar *path, OtaFirmware **out_fw, GError **error)
 
   obj = ota_event_file_to_json (path, ufw);
   warnings = ota_ufw_get_warnings (ufw);
-  write_json (cli, obj, TRUE);
+  write_json (cli, obj);
 
   {
     g_autofree gchar *size = g_format_size (ota_ufw_get_size (ufw));
@@ -346,48 +262,45 @@ interrupt_cb (gpointer user_data)
   gint64 now = g_get_monotonic_time ();
   gboolean confirmed = cli->last_interrupt != 0 && now - cli->last_interrupt <= CONFIRM_WINDOW_US;
 
-  /* the session decides, atomically with the device's progress, whether
+  /* the engine decides, atomically with the device's progress, whether
    * this is still a safe cancel (protocol.md S5) */
-  if (ota_session_cancel (cli->session, confirmed))
+  switch (ota_flash_cancel (cli->engine, confirmed ? OTA_CANCEL_CONFIRMED : OTA_CANCEL_SAFE))
     {
+    case OTA_CANCEL_TAKEN:
       if (!cli->cancel_said)
         say (cli, TRUE, confirmed ? "Cancelling: the device will be left in its updater…"
                                   : "Cancelling: the device is told to stop at its next request…");
       cli->cancel_said = TRUE;
-      return G_SOURCE_CONTINUE;
-    }
-  cli->last_interrupt = now;
-  say (cli, TRUE,
-       "The device is past the point of no return: cancelling now leaves it in its updater, "
-       "and it will need this upgrade run again to finish. Press Ctrl-C again within 5 "
-       "seconds to cancel anyway.");
-  if (cli->json)
-    {
-      g_autoptr(cJSON) obj = cJSON_CreateObject ();
-      cJSON_AddStringToObject (obj, "event", "log");
-      cJSON_AddNumberToObject (obj, "t", (gdouble) (now - cli->flash_start) / G_USEC_PER_SEC);
-      cJSON_AddStringToObject (obj, "level", "warning");
-      cJSON_AddStringToObject (obj, "code", "cancel-confirm");
-      cJSON_AddStringToObject (obj, "message",
-                               "Interrupt after the point of no return: interrupt again within "
-                               "5 s to cancel and leave the device in its updater");
-      write_json (cli, obj, TRUE);
+      break;
+    case OTA_CANCEL_NEEDS_CONFIRMATION:
+      {
+        g_autoptr(OtaEvent) ev = ota_event_new (OTA_EVENT_LOG);
+
+        cli->last_interrupt = now;
+        say (cli, TRUE,
+             "The device is past the point of no return: cancelling now leaves it in its "
+             "updater, and it will need this upgrade run again to finish. Press Ctrl-C again "
+             "within 5 seconds to cancel anyway.");
+        ev->t = (gdouble) (now - cli->flash_start) / G_USEC_PER_SEC;
+        ev->level = OTA_LOG_LEVEL_WARNING;
+        ev->code = OTA_EVENT_CODE_CANCEL_CONFIRM;
+        ev->message = g_strdup ("Interrupt after the point of no return: interrupt again within "
+                                "5 s to cancel and leave the device in its updater");
+        ota_event_writer_event (cli->writer, ev);
+      }
+      break;
+    case OTA_CANCEL_NOT_RUNNING:
+    default:
+      break;
     }
   return G_SOURCE_CONTINUE;
 }
 
 static void
-flash_thread_cb (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+cancel_dropped_cb (OtaFlash *engine, Cli *cli)
 {
-  OtaSession *session = source;
-  OtaFirmware *fw = g_object_get_data (G_OBJECT (task), "firmware");
-  OtaUfw *ufw = g_object_get_data (G_OBJECT (task), "ufw");
-  GError *error = NULL;
-
-  if (ota_session_flash (session, fw, ufw, cancellable, &error))
-    g_task_return_boolean (task, TRUE);
-  else
-    g_task_return_error (task, error);
+  /* the next Ctrl-C is judged anew (and asks for confirmation) */
+  cli->cancel_said = FALSE;
 }
 
 static void
@@ -395,7 +308,7 @@ flash_done_cb (GObject *source, GAsyncResult *res, gpointer user_data)
 {
   Cli *cli = user_data;
 
-  g_task_propagate_boolean (G_TASK (res), &cli->error);
+  ota_flash_run_finish (OTA_FLASH (source), res, &cli->error);
   cli->done = TRUE;
   g_main_loop_quit (cli->loop);
 }
@@ -419,50 +332,36 @@ run_flash (Cli *cli, const gchar *path)
   g_autoptr(OtaFirmware) fw = NULL;
   g_autoptr(OtaUfw) ufw = NULL;
   g_autoptr(OtaSession) session = NULL;
-  g_autoptr(OtaProgressRelay) relay = NULL;
-  g_autoptr(GTask) task = NULL;
-  g_autofree gchar *success = NULL;
+  g_autoptr(OtaFlash) engine = NULL;
+  g_autoptr(OtaAdvice) advice = NULL;
   guint sigint_id;
-  OtaExitCode code;
 
   /* a corrupt file is refused before the device is touched */
   ufw = load_file (cli, path, &fw, &error);
   if (ufw == NULL)
-    return finish (cli, error, OTA_DEVICE_STATE_UNCHANGED, NULL, NULL);
+    return finish_error (cli, error, OTA_DEVICE_STATE_UNCHANGED);
 
   session = ota_session_new ();
   configure_session (cli, session);
-  relay = ota_progress_relay_new (NULL, event_cb, cli);
-  ota_session_set_event_func (session, ota_progress_relay_push, ota_progress_relay_ref (relay),
-                              (GDestroyNotify) ota_progress_relay_unref);
-  cli->session = session;
+  engine = ota_flash_new (session);
+  g_signal_connect (engine, "event", G_CALLBACK (event_cb), cli);
+  g_signal_connect (engine, "cancel-dropped", G_CALLBACK (cancel_dropped_cb), cli);
+  cli->engine = engine;
   cli->loop = g_main_loop_new (NULL, FALSE);
   sigint_id = ota_platform_add_interrupt_handler (interrupt_cb, cli);
 
   cli->flash_start = g_get_monotonic_time ();
-  /* cancels go through ota_session_cancel() (interrupt_cb), which judges them */
-  task = g_task_new (session, NULL, flash_done_cb, cli);
-  g_object_set_data_full (G_OBJECT (task), "firmware", g_object_ref (fw), g_object_unref);
-  g_object_set_data_full (G_OBJECT (task), "ufw", g_object_ref (ufw), g_object_unref);
-  g_task_run_in_thread (task, flash_thread_cb);
-  g_clear_object (&task);
-
+  ota_flash_run_async (engine, fw, ufw, NULL, flash_done_cb, cli);
   while (!cli->done)
     g_main_loop_run (cli->loop);
   g_source_remove (sigint_id);
-  /* the worker is done: deliver what it said last, in order */
-  ota_progress_relay_flush (relay);
-  ota_progress_relay_disconnect (relay);
   clear_progress_line (cli);
   g_clear_pointer (&cli->loop, g_main_loop_unref);
 
-  success = ota_advice_message (NULL, OTA_DEVICE_STATE_UPDATED,
-                                ota_session_get_new_version (session));
-  code = finish (cli, cli->error, ota_session_get_device_state (session), success,
-                 ota_session_get_new_version (session));
-  cli->session = NULL;
+  advice = ota_flash_dup_advice (engine);
+  cli->engine = NULL;
   g_clear_error (&cli->error);
-  return code;
+  return finish (cli, advice);
 }
 
 static int
@@ -477,16 +376,18 @@ run_info (Cli *cli)
   desc = ota_session_read_device (session, NULL, &error);
   if (desc == NULL)
     {
+      /* a device that does not answer in time is not reachable */
       if (g_error_matches (error, OTA_ERROR, OTA_ERROR_TIMED_OUT))
-        error->code = OTA_ERROR_NOT_REACHABLE;
-      return finish (cli, error, OTA_DEVICE_STATE_UNCHANGED, NULL, NULL);
+        {
+          g_autoptr(GError) unreachable = g_error_new_literal (OTA_ERROR, OTA_ERROR_NOT_REACHABLE,
+                                                               error->message);
+          return finish_error (cli, unreachable, OTA_DEVICE_STATE_UNCHANGED);
+        }
+      return finish_error (cli, error, OTA_DEVICE_STATE_UNCHANGED);
     }
   ev = ota_event_new (OTA_EVENT_DEVICE);
   ev->device = ota_description_copy (desc);
-  {
-    g_autoptr(cJSON) obj = ota_event_to_json (ev);
-    write_json (cli, obj, TRUE);
-  }
+  ota_event_writer_event (cli->writer, ev);
   say (cli, FALSE, "Product:          %s", desc->product_type != NULL ? desc->product_type : "-");
   say (cli, FALSE, "Firmware version: %s", desc->firmware_version != NULL ? desc->firmware_version : "-");
   say (cli, FALSE, "Upgrade method:   %s",
@@ -498,10 +399,10 @@ run_info (Cli *cli)
            : "normal firmware running");
   say (cli, FALSE, "UUID:             %s", desc->uuid != NULL ? desc->uuid : "-");
   say (cli, FALSE, "App type:         %s", desc->match_app_type != NULL ? desc->match_app_type : "-");
-  return finish (cli, NULL,
-                 ota_description_needs_stage_two (desc) ? OTA_DEVICE_STATE_NEEDS_RECOVERY
-                                                        : OTA_DEVICE_STATE_UNCHANGED,
-                 "Device read; nothing was changed.", desc->firmware_version);
+  return finish_success (cli,
+                         ota_description_needs_stage_two (desc) ? OTA_DEVICE_STATE_NEEDS_RECOVERY
+                                                                : OTA_DEVICE_STATE_UNCHANGED,
+                         "Device read; nothing was changed.", desc->firmware_version);
 }
 
 static int
@@ -511,9 +412,9 @@ run_check (Cli *cli, const gchar *path)
   g_autoptr(OtaUfw) ufw = load_file (cli, path, NULL, &error);
 
   if (ufw == NULL)
-    return finish (cli, error, OTA_DEVICE_STATE_UNKNOWN, NULL, NULL);
-  return finish (cli, NULL, OTA_DEVICE_STATE_UNKNOWN, "The firmware file is valid.",
-                 ota_ufw_get_version (ufw));
+    return finish_error (cli, error, OTA_DEVICE_STATE_UNKNOWN);
+  return finish_success (cli, OTA_DEVICE_STATE_UNKNOWN, "The firmware file is valid.",
+                         ota_ufw_get_version (ufw));
 }
 
 /* ---- entry ------------------------------------------------------------------ */
@@ -526,13 +427,7 @@ log_handler_cb (const gchar *domain, GLogLevelFlags level, const gchar *message,
   if ((level & G_LOG_LEVEL_DEBUG) != 0 && !cli->verbose && cli->log == NULL)
     return;
   if (cli->log != NULL)
-    {
-      g_autoptr(cJSON) obj = cJSON_CreateObject ();
-      cJSON_AddStringToObject (obj, "event", "debug");
-      cJSON_AddStringToObject (obj, "domain", domain != NULL ? domain : "");
-      cJSON_AddStringToObject (obj, "message", message);
-      write_json (cli, obj, FALSE);
-    }
+    ota_event_writer_debug (cli->writer, domain, message);
   if (cli->verbose || (level & (G_LOG_LEVEL_ERROR | G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_WARNING)))
     {
       clear_progress_line (cli);
@@ -574,6 +469,7 @@ cli_clear (Cli *cli)
   g_clear_pointer (&cli->host, g_free);
   g_clear_pointer (&cli->log_path, g_free);
   g_clear_pointer (&cli->rest, g_strfreev);
+  g_clear_pointer (&cli->writer, ota_event_writer_free);
   if (cli->log != NULL)
     {
       fclose (cli->log);
@@ -591,6 +487,7 @@ usage_error (Cli *cli, const gchar *problem)
   if (cli->json)
     {
       g_autoptr(cJSON) obj = cJSON_CreateObject ();
+      g_autoptr(OtaEventWriter) writer = ota_event_writer_new ();
 
       cJSON_AddStringToObject (obj, "event", "result");
       cJSON_AddStringToObject (obj, "status", "failed");
@@ -599,8 +496,10 @@ usage_error (Cli *cli, const gchar *problem)
                                "Correct the command line (otaflash --cli --help lists the "
                                "options), then run it again.");
       cJSON_AddStringToObject (obj, "device_state", "unchanged");
+      cJSON_AddStringToObject (obj, "outcome", "usage");
       cJSON_AddNumberToObject (obj, "exit_code", OTA_EXIT_USAGE);
-      write_json (cli, obj, TRUE);
+      ota_event_writer_add_file (writer, stdout, FALSE);
+      ota_event_writer_object (writer, obj);
     }
   cli_clear (cli);
   return OTA_EXIT_USAGE;
@@ -719,6 +618,11 @@ ota_cli_run (int argc, char **argv)
         }
     }
   cli->tty = !cli->json && ota_platform_isatty (1);
+  cli->writer = ota_event_writer_new ();
+  if (cli->json)
+    ota_event_writer_add_file (cli->writer, stdout, FALSE);
+  if (cli->log != NULL)
+    ota_event_writer_add_file (cli->writer, cli->log, TRUE);
   g_log_set_default_handler (log_handler_cb, cli);
 
   if (cli->info)

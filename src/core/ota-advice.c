@@ -4,6 +4,102 @@
 #include "ota-advice.h"
 
 #include "ota-error.h"
+#include "ota-event.h"
+
+#define RECOVERY_SENTENCE                                                                  \
+  "Keep the device powered. Rejoin its Wi-Fi (it may now be an open network called "      \
+  "WIFI_OTA_XXXXXX) and flash the same file again: otaflash finishes the upgrade."
+
+/* The table: one row per outcome. Worded for both front-ends: "try again" is
+ * running the command again or pressing the button again. */
+typedef struct {
+  const gchar *id;
+  const gchar *status;
+  OtaExitCode exit_code;
+  const gchar *headline;
+  const gchar *next_step;
+} AdviceRow;
+
+static const AdviceRow advice_table[OTA_OUTCOME_LAST] = {
+  [OTA_OUTCOME_SUCCESS] = { "success", "success", OTA_EXIT_SUCCESS, "Updated", NULL },
+  [OTA_OUTCOME_NOT_REACHABLE] = { "not-reachable", "failed", OTA_EXIT_NOT_REACHABLE,
+    "Device not found",
+    "Connect this PC to the device's Wi-Fi network, check the device's address, then try "
+    "again." },
+  [OTA_OUTCOME_INVALID_FILE] = { "invalid-file", "failed", OTA_EXIT_INVALID_FILE,
+    "File refused", "Choose another firmware file; the device was not touched." },
+  [OTA_OUTCOME_REFUSED] = { "refused", "failed", OTA_EXIT_REFUSED, "Device refused",
+    "Close any other app connected to the device, restart the device if needed, then try "
+    "again." },
+  [OTA_OUTCOME_NOTHING_TO_DO] = { "nothing-to-do", "unchanged", OTA_EXIT_NOTHING_TO_DO,
+    "Already up to date", "Nothing to do: the device already runs this firmware." },
+  [OTA_OUTCOME_FAILED_UNCHANGED] = { "failed-unchanged", "failed", OTA_EXIT_FAILED_UNCHANGED,
+    "Failed — device unchanged",
+    "The device still runs its old firmware. Restart the device and try again." },
+  [OTA_OUTCOME_NEEDS_RECOVERY] = { "needs-recovery", "needs-recovery", OTA_EXIT_NEEDS_RECOVERY,
+    "Not finished — recovery needed", RECOVERY_SENTENCE },
+  [OTA_OUTCOME_NO_REBOOT] = { "no-reboot", "failed", OTA_EXIT_NO_REBOOT,
+    "Device did not come back",
+    /* the device had said the new firmware was written: only the check is missing */
+    "The device reported that the new firmware was written. Rejoin its Wi-Fi when it is "
+    "back and read it (otaflash --cli --info, or the window's device panel) to confirm its "
+    "version; flash again only if it waits for stage two." },
+  [OTA_OUTCOME_CANCELLED] = { "cancelled", "cancelled", OTA_EXIT_CANCELLED,
+    "Cancelled — device unchanged", "The device was not changed." },
+  [OTA_OUTCOME_WIFI] = { "wifi", "failed", OTA_EXIT_WIFI, "Wi-Fi problem",
+    "Check that the device is on and near this PC and that Wi-Fi is switched on, then try "
+    "again." },
+};
+
+const gchar *
+ota_advice_event_hint (const OtaEvent *ev)
+{
+  g_return_val_if_fail (ev != NULL, NULL);
+  if (ev->kind == OTA_EVENT_STAGE && ev->state == OTA_STAGE_STATE_START)
+    return ev->stage == 1 ? "Asking the device for the upgrade…" : "Connecting to the updater…";
+  if (ev->kind != OTA_EVENT_LOG)
+    return NULL;
+  switch (ev->code)
+    {
+    case OTA_EVENT_CODE_DEVICE:
+      return "Reading the device description…";
+    case OTA_EVENT_CODE_CONNECT:
+      return "Opening the control channel…";
+    case OTA_EVENT_CODE_TRANSFER:
+      return "The device is ready and reads the updater from this PC.";
+    case OTA_EVENT_CODE_POINT_OF_NO_RETURN:
+      return "Point of no return: the device has started writing and cannot go back to its old "
+             "firmware until the second stage has finished. Keep it powered and in range.";
+    case OTA_EVENT_CODE_REBOOT_WAIT:
+      return ev->stage == 1
+               ? "The device is restarting into its updater. If this PC does not rejoin its "
+                 "Wi-Fi by itself, join it again: it may now be an open network called "
+                 "WIFI_OTA_XXXXXX."
+               : "The device is restarting into the new firmware. If this PC does not rejoin "
+                 "its Wi-Fi by itself, join it again.";
+    case OTA_EVENT_CODE_RECOVERY:
+      return "The device waits for the second stage: finishing the upgrade with this file.";
+    case OTA_EVENT_CODE_CANCEL_TOO_LATE:
+      return "Too late to cancel safely: the device passed the point of no return before it "
+             "could be told to stop, so the upgrade goes on. Cancel again only if you accept "
+             "leaving it in its updater.";
+    case OTA_EVENT_CODE_NONE:
+    case OTA_EVENT_CODE_CANCEL_CONFIRM:
+    case OTA_EVENT_CODE_RETRY:
+    case OTA_EVENT_CODE_VERSION_MISMATCH:
+    case OTA_EVENT_CODE_APP_ACCESS:
+    case OTA_EVENT_CODE_HOLD_PORT:
+    case OTA_EVENT_CODE_WIFI:
+    default:
+      return NULL;
+    }
+}
+
+const gchar *
+ota_advice_recovery_sentence (void)
+{
+  return RECOVERY_SENTENCE;
+}
 
 OtaOutcome
 ota_advice_classify (const GError *error, OtaDeviceState state)
@@ -19,7 +115,7 @@ ota_advice_classify (const GError *error, OtaDeviceState state)
   switch ((OtaError) error->code)
     {
     case OTA_ERROR_INVALID_FILE:
-      return OTA_OUTCOME_INVALID_FILE;
+      return stranded ? OTA_OUTCOME_NEEDS_RECOVERY : OTA_OUTCOME_INVALID_FILE;
     case OTA_ERROR_NOT_REACHABLE:
       return stranded ? OTA_OUTCOME_NEEDS_RECOVERY : OTA_OUTCOME_NOT_REACHABLE;
     case OTA_ERROR_REFUSED:
@@ -31,6 +127,8 @@ ota_advice_classify (const GError *error, OtaDeviceState state)
       return OTA_OUTCOME_NEEDS_RECOVERY;
     case OTA_ERROR_NO_REBOOT:
       return OTA_OUTCOME_NO_REBOOT;
+    case OTA_ERROR_WIFI:
+      return stranded ? OTA_OUTCOME_NEEDS_RECOVERY : OTA_OUTCOME_WIFI;
     case OTA_ERROR_TIMED_OUT:
     case OTA_ERROR_PROTOCOL:
     case OTA_ERROR_DEVICE_ERROR:
@@ -41,72 +139,32 @@ ota_advice_classify (const GError *error, OtaDeviceState state)
 }
 
 const gchar *
+ota_outcome_to_string (OtaOutcome outcome)
+{
+  g_return_val_if_fail (outcome < OTA_OUTCOME_LAST, "unknown");
+  return advice_table[outcome].id;
+}
+
+const gchar *
 ota_outcome_to_status (OtaOutcome outcome)
 {
-  switch (outcome)
-    {
-    case OTA_OUTCOME_SUCCESS:
-      return "success";
-    case OTA_OUTCOME_NOTHING_TO_DO:
-      return "unchanged";
-    case OTA_OUTCOME_NEEDS_RECOVERY:
-      return "needs-recovery";
-    case OTA_OUTCOME_CANCELLED:
-      return "cancelled";
-    case OTA_OUTCOME_NOT_REACHABLE:
-    case OTA_OUTCOME_INVALID_FILE:
-    case OTA_OUTCOME_REFUSED:
-    case OTA_OUTCOME_FAILED_UNCHANGED:
-    case OTA_OUTCOME_NO_REBOOT:
-    default:
-      return "failed";
-    }
+  g_return_val_if_fail (outcome < OTA_OUTCOME_LAST, "failed");
+  return advice_table[outcome].status;
 }
 
-/* Worded for both front-ends: "try again" is running the command again or
- * pressing the button again. */
-const gchar *
-ota_advice_next_step (const GError *error, OtaDeviceState state)
-{
-  switch (ota_advice_classify (error, state))
-    {
-    case OTA_OUTCOME_NOT_REACHABLE:
-      return "Connect this PC to the device's Wi-Fi network, check the device's address, then "
-             "try again.";
-    case OTA_OUTCOME_INVALID_FILE:
-      return "Choose another firmware file; the device was not touched.";
-    case OTA_OUTCOME_REFUSED:
-      return "Close any other app connected to the device, restart the device if needed, then "
-             "try again.";
-    case OTA_OUTCOME_NOTHING_TO_DO:
-      return "Nothing to do: the device already runs this firmware.";
-    case OTA_OUTCOME_FAILED_UNCHANGED:
-      return "The device still runs its old firmware. Reset the device and try again.";
-    case OTA_OUTCOME_NEEDS_RECOVERY:
-      return "Do not power the device off. Rejoin its Wi-Fi (it may now be an open network "
-             "called WIFI_OTA_XXXXXX) and flash the same file again to finish the upgrade.";
-    case OTA_OUTCOME_NO_REBOOT:
-      if (state != OTA_DEVICE_STATE_NEEDS_RECOVERY)
-        /* after stage two said OK: the firmware is written, only the check is missing */
-        return "The device reported that the new firmware was written. Rejoin its Wi-Fi when it "
-               "is back and read it (otaflash --cli --info, or the window's device panel) to "
-               "confirm its version; flash again only if it waits for stage two.";
-      return "Rejoin the device's Wi-Fi (it may be called WIFI_OTA_XXXXXX) and flash the same "
-             "file again: otaflash recognises a device waiting for stage two and finishes it.";
-    case OTA_OUTCOME_CANCELLED:
-      return "The device was not changed.";
-    case OTA_OUTCOME_SUCCESS:
-    default:
-      return NULL;
-    }
-}
-
-gchar *
-ota_advice_message (const GError *error, OtaDeviceState state, const gchar *new_version)
+/* The one-line result. The error says what happened; a cancel says what the
+ * device is left with. */
+static gchar *
+result_message (const GError *error, OtaDeviceState state, const gchar *version,
+                const gchar *success_message)
 {
   if (error == NULL)
-    return g_strdup_printf ("Success: the device restarted and now runs firmware %s.",
-                            new_version != NULL ? new_version : "(version not reported)");
+    {
+      if (success_message != NULL)
+        return g_strdup (success_message);
+      return g_strdup_printf ("Success: the device restarted and now runs firmware %s.",
+                              version != NULL ? version : "(version not reported)");
+    }
   if (ota_error_is_cancelled (error))
     return g_strdup (state == OTA_DEVICE_STATE_NEEDS_RECOVERY
                          ? "Cancelled after the point of no return: the device is in its updater"
@@ -114,21 +172,52 @@ ota_advice_message (const GError *error, OtaDeviceState state, const gchar *new_
   return g_strdup (error->message);
 }
 
-cJSON *
-ota_advice_result_to_json (const GError *error, OtaDeviceState state, const gchar *message,
-                           const gchar *firmware_version)
+OtaAdvice *
+ota_advice_new (const GError *error, OtaDeviceState state, const gchar *firmware_version,
+                const gchar *success_message)
 {
-  OtaOutcome outcome = ota_advice_classify (error, state);
-  const gchar *hint = ota_advice_next_step (error, state);
+  OtaAdvice *advice = g_new0 (OtaAdvice, 1);
+  const AdviceRow *row;
+
+  advice->outcome = ota_advice_classify (error, state);
+  row = &advice_table[advice->outcome];
+  advice->state = state;
+  advice->status = row->status;
+  advice->exit_code = row->exit_code;
+  advice->headline = row->headline;
+  advice->next_step = row->next_step;
+  /* not back between the stages: the device waits in its updater */
+  if (advice->outcome == OTA_OUTCOME_NO_REBOOT && state == OTA_DEVICE_STATE_NEEDS_RECOVERY)
+    advice->next_step = RECOVERY_SENTENCE;
+  advice->message = result_message (error, state, firmware_version, success_message);
+  advice->firmware_version = g_strdup (firmware_version);
+  return advice;
+}
+
+void
+ota_advice_free (OtaAdvice *advice)
+{
+  if (advice == NULL)
+    return;
+  g_free (advice->message);
+  g_free (advice->firmware_version);
+  g_free (advice);
+}
+
+cJSON *
+ota_advice_to_json (const OtaAdvice *advice)
+{
   cJSON *obj = cJSON_CreateObject ();
 
   cJSON_AddStringToObject (obj, "event", "result");
-  cJSON_AddStringToObject (obj, "status", ota_outcome_to_status (outcome));
-  cJSON_AddStringToObject (obj, "message", message != NULL ? message : "");
-  if (hint != NULL)
-    cJSON_AddStringToObject (obj, "next_step", hint);
-  cJSON_AddStringToObject (obj, "device_state", ota_device_state_to_string (state));
-  if (firmware_version != NULL)
-    cJSON_AddStringToObject (obj, "firmware_version", firmware_version);
+  cJSON_AddStringToObject (obj, "status", advice->status);
+  ota_json_add_string (obj, "message", advice->message != NULL ? advice->message : "");
+  if (advice->next_step != NULL)
+    cJSON_AddStringToObject (obj, "next_step", advice->next_step);
+  cJSON_AddStringToObject (obj, "device_state", ota_device_state_to_string (advice->state));
+  if (advice->firmware_version != NULL)
+    ota_json_add_string (obj, "firmware_version", advice->firmware_version);
+  cJSON_AddStringToObject (obj, "outcome", ota_outcome_to_string (advice->outcome));
+  cJSON_AddNumberToObject (obj, "exit_code", advice->exit_code);
   return obj;
 }

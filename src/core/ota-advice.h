@@ -1,13 +1,16 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
-/* What an upgrade's end means for a technician: one mapping from the error
- * and what the device is left with to an outcome, a one-line message and the
- * next step. Shared by the CLI (exit codes, "Next step:") and the window, so
- * that both front-ends always give the same advice. */
+/* What an upgrade's end means for a technician, decided once for every
+ * front-end: one table from the outcome (and what the device is left with)
+ * to a headline, a status for scripts, an exit code and the next step.
+ * Errors carry facts only ("cannot connect to 127.0.0.1 port 8080:
+ * connection refused"); every sentence of advice lives in this table, once,
+ * where a translator finds it. */
 
 #include <gio/gio.h>
 #include "ota-json.h"
+#include "ota-event.h"
 #include "ota-session.h"
 
 G_BEGIN_DECLS
@@ -22,28 +25,60 @@ typedef enum {
   OTA_OUTCOME_NEEDS_RECOVERY,     /* failed or cancelled after it: stage two pending */
   OTA_OUTCOME_NO_REBOOT,          /* the device did not come back after a restart */
   OTA_OUTCOME_CANCELLED,          /* cancelled before the point of no return */
+  OTA_OUTCOME_WIFI,               /* could not join or rejoin the device's Wi-Fi */
+  OTA_OUTCOME_LAST
 } OtaOutcome;
+
+/* Exit codes of `otaflash --cli` (docs/cli.md); stable. */
+typedef enum {
+  OTA_EXIT_SUCCESS = 0,
+  OTA_EXIT_USAGE = 2,
+  OTA_EXIT_NOT_REACHABLE = 3,
+  OTA_EXIT_INVALID_FILE = 4,
+  OTA_EXIT_REFUSED = 5,
+  OTA_EXIT_NOTHING_TO_DO = 6,
+  OTA_EXIT_FAILED_UNCHANGED = 7,
+  OTA_EXIT_NEEDS_RECOVERY = 8,
+  OTA_EXIT_NO_REBOOT = 9,
+  OTA_EXIT_WIFI = 10,
+  OTA_EXIT_CANCELLED = 130,
+} OtaExitCode;
+
+/* One rendered result: everything a front-end shows at the end. */
+typedef struct {
+  OtaOutcome outcome;
+  OtaDeviceState state;
+  const gchar *status;       /* "success", "failed", … (the result event's "status") */
+  OtaExitCode exit_code;
+  const gchar *headline;     /* a few words, for the window's big result */
+  gchar *message;            /* the one-line result: what happened (facts) */
+  const gchar *next_step;    /* what to do now; NULL on success */
+  gchar *firmware_version;   /* what the device reports, when known */
+} OtaAdvice;
 
 /* @error NULL means success. */
 OtaOutcome   ota_advice_classify (const GError *error, OtaDeviceState state);
-
-/* "success", "unchanged", "failed", "needs-recovery", "cancelled" (the
- * "status" of a result event, docs/cli.md). */
+const gchar *ota_outcome_to_string (OtaOutcome outcome);
+/* "success", "unchanged", "failed", "needs-recovery", "cancelled". */
 const gchar *ota_outcome_to_status (OtaOutcome outcome);
 
-/* What to do next, in words for a technician; NULL on success. */
-const gchar *ota_advice_next_step (const GError *error, OtaDeviceState state);
+/* Renders the end of a flash (or of --info / --check, with @success_message
+ * used on success instead of the upgrade's own). */
+OtaAdvice   *ota_advice_new (const GError *error, OtaDeviceState state,
+                             const gchar *firmware_version, const gchar *success_message);
+void         ota_advice_free (OtaAdvice *advice);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (OtaAdvice, ota_advice_free)
 
-/* The one-line result: on success "Success: the device restarted and now
- * runs firmware @new_version.", on cancel what the device is left with,
- * otherwise the error's message. */
-gchar       *ota_advice_message (const GError *error, OtaDeviceState state,
-                                 const gchar *new_version);
+/* The "result" event of docs/cli.md, exit_code included. */
+cJSON       *ota_advice_to_json (const OtaAdvice *advice);
 
-/* The "result" event of docs/cli.md without "exit_code" (a CLI matter):
- * event, status, @message, next_step (on failure), device_state and
- * @firmware_version (when not NULL). */
-cJSON       *ota_advice_result_to_json (const GError *error, OtaDeviceState state,
-                                        const gchar *message, const gchar *firmware_version);
+/* What is happening now, in a technician's words, while @event is the latest
+ * (the window's activity line; the CLI prints it for the restarts). NULL when
+ * the event's own message says it all. */
+const gchar *ota_advice_event_hint (const OtaEvent *event);
+
+/* What a technician reads about a device that waits in its updater (used in
+ * the advice and by front-ends' status lines): one sentence, one place. */
+const gchar *ota_advice_recovery_sentence (void);
 
 G_END_DECLS

@@ -6,6 +6,32 @@
 #include "ota-error.h"
 #include "ota-platform.h"
 
+/* Why a connection failed, in a few words. */
+static const gchar *
+connect_reason (const GError *error)
+{
+  if (error->domain == G_IO_ERROR)
+    {
+      switch (error->code)
+        {
+        case G_IO_ERROR_CONNECTION_REFUSED:
+          return "nothing accepts connections there";
+        case G_IO_ERROR_TIMED_OUT:
+          return "no answer";
+        case G_IO_ERROR_HOST_UNREACHABLE:
+        case G_IO_ERROR_NETWORK_UNREACHABLE:
+          return "the address cannot be reached from this PC";
+        case G_IO_ERROR_HOST_NOT_FOUND:
+          return "unknown address";
+        default:
+          break;
+        }
+    }
+  if (error->domain == G_RESOLVER_ERROR)
+    return "unknown address";
+  return "the connection failed";
+}
+
 GSocketConnection *
 ota_connect (const gchar *host, guint16 port, guint timeout_ms, GCancellable *cancellable,
              GError **error)
@@ -28,11 +54,10 @@ ota_connect (const gchar *host, guint16 port, guint timeout_ms, GCancellable *ca
           g_propagate_error (error, g_steal_pointer (&local));
           return NULL;
         }
-      ota_error_convert (&local);
-      if (local->code == OTA_ERROR_FAILED)
-        local->code = OTA_ERROR_NOT_REACHABLE;
-      g_prefix_error (&local, "cannot connect to %s port %u: ", host, (guint) port);
-      g_propagate_error (error, g_steal_pointer (&local));
+      /* GIO's message names the host again ("Could not connect to …: …"):
+       * say the address once, then only the reason */
+      g_set_error (error, OTA_ERROR, OTA_ERROR_NOT_REACHABLE, "cannot connect to %s port %u: %s",
+                   host, (guint) port, connect_reason (local));
       return NULL;
     }
 

@@ -24,11 +24,12 @@ typedef enum {
   OTA_ERROR_NOTHING_TO_DO,   /* the device reported SAME: it runs this firmware already */
   OTA_ERROR_NEEDS_RECOVERY,  /* failed after the point of no return: stage two pending */
   OTA_ERROR_NO_REBOOT,       /* the device did not come back after a reboot */
+  OTA_ERROR_WIFI,            /* could not join or rejoin the device's Wi-Fi */
 } OtaError;
 
 GQuark ota_error_quark (void);
 
-/* Converts a GIO/socket error into the OTA_ERROR domain (in place); keeps
+/* Replaces a GIO/socket error with one in the OTA_ERROR domain (same message); keeps
  * G_IO_ERROR_CANCELLED as it is. Safe on NULL. */
 void ota_error_convert (GError **error);
 

@@ -3,7 +3,11 @@
 
 #include "ota-event.h"
 
+#include <string.h>
+
 #include "ota-ctp-frame.h"
+
+G_DEFINE_BOXED_TYPE (OtaEvent, ota_event, ota_event_copy, ota_event_free)
 
 OtaEvent *
 ota_event_new (OtaEventKind kind)
@@ -21,10 +25,6 @@ ota_event_copy (const OtaEvent *event)
   OtaEvent *copy = g_new0 (OtaEvent, 1);
 
   *copy = *event;
-  copy->state = g_strdup (event->state);
-  copy->outcome = g_strdup (event->outcome);
-  copy->level = g_strdup (event->level);
-  copy->code = g_strdup (event->code);
   copy->message = g_strdup (event->message);
   copy->device = event->device != NULL ? ota_description_copy (event->device) : NULL;
   return copy;
@@ -35,10 +35,6 @@ ota_event_free (OtaEvent *event)
 {
   if (event == NULL)
     return;
-  g_free (event->state);
-  g_free (event->outcome);
-  g_free (event->level);
-  g_free (event->code);
   g_free (event->message);
   g_clear_pointer (&event->device, ota_description_free);
   g_free (event);
@@ -62,13 +58,124 @@ ota_event_kind_to_string (OtaEventKind kind)
     }
 }
 
-static void
-add_string (cJSON *obj, const gchar *key, const gchar *value)
+const gchar *
+ota_stage_state_to_string (OtaStageState state)
 {
-  if (value != NULL)
-    cJSON_AddStringToObject (obj, key, value);
-  else
-    cJSON_AddNullToObject (obj, key);
+  return state == OTA_STAGE_STATE_END ? "end" : "start";
+}
+
+const gchar *
+ota_stage_outcome_to_string (OtaStageOutcome outcome)
+{
+  switch (outcome)
+    {
+    case OTA_STAGE_OUTCOME_OK:
+      return "ok";
+    case OTA_STAGE_OUTCOME_ERROR:
+      return "error";
+    case OTA_STAGE_OUTCOME_CANCELLED:
+      return "cancelled";
+    case OTA_STAGE_OUTCOME_NONE:
+    default:
+      return NULL;
+    }
+}
+
+const gchar *
+ota_log_level_to_string (OtaLogLevel level)
+{
+  return level == OTA_LOG_LEVEL_WARNING ? "warning" : "info";
+}
+
+const gchar *
+ota_event_code_to_string (OtaEventCode code)
+{
+  switch (code)
+    {
+    case OTA_EVENT_CODE_DEVICE:
+      return "device";
+    case OTA_EVENT_CODE_CONNECT:
+      return "connect";
+    case OTA_EVENT_CODE_TRANSFER:
+      return "transfer";
+    case OTA_EVENT_CODE_POINT_OF_NO_RETURN:
+      return "point-of-no-return";
+    case OTA_EVENT_CODE_REBOOT_WAIT:
+      return "reboot-wait";
+    case OTA_EVENT_CODE_RECOVERY:
+      return "recovery";
+    case OTA_EVENT_CODE_CANCEL_TOO_LATE:
+      return "cancel-too-late";
+    case OTA_EVENT_CODE_CANCEL_CONFIRM:
+      return "cancel-confirm";
+    case OTA_EVENT_CODE_RETRY:
+      return "retry";
+    case OTA_EVENT_CODE_VERSION_MISMATCH:
+      return "version-mismatch";
+    case OTA_EVENT_CODE_APP_ACCESS:
+      return "app-access";
+    case OTA_EVENT_CODE_HOLD_PORT:
+      return "hold-port";
+    case OTA_EVENT_CODE_WIFI:
+      return "wifi";
+    case OTA_EVENT_CODE_NONE:
+    default:
+      return NULL;
+    }
+}
+
+void
+ota_json_add_string (cJSON *obj, const gchar *key, const gchar *value)
+{
+  g_autofree gchar *valid = NULL;
+
+  if (value == NULL)
+    {
+      cJSON_AddNullToObject (obj, key);
+      return;
+    }
+  /* device and file strings may hold any bytes: JSON Lines stay UTF-8 */
+  valid = g_utf8_make_valid (value, -1);
+  cJSON_AddStringToObject (obj, key, valid);
+}
+
+#define add_string ota_json_add_string
+
+/* The device's own description, echoed: a hostile device may nest deeply
+ * or send bytes that are not UTF-8. Deeper than this is replaced by null;
+ * every key and string is made valid UTF-8. */
+#define DESCRIPTION_ECHO_DEPTH 8
+
+static void
+echo_sanitize (cJSON *item, guint depth)
+{
+  for (cJSON *child = item->child; child != NULL; child = child->next)
+    {
+      if (child->string != NULL && !g_utf8_validate (child->string, -1, NULL))
+        {
+          gchar *valid = g_utf8_make_valid (child->string, -1);
+          cJSON_free (child->string);
+          child->string = cJSON_malloc (strlen (valid) + 1);
+          memcpy (child->string, valid, strlen (valid) + 1);
+          g_free (valid);
+        }
+      if (cJSON_IsString (child) && !g_utf8_validate (child->valuestring, -1, NULL))
+        {
+          g_autofree gchar *valid = g_utf8_make_valid (child->valuestring, -1);
+          cJSON_SetValuestring (child, valid);
+        }
+      if (child->child != NULL)
+        {
+          if (depth + 1 >= DESCRIPTION_ECHO_DEPTH)
+            {
+              cJSON_Delete (child->child);
+              child->child = NULL;
+              child->type = cJSON_NULL;
+            }
+          else
+            echo_sanitize (child, depth + 1);
+        }
+    }
 }
 
 cJSON *
@@ -86,7 +193,10 @@ ota_description_to_json (const OtaDescription *desc)
   cJSON_AddBoolToObject (obj, "single_backup", ota_description_is_single_backup (desc));
   cJSON_AddBoolToObject (obj, "stage_two_pending", ota_description_needs_stage_two (desc));
   if (raw != NULL)
-    cJSON_AddItemToObject (obj, "description", raw);
+    {
+      echo_sanitize (raw, 0);
+      cJSON_AddItemToObject (obj, "description", raw);
+    }
   return obj;
 }
 
@@ -119,11 +229,12 @@ ota_event_to_json (const OtaEvent *event)
     {
     case OTA_EVENT_STAGE:
       cJSON_AddNumberToObject (obj, "stage", event->stage);
-      add_string (obj, "state", event->state);
-      if (event->outcome != NULL)
-        cJSON_AddStringToObject (obj, "outcome", event->outcome);
+      add_string (obj, "state", ota_stage_state_to_string (event->state));
+      if (event->state == OTA_STAGE_STATE_END)
+        add_string (obj, "outcome", ota_stage_outcome_to_string (event->outcome));
       if (event->message != NULL)
-        cJSON_AddStringToObject (obj, "message", event->message);
+        add_string (obj, "message", event->message);
+      cJSON_AddNumberToObject (obj, "overall", event->overall);
       break;
     case OTA_EVENT_PROGRESS:
       cJSON_AddNumberToObject (obj, "stage", event->stage);
@@ -136,12 +247,13 @@ ota_event_to_json (const OtaEvent *event)
       else
         cJSON_AddNullToObject (obj, "eta");
       cJSON_AddBoolToObject (obj, "committed", event->committed);
+      cJSON_AddNumberToObject (obj, "overall", event->overall);
       break;
     case OTA_EVENT_LOG:
       if (event->stage != 0)
         cJSON_AddNumberToObject (obj, "stage", event->stage);
-      add_string (obj, "level", event->level != NULL ? event->level : "info");
-      add_string (obj, "code", event->code);
+      add_string (obj, "level", ota_log_level_to_string (event->level));
+      add_string (obj, "code", ota_event_code_to_string (event->code));
       add_string (obj, "message", event->message);
       break;
     case OTA_EVENT_DEVICE:
@@ -149,17 +261,6 @@ ota_event_to_json (const OtaEvent *event)
       break;
     }
   return obj;
-}
-
-gchar *
-ota_event_to_json_line (const OtaEvent *event)
-{
-  g_autoptr(cJSON) obj = ota_event_to_json (event);
-  char *text = cJSON_PrintUnformatted (obj);
-  gchar *line = g_strdup (text);
-
-  cJSON_free (text);
-  return line;
 }
 
 cJSON *
@@ -171,7 +272,7 @@ ota_event_file_to_json (const gchar *path, OtaUfw *ufw)
   GPtrArray *warnings;
 
   cJSON_AddStringToObject (obj, "event", "file");
-  cJSON_AddStringToObject (obj, "path", path != NULL ? path : "");
+  add_string (obj, "path", path != NULL ? path : "");
   if (ufw == NULL)
     return obj;
   cJSON_AddNumberToObject (obj, "size", (double) ota_ufw_get_size (ufw));
@@ -184,7 +285,7 @@ ota_event_file_to_json (const gchar *path, OtaUfw *ufw)
       const OtaUfwEntry *e = ota_ufw_get_entry (ufw, i);
       cJSON *je = cJSON_CreateObject ();
 
-      cJSON_AddStringToObject (je, "name", e->name);
+      add_string (je, "name", e->name);
       cJSON_AddNumberToObject (je, "type", e->type);
       cJSON_AddNumberToObject (je, "offset", e->offset);
       cJSON_AddNumberToObject (je, "size", e->size);
@@ -193,6 +294,9 @@ ota_event_file_to_json (const gchar *path, OtaUfw *ufw)
   warnings = ota_ufw_get_warnings (ufw);
   warnings_json = cJSON_AddArrayToObject (obj, "warnings");
   for (guint i = 0; warnings != NULL && i < warnings->len; i++)
-    cJSON_AddItemToArray (warnings_json, cJSON_CreateString (g_ptr_array_index (warnings, i)));
+    {
+      g_autofree gchar *valid = g_utf8_make_valid (g_ptr_array_index (warnings, i), -1);
+      cJSON_AddItemToArray (warnings_json, cJSON_CreateString (valid));
+    }
   return obj;
 }

@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
-/* What a flashing session reports to its front-end: the device it found, the
- * start and end of each stage, progress, and notable things. The CLI prints
- * these as JSON Lines (docs/cli.md); the GUI shows them and keeps them in its
- * log. */
+/* What the flash engine reports to its front-ends: the device it found, the
+ * start and end of each stage, progress, and notable things. Every field
+ * that a front-end decides on is an enum (as fwupd's FwupdStatus); the
+ * strings of the JSON Lines schema (docs/cli.md) come from the _to_string()
+ * functions and nowhere else. OtaEvent is a boxed type, so signals carry it
+ * with its real type. */
 
 #include <gio/gio.h>
 #include "ota-json.h"
@@ -20,13 +22,49 @@ typedef enum {
   OTA_EVENT_LOG,
 } OtaEventKind;
 
+typedef enum {
+  OTA_STAGE_STATE_START,
+  OTA_STAGE_STATE_END,
+} OtaStageState;
+
+typedef enum {
+  OTA_STAGE_OUTCOME_NONE,       /* at "start" */
+  OTA_STAGE_OUTCOME_OK,
+  OTA_STAGE_OUTCOME_ERROR,
+  OTA_STAGE_OUTCOME_CANCELLED,
+} OtaStageOutcome;
+
+typedef enum {
+  OTA_LOG_LEVEL_INFO,
+  OTA_LOG_LEVEL_WARNING,
+} OtaLogLevel;
+
+/* The stable "code" of a log event (docs/cli.md). */
+typedef enum {
+  OTA_EVENT_CODE_NONE,
+  OTA_EVENT_CODE_DEVICE,              /* reading the device description */
+  OTA_EVENT_CODE_CONNECT,             /* opening the control channel */
+  OTA_EVENT_CODE_TRANSFER,            /* the device reads from the PC */
+  OTA_EVENT_CODE_POINT_OF_NO_RETURN,  /* the device started writing (stage one) */
+  OTA_EVENT_CODE_REBOOT_WAIT,         /* waiting for the device to come back */
+  OTA_EVENT_CODE_RECOVERY,            /* the device waits for stage two */
+  OTA_EVENT_CODE_CANCEL_TOO_LATE,     /* a safe cancel was overtaken and dropped */
+  OTA_EVENT_CODE_CANCEL_CONFIRM,      /* a cancel now needs confirmation */
+  OTA_EVENT_CODE_RETRY,               /* stage two is tried again */
+  OTA_EVENT_CODE_VERSION_MISMATCH,    /* the device reports another version than the file */
+  OTA_EVENT_CODE_APP_ACCESS,          /* stage two's control exchange went unanswered */
+  OTA_EVENT_CODE_HOLD_PORT,           /* the control port is held during stage two */
+  OTA_EVENT_CODE_WIFI,                /* a Wi-Fi step */
+} OtaEventCode;
+
 typedef struct {
   OtaEventKind kind;
-  gdouble t;                  /* seconds since the session started */
+  gdouble t;                  /* seconds since the flash started */
   guint stage;                /* 1 or 2; 0 when not about a stage */
+  guint overall;              /* the whole upgrade, both stages weighted, 0..100 */
   /* OTA_EVENT_STAGE */
-  gchar *state;               /* "start" or "end" */
-  gchar *outcome;             /* at "end": "ok", "error", "cancelled" */
+  OtaStageState state;
+  OtaStageOutcome outcome;    /* at OTA_STAGE_STATE_END */
   /* OTA_EVENT_PROGRESS */
   guint percent;              /* the device's own download_percent */
   guint64 bytes;              /* bytes served of total */
@@ -35,14 +73,17 @@ typedef struct {
   gint64 eta;                 /* seconds left; -1 unknown */
   gboolean committed;         /* past the point of no return */
   /* OTA_EVENT_LOG */
-  gchar *level;               /* "info", "warning" */
-  gchar *code;                /* stable identifier, see docs/cli.md */
-  gchar *message;
+  OtaLogLevel level;
+  OtaEventCode code;
+  gchar *message;             /* also the stage's error at OTA_STAGE_OUTCOME_ERROR */
   /* OTA_EVENT_DEVICE */
   OtaDescription *device;
 } OtaEvent;
 
 typedef void (*OtaEventFunc) (const OtaEvent *event, gpointer user_data);
+
+#define OTA_TYPE_EVENT (ota_event_get_type ())
+GType        ota_event_get_type (void) G_GNUC_CONST;
 
 OtaEvent    *ota_event_new (OtaEventKind kind);
 OtaEvent    *ota_event_copy (const OtaEvent *event);
@@ -50,15 +91,22 @@ void         ota_event_free (OtaEvent *event);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (OtaEvent, ota_event_free)
 
 const gchar *ota_event_kind_to_string (OtaEventKind kind);
-/* The JSON object of docs/cli.md ("event": "device" | "stage" | ...). */
+const gchar *ota_stage_state_to_string (OtaStageState state);
+const gchar *ota_stage_outcome_to_string (OtaStageOutcome outcome);   /* NULL for NONE */
+const gchar *ota_log_level_to_string (OtaLogLevel level);
+const gchar *ota_event_code_to_string (OtaEventCode code);            /* NULL for NONE */
+
+/* The JSON object of docs/cli.md ("event": "device" | "stage" | ...). Every
+ * string in it is valid UTF-8. */
 cJSON       *ota_event_to_json (const OtaEvent *event);
-/* The same, compact, without a newline. */
-gchar       *ota_event_to_json_line (const OtaEvent *event);
 /* The description as the JSON object of a "device" event. */
 cJSON       *ota_description_to_json (const OtaDescription *desc);
 
 /* The "file" event of docs/cli.md for a validated container (@ufw may be
  * NULL: then only the path). */
 cJSON       *ota_event_file_to_json (const gchar *path, OtaUfw *ufw);
+
+/* cJSON_AddStringToObject with @value made valid UTF-8 (NULL: JSON null). */
+void         ota_json_add_string (cJSON *obj, const gchar *key, const gchar *value);
 
 G_END_DECLS

@@ -9,17 +9,29 @@
 #include "ota-http-client.h"
 #include "ota-platform.h"
 
-#define RECOVERY_HINT                                                                    \
-  "The device is now in its updater, waiting for stage two. Rejoin its Wi-Fi (it may "   \
-  "now be an open network called WIFI_OTA_XXXXXX) and flash the same file again to "     \
-  "finish; do not power it off."
-
 /* How the pending cancel was asked for (ota_session_cancel). */
 typedef enum {
   CANCEL_NONE,
   CANCEL_SAFE,       /* before the point of no return: only if the device stays unchanged */
   CANCEL_CONFIRMED,  /* the user accepted leaving the device in its updater */
 } CancelKind;
+
+/* The whole upgrade as weighted steps (as fwupd's FuProgress): the overall
+ * percentage of an event is the steps done plus the current one's part. */
+typedef enum {
+  STEP_READ_DEVICE,
+  STEP_STAGE_ONE,
+  STEP_REBOOT_ONE,
+  STEP_STAGE_TWO,
+  STEP_REBOOT_TWO,
+  N_STEPS
+} Step;
+
+static const guint step_weight[N_STEPS] = { 2, 23, 10, 60, 5 };
+
+/* At most this long for stage two's control exchange (best-effort: the
+ * updater's stub need not answer, protocol.md 4.5). */
+#define STAGE_TWO_APP_ACCESS_MS 3000
 
 struct _OtaSession {
   GObject parent_instance;
@@ -29,6 +41,7 @@ struct _OtaSession {
   guint timeout_ms;
   guint reboot_timeout_ms;
   guint retries;
+  guint retry_delay_ms;
   guint keepalive_ms;
   guint poll_ms;
   gboolean nagle_mode;
@@ -40,8 +53,13 @@ struct _OtaSession {
   gint64 start_time;
   gint committed;            /* atomic; written under cancel_lock */
   GMutex cancel_lock;
-  GCancellable *op;          /* what every step of a flash waits on */
+  gboolean running;          /* under cancel_lock */
+  GCancellable *op;          /* under cancel_lock: what the steps wait on; replaced, never
+                              * reset, when a late cancel is dropped */
+  GPtrArray *spent_ops;      /* dropped cancellables, kept until the flash ends */
   CancelKind cancel_kind;    /* under cancel_lock */
+  gboolean recovery_only;    /* this flash is stage two alone */
+  Step step;                 /* worker thread only */
   gint device_state;         /* atomic OtaDeviceState */
   gchar *new_version;
 
@@ -80,6 +98,7 @@ ota_session_finalize (GObject *object)
   g_free (self->host);
   g_free (self->new_version);
   g_clear_object (&self->op);
+  g_ptr_array_unref (self->spent_ops);
   g_mutex_clear (&self->cancel_lock);
   G_OBJECT_CLASS (ota_session_parent_class)->finalize (object);
 }
@@ -100,11 +119,13 @@ ota_session_init (OtaSession *self)
   self->timeout_ms = 30000;
   self->reboot_timeout_ms = 180000;
   self->retries = 3;
+  self->retry_delay_ms = 3000;
   self->keepalive_ms = 15000;
   self->poll_ms = 200;
   self->device_state = OTA_DEVICE_STATE_UNKNOWN;
   g_mutex_init (&self->cancel_lock);
   self->op = g_cancellable_new ();
+  self->spent_ops = g_ptr_array_new_with_free_func (g_object_unref);
 }
 
 OtaSession *
@@ -120,13 +141,6 @@ ota_session_set_host (OtaSession *self, const gchar *host)
   g_return_if_fail (host != NULL);
   g_free (self->host);
   self->host = g_strdup (host);
-}
-
-const gchar *
-ota_session_get_host (OtaSession *self)
-{
-  g_return_val_if_fail (OTA_IS_SESSION (self), NULL);
-  return self->host;
 }
 
 void
@@ -157,6 +171,13 @@ ota_session_set_retries (OtaSession *self, guint retries)
 {
   g_return_if_fail (OTA_IS_SESSION (self));
   self->retries = retries;
+}
+
+void
+ota_session_set_retry_delay (OtaSession *self, guint delay_ms)
+{
+  g_return_if_fail (OTA_IS_SESSION (self));
+  self->retry_delay_ms = delay_ms;
 }
 
 void
@@ -223,34 +244,82 @@ set_state (OtaSession *self, OtaDeviceState state)
   g_mutex_unlock (&self->cancel_lock);
 }
 
-gboolean
-ota_session_cancel (OtaSession *self, gboolean confirmed)
+const gchar *
+ota_cancel_answer_to_string (OtaCancelAnswer answer)
 {
-  gboolean taken = FALSE;
+  switch (answer)
+    {
+    case OTA_CANCEL_TAKEN:
+      return "taken";
+    case OTA_CANCEL_NEEDS_CONFIRMATION:
+      return "needs-confirmation";
+    case OTA_CANCEL_NOT_RUNNING:
+    default:
+      return "not-running";
+    }
+}
 
-  g_return_val_if_fail (OTA_IS_SESSION (self), FALSE);
+OtaCancelAnswer
+ota_session_cancel (OtaSession *self, OtaCancelKind kind)
+{
+  OtaCancelAnswer answer = OTA_CANCEL_NEEDS_CONFIRMATION;
+
+  g_return_val_if_fail (OTA_IS_SESSION (self), OTA_CANCEL_NOT_RUNNING);
 
   g_mutex_lock (&self->cancel_lock);
-  if (confirmed || !g_atomic_int_get (&self->committed))
+  if (!self->running)
+    answer = OTA_CANCEL_NOT_RUNNING;
+  else if (kind == OTA_CANCEL_CONFIRMED || !g_atomic_int_get (&self->committed))
     {
-      if (confirmed)
+      if (kind == OTA_CANCEL_CONFIRMED)
         self->cancel_kind = CANCEL_CONFIRMED;
       else if (self->cancel_kind == CANCEL_NONE)
         self->cancel_kind = CANCEL_SAFE;
       g_cancellable_cancel (self->op);
-      taken = TRUE;
+      answer = OTA_CANCEL_TAKEN;
     }
   g_mutex_unlock (&self->cancel_lock);
-  return taken;
+  return answer;
+}
+
+/* What the next step waits on (a reference). */
+static GCancellable *
+current_op (OtaSession *self)
+{
+  GCancellable *op;
+
+  g_mutex_lock (&self->cancel_lock);
+  op = g_object_ref (self->op);
+  g_mutex_unlock (&self->cancel_lock);
+  return op;
 }
 
 static void
 external_cancelled_cb (GCancellable *cancellable, gpointer user_data)
 {
-  ota_session_cancel (OTA_SESSION (user_data), TRUE);
+  ota_session_cancel (OTA_SESSION (user_data), OTA_CANCEL_CONFIRMED);
 }
 
 /* ---- events ------------------------------------------------------------ */
+
+/* The overall percentage: the steps before the current one, plus @part
+ * (0..1) of it. A recovery (stage two alone) spreads over its own steps. */
+static guint
+overall (OtaSession *self, gdouble part)
+{
+  guint total = 0, done = 0;
+  Step first = self->recovery_only ? STEP_STAGE_TWO : STEP_READ_DEVICE;
+
+  for (Step s = first; s < N_STEPS; s++)
+    {
+      total += step_weight[s];
+      if (s < self->step)
+        done += step_weight[s];
+    }
+  if (self->step < N_STEPS && self->step >= first)
+    done += (guint) (CLAMP (part, 0.0, 1.0) * step_weight[self->step]);
+  return total > 0 ? MIN (done * 100 / total, 100u) : 0;
+}
 
 static void
 emit (OtaSession *self, OtaEvent *event)
@@ -261,7 +330,7 @@ emit (OtaSession *self, OtaEvent *event)
 }
 
 static void G_GNUC_PRINTF (5, 6)
-emit_log (OtaSession *self, guint stage, const gchar *level, const gchar *code,
+emit_log (OtaSession *self, guint stage, OtaLogLevel level, OtaEventCode code,
           const gchar *format, ...)
 {
   g_autoptr(OtaEvent) event = ota_event_new (OTA_EVENT_LOG);
@@ -271,9 +340,10 @@ emit_log (OtaSession *self, guint stage, const gchar *level, const gchar *code,
   event->message = g_strdup_vprintf (format, args);
   va_end (args);
   event->stage = stage;
-  event->level = g_strdup (level);
-  event->code = g_strdup (code);
-  g_debug ("%s: %s", code, event->message);
+  event->level = level;
+  event->code = code;
+  event->overall = overall (self, 0);
+  g_debug ("%s: %s", ota_event_code_to_string (code), event->message);
   emit (self, event);
 }
 
@@ -283,21 +353,33 @@ emit_device (OtaSession *self, const OtaDescription *desc)
   g_autoptr(OtaEvent) event = ota_event_new (OTA_EVENT_DEVICE);
 
   event->device = ota_description_copy (desc);
+  event->overall = overall (self, 0);
   emit (self, event);
 }
 
 static void
-emit_stage (OtaSession *self, guint stage, const gchar *state, const gchar *outcome,
+emit_stage (OtaSession *self, guint stage, OtaStageState state, OtaStageOutcome outcome,
             const GError *error)
 {
   g_autoptr(OtaEvent) event = ota_event_new (OTA_EVENT_STAGE);
 
   event->stage = stage;
-  event->state = g_strdup (state);
-  event->outcome = g_strdup (outcome);
+  event->state = state;
+  event->outcome = outcome;
   if (error != NULL)
     event->message = g_strdup (error->message);
+  event->overall = overall (self, state == OTA_STAGE_STATE_END && outcome == OTA_STAGE_OUTCOME_OK
+                                      ? 1.0 : 0.0);
   emit (self, event);
+}
+
+static void
+emit_stage_failed (OtaSession *self, guint stage, const GError *error)
+{
+  emit_stage (self, stage, OTA_STAGE_STATE_END,
+              ota_error_is_cancelled (error) ? OTA_STAGE_OUTCOME_CANCELLED
+                                             : OTA_STAGE_OUTCOME_ERROR,
+              error);
 }
 
 static void
@@ -311,7 +393,7 @@ transfer_progress_cb (const OtaTransferState *st, gpointer user_data)
   if (st->committed && st->stage == 1 && !ota_session_is_committed (self))
     {
       set_state (self, OTA_DEVICE_STATE_NEEDS_RECOVERY);
-      emit_log (self, 1, "warning", "point-of-no-return",
+      emit_log (self, 1, OTA_LOG_LEVEL_WARNING, OTA_EVENT_CODE_POINT_OF_NO_RETURN,
                 "The device has started writing (%u bytes): from now on it cannot go back to "
                 "its old firmware until stage two has finished.", st->all_size);
     }
@@ -341,6 +423,7 @@ transfer_progress_cb (const OtaTransferState *st, gpointer user_data)
                    ? (gint64) ((gdouble) (st->all_size - bytes) / self->rate + 0.5)
                    : -1;
   event->committed = st->committed || ota_session_is_committed (self);
+  event->overall = overall (self, MIN (st->percent, 100u) / 100.0);
   emit (self, event);
 }
 
@@ -358,43 +441,47 @@ ota_session_read_device (OtaSession *self, GCancellable *cancellable, GError **e
 
 /* The transfer's thread: the total size arrived before the READ our STOP
  * waited for. A safe cancel is dropped (the device is past the point of no
- * return); a confirmed one stands. */
-static gboolean
+ * return) and the transfer watches a fresh cancellable from now on; the
+ * cancelled one is kept, never reset while in use. A confirmed one stands. */
+static GCancellable *
 late_cancel_cb (gpointer user_data)
 {
   OtaSession *self = user_data;
-  gboolean drop;
+  GCancellable *fresh = NULL;
 
   g_mutex_lock (&self->cancel_lock);
-  drop = self->cancel_kind == CANCEL_SAFE;
-  if (drop)
+  if (self->cancel_kind == CANCEL_SAFE)
     {
       self->cancel_kind = CANCEL_NONE;
-      g_cancellable_reset (self->op);
+      g_ptr_array_add (self->spent_ops, self->op);
+      self->op = g_cancellable_new ();
+      fresh = g_object_ref (self->op);
     }
   g_mutex_unlock (&self->cancel_lock);
-  if (drop)
-    emit_log (self, 1, "warning", "cancel-too-late",
+  if (fresh != NULL)
+    emit_log (self, 1, OTA_LOG_LEVEL_WARNING, OTA_EVENT_CODE_CANCEL_TOO_LATE,
               "The device passed the point of no return before it asked for the data that "
               "would have carried the cancel, so the upgrade goes on. Cancelling now leaves "
               "the device in its updater: cancel again and confirm only if that is what you want.");
-  return drop;
+  return fresh;
 }
 
 static gboolean
 run_transfer (OtaSession *self, OtaFirmware *firmware, guint stage, OtaTransferState *state,
-              GCancellable *cancellable, GError **error)
+              GError **error)
 {
   g_autoptr(GSocketConnection) conn = NULL;
+  g_autoptr(GCancellable) op = current_op (self);
+  g_autoptr(GError) local = NULL;
   OtaTransferOptions opts;
   GSocket *socket;
   gboolean ok;
 
   /* the device opens 3335 a moment after it answered NET_OTA_SINGLE */
-  conn = ota_connect_retry (self->host, self->ota_port, self->timeout_ms, 5000, cancellable, error);
+  conn = ota_connect_retry (self->host, self->ota_port, self->timeout_ms, 5000, op, &local);
   if (conn == NULL)
     {
-      g_prefix_error (error, "data channel: ");
+      g_propagate_prefixed_error (error, g_steal_pointer (&local), "data channel: ");
       return FALSE;
     }
   socket = g_socket_connection_get_socket (conn);
@@ -408,29 +495,40 @@ run_transfer (OtaSession *self, OtaFirmware *firmware, guint stage, OtaTransferS
       ota_platform_set_nodelay (socket, FALSE, NULL);
     }
   self->rate_time = 0;
-  ok = ota_transfer_run (socket, firmware, stage, &opts, transfer_progress_cb, self, state,
-                         cancellable, error);
+  ok = ota_transfer_run (socket, firmware, stage, &opts, transfer_progress_cb, self, state, op,
+                         error);
   g_io_stream_close (G_IO_STREAM (conn), NULL, NULL);
+  /* a stage only succeeds on evidence: the device read and announced the size */
+  if (ok && (state->reads == 0 || !state->committed))
+    {
+      g_set_error (error, OTA_ERROR, OTA_ERROR_PROTOCOL,
+                   "the device said the stage succeeded without reading the %s",
+                   stage == 1 ? "updater" : "firmware");
+      return FALSE;
+    }
   return ok;
 }
 
 /* Polls the description until ota_step is @want; ignores connection
  * failures (the device is rebooting, the PC rejoining its Wi-Fi) and other
- * steps (the old firmware still answers for ~2 s). */
+ * steps (the old firmware still answers for ~2 s). @gone_then_step1, when
+ * not NULL, is set when the device went away and came back with ota_step
+ * "1" (back in its updater): the wait ends there. */
 static OtaDescription *
-wait_for_step (OtaSession *self, const gchar *want, GCancellable *cancellable, GError **error)
+wait_for_step (OtaSession *self, const gchar *want, gboolean *back_in_updater, GError **error)
 {
   gint64 deadline = g_get_monotonic_time () + (gint64) self->reboot_timeout_ms * 1000;
   g_autofree gchar *last_problem = NULL;
+  g_autoptr(GCancellable) op = current_op (self);
   guint attempt_ms = MIN (self->timeout_ms, 3000u);
+  gboolean gone = FALSE;
 
   for (;;)
     {
       g_autoptr(GError) local = NULL;
       g_autoptr(OtaDescription) desc = NULL;
 
-      desc = ota_http_fetch_description (self->host, self->http_port, attempt_ms, cancellable,
-                                         &local);
+      desc = ota_http_fetch_description (self->host, self->http_port, attempt_ms, op, &local);
       if (desc != NULL && g_strcmp0 (desc->ota_step, want) == 0)
         return g_steal_pointer (&desc);
       if (ota_error_is_cancelled (local))
@@ -438,50 +536,60 @@ wait_for_step (OtaSession *self, const gchar *want, GCancellable *cancellable, G
           g_propagate_error (error, g_steal_pointer (&local));
           return NULL;
         }
+      if (desc == NULL)
+        gone = TRUE;
+      else if (back_in_updater != NULL && gone && ota_description_needs_stage_two (desc))
+        {
+          *back_in_updater = TRUE;
+          return g_steal_pointer (&desc);
+        }
       g_free (last_problem);
       last_problem = local != NULL ? g_strdup (local->message)
                                    : g_strdup_printf ("the device answers with ota_step \"%s\"",
                                                       desc->ota_step != NULL ? desc->ota_step : "");
       if (g_get_monotonic_time () >= deadline)
         {
+          if (back_in_updater != NULL && desc != NULL && ota_description_needs_stage_two (desc))
+            {
+              *back_in_updater = TRUE;
+              return g_steal_pointer (&desc);
+            }
           g_set_error (error, OTA_ERROR, OTA_ERROR_NO_REBOOT,
                        "the device did not come back within %.1f s (last: %s)",
                        self->reboot_timeout_ms / 1000.0, last_problem);
           return NULL;
         }
-      if (!ota_sleep (self->poll_ms, cancellable, error))
+      if (!ota_sleep (self->poll_ms, op, error))
         return NULL;
     }
 }
 
 static gboolean
-stage_one (OtaSession *self, OtaFirmware *firmware, GCancellable *cancellable, GError **error)
+stage_one (OtaSession *self, OtaFirmware *firmware, GError **error)
 {
   g_autoptr(OtaCtpClient) ctp = NULL;
   g_autoptr(GError) local = NULL;
+  g_autoptr(GCancellable) op = current_op (self);
   OtaTransferState st = { 0 };
   gboolean ok;
 
-  emit_stage (self, 1, "start", NULL, NULL);
-  emit_log (self, 1, "info", "connect", "Opening the control channel (port %u)",
-            (guint) self->ctp_port);
-  ctp = ota_ctp_client_connect (self->host, self->ctp_port, self->timeout_ms, cancellable, &local);
-  if (ctp == NULL || !ota_ctp_client_app_access (ctp, self->timeout_ms, cancellable, &local))
+  self->step = STEP_STAGE_ONE;
+  emit_stage (self, 1, OTA_STAGE_STATE_START, OTA_STAGE_OUTCOME_NONE, NULL);
+  emit_log (self, 1, OTA_LOG_LEVEL_INFO, OTA_EVENT_CODE_CONNECT,
+            "Opening the control channel (port %u)", (guint) self->ctp_port);
+  ctp = ota_ctp_client_connect (self->host, self->ctp_port, self->timeout_ms, op, &local);
+  if (ctp == NULL || !ota_ctp_client_app_access (ctp, self->timeout_ms, op, &local)
+      || !ota_ctp_client_net_ota_single (ctp, self->timeout_ms, op, &local))
     {
-      emit_stage (self, 1, "end", ota_error_is_cancelled (local) ? "cancelled" : "error", local);
+      emit_stage_failed (self, 1, local);
       g_propagate_error (error, g_steal_pointer (&local));
       return FALSE;
     }
-  if (!ota_ctp_client_net_ota_single (ctp, self->timeout_ms, cancellable, &local))
-    {
-      emit_stage (self, 1, "end", ota_error_is_cancelled (local) ? "cancelled" : "error", local);
-      g_propagate_error (error, g_steal_pointer (&local));
-      return FALSE;
-    }
-  emit_log (self, 1, "info", "transfer", "The device is ready; serving the updater (stage one)");
+  emit_log (self, 1, OTA_LOG_LEVEL_INFO, OTA_EVENT_CODE_TRANSFER,
+            "The device is ready; serving the updater (stage one)");
   /* the control session must stay up while the data channel runs */
   ota_ctp_client_start_keepalive (ctp, self->keepalive_ms);
-  ok = run_transfer (self, firmware, 1, &st, cancellable, &local);
+  ok = run_transfer (self, firmware, 1, &st, &local);
   ota_ctp_client_stop_keepalive (ctp);
   ota_ctp_client_close (ctp);
 
@@ -489,136 +597,215 @@ stage_one (OtaSession *self, OtaFirmware *firmware, GCancellable *cancellable, G
     set_state (self, OTA_DEVICE_STATE_NEEDS_RECOVERY);
   if (!ok)
     {
-      emit_stage (self, 1, "end", ota_error_is_cancelled (local) ? "cancelled" : "error", local);
+      emit_stage_failed (self, 1, local);
       if (ota_error_is_cancelled (local))
-        {
-          g_propagate_error (error, g_steal_pointer (&local));
-          return FALSE;
-        }
-      if (st.committed)
-        {
-          g_set_error (error, OTA_ERROR, OTA_ERROR_NEEDS_RECOVERY,
-                       "stage one failed after the point of no return: %s. " RECOVERY_HINT,
-                       local->message);
-          return FALSE;
-        }
-      if (g_error_matches (local, OTA_ERROR, OTA_ERROR_DEVICE_ERROR) && st.bad_headers == 0)
-        {
-          g_set_error (error, OTA_ERROR, OTA_ERROR_DEVICE_ERROR,
-                       "stage one: %s before changing anything. Most likely the device already "
-                       "runs this firmware; otherwise restart the device and try again.",
-                       local->message);
-          return FALSE;
-        }
-      g_prefix_error (&local, "stage one (the device is unchanged): ");
-      g_propagate_error (error, g_steal_pointer (&local));
+        g_propagate_error (error, g_steal_pointer (&local));
+      else if (st.committed)
+        g_set_error (error, OTA_ERROR, OTA_ERROR_NEEDS_RECOVERY,
+                     "stage one failed after the point of no return: %s", local->message);
+      else if (g_error_matches (local, OTA_ERROR, OTA_ERROR_DEVICE_ERROR) && st.bad_headers == 0)
+        /* the current SDK answers an identical firmware with ERR at once */
+        g_set_error (error, OTA_ERROR, OTA_ERROR_DEVICE_ERROR,
+                     "stage one: %s before changing anything; most likely the device already "
+                     "runs this firmware",
+                     local->message);
+      else
+        g_propagate_prefixed_error (error, g_steal_pointer (&local), "stage one: ");
       return FALSE;
     }
   set_state (self, OTA_DEVICE_STATE_NEEDS_RECOVERY);
-  emit_stage (self, 1, "end", "ok", NULL);
+  emit_stage (self, 1, OTA_STAGE_STATE_END, OTA_STAGE_OUTCOME_OK, NULL);
   return TRUE;
 }
 
-static gboolean
-stage_two_once (OtaSession *self, OtaFirmware *firmware, gboolean *handshake_done,
-                GCancellable *cancellable, GError **error)
+/* Stage two's control port (protocol.md 4.5): one best-effort APP_ACCESS,
+ * then the connection is held open and silent until stage two ends, so that
+ * no other client's bytes can reach the buffer the updater flashes from. */
+static void
+hold_control_port (OtaSession *self, OtaCtpClient **ctp)
 {
-  OtaTransferState st = { 0 };
+  g_autoptr(GError) local = NULL;
+  g_autoptr(GCancellable) op = current_op (self);
+  g_autoptr(OtaCtpClient) client = NULL;
+  guint ms = MIN (self->timeout_ms, (guint) STAGE_TWO_APP_ACCESS_MS);
 
-  if (!*handshake_done)
+  if (*ctp != NULL)
+    return;
+  client = ota_ctp_client_connect (self->host, self->ctp_port, ms, op, &local);
+  if (client == NULL)
     {
-      g_autoptr(OtaCtpClient) ctp = NULL;
-      g_autoptr(OtaDescription) desc = NULL;
-
-      /* S6: APP_ACCESS, then the description, then 3335; no CTP afterwards */
-      ctp = ota_ctp_client_connect (self->host, self->ctp_port, self->timeout_ms, cancellable,
-                                    error);
-      if (ctp == NULL || !ota_ctp_client_app_access (ctp, self->timeout_ms, cancellable, error))
-        return FALSE;
-      ota_ctp_client_close (ctp);
-      desc = ota_http_fetch_description (self->host, self->http_port, self->timeout_ms,
-                                         cancellable, error);
-      if (desc == NULL)
-        return FALSE;
-      if (!ota_description_needs_stage_two (desc))
-        {
-          g_set_error (error, OTA_ERROR, OTA_ERROR_PROTOCOL,
-                       "the updater reports ota_step \"%s\" instead of \"1\"",
-                       desc->ota_step != NULL ? desc->ota_step : "");
-          return FALSE;
-        }
-      /* the loader asks for this once per boot; after a failed transfer it
-       * only waits for a new data connection */
-      *handshake_done = TRUE;
+      if (!ota_error_is_cancelled (local))
+        emit_log (self, 2, OTA_LOG_LEVEL_WARNING, OTA_EVENT_CODE_HOLD_PORT,
+                  "The updater's control port cannot be held (%s); going on without it",
+                  local->message);
+      return;
     }
-  return run_transfer (self, firmware, 2, &st, cancellable, error);
+  if (!ota_ctp_client_app_access (client, ms, op, &local) && !ota_error_is_cancelled (local))
+    emit_log (self, 2, OTA_LOG_LEVEL_WARNING, OTA_EVENT_CODE_APP_ACCESS,
+              "The updater did not answer the control exchange (%s); its data channel does not "
+              "need it, going on", local->message);
+  *ctp = g_steal_pointer (&client);
 }
 
 static gboolean
-stage_two (OtaSession *self, OtaFirmware *firmware, GCancellable *cancellable, GError **error)
+stage_two_once (OtaSession *self, OtaFirmware *firmware, OtaCtpClient **ctp, GError **error)
+{
+  g_autoptr(OtaDescription) desc = NULL;
+  g_autoptr(GCancellable) op = current_op (self);
+  OtaTransferState st = { 0 };
+
+  /* S6: the control exchange, then the description, then 3335. The
+   * description is fetched before every try: after a restart the updater
+   * serves 3335 only once it was read again (protocol.md 4.6). */
+  hold_control_port (self, ctp);
+  if (g_cancellable_set_error_if_cancelled (op, error))
+    return FALSE;
+  desc = ota_http_fetch_description (self->host, self->http_port, self->timeout_ms, op, error);
+  if (desc == NULL)
+    return FALSE;
+  if (!ota_description_needs_stage_two (desc))
+    {
+      g_set_error (error, OTA_ERROR, OTA_ERROR_PROTOCOL,
+                   "the updater reports ota_step \"%s\" instead of \"1\"",
+                   desc->ota_step != NULL ? desc->ota_step : "");
+      return FALSE;
+    }
+  return run_transfer (self, firmware, 2, &st, error);
+}
+
+static gboolean
+stage_two (OtaSession *self, OtaFirmware *firmware, GError **error)
 {
   g_autoptr(GError) local = NULL;
-  gboolean handshake_done = FALSE;
+  g_autoptr(OtaCtpClient) ctp = NULL;
+  gboolean ok = FALSE;
 
-  emit_stage (self, 2, "start", NULL, NULL);
+  self->step = STEP_STAGE_TWO;
+  emit_stage (self, 2, OTA_STAGE_STATE_START, OTA_STAGE_OUTCOME_NONE, NULL);
   for (guint attempt = 0;; attempt++)
     {
+      g_autoptr(GCancellable) op = NULL;
+
       g_clear_error (&local);
-      if (stage_two_once (self, firmware, &handshake_done, cancellable, &local))
-        break;
+      if (stage_two_once (self, firmware, &ctp, &local))
+        {
+          ok = TRUE;
+          break;
+        }
       if (ota_error_is_cancelled (local))
         {
-          emit_stage (self, 2, "end", "cancelled", local);
-          g_propagate_error (error, g_steal_pointer (&local));
-          return FALSE;
+          emit_stage_failed (self, 2, local);
+          break;
         }
       if (attempt >= self->retries)
         {
-          emit_stage (self, 2, "end", "error", local);
-          g_set_error (error, OTA_ERROR, OTA_ERROR_NEEDS_RECOVERY,
-                       "stage two failed%s: %s. " RECOVERY_HINT,
+          emit_stage_failed (self, 2, local);
+          g_set_error (error, OTA_ERROR, OTA_ERROR_NEEDS_RECOVERY, "stage two failed%s: %s",
                        attempt > 0 ? " after every retry" : "", local->message);
-          return FALSE;
+          g_clear_error (&local);
+          break;
         }
-      emit_log (self, 2, "warning", "retry", "Stage two failed (%s); trying again (%u of %u)",
-                local->message, attempt + 1, self->retries);
-      if (!ota_sleep (MIN (self->poll_ms * 2, 1000u), cancellable, &local))
+      emit_log (self, 2, OTA_LOG_LEVEL_WARNING, OTA_EVENT_CODE_RETRY,
+                "Stage two failed (%s); trying again (%u of %u)", local->message, attempt + 1,
+                self->retries);
+      /* after ERR the updater tears its connection down for ~2.5 s */
+      op = current_op (self);
+      g_clear_error (&local);
+      if (!ota_sleep (self->retry_delay_ms, op, &local))
         {
-          emit_stage (self, 2, "end", "cancelled", local);
-          g_propagate_error (error, g_steal_pointer (&local));
-          return FALSE;
+          emit_stage_failed (self, 2, local);
+          break;
         }
     }
-  emit_stage (self, 2, "end", "ok", NULL);
+  /* the control port is held until stage two ends */
+  if (ctp != NULL)
+    ota_ctp_client_close (ctp);
+  if (ok)
+    emit_stage (self, 2, OTA_STAGE_STATE_END, OTA_STAGE_OUTCOME_OK, NULL);
+  else if (local != NULL)
+    g_propagate_error (error, g_steal_pointer (&local));
+  return ok;
+}
+
+/* After stage two said OK: the device must come back with the new firmware. */
+static gboolean
+confirm (OtaSession *self, const OtaDescription *before, OtaUfw *ufw, GError **error)
+{
+  g_autoptr(OtaDescription) after = NULL;
+  g_autoptr(GError) local = NULL;
+  gboolean back_in_updater = FALSE;
+  const gchar *file_version = ufw != NULL ? ota_ufw_get_version (ufw) : NULL;
+  const gchar *old_version = before != NULL ? before->firmware_version : NULL;
+
+  self->step = STEP_REBOOT_TWO;
+  emit_log (self, 2, OTA_LOG_LEVEL_INFO, OTA_EVENT_CODE_REBOOT_WAIT,
+            "The device is restarting into the new firmware");
+  after = wait_for_step (self, "0", &back_in_updater, &local);
+  if (after == NULL)
+    {
+      /* stage two said OK: the firmware is written; only the check is missing */
+      set_state (self, OTA_DEVICE_STATE_UNKNOWN);
+      if (ota_error_is_cancelled (local))
+        g_propagate_error (error, g_steal_pointer (&local));
+      else
+        g_propagate_prefixed_error (error, g_steal_pointer (&local),
+                                    "after stage two (the device said the upgrade succeeded): ");
+      return FALSE;
+    }
+  emit_device (self, after);
+  if (back_in_updater)
+    {
+      set_state (self, OTA_DEVICE_STATE_NEEDS_RECOVERY);
+      g_set_error_literal (error, OTA_ERROR, OTA_ERROR_NEEDS_RECOVERY,
+                           "after stage two said it succeeded, the device restarted into its "
+                           "updater again");
+      return FALSE;
+    }
+  if (file_version != NULL && g_strcmp0 (file_version, after->firmware_version) != 0)
+    {
+      if (old_version != NULL && g_strcmp0 (old_version, after->firmware_version) == 0)
+        {
+          set_state (self, OTA_DEVICE_STATE_UNCHANGED);
+          g_set_error (error, OTA_ERROR, OTA_ERROR_DEVICE_ERROR,
+                       "the device restarted but still runs %s; the file holds %s",
+                       old_version, file_version);
+          return FALSE;
+        }
+      emit_log (self, 0, OTA_LOG_LEVEL_WARNING, OTA_EVENT_CODE_VERSION_MISMATCH,
+                "The device now reports version \"%s\", the file says \"%s\"",
+                after->firmware_version != NULL ? after->firmware_version : "", file_version);
+    }
+  set_state (self, OTA_DEVICE_STATE_UPDATED);
+  self->new_version = g_strdup (after->firmware_version);
+  self->step = N_STEPS;
   return TRUE;
 }
 
 static gboolean
-flash (OtaSession *self, OtaFirmware *firmware, OtaUfw *ufw, GCancellable *cancellable,
-       GError **error)
+flash (OtaSession *self, OtaFirmware *firmware, OtaUfw *ufw, GError **error)
 {
   g_autoptr(OtaDescription) desc = NULL;
-  g_autoptr(OtaDescription) after = NULL;
+  g_autoptr(OtaDescription) before = NULL;
   g_autoptr(GError) local = NULL;
-  const gchar *file_version;
+  g_autoptr(GCancellable) op = current_op (self);
 
   self->start_time = g_get_monotonic_time ();
+  self->step = STEP_READ_DEVICE;
+  self->recovery_only = FALSE;
   set_state (self, OTA_DEVICE_STATE_UNKNOWN);
   g_clear_pointer (&self->new_version, g_free);
 
-  emit_log (self, 0, "info", "device", "Reading the device description from %s port %u",
-            self->host, (guint) self->http_port);
-  desc = ota_http_fetch_description (self->host, self->http_port, self->timeout_ms, cancellable,
-                                     &local);
+  emit_log (self, 0, OTA_LOG_LEVEL_INFO, OTA_EVENT_CODE_DEVICE,
+            "Reading the device description from %s port %u", self->host,
+            (guint) self->http_port);
+  desc = ota_http_fetch_description (self->host, self->http_port, self->timeout_ms, op, &local);
   if (desc == NULL)
     {
-      if (g_error_matches (local, OTA_ERROR, OTA_ERROR_NOT_REACHABLE)
-          || g_error_matches (local, OTA_ERROR, OTA_ERROR_TIMED_OUT))
-        {
-          local->code = OTA_ERROR_NOT_REACHABLE;
-          g_prefix_error (&local, "the device does not answer at %s: ", self->host);
-        }
-      g_propagate_error (error, g_steal_pointer (&local));
+      /* a device that does not answer in time is not reachable */
+      if (g_error_matches (local, OTA_ERROR, OTA_ERROR_TIMED_OUT))
+        g_set_error_literal (error, OTA_ERROR, OTA_ERROR_NOT_REACHABLE, local->message);
+      else
+        g_propagate_error (error, g_steal_pointer (&local));
       return FALSE;
     }
   emit_device (self, desc);
@@ -635,26 +822,27 @@ flash (OtaSession *self, OtaFirmware *firmware, OtaUfw *ufw, GCancellable *cance
   if (ota_description_needs_stage_two (desc))
     {
       set_state (self, OTA_DEVICE_STATE_NEEDS_RECOVERY);
-      emit_log (self, 0, "warning", "recovery",
+      self->recovery_only = TRUE;
+      emit_log (self, 0, OTA_LOG_LEVEL_WARNING, OTA_EVENT_CODE_RECOVERY,
                 "The device is in its updater, waiting for stage two: recovering it with this file");
     }
   else if (g_strcmp0 (desc->ota_step, "0") == 0)
     {
+      before = ota_description_copy (desc);
       set_state (self, OTA_DEVICE_STATE_UNCHANGED);
-      if (!stage_one (self, firmware, cancellable, error))
+      if (!stage_one (self, firmware, error))
         return FALSE;
-      emit_log (self, 1, "info", "reboot-wait",
-                "The device is restarting into its updater. If this PC does not rejoin its Wi-Fi "
-                "by itself, join it again: it may now be an open network called WIFI_OTA_XXXXXX.");
+      self->step = STEP_REBOOT_ONE;
+      emit_log (self, 1, OTA_LOG_LEVEL_INFO, OTA_EVENT_CODE_REBOOT_WAIT,
+                "The device is restarting into its updater");
       g_clear_pointer (&desc, ota_description_free);
-      desc = wait_for_step (self, "1", cancellable, &local);
+      desc = wait_for_step (self, "1", NULL, &local);
       if (desc == NULL)
         {
           if (ota_error_is_cancelled (local))
             g_propagate_error (error, g_steal_pointer (&local));
           else
-            g_set_error (error, OTA_ERROR, local->code, "after stage one: %s. " RECOVERY_HINT,
-                         local->message);
+            g_propagate_prefixed_error (error, g_steal_pointer (&local), "after stage one: ");
           return FALSE;
         }
       emit_device (self, desc);
@@ -669,31 +857,9 @@ flash (OtaSession *self, OtaFirmware *firmware, OtaUfw *ufw, GCancellable *cance
       return FALSE;
     }
 
-  if (!stage_two (self, firmware, cancellable, error))
+  if (!stage_two (self, firmware, error))
     return FALSE;
-
-  emit_log (self, 2, "info", "reboot-wait",
-            "The device is restarting into the new firmware. If this PC does not rejoin its Wi-Fi "
-            "by itself, join it again.");
-  after = wait_for_step (self, "0", cancellable, &local);
-  if (after == NULL)
-    {
-      /* stage two said OK: the firmware is written; only the check is missing */
-      set_state (self, OTA_DEVICE_STATE_UNKNOWN);
-      if (!ota_error_is_cancelled (local))
-        g_prefix_error (&local, "after stage two (the device said the upgrade succeeded): ");
-      g_propagate_error (error, g_steal_pointer (&local));
-      return FALSE;
-    }
-  set_state (self, OTA_DEVICE_STATE_UPDATED);
-  self->new_version = g_strdup (after->firmware_version);
-  emit_device (self, after);
-  file_version = ufw != NULL ? ota_ufw_get_version (ufw) : NULL;
-  if (file_version != NULL && g_strcmp0 (file_version, after->firmware_version) != 0)
-    emit_log (self, 0, "warning", "version-mismatch",
-              "The device now reports version \"%s\", the file says \"%s\"",
-              after->firmware_version != NULL ? after->firmware_version : "", file_version);
-  return TRUE;
+  return confirm (self, before, ufw, error);
 }
 
 gboolean
@@ -706,12 +872,33 @@ ota_session_flash (OtaSession *self, OtaFirmware *firmware, OtaUfw *ufw,
   g_return_val_if_fail (OTA_IS_SESSION (self), FALSE);
   g_return_val_if_fail (OTA_IS_FIRMWARE (firmware), FALSE);
 
+  /* a new flash: a fresh cancellable and no cancel pending, whatever the
+   * last one ended with */
+  g_mutex_lock (&self->cancel_lock);
+  if (self->running)
+    {
+      g_mutex_unlock (&self->cancel_lock);
+      g_set_error_literal (error, OTA_ERROR, OTA_ERROR_FAILED, "a flash is already running");
+      return FALSE;
+    }
+  self->running = TRUE;
+  self->cancel_kind = CANCEL_NONE;
+  g_clear_object (&self->op);
+  self->op = g_cancellable_new ();
+  g_mutex_unlock (&self->cancel_lock);
+
   /* the caller's cancellable is a confirmed cancel; every step waits on the
-   * session's own, which a dropped late cancel can re-arm */
+   * session's own, which a dropped late cancel replaces */
   if (cancellable != NULL)
     handler = g_cancellable_connect (cancellable, G_CALLBACK (external_cancelled_cb), self, NULL);
-  ok = flash (self, firmware, ufw, self->op, error);
+  ok = flash (self, firmware, ufw, error);
   if (cancellable != NULL)
     g_cancellable_disconnect (cancellable, handler);
+
+  g_mutex_lock (&self->cancel_lock);
+  self->running = FALSE;
+  self->cancel_kind = CANCEL_NONE;
+  g_ptr_array_set_size (self->spent_ops, 0);
+  g_mutex_unlock (&self->cancel_lock);
   return ok;
 }

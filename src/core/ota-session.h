@@ -36,14 +36,16 @@ G_DECLARE_FINAL_TYPE (OtaSession, ota_session, OTA, SESSION, GObject)
 OtaSession *ota_session_new (void);
 
 void ota_session_set_host (OtaSession *self, const gchar *host);
-const gchar *ota_session_get_host (OtaSession *self);
 void ota_session_set_ports (OtaSession *self, guint16 ctp, guint16 http, guint16 ota);
 /* Longest wait for one network operation (connect, reply, next request). */
 void ota_session_set_timeout (OtaSession *self, guint timeout_ms);
 /* Longest wait for the device to come back after each reboot. */
 void ota_session_set_reboot_timeout (OtaSession *self, guint timeout_ms);
-/* How often stage two is tried again after a failure. */
+/* How often stage two is tried again after a failure, and how long to wait
+ * before each retry (default 3 s: after ERR the updater tears its
+ * connection down for ~2.5 s and may reset one accepted meanwhile). */
 void ota_session_set_retries (OtaSession *self, guint retries);
+void ota_session_set_retry_delay (OtaSession *self, guint delay_ms);
 void ota_session_set_keepalive_interval (OtaSession *self, guint interval_ms);
 /* How often the description is read while the device reboots (default
  * 200 ms: a small GET, and the reboot is noticed within a fifth of a second). */
@@ -63,7 +65,8 @@ OtaDescription *ota_session_read_device (OtaSession *self, GCancellable *cancell
  * two, reboot, version confirmed; or stage two alone when the device waits
  * for it. On failure, ota_session_get_device_state() says what the device is
  * left with; failures after the point of no return are
- * OTA_ERROR_NEEDS_RECOVERY (or cancelled). */
+ * OTA_ERROR_NEEDS_RECOVERY (or cancelled). A session can flash again after
+ * any outcome (success, failure, cancel); one flash at a time. */
 gboolean ota_session_flash (OtaSession *self, OtaFirmware *firmware, OtaUfw *ufw,
                             GCancellable *cancellable, GError **error);
 
@@ -72,19 +75,31 @@ gboolean ota_session_flash (OtaSession *self, OtaFirmware *firmware, OtaUfw *ufw
  * now leaves the device in its updater. */
 gboolean ota_session_is_committed (OtaSession *self);
 
+typedef enum {
+  OTA_CANCEL_SAFE,        /* only if the device keeps its old firmware */
+  OTA_CANCEL_CONFIRMED,   /* the user accepted leaving the device in its updater */
+} OtaCancelKind;
+
+typedef enum {
+  OTA_CANCEL_TAKEN,                /* the device is told to stop at its next request */
+  OTA_CANCEL_NEEDS_CONFIRMATION,   /* refused: past the point of no return (S5); ask first */
+  OTA_CANCEL_NOT_RUNNING,          /* no flash runs: nothing to cancel */
+} OtaCancelAnswer;
+
+const gchar *ota_cancel_answer_to_string (OtaCancelAnswer answer);
+
 /* Thread-safe (front-ends call it from the main thread while the flash runs
- * in a worker). Cancelling @cancellable of ota_session_flash() is the same
- * as a confirmed cancel.
+ * in a worker). Cancelling the @cancellable given to ota_session_flash() is
+ * the same as a confirmed cancel.
  *
- * @confirmed FALSE, the device not past the point of no return: taken (TRUE);
- * the device keeps its old firmware. Should the device pass the point of no
- * return before the READ our STOP must answer (S3), the cancel is dropped:
- * a "cancel-too-late" log event says so and the flash goes on.
- * @confirmed FALSE past the point of no return: refused (FALSE), nothing
- * happens; ask the user (S5), then call again with TRUE.
- * @confirmed TRUE: taken; past the point of no return this leaves the device
- * in its updater (stage two pending). */
-gboolean ota_session_cancel (OtaSession *self, gboolean confirmed);
+ * SAFE before the point of no return: TAKEN; the device keeps its old
+ * firmware. Should the device pass that point before the READ our STOP must
+ * answer (S3), the cancel is dropped: an OTA_EVENT_CODE_CANCEL_TOO_LATE log
+ * event says so and the flash goes on; a later cancel is judged anew.
+ * SAFE past the point of no return: NEEDS_CONFIRMATION, nothing happens.
+ * CONFIRMED: TAKEN; past the point of no return this leaves the device in
+ * its updater (stage two pending). */
+OtaCancelAnswer ota_session_cancel (OtaSession *self, OtaCancelKind kind);
 OtaDeviceState ota_session_get_device_state (OtaSession *self);
 /* The firmware version the device reported after the upgrade, or NULL. */
 const gchar *ota_session_get_new_version (OtaSession *self);

@@ -38,6 +38,9 @@ typedef struct {
   gint64 last_progress;     /* when the device last moved the conversation on */
   guint junk;               /* messages since then that did not */
   guint64 served;           /* data bytes answered on this connection */
+  GCancellable *cancellable; /* what the waits watch (a reference); NULL: nothing */
+  gboolean hold_fd;          /* its fd is held for the whole transfer */
+  GPollFD cancel_fd;
   guint wait_ms;            /* the current wait for a message: read_timeout_ms, or
                              * the erase wait from the total size to the next READ */
   gboolean erasing;         /* in the erase wait */
@@ -202,15 +205,28 @@ typedef struct {
 static void
 late_cancel (Transfer *t, Conversation *c)
 {
-  if (t->opts->late_cancel_func != NULL && !t->opts->late_cancel_func (t->opts->late_cancel_data))
+  GCancellable *fresh = NULL;
+
+  if (t->opts->late_cancel_func != NULL)
     {
-      g_debug ("total size with a confirmed cancel pending: STOP at the next READ");
-      return;
+      fresh = t->opts->late_cancel_func (t->opts->late_cancel_data);
+      if (fresh == NULL)
+        {
+          g_debug ("total size with a confirmed cancel pending: STOP at the next READ");
+          return;
+        }
     }
   g_debug ("total size before the next READ: the cancel came too late and is dropped");
   c->cancelled = FALSE;
-  c->deaf = t->opts->late_cancel_func == NULL;
   t->state.late_cancels++;
+  /* the old cancellable stays cancelled (it is never reset while in use);
+   * from now on the waits watch the fresh one, or nothing */
+  if (t->hold_fd)
+    g_cancellable_release_fd (t->cancellable);
+  g_clear_object (&t->cancellable);
+  t->cancellable = fresh;
+  t->hold_fd = fresh != NULL && g_cancellable_make_pollfd (fresh, &t->cancel_fd);
+  c->deaf = fresh == NULL;
 }
 
 static gboolean
@@ -362,8 +378,6 @@ ota_transfer_run (GSocket *socket, OtaFirmware *firmware, guint stage,
   Conversation c = { 0 };
   Transfer t = { 0 };
   gboolean going = TRUE;
-  GPollFD cancel_fd;
-  gboolean hold_fd;
 
   if (opts == NULL)
     {
@@ -383,7 +397,8 @@ ota_transfer_run (GSocket *socket, OtaFirmware *firmware, guint stage,
   /* Every wait for the device polls the cancellable's fd, and GLib makes and
    * closes that fd for each wait unless it is held: holding it for the
    * whole transfer saves two syscalls per READ. */
-  hold_fd = cancellable != NULL && g_cancellable_make_pollfd (cancellable, &cancel_fd);
+  t.cancellable = cancellable != NULL ? g_object_ref (cancellable) : NULL;
+  t.hold_fd = cancellable != NULL && g_cancellable_make_pollfd (cancellable, &t.cancel_fd);
 
   while (going)
     {
@@ -391,7 +406,7 @@ ota_transfer_run (GSocket *socket, OtaFirmware *firmware, guint stage,
       g_autoptr(GError) local = NULL;
       OtaNetHeader hdr;
 
-      if (!recv_header (&t, raw, c.deaf ? NULL : cancellable, &c.cancelled, &local))
+      if (!recv_header (&t, raw, c.deaf ? NULL : t.cancellable, &c.cancelled, &local))
         {
           /* a close after our STOP is the device's answer to it */
           if (!(c.stop_sent && g_error_matches (local, OTA_ERROR, OTA_ERROR_PROTOCOL)))
@@ -417,8 +432,9 @@ ota_transfer_run (GSocket *socket, OtaFirmware *firmware, guint stage,
       if (going && !junk_check (&t, &c.failure))
         break;
     }
-  if (hold_fd)
-    g_cancellable_release_fd (cancellable);
+  if (t.hold_fd)
+    g_cancellable_release_fd (t.cancellable);
+  g_clear_object (&t.cancellable);
 
   if (out_state != NULL)
     *out_state = t.state;

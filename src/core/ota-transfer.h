@@ -31,18 +31,19 @@ typedef void (*OtaTransferFunc) (const OtaTransferState *state, gpointer user_da
  * a cancel is pending whose STOP has not gone out yet (a STOP may only answer
  * a READ, and the device sent the total size first). Past this message a
  * STOP leaves the device in its updater, which must be an explicit, confirmed
- * choice (protocol.md S5). Return TRUE to drop the cancel and go on serving:
- * the callee has reset the cancellable (nothing waits on it at this moment).
- * Return FALSE when the cancel was confirmed for this case: the STOP goes
- * out at the next READ. */
-typedef gboolean (*OtaTransferLateCancelFunc) (gpointer user_data);
+ * choice (protocol.md S5). Return NULL when the cancel was confirmed for this
+ * case: the STOP goes out at the next READ. Return a new cancellable (the
+ * transfer takes the reference) to drop the cancel and go on serving: the
+ * transfer watches that one from now on. A cancellable in use is never
+ * reset (GLib leaves that undefined). */
+typedef GCancellable *(*OtaTransferLateCancelFunc) (gpointer user_data);
 
 typedef struct {
   guint read_timeout_ms;    /* longest wait for the device's next message, except
                              * the first request after the total size (below) */
   gboolean split_writes;    /* benchmark only: header and data in two writes */
-  /* NULL: a late cancel is dropped and the cancellable is not watched again
-   * during this transfer (it cannot be re-armed here) */
+  /* NULL: a late cancel is dropped and no cancellable is watched again
+   * during this transfer */
   OtaTransferLateCancelFunc late_cancel_func;
   gpointer late_cancel_data;
 } OtaTransferOptions;
