@@ -93,8 +93,8 @@ test_ready (void)
   g_assert_cmpstr (version, ==, "1.0.0");
   g_assert_false (ota_test_emu_get_stage2_pending (emu));
   ssid = ota_test_emu_get_ssid (emu);
-  g_assert_true (g_str_has_prefix (ssid, "AC79_"));
-  g_assert_cmpuint (strlen (ssid), ==, 11);
+  g_assert_true (g_str_has_prefix (ssid, "wifi_camera_"));
+  g_assert_cmpuint (strlen (ssid), ==, 18);
   g_assert_cmpuint (ota_test_emu_count_events (emu, "boot"), ==, 1);
   g_assert_cmpuint (ota_test_emu_count_events (emu, "http-request"), ==, 2);
   g_assert_cmpint (ota_test_emu_stop (emu), ==, 0);
@@ -120,7 +120,11 @@ test_help (void)
                             "slow-erase",
                             "read-beyond-eof",
                             "read-too-large",
-                            "garbage" };
+                            "garbage",
+                            "updater-restart",
+                            "stay-in-updater",
+                            "keep-old-version",
+                            "ok-without-read" };
   const gchar *flags[] = { "--host",
                            "--ctp-port",
                            "--http-port",
@@ -138,7 +142,12 @@ test_help (void)
                            "--link-latency-ms",
                            "--flash-rate",
                            "--erase-pause-ms",
-                           "--erase-every" };
+                           "--erase-every",
+                           "--erase-rate",
+                           "--ssid",
+                           "--updater-wifi",
+                           "--control-stdin",
+                           "--wifi-gate" };
   g_autofree gchar *out = NULL;
   gint status = -1;
   g_autoptr (GError) error = NULL;
@@ -424,7 +433,7 @@ test_full_session (void)
   g_assert_cmpstr (version, ==, "1.0.2");
   g_assert_false (ota_test_emu_get_stage2_pending (emu));
   ssid = ota_test_emu_get_ssid (emu);
-  g_assert_true (g_str_has_prefix (ssid, "AC79_"));
+  g_assert_true (g_str_has_prefix (ssid, "wifi_camera_"));
 
   /* The same file again: ERR before any total size, nothing changes. */
   tc_stage_init (&st);
@@ -566,9 +575,15 @@ test_loader_stubs (void)
   g_assert_true (tc_ctp_send (ctp, OTA_CTP_TOPIC_KEEP_ALIVE, "{}"));
   g_assert_true (tc_quiet (ctp, 300));
 
-  /* Without "ver" in the first segment: 20906. */
+  /* While that client is registered, another one gets no answer. */
   ctp2 = tc_connect (emu->ctp_port, &error);
   g_assert_no_error (error);
+  g_assert_true (tc_ctp_send (ctp2, OTA_CTP_TOPIC_KEEP_ALIVE, "{}"));
+  g_assert_true (tc_quiet (ctp2, 300));
+  g_clear_pointer (&ctp, tc_close);
+  tc_assert_event (emu, "disconnect", 1);
+
+  /* Once it is gone, the next segment is answered; without "ver": 20906. */
   g_assert_true (tc_ctp_send (ctp2, OTA_CTP_TOPIC_KEEP_ALIVE, "{}"));
   frame = tc_ctp_recv (ctp2, WAIT_MS);
   g_assert_nonnull (frame);
@@ -741,7 +756,7 @@ test_power_loss (void)
   g_assert_true (ota_test_emu_get_stage2_pending (again));
   ssid = ota_test_emu_get_ssid (again);
   g_assert_true (g_str_has_prefix (ssid, "WIFI_OTA_"));
-  g_assert_true (g_str_has_prefix (ssid_before, "AC79_"));
+  g_assert_true (g_str_has_prefix (ssid_before, "wifi_camera_"));
 
   tc_stage_init (&st);
   g_assert_true (tc_run_stage_two (again->ctp_port, again->http_port, again->ota_port, file, &st));
@@ -783,7 +798,7 @@ test_link_model (void)
 
   /* Every READ: latency there and back plus the frame on the link; data
    * READs also write the bytes they bring; erase pauses every 64 KiB;
-   * device pauses: idle 5 s twice and 0.5 s, scaled by 0.02. */
+   * device pauses: idle 5 s twice, 0.5 s and the erase, scaled by 0.02. */
   for (guint i = 0; i < st.reads; i++)
     {
       guint32 size = g_array_index (st.sizes, guint32, i);
@@ -796,6 +811,8 @@ test_link_model (void)
     }
   expected += (gdouble) (flash.size2 / 65536) * 0.020;
   expected += (5.0 + 5.0 + 0.5) * 0.02;
+  /* the erase of flash.bin after the total-size message (default rate) */
+  expected += flash.size2 / 409600.0 * 0.02;
   tc_stage_clear (&st);
 
   model = ota_test_emu_wait_event (emu, "model", WAIT_MS);

@@ -451,7 +451,7 @@ power_cycle (OtaTestEmu *emu, gboolean pending)
   g_assert_no_error (error);
   /* the updater comes back on its open recovery network */
   ssid = ota_test_emu_get_ssid (again);
-  g_assert_true (g_str_has_prefix (ssid, pending ? "WIFI_OTA_" : "AC79_"));
+  g_assert_true (g_str_has_prefix (ssid, pending ? "WIFI_OTA_" : "wifi_camera_"));
   g_assert_cmpint (ota_test_emu_get_stage2_pending (again), ==, pending);
   return again;
 }

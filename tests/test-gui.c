@@ -12,8 +12,10 @@
 #include <gtk/gtk.h>
 #include <glib/gstdio.h>
 #include <string.h>
+#include <unistd.h>
 
-#include "ota-application.h"
+#include "ota-application-private.h"
+#include "ota-window-private.h"
 #include "ota-json.h"
 #include "ota-cancel-dialog.h"
 #include "ota-demo.h"
@@ -115,9 +117,9 @@ file_checked (Fixture *f, gconstpointer data)
 static gboolean
 finished (Fixture *f, gconstpointer data)
 {
-  OtaFlashJob *job = ota_application_get_job (f->app);
+  OtaFlash *engine = ota_application_get_engine (f->app);
 
-  return job != NULL && !ota_flash_job_is_running (job)
+  return !ota_flash_is_running (engine)
          && gtk_widget_get_visible (ota_window_get_result_bar (f->window))
          && !ota_window_is_flashing (f->window);
 }
@@ -248,7 +250,14 @@ start_app (Fixture *f, OtaTestEmu *emu, const gchar *file)
 
   if (emu != NULL)
     write_settings (f, emu);
+  static guint n_apps;
+  g_autofree gchar *app_id = NULL;
+
   f->app = ota_application_new ();
+  /* a name of its own on a session bus: a desktop has one, and an earlier
+   * test case's application may still be exported on it */
+  app_id = g_strdup_printf ("%s.Test.P%u.N%u", OTA_APPLICATION_ID, (guint) getpid (), ++n_apps);
+  g_application_set_application_id (G_APPLICATION (f->app), app_id);
   g_application_set_flags (G_APPLICATION (f->app),
                            G_APPLICATION_HANDLES_OPEN | G_APPLICATION_NON_UNIQUE);
   g_application_register (G_APPLICATION (f->app), NULL, &error);
@@ -383,7 +392,7 @@ test_flash (Fixture *f, gconstpointer data)
   g_assert_true (log_has_code (f, "point-of-no-return"));
   g_assert_true (log_has_code (f, "reboot-wait"));
   g_assert_cmpstr (label_text (ota_window_get_device_version_label (f->window)), ==, "1.0.2");
-  g_assert_cmpstr (ota_flash_job_get_new_version (ota_application_get_job (f->app)), ==, "1.0.2");
+  g_assert_cmpstr (ota_flash_get_new_version (ota_application_get_engine (f->app)), ==, "1.0.2");
 
   assert_saved_log (f, "success", "1.0.2");
 
@@ -403,18 +412,18 @@ test_cancel_before (Fixture *f, gconstpointer data)
   wait_until (f, can_flash, NULL, READY_MS, "the Flash button");
   click (ota_window_get_flash_button (f->window));
   wait_until (f, log_has_code, "transfer", FLASH_MS, "the stage-one transfer");
-  g_assert_false (ota_flash_job_is_committed (ota_application_get_job (f->app)));
+  g_assert_false (ota_flash_get_committed (ota_application_get_engine (f->app)));
 
   /* before the point of no return: no question, cancelled at once */
   click (ota_window_get_cancel_button (f->window));
   g_assert_null (ota_application_get_cancel_dialog (f->app));
-  g_assert_true (ota_flash_job_is_cancelled (ota_application_get_job (f->app)));
+  g_assert_true (ota_flash_is_cancelling (ota_application_get_engine (f->app)));
   g_assert_true (label_contains (ota_window_get_activity_label (f->window), "Cancelling"));
   wait_until (f, finished, NULL, FLASH_MS, "the end of the upgrade");
 
   g_assert_true (label_contains (ota_window_get_result_label (f->window), "unchanged"));
   g_assert_true (label_contains (ota_window_get_stage_label (f->window), "cancelled"));
-  g_assert_cmpint (ota_flash_job_get_device_state (ota_application_get_job (f->app)), ==,
+  g_assert_cmpint (ota_flash_get_device_state (ota_application_get_engine (f->app)), ==,
                    OTA_DEVICE_STATE_UNCHANGED);
   g_assert_false (log_has_code (f, "point-of-no-return"));
   assert_saved_log (f, "cancelled", NULL);
@@ -440,31 +449,31 @@ test_cancel_overtaken (Fixture *f, gconstpointer data)
   const gchar *extra[] = { "--installed-version", "1.0.1", "--time-scale", "0.1",
                            "--fault", "slow-commit:stage=1,secs=30", NULL };
   g_autoptr(OtaTestEmu) emu = start_emu (extra);
-  OtaFlashJob *job;
+  OtaFlash *job;
 
   start_app (f, emu, f->ufw);
   wait_until (f, can_flash, NULL, READY_MS, "the Flash button");
   click (ota_window_get_flash_button (f->window));
-  job = ota_application_get_job (f->app);
+  job = ota_application_get_engine (f->app);
   wait_until (f, emu_has_event, emu, FLASH_MS, "the device's pause before the total size");
-  g_assert_false (ota_flash_job_is_committed (job));
+  g_assert_false (ota_flash_get_committed (job));
 
   click (ota_window_get_cancel_button (f->window));
   g_assert_null (ota_application_get_cancel_dialog (f->app));
-  g_assert_true (ota_flash_job_is_cancelled (job));
+  g_assert_true (ota_flash_is_cancelling (job));
   g_assert_true (label_contains (ota_window_get_activity_label (f->window), "Cancelling"));
   g_assert_false (gtk_widget_get_sensitive (ota_window_get_cancel_button (f->window)));
 
   wait_until (f, log_has_code, "cancel-too-late", FLASH_MS, "the dropped cancel");
-  g_assert_true (ota_flash_job_is_committed (job));
-  g_assert_false (ota_flash_job_is_cancelled (job));
+  g_assert_true (ota_flash_get_committed (job));
+  g_assert_false (ota_flash_is_cancelling (job));
   g_assert_true (label_contains (ota_window_get_activity_label (f->window), "Too late"));
   /* it can be asked for again, and then it is the confirmed kind */
   g_assert_true (gtk_widget_get_sensitive (ota_window_get_cancel_button (f->window)));
 
   wait_until (f, finished, NULL, FLASH_MS, "the end of the upgrade");
   g_assert_true (label_contains (ota_window_get_result_label (f->window), "Success"));
-  g_assert_cmpint (ota_flash_job_get_device_state (job), ==, OTA_DEVICE_STATE_UPDATED);
+  g_assert_cmpint (ota_flash_get_device_state (job), ==, OTA_DEVICE_STATE_UPDATED);
   g_assert_cmpuint (ota_test_emu_count_events (emu, "stop"), ==, 0);
   ota_test_emu_assert_installed (emu, "1.0.2", FALSE);
   ota_test_emu_assert_clean (emu);
@@ -483,12 +492,12 @@ test_cancel_after (Fixture *f, gconstpointer data)
   wait_until (f, can_flash, NULL, READY_MS, "the Flash button");
   click (ota_window_get_flash_button (f->window));
   wait_until (f, log_has_code, "point-of-no-return", FLASH_MS, "the point of no return");
-  g_assert_true (ota_flash_job_is_committed (ota_application_get_job (f->app)));
+  g_assert_true (ota_flash_get_committed (ota_application_get_engine (f->app)));
 
   /* after it: a question, and nothing cancelled yet */
   click (ota_window_get_cancel_button (f->window));
   wait_until (f, dialog_shown, NULL, READY_MS, "the confirmation dialog");
-  g_assert_false (ota_flash_job_is_cancelled (ota_application_get_job (f->app)));
+  g_assert_false (ota_flash_is_cancelling (ota_application_get_engine (f->app)));
   dialog = OTA_CANCEL_DIALOG (ota_application_get_cancel_dialog (f->app));
   g_assert_true (gtk_window_get_transient_for (GTK_WINDOW (dialog)) == GTK_WINDOW (f->window));
 
@@ -496,7 +505,7 @@ test_cancel_after (Fixture *f, gconstpointer data)
     {
       click (ota_cancel_dialog_get_keep_going_button (dialog));
       g_assert_null (ota_application_get_cancel_dialog (f->app));
-      g_assert_false (ota_flash_job_is_cancelled (ota_application_get_job (f->app)));
+      g_assert_false (ota_flash_is_cancelling (ota_application_get_engine (f->app)));
       wait_until (f, finished, NULL, FLASH_MS, "the end of the upgrade");
       g_assert_true (label_contains (ota_window_get_result_label (f->window), "1.0.2"));
       ota_test_emu_assert_installed (emu, "1.0.2", FALSE);
@@ -506,11 +515,11 @@ test_cancel_after (Fixture *f, gconstpointer data)
 
   click (ota_cancel_dialog_get_cancel_anyway_button (dialog));
   g_assert_null (ota_application_get_cancel_dialog (f->app));
-  g_assert_true (ota_flash_job_is_cancelled (ota_application_get_job (f->app)));
+  g_assert_true (ota_flash_is_cancelling (ota_application_get_engine (f->app)));
   wait_until (f, finished, NULL, FLASH_MS, "the end of the upgrade");
   g_assert_true (label_contains (ota_window_get_result_label (f->window), "point of no return"));
   g_assert_true (label_contains (ota_window_get_next_step_label (f->window), "WIFI_OTA_XXXXXX"));
-  g_assert_cmpint (ota_flash_job_get_device_state (ota_application_get_job (f->app)), ==,
+  g_assert_cmpint (ota_flash_get_device_state (ota_application_get_engine (f->app)), ==,
                    OTA_DEVICE_STATE_NEEDS_RECOVERY);
 
   /* the window then finds the device in its updater and offers to finish */
@@ -572,7 +581,7 @@ test_invalid_file (Fixture *f, gconstpointer data)
   g_assert_false (gtk_widget_get_sensitive (ota_window_get_flash_button (f->window)));
   gtk_button_clicked (GTK_BUTTON (ota_window_get_flash_button (f->window)));
   settle (100);
-  g_assert_null (ota_application_get_job (f->app));
+  g_assert_false (ota_flash_is_running (ota_application_get_engine (f->app)));
 
   /* a good file makes it usable */
   g_signal_emit_by_name (f->window, "file-chosen", f->ufw);

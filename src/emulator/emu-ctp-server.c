@@ -307,12 +307,31 @@ find_bytes (const guint8 *data, gsize len, const gchar *needle)
   return NULL;
 }
 
-/* The loader's stub: one APP_ACCESS reply to the first segment, whatever it
- * holds; everything after it is ignored (but lands in the OTA buffer). */
+/* The digits after "ver":" in @buf, or NULL. */
+static gchar *
+find_ver (const guint8 *buf, gsize got)
+{
+  const gchar *p = find_bytes (buf, got, "ver\":\"");
+  const gchar *d, *end;
+  gsize n = 0;
+
+  if (p == NULL)
+    return NULL;
+  d = p + strlen ("ver\":\"");
+  end = (const gchar *) buf + got;
+  while (d + n < end && g_ascii_isdigit (d[n]))
+    n++;
+  return n > 0 ? g_strndup (d, n) : NULL;
+}
+
+/* The loader's stub (protocol.md 4.5): a segment that arrives while no
+ * client is registered is copied into the OTA buffer, answered with one
+ * APP_ACCESS reply and registers its connection until it closes; every
+ * other segment is ignored. */
 static void
 serve_stub (CtpConn *c)
 {
-  gboolean first = TRUE;
+  gboolean registered = FALSE;
   const gchar *reason = "closed by the app";
   guint8 buf[4096];
 
@@ -320,6 +339,7 @@ serve_stub (CtpConn *c)
     {
       gsize got = 0;
       EmuIoResult r = emu_socket_recv_some (c->sock, buf, sizeof buf, -1, c->cancellable, &got);
+      cJSON *f;
 
       if (r == EMU_IO_CANCELLED)
         {
@@ -333,38 +353,23 @@ serve_stub (CtpConn *c)
         emu_device_violation (
             c->dev, "S6", 2,
             "%" G_GSIZE_FORMAT " CTP bytes sent to the loader during a 3335 transfer", got);
-      if (first)
+      f = cJSON_CreateObject ();
+      cJSON_AddNumberToObject (f, "bytes", (gdouble) got);
+      if (!registered && emu_device_ctp_stub_segment (c->dev, got))
         {
-          const gchar *p = find_bytes (buf, got, "ver\":\"");
-          g_autofree gchar *ver = NULL;
-          cJSON *f = cJSON_CreateObject ();
+          g_autofree gchar *ver = find_ver (buf, got);
 
-          cJSON_AddNumberToObject (f, "bytes", (gdouble) got);
+          registered = TRUE;
           emu_device_emit (c->dev, "ctp-stub-in", f);
-          if (p != NULL)
-            {
-              const gchar *d = p + strlen ("ver\":\"");
-              const gchar *end = (const gchar *) buf + got;
-              gsize n = 0;
-
-              while (d + n < end && g_ascii_isdigit (d[n]))
-                n++;
-              if (n > 0)
-                ver = g_strndup (d, n);
-            }
-          first = FALSE;
           if (!send_notify (c, OTA_CTP_TOPIC_APP_ACCESS, -1,
                             param_of ("type", "0", "ver", ver != NULL ? ver : STUB_DEFAULT_VER)))
             break;
         }
       else
-        {
-          cJSON *f = cJSON_CreateObject ();
-
-          cJSON_AddNumberToObject (f, "bytes", (gdouble) got);
-          emu_device_emit (c->dev, "ctp-stub-ignored", f);
-        }
+        emu_device_emit (c->dev, "ctp-stub-ignored", f);
     }
+  if (registered)
+    emu_device_ctp_stub_unregister (c->dev);
   emit_disconnect (c->dev, "ctp", reason);
 }
 

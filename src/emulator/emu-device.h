@@ -12,24 +12,9 @@
 #include "emu-events.h"
 #include "emu-faults.h"
 #include "emu-link.h"
+#include "emu-options.h"
 
 G_BEGIN_DECLS
-
-/* Everything the command line sets; read-only once the device exists. */
-typedef struct {
-  gchar *host;
-  guint16 ctp_port, http_port, ota_port;
-  gchar *state_dir;
-  gdouble time_scale;
-  gboolean strict;
-  gchar *events_path;
-  gboolean ota_listen_at_boot;
-  gboolean sdk_1_1;
-  gboolean start_in_loader;
-  gchar *installed_version;
-  gchar *installed_ufw;
-  EmuLinkModel link;
-} EmuOptions;
 
 typedef enum {
   EMU_MODE_OFF,    /* rebooting, or gone for good (no-reboot fault) */
@@ -88,9 +73,10 @@ gboolean emu_device_get_identity (EmuDevice *self, guint32 *crc, guint32 *size);
 void emu_device_set_stage2_pending (EmuDevice *self);
 /* Stage two succeeded: the new firmware is installed, the loader is done. */
 void emu_device_install (EmuDevice *self, const gchar *version, guint32 crc, guint32 size);
+/* The keep-old-version fault: the loader is done, the old firmware stays. */
+void emu_device_keep_old_firmware (EmuDevice *self);
 /* Reboots @delay device seconds from now, into what the state says. */
 void emu_device_request_reboot (EmuDevice *self, gdouble delay, const gchar *reason);
-gboolean emu_device_reboot_pending (EmuDevice *self);
 /* The power-loss fault: saves the state, logs, and exits the process at once. */
 G_NORETURN void emu_device_power_loss (EmuDevice *self, gint stage, guint read);
 
@@ -104,11 +90,33 @@ gboolean emu_device_open_ota (EmuDevice *self);
 gboolean emu_device_ctp_claim (EmuDevice *self, GSocket *sock, GSocket **evicted);
 void emu_device_ctp_release (EmuDevice *self, GSocket *sock);
 
+/* --- Wi-Fi --- */
+
+/* The SSID the device shows in this boot (at start: the first boot's). */
+gchar *emu_device_dup_ssid (EmuDevice *self);
+/* --control-stdin "joined"/"left": the PC joined or left the network the
+ * device shows now. Opens or closes --wifi-gate; ignored while rebooting. */
+void emu_device_set_joined (EmuDevice *self, gboolean joined);
+
 /* --- loader --- */
 
 void emu_device_set_description_fetched (EmuDevice *self);
 gboolean emu_device_get_description_fetched (EmuDevice *self);
+/* A 3335 transfer starts (its CTP-corruption count starts at 0) or ends. */
 void emu_device_set_transfer_active (EmuDevice *self, gboolean active);
 gboolean emu_device_get_transfer_active (EmuDevice *self);
+/* The stub CTP's registered-client counter (protocol.md 4.5): a segment
+ * arriving while it is 0 registers its connection (TRUE: answer it) and is
+ * copied into the OTA buffer, which corrupts a running transfer. */
+gboolean emu_device_ctp_stub_segment (EmuDevice *self, gsize bytes);
+void emu_device_ctp_stub_unregister (EmuDevice *self);
+/* Bytes 3333 copied into the buffer of the running transfer. */
+guint64 emu_device_get_corrupted_bytes (EmuDevice *self);
+/* The updater-restart fault: the description must be fetched again. */
+void emu_device_restart_updater (EmuDevice *self);
+gboolean emu_device_get_updater_restarted (EmuDevice *self);
+/* After an ERR: for @seconds (real) every new 3335 connection is accepted
+ * and reset, as the updater's teardown closes whichever client is there. */
+void emu_device_ota_teardown (EmuDevice *self, gdouble seconds, GCancellable *cancellable);
 
 G_END_DECLS

@@ -36,6 +36,10 @@ static const FaultKind fault_kinds[] = {
   { "read-beyond-eof", 0, 0, "READ k asks for a seek_addr past the end of the file" },
   { "read-too-large", 0, 0, "READ k asks for 43 KiB (more than the 42 KiB limit)" },
   { "garbage", 0, 0, "20 random bytes instead of the header of READ k" },
+  { "updater-restart", 2, 0, "after ERR the updater restarts: fetch the description again" },
+  { "stay-in-updater", 2, 0, "after stage two's OK it reboots into the updater (ota_step 1)" },
+  { "keep-old-version", 2, 0, "after stage two's OK it reboots into the old firmware" },
+  { "ok-without-read", 0, 0, "hostile: OK before any READ or total size; nothing changes" },
 };
 
 static const FaultKind *
@@ -220,10 +224,11 @@ emu_faults_describe (void)
       for (gsize i = 0; i < G_N_ELEMENTS (fault_kinds); i++)
         g_string_append_printf (s, "  %-18s %s\n", fault_kinds[i].name, fault_kinds[i].help);
       g_string_append (
-          s, "  stage: 1 = main firmware / stage one, 2 = loader / stage two (default any;\n"
-             "  power-loss defaults to 2). read: K-th READ of the current stage attempt,\n"
-             "  READ 1 is the first probe read (default: the first READ). secs are device\n"
-             "  seconds, scaled by --time-scale. times: how often it triggers (default 1).\n");
+          s, "  stage: 1 = main firmware / stage one, 2 = updater / stage two (default any;\n"
+             "  power-loss, updater-restart, stay-in-updater and keep-old-version default\n"
+             "  to 2). read: K-th READ of the current stage attempt, READ 1 is the first\n"
+             "  probe read (default: the first READ). secs are device seconds, scaled by\n"
+             "  --time-scale. times: how often it triggers (default 1).\n");
       g_once_init_leave (&text, g_string_free (s, FALSE));
     }
   return text;

@@ -78,12 +78,6 @@ emu_port_free (EmuPort *self)
   g_free (self);
 }
 
-const gchar *
-emu_port_get_name (EmuPort *self)
-{
-  return self->name;
-}
-
 guint16
 emu_port_get_port (EmuPort *self)
 {
@@ -172,4 +166,30 @@ emu_port_accept (EmuPort *self, GCancellable *cancellable, GError **error)
         g_debug ("TCP_NODELAY: %s", local->message);
     }
   return conn;
+}
+
+GSocket *
+emu_port_accept_until (EmuPort *self, gint64 deadline_us, GCancellable *cancellable, GError **error)
+{
+  g_autoptr (GSocket) listener = NULL;
+  gint64 left = deadline_us - g_get_monotonic_time ();
+
+  g_mutex_lock (&self->lock);
+  if (self->listening)
+    listener = g_object_ref (self->socket);
+  g_mutex_unlock (&self->lock);
+  if (listener == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_CLOSED, "%s port is not listening", self->name);
+      return NULL;
+    }
+  if (left <= 0)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT, "nobody connected to the %s port",
+                   self->name);
+      return NULL;
+    }
+  if (!g_socket_condition_timed_wait (listener, G_IO_IN, left, cancellable, error))
+    return NULL;
+  return emu_port_accept (self, cancellable, error);
 }

@@ -18,7 +18,6 @@ EmuPort *emu_port_new (const gchar *name, const gchar *host, guint16 port, GErro
 void emu_port_free (EmuPort *self);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (EmuPort, emu_port_free)
 
-const gchar *emu_port_get_name (EmuPort *self);
 guint16 emu_port_get_port (EmuPort *self);
 gboolean emu_port_is_listening (EmuPort *self);
 
@@ -31,5 +30,8 @@ void emu_port_unlisten (EmuPort *self);
 /* Waits for a connection. NULL with an error when @cancellable fires or the
  * port does not listen. */
 GSocket *emu_port_accept (EmuPort *self, GCancellable *cancellable, GError **error);
+/* The same, giving up at @deadline_us (monotonic) with G_IO_ERROR_TIMED_OUT. */
+GSocket *emu_port_accept_until (EmuPort *self, gint64 deadline_us, GCancellable *cancellable,
+                                GError **error);
 
 G_END_DECLS

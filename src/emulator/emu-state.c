@@ -18,9 +18,9 @@ json_string (const cJSON *obj, const gchar *key)
   return cJSON_IsString (item) ? item->valuestring : NULL;
 }
 
-/* Six upper-case hex digits taken from the uuid, from its start or its end. */
+/* The last six hex digits of the uuid, upper case. */
 static gchar *
-uuid_hex6 (const EmuState *self, gboolean from_end)
+uuid_hex6 (const EmuState *self)
 {
   GString *hex = g_string_new (NULL);
   const gchar *u = self->uuid != NULL ? self->uuid : "000000";
@@ -30,25 +30,22 @@ uuid_hex6 (const EmuState *self, gboolean from_end)
       g_string_append_c (hex, g_ascii_toupper (*p));
   while (hex->len < 6)
     g_string_append_c (hex, '0');
-  if (from_end)
-    g_string_erase (hex, 0, hex->len - 6);
-  else
-    g_string_truncate (hex, 6);
+  g_string_erase (hex, 0, hex->len - 6);
   return g_string_free (hex, FALSE);
 }
 
 gchar *
 emu_state_product_ssid (const EmuState *self)
 {
-  g_autofree gchar *hex = uuid_hex6 (self, FALSE);
+  g_autofree gchar *hex = uuid_hex6 (self);
 
-  return g_strdup_printf ("AC79_%s", hex);
+  return g_strdup_printf ("wifi_camera_%s", hex);
 }
 
 gchar *
 emu_state_recovery_ssid (const EmuState *self)
 {
-  g_autofree gchar *hex = uuid_hex6 (self, TRUE);
+  g_autofree gchar *hex = uuid_hex6 (self);
 
   return g_strdup_printf ("WIFI_OTA_%s", hex);
 }

@@ -28,9 +28,10 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (EmuState, emu_state_free)
 
 gboolean emu_state_save (EmuState *self, GError **error);
 
-/* "AC79_1A2B3C": the product's access point. */
+/* "wifi_camera_1A2B3C": the product's access point (last 6 hex digits of the uuid). */
 gchar *emu_state_product_ssid (const EmuState *self);
-/* "WIFI_OTA_1A2B3C": the loader's open access point after a power cut. */
+/* "WIFI_OTA_1A2B3C": the updater's open access point (no stored Wi-Fi, or after a
+ * power cut in stage two). */
 gchar *emu_state_recovery_ssid (const EmuState *self);
 
 G_END_DECLS

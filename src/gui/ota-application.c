@@ -2,6 +2,7 @@
 #define G_LOG_DOMAIN "OtaGui"
 
 #include "ota-application.h"
+#include "ota-application-private.h"
 
 #include "ota-cancel-dialog.h"
 #include "ota-color-scheme.h"
@@ -28,7 +29,7 @@ struct _OtaApplication {
   OtaUfw *ufw;
 
   /* the upgrade */
-  OtaFlashJob *job;              /* the running or last one */
+  OtaFlash *engine;              /* the flash engine, reused for every upgrade */
   gboolean flash_pending;        /* waiting for the device monitor's read to end */
   GtkWidget *cancel_dialog;
 };
@@ -177,10 +178,17 @@ file_chosen_cb (OtaWindow *window, const gchar *path, OtaApplication *self)
 /* ---- the upgrade -------------------------------------------------------------------- */
 
 static void
-job_event_cb (OtaFlashJob *job, const OtaEvent *event, OtaApplication *self)
+engine_event_cb (OtaFlash *engine, const OtaEvent *event, OtaApplication *self)
 {
   if (self->window != NULL)
     ota_window_show_event (self->window, event);
+}
+
+static void
+engine_cancel_dropped_cb (OtaFlash *engine, OtaApplication *self)
+{
+  if (self->window != NULL)
+    ota_window_cancel_dropped (self->window);
 }
 
 static void
@@ -192,21 +200,25 @@ close_cancel_dialog (OtaApplication *self)
 }
 
 static void
-job_finished_cb (OtaFlashJob *job, OtaApplication *self)
+flash_done_cb (GObject *source, GAsyncResult *res, gpointer user_data)
 {
+  g_autoptr(OtaApplication) self = user_data;
+  g_autoptr(OtaAdvice) advice = NULL;
+
+  ota_flash_run_finish (OTA_FLASH (source), res, NULL);
   close_cancel_dialog (self);
   if (self->window == NULL)
     return;
-  ota_window_flash_finished (self->window, ota_flash_job_get_error (job),
-                             ota_flash_job_get_device_state (job),
-                             ota_flash_job_get_new_version (job));
+  advice = ota_flash_dup_advice (OTA_FLASH (source));
+  ota_window_flash_finished (self->window, advice);
   /* back to watching the device: it shows what the device is left with */
   ota_device_monitor_set_paused (self->monitor, FALSE);
 }
 
 static void
-start_job (OtaApplication *self)
+start_flash (OtaApplication *self)
 {
+  OtaSession *session = ota_flash_get_session (self->engine);
   guint16 ctp, http, ota;
   g_autofree gchar *host = NULL;
 
@@ -215,47 +227,41 @@ start_job (OtaApplication *self)
     return;
   host = g_strstrip (g_strdup (ota_window_get_host (self->window)));
   ota_window_get_ports (self->window, &ctp, &http, &ota);
-
-  if (self->job != NULL)
-    g_signal_handlers_disconnect_by_data (self->job, self);
-  g_clear_object (&self->job);
-  self->job = ota_flash_job_new (host, ctp, http, ota, self->firmware, self->ufw);
-  g_signal_connect (self->job, "event", G_CALLBACK (job_event_cb), self);
-  g_signal_connect (self->job, "finished", G_CALLBACK (job_finished_cb), self);
-  ota_flash_job_start (self->job);
+  ota_session_set_host (session, host);
+  ota_session_set_ports (session, ctp, http, ota);
+  ota_flash_run_async (self->engine, self->firmware, self->ufw, NULL, flash_done_cb,
+                       g_object_ref (self));
 }
 
 static void
 monitor_busy_cb (OtaDeviceMonitor *monitor, GParamSpec *pspec, OtaApplication *self)
 {
   if (self->flash_pending && !ota_device_monitor_get_busy (monitor))
-    start_job (self);
+    start_flash (self);
 }
 
 static void
 flash_requested_cb (OtaWindow *window, OtaApplication *self)
 {
-  if ((self->job != NULL && ota_flash_job_is_running (self->job)) || self->flash_pending
-      || self->firmware == NULL)
+  if (ota_flash_is_running (self->engine) || self->flash_pending || self->firmware == NULL)
     return;
   ota_window_flash_started (window);
-  /* the session is the only one talking to the device from now on: the
+  /* the engine is the only one talking to the device from now on: the
    * monitor's read in flight (if any) is cancelled and awaited first */
   ota_device_monitor_set_paused (self->monitor, TRUE);
   if (ota_device_monitor_get_busy (self->monitor))
     self->flash_pending = TRUE;
   else
-    start_job (self);
+    start_flash (self);
 }
 
 static void
 cancel_dialog_response_cb (GtkDialog *dialog, gint response, OtaApplication *self)
 {
-  if (response == OTA_CANCEL_DIALOG_RESPONSE_CANCEL_ANYWAY && self->job != NULL
-      && ota_flash_job_is_running (self->job))
+  if (response == OTA_CANCEL_DIALOG_RESPONSE_CANCEL_ANYWAY
+      && ota_flash_cancel (self->engine, OTA_CANCEL_CONFIRMED) == OTA_CANCEL_TAKEN)
     {
       g_debug ("cancel confirmed after the point of no return");
-      ota_flash_job_cancel (self->job);
       if (self->window != NULL)
         ota_window_show_cancelling (self->window);
     }
@@ -270,15 +276,16 @@ cancel_requested_cb (OtaWindow *window, OtaApplication *self)
       /* nothing has reached the device yet */
       g_autoptr(GError) error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED,
                                                      "cancelled");
+      g_autoptr(OtaAdvice) advice = ota_advice_new (error, OTA_DEVICE_STATE_UNCHANGED, NULL, NULL);
+
       self->flash_pending = FALSE;
-      ota_window_flash_finished (window, error, OTA_DEVICE_STATE_UNCHANGED, NULL);
+      ota_window_flash_finished (window, advice);
       ota_device_monitor_set_paused (self->monitor, FALSE);
       return;
     }
-  if (self->job == NULL || !ota_flash_job_is_running (self->job)
-      || ota_flash_job_is_cancelled (self->job))
+  if (!ota_flash_is_running (self->engine) || ota_flash_is_cancelling (self->engine))
     return;
-  if (ota_flash_job_cancel_safely (self->job))
+  if (ota_flash_cancel (self->engine, OTA_CANCEL_SAFE) == OTA_CANCEL_TAKEN)
     {
       /* before the point of no return: at once; the core answers the
        * device's next request with STOP and the old firmware stays (or,
@@ -377,8 +384,8 @@ static void
 window_destroy_cb (GtkWidget *widget, OtaApplication *self)
 {
   close_cancel_dialog (self);
-  if (self->job != NULL && ota_flash_job_is_running (self->job))
-    ota_flash_job_cancel (self->job);
+  /* the window goes: a confirmed cancel (closing asked first while flashing) */
+  ota_flash_cancel (self->engine, OTA_CANCEL_CONFIRMED);
   if (self->file_cancellable != NULL)
     g_cancellable_cancel (self->file_cancellable);
   ota_device_monitor_set_paused (self->monitor, TRUE);
@@ -504,13 +511,12 @@ ota_application_dispose (GObject *object)
   if (self->file_cancellable != NULL)
     g_cancellable_cancel (self->file_cancellable);
   g_clear_object (&self->file_cancellable);
-  if (self->job != NULL)
+  if (self->engine != NULL)
     {
-      g_signal_handlers_disconnect_by_data (self->job, self);
-      if (ota_flash_job_is_running (self->job))
-        ota_flash_job_cancel (self->job);
+      g_signal_handlers_disconnect_by_data (self->engine, self);
+      ota_flash_cancel (self->engine, OTA_CANCEL_CONFIRMED);
     }
-  g_clear_object (&self->job);
+  g_clear_object (&self->engine);
   if (self->monitor != NULL)
     g_signal_handlers_disconnect_by_data (self->monitor, self);
   g_clear_object (&self->monitor);
@@ -548,7 +554,12 @@ ota_application_class_init (OtaApplicationClass *klass)
 static void
 ota_application_init (OtaApplication *self)
 {
+  g_autoptr(OtaSession) session = ota_session_new ();
+
   ota_gui_register_resources ();
+  self->engine = ota_flash_new (session);
+  g_signal_connect (self->engine, "event", G_CALLBACK (engine_event_cb), self);
+  g_signal_connect (self->engine, "cancel-dropped", G_CALLBACK (engine_cancel_dropped_cb), self);
 }
 
 OtaApplication *
@@ -572,9 +583,9 @@ ota_application_get_cancel_dialog (OtaApplication *self)
   return self->cancel_dialog;
 }
 
-OtaFlashJob *
-ota_application_get_job (OtaApplication *self)
+OtaFlash *
+ota_application_get_engine (OtaApplication *self)
 {
   g_return_val_if_fail (OTA_IS_APPLICATION (self), NULL);
-  return self->job;
+  return self->engine;
 }

@@ -7,7 +7,6 @@
  * device, and remembers the settings. */
 
 #include <gtk/gtk.h>
-#include "ota-flash-job.h"
 #include "ota-window.h"
 
 G_BEGIN_DECLS
@@ -19,10 +18,5 @@ G_DECLARE_FINAL_TYPE (OtaApplication, ota_application, OTA, APPLICATION, GtkAppl
 
 OtaApplication *ota_application_new (void);
 
-/* For tests: the main window (NULL before activation), the confirmation
- * dialog while it is shown, and the last upgrade. */
-OtaWindow      *ota_application_get_window (OtaApplication *self);
-GtkWidget      *ota_application_get_cancel_dialog (OtaApplication *self);
-OtaFlashJob    *ota_application_get_job (OtaApplication *self);
 
 G_END_DECLS

@@ -9,6 +9,9 @@
 
 #include "ota-advice.h"
 #include "ota-error.h"
+#include "ota-log-model.h"
+#include "ota-text.h"
+#include "ota-window-private.h"
 
 typedef enum {
   FILE_NONE,
@@ -64,12 +67,8 @@ struct _OtaWindow {
   gboolean flashing;
   gboolean demo_starting;
   gboolean quiet;                /* filling the address fields: no "address-changed" */
-  guint progress_stage;          /* last progress logged: stage, percent, committed */
-  guint progress_percent;
-  gboolean progress_committed;
-  gint progress_decile;
   gboolean writing_shown;        /* stage two's "writing" activity was shown */
-  GPtrArray *log_lines;          /* JSON Lines, as otaflash --cli --json prints them */
+  OtaLogModel *log;              /* this upgrade's log (JSON Lines and readable) */
   GtkFileChooserNative *chooser;        /* open, while shown */
   GtkFileChooserNative *save_chooser;   /* save the log, while shown */
 };
@@ -202,7 +201,7 @@ update_actions (OtaWindow *self)
                             !self->flashing);
   set_simple_action_enabled (self, "open", !self->flashing);
   set_simple_action_enabled (self, "try-demo", !self->flashing && !self->demo_starting);
-  set_simple_action_enabled (self, "save-log", self->log_lines->len > 0);
+  set_simple_action_enabled (self, "save-log", ota_log_model_get_lines (self->log)->len > 0);
   gtk_widget_set_visible (self->recovery_bar, recover && !self->flashing);
   if (can_flash)
     gtk_widget_grab_default (self->flash_button);
@@ -216,116 +215,26 @@ update_actions (OtaWindow *self)
 /* ---- the log -------------------------------------------------------------------- */
 
 static void
-append_text (OtaWindow *self, const gchar *text)
+log_changed_cb (OtaLogModel *log, OtaWindow *self)
 {
-  GtkTextBuffer *buffer = gtk_text_view_get_buffer (GTK_TEXT_VIEW (self->log_view));
+  GtkTextBuffer *buffer = ota_log_model_get_buffer (log);
   GtkTextIter end;
-  GtkTextMark *mark;
 
-  gtk_text_buffer_get_end_iter (buffer, &end);
-  gtk_text_buffer_insert (buffer, &end, text, -1);
-  gtk_text_buffer_insert (buffer, &end, "\n", 1);
   /* follow the end */
-  mark = gtk_text_buffer_get_insert (buffer);
   gtk_text_buffer_get_end_iter (buffer, &end);
   gtk_text_buffer_place_cursor (buffer, &end);
-  gtk_text_view_scroll_mark_onscreen (GTK_TEXT_VIEW (self->log_view), mark);
+  gtk_text_view_scroll_mark_onscreen (GTK_TEXT_VIEW (self->log_view),
+                                      gtk_text_buffer_get_insert (buffer));
+  set_simple_action_enabled (self, "save-log", ota_log_model_get_lines (log)->len > 0);
 }
 
+/* A label showing text from outside (the device, the file): nothing in it
+ * may pass for our own words or reorder the line. */
 static void
-append_json (OtaWindow *self, cJSON *obj)
+set_outside_text (GtkWidget *label, const gchar *text)
 {
-  char *text = cJSON_PrintUnformatted (obj);
-
-  g_ptr_array_add (self->log_lines, g_strdup (text));
-  cJSON_free (text);
-  set_simple_action_enabled (self, "save-log", TRUE);
-}
-
-static void
-clear_log (OtaWindow *self)
-{
-  gtk_text_buffer_set_text (gtk_text_view_get_buffer (GTK_TEXT_VIEW (self->log_view)), "", -1);
-  g_ptr_array_set_size (self->log_lines, 0);
-}
-
-/* One readable line per event: the time, then what it says. */
-static gchar *
-event_to_text (const OtaEvent *ev)
-{
-  g_autofree gchar *what = NULL;
-
-  switch (ev->kind)
-    {
-    case OTA_EVENT_DEVICE:
-      what = g_strdup_printf ("device: %s, firmware %s, %s, ota_step %s, uuid %s",
-                              or_dash (ev->device->product_type),
-                              or_dash (ev->device->firmware_version),
-                              ota_description_is_single_backup (ev->device) ? "single backup"
-                                                                           : "dual backup",
-                              or_dash (ev->device->ota_step), or_dash (ev->device->uuid));
-      break;
-    case OTA_EVENT_STAGE:
-      if (g_strcmp0 (ev->state, "start") == 0)
-        what = g_strdup_printf ("stage %u: start", ev->stage);
-      else if (ev->message != NULL)
-        what = g_strdup_printf ("stage %u: end, %s: %s", ev->stage, or_dash (ev->outcome),
-                                ev->message);
-      else
-        what = g_strdup_printf ("stage %u: end, %s", ev->stage, or_dash (ev->outcome));
-      break;
-    case OTA_EVENT_PROGRESS:
-      what = g_strdup_printf ("stage %u: %u%% (%" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT
-                              " bytes)%s",
-                              ev->stage, ev->percent, ev->bytes, ev->total,
-                              ev->committed ? ", past the point of no return" : "");
-      break;
-    case OTA_EVENT_LOG:
-    default:
-      what = g_strdup_printf ("%s%s: %s", g_strcmp0 (ev->level, "warning") == 0 ? "warning, " : "",
-                              or_dash (ev->code), or_dash (ev->message));
-      break;
-    }
-  return g_strdup_printf ("%7.2f s  %s", ev->t, what);
-}
-
-static void
-log_event (OtaWindow *self, const OtaEvent *ev)
-{
-  g_autofree gchar *text = NULL;
-
-  if (ev->kind == OTA_EVENT_PROGRESS)
-    {
-      gint decile = (gint) (ev->percent / 10);
-      gboolean changed = ev->percent != self->progress_percent || ev->stage != self->progress_stage
-                         || ev->committed != self->progress_committed;
-      gboolean readable = ev->total > 0
-                          && (decile != self->progress_decile || ev->stage != self->progress_stage);
-
-      /* the saved log gets what otaflash --cli --json prints: one per
-       * change; the view one line per 10 % */
-      if (changed)
-        {
-          g_autoptr(cJSON) obj = ota_event_to_json (ev);
-          append_json (self, obj);
-        }
-      if (readable)
-        {
-          text = event_to_text (ev);
-          append_text (self, text);
-          self->progress_decile = decile;
-        }
-      self->progress_percent = ev->percent;
-      self->progress_stage = ev->stage;
-      self->progress_committed = ev->committed;
-      return;
-    }
-  {
-    g_autoptr(cJSON) obj = ota_event_to_json (ev);
-    append_json (self, obj);
-  }
-  text = event_to_text (ev);
-  append_text (self, text);
+  g_autofree gchar *safe = ota_text_sanitize (or_dash (text), -1);
+  gtk_label_set_text (GTK_LABEL (label), safe);
 }
 
 /* ---- the firmware file --------------------------------------------------------- */
@@ -349,9 +258,9 @@ set_file_details (OtaWindow *self, OtaUfw *ufw)
     g_autofree gchar *sha = g_strndup (ota_ufw_get_sha256 (ufw), 16);
     g_autofree gchar *sha_text = g_strconcat (sha, "…", NULL);
 
-    gtk_label_set_text (GTK_LABEL (self->file_version_label),
-                        ota_ufw_get_version (ufw) != NULL ? ota_ufw_get_version (ufw)
-                                                          : "unknown (no script.ver)");
+    set_outside_text (self->file_version_label, ota_ufw_get_version (ufw) != NULL
+                                                    ? ota_ufw_get_version (ufw)
+                                                    : "unknown (no script.ver)");
     gtk_label_set_text (GTK_LABEL (self->file_size_label), size_text);
     gtk_label_set_text (GTK_LABEL (self->file_chip_label), ota_ufw_get_chip (ufw));
     gtk_label_set_text (GTK_LABEL (self->file_sha_label), sha_text);
@@ -444,9 +353,8 @@ ota_window_set_device (OtaWindow *self, const OtaDescription *desc, const GError
       gtk_image_set_from_icon_name (GTK_IMAGE (self->device_status_image),
                                     "network-wireless-signal-excellent-symbolic",
                                     GTK_ICON_SIZE_BUTTON);
-      gtk_label_set_text (GTK_LABEL (self->device_product_label), or_dash (desc->product_type));
-      gtk_label_set_text (GTK_LABEL (self->device_version_label),
-                          or_dash (desc->firmware_version));
+      set_outside_text (self->device_product_label, desc->product_type);
+      set_outside_text (self->device_version_label, desc->firmware_version);
       gtk_label_set_text (GTK_LABEL (self->device_method_label),
                           ota_description_is_single_backup (desc)
                               ? "Single backup (this method)"
@@ -458,8 +366,7 @@ ota_window_set_device (OtaWindow *self, const OtaDescription *desc, const GError
       else
         state = "Unknown (ota_step is neither 0 nor 1)";
       gtk_label_set_text (GTK_LABEL (self->device_state_label), state);
-      gtk_label_set_text (GTK_LABEL (self->device_uuid_label), or_dash (desc->uuid));
-      gtk_widget_set_tooltip_text (self->device_uuid_label, desc->uuid);
+      set_outside_text (self->device_uuid_label, desc->uuid);
       gtk_stack_set_visible_child_name (GTK_STACK (self->device_stack), "details");
     }
   else if (error != NULL)
@@ -559,10 +466,6 @@ ota_window_flash_started (OtaWindow *self)
   g_return_if_fail (OTA_IS_WINDOW (self));
 
   self->flashing = TRUE;
-  self->progress_stage = 0;
-  self->progress_percent = 0;
-  self->progress_committed = FALSE;
-  self->progress_decile = -1;
   self->writing_shown = FALSE;
   gtk_widget_hide (self->result_bar);
   gtk_widget_hide (self->demo_bar);
@@ -571,49 +474,10 @@ ota_window_flash_started (OtaWindow *self)
                       device_needs_stage_two (self) ? "Recovering: stage 2 of 2" : "Starting");
   gtk_label_set_text (GTK_LABEL (self->activity_label), "Reading the device description…");
 
-  clear_log (self);
-  {
-    /* the file first, as otaflash --cli --json begins */
-    g_autoptr(cJSON) obj = ota_event_file_to_json (self->file_path, self->ufw);
-    g_autofree gchar *text = NULL;
-    OtaUfw *ufw = self->ufw;
-
-    append_json (self, obj);
-    text = g_strdup_printf ("%7s    file: %s, version %s, SHA-256 %.16s…", "",
-                            self->file_path != NULL ? self->file_path : "",
-                            ufw != NULL ? or_dash (ota_ufw_get_version (ufw)) : "–",
-                            ufw != NULL ? ota_ufw_get_sha256 (ufw) : "");
-    append_text (self, text);
-  }
+  /* the file first, as otaflash --cli --json begins */
+  ota_log_model_clear (self->log);
+  ota_log_model_add_file (self->log, self->file_path, self->ufw);
   update_actions (self);
-}
-
-/* What is happening now, in words, from a log event's code. */
-static const gchar *
-activity_for_log (const OtaEvent *ev)
-{
-  if (g_strcmp0 (ev->code, "device") == 0)
-    return "Reading the device description…";
-  if (g_strcmp0 (ev->code, "connect") == 0)
-    return "Opening the control channel…";
-  if (g_strcmp0 (ev->code, "transfer") == 0)
-    return "The device is ready and reads the updater from this PC.";
-  if (g_strcmp0 (ev->code, "point-of-no-return") == 0)
-    return "Point of no return: the device has started writing and cannot go back to its old "
-           "firmware until the second stage has finished. Keep it powered and in range.";
-  if (g_strcmp0 (ev->code, "reboot-wait") == 0)
-    return ev->stage == 1
-               ? "Device is restarting into the updater — rejoin its Wi-Fi if this PC does not "
-                 "do it by itself (it may now be an open network called WIFI_OTA_XXXXXX)."
-               : "Device is restarting into the new firmware — rejoin its Wi-Fi if this PC does "
-                 "not do it by itself.";
-  if (g_strcmp0 (ev->code, "recovery") == 0)
-    return "The device waits for the second stage: finishing the upgrade with this file.";
-  if (g_strcmp0 (ev->code, "cancel-too-late") == 0)
-    return "Too late to cancel safely: the device passed the point of no return before it could "
-           "be told to stop, so the upgrade goes on. Cancel again only if you accept leaving it "
-           "in its updater.";
-  return NULL;
 }
 
 static void
@@ -650,27 +514,28 @@ show_progress (OtaWindow *self, const OtaEvent *ev)
 void
 ota_window_show_event (OtaWindow *self, const OtaEvent *ev)
 {
+  const gchar *hint;
+
   g_return_if_fail (OTA_IS_WINDOW (self));
   g_return_if_fail (ev != NULL);
 
-  log_event (self, ev);
+  ota_log_model_add_event (self->log, ev);
+  hint = ota_advice_event_hint (ev);
   switch (ev->kind)
     {
     case OTA_EVENT_DEVICE:
       ota_window_set_device (self, ev->device, NULL);
       break;
     case OTA_EVENT_STAGE:
-      if (g_strcmp0 (ev->state, "start") == 0)
+      if (ev->state == OTA_STAGE_STATE_START)
         {
           reset_progress (self);
           gtk_label_set_text (GTK_LABEL (self->stage_label),
                               ev->stage == 1 ? "Stage 1 of 2: sending the updater to the device"
                                              : "Stage 2 of 2: sending the firmware to the updater");
-          gtk_label_set_text (GTK_LABEL (self->activity_label),
-                              ev->stage == 1 ? "Asking the device for the upgrade…"
-                                             : "Connecting to the updater…");
+          gtk_label_set_text (GTK_LABEL (self->activity_label), hint);
         }
-      else if (g_strcmp0 (ev->outcome, "ok") == 0)
+      else if (ev->outcome == OTA_STAGE_OUTCOME_OK)
         {
           g_autofree gchar *text = g_strdup_printf ("Stage %u of 2 done", ev->stage);
 
@@ -680,7 +545,7 @@ ota_window_show_event (OtaWindow *self, const OtaEvent *ev)
       else
         {
           g_autofree gchar *text = g_strdup_printf ("Stage %u of 2 %s", ev->stage,
-                                                    g_strcmp0 (ev->outcome, "cancelled") == 0
+                                                    ev->outcome == OTA_STAGE_OUTCOME_CANCELLED
                                                         ? "cancelled"
                                                         : "failed");
           gtk_label_set_text (GTK_LABEL (self->stage_label), text);
@@ -691,16 +556,21 @@ ota_window_show_event (OtaWindow *self, const OtaEvent *ev)
       break;
     case OTA_EVENT_LOG:
     default:
-      {
-        const gchar *activity = activity_for_log (ev);
-        gtk_label_set_text (GTK_LABEL (self->activity_label),
-                            activity != NULL ? activity : or_dash (ev->message));
-        /* the cancel was dropped: it can be asked for again, confirmed */
-        if (g_strcmp0 (ev->code, "cancel-too-late") == 0)
-          gtk_widget_set_sensitive (self->cancel_button, TRUE);
-      }
+      if (hint != NULL)
+        gtk_label_set_text (GTK_LABEL (self->activity_label), hint);
+      else
+        set_outside_text (self->activity_label, ev->message);
       break;
     }
+}
+
+void
+ota_window_cancel_dropped (OtaWindow *self)
+{
+  g_return_if_fail (OTA_IS_WINDOW (self));
+  /* the cancel was dropped: it can be asked for again, confirmed */
+  if (self->flashing)
+    gtk_widget_set_sensitive (self->cancel_button, TRUE);
 }
 
 void
@@ -715,7 +585,8 @@ ota_window_show_cancelling (OtaWindow *self)
 static void
 show_result (OtaWindow *self, GtkMessageType type, const gchar *message, const gchar *next_step)
 {
-  g_autofree gchar *text = sentence (message);
+  g_autofree gchar *safe = ota_text_sanitize (message, -1);
+  g_autofree gchar *text = sentence (safe);
 
   gtk_info_bar_set_message_type (GTK_INFO_BAR (self->result_bar), type);
   gtk_label_set_text (GTK_LABEL (self->result_label), text);
@@ -729,19 +600,16 @@ show_result (OtaWindow *self, GtkMessageType type, const gchar *message, const g
 }
 
 void
-ota_window_flash_finished (OtaWindow *self, const GError *error, OtaDeviceState state,
-                           const gchar *new_version)
+ota_window_flash_finished (OtaWindow *self, const OtaAdvice *advice)
 {
-  OtaOutcome outcome = ota_advice_classify (error, state);
-  g_autofree gchar *message = ota_advice_message (error, state, new_version);
-  const gchar *hint = ota_advice_next_step (error, state);
   GtkMessageType type;
 
   g_return_if_fail (OTA_IS_WINDOW (self));
+  g_return_if_fail (advice != NULL);
 
   self->flashing = FALSE;
   update_actions (self);
-  switch (outcome)
+  switch (advice->outcome)
     {
     case OTA_OUTCOME_SUCCESS:
     case OTA_OUTCOME_CANCELLED:
@@ -756,25 +624,21 @@ ota_window_flash_finished (OtaWindow *self, const GError *error, OtaDeviceState 
       type = GTK_MESSAGE_ERROR;
       break;
     }
-  show_result (self, type, message, outcome == OTA_OUTCOME_SUCCESS ? NULL : hint);
+  show_result (self, type, advice->message,
+               advice->outcome == OTA_OUTCOME_SUCCESS ? NULL : advice->next_step);
 
-  if (outcome == OTA_OUTCOME_SUCCESS)
+  if (advice->outcome == OTA_OUTCOME_SUCCESS)
     {
-      g_autofree gchar *activity = g_strdup_printf ("The device restarted and reports firmware %s.",
-                                                    new_version != NULL ? new_version : "–");
+      g_autofree gchar *activity = NULL;
+      g_autofree gchar *version = ota_text_sanitize (or_dash (advice->firmware_version), -1);
+
+      activity = g_strdup_printf ("The device restarted and reports firmware %s.", version);
       gtk_label_set_text (GTK_LABEL (self->activity_label), activity);
     }
   else
     gtk_label_set_text (GTK_LABEL (self->activity_label),
-                        outcome == OTA_OUTCOME_CANCELLED ? "Cancelled." : "Stopped.");
-
-  {
-    g_autoptr(cJSON) obj = ota_advice_result_to_json (error, state, message, new_version);
-    g_autofree gchar *text = g_strdup_printf ("%7s    result: %s — %s", "",
-                                              ota_outcome_to_status (outcome), message);
-    append_json (self, obj);
-    append_text (self, text);
-  }
+                        advice->outcome == OTA_OUTCOME_CANCELLED ? "Cancelled." : "Stopped.");
+  ota_log_model_add_result (self->log, advice);
 }
 
 /* ---- demo ------------------------------------------------------------------------- */
@@ -929,17 +793,8 @@ try_demo_action_cb (GSimpleAction *action, GVariant *parameter, gpointer user_da
 gboolean
 ota_window_save_log (OtaWindow *self, const gchar *path, GError **error)
 {
-  g_autoptr(GString) text = g_string_new (NULL);
-
   g_return_val_if_fail (OTA_IS_WINDOW (self), FALSE);
-  g_return_val_if_fail (path != NULL, FALSE);
-
-  for (guint i = 0; i < self->log_lines->len; i++)
-    {
-      g_string_append (text, g_ptr_array_index (self->log_lines, i));
-      g_string_append_c (text, '\n');
-    }
-  return g_file_set_contents (path, text->str, (gssize) text->len, error);
+  return ota_log_model_save (self->log, path, error);
 }
 
 static void
@@ -1011,7 +866,7 @@ ota_window_finalize (GObject *object)
   g_free (self->file_path);
   g_clear_object (&self->ufw);
   g_clear_pointer (&self->device, ota_description_free);
-  g_ptr_array_unref (self->log_lines);
+  g_clear_object (&self->log);
   G_OBJECT_CLASS (ota_window_parent_class)->finalize (object);
 }
 
@@ -1095,8 +950,9 @@ ota_window_init (OtaWindow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
 
-  self->log_lines = g_ptr_array_new_with_free_func (g_free);
-  self->progress_decile = -1;
+  self->log = ota_log_model_new ();
+  gtk_text_view_set_buffer (GTK_TEXT_VIEW (self->log_view), ota_log_model_get_buffer (self->log));
+  g_signal_connect (self->log, "changed", G_CALLBACK (log_changed_cb), self);
   g_action_map_add_action_entries (G_ACTION_MAP (self), win_entries, G_N_ELEMENTS (win_entries),
                                    self);
 
@@ -1127,10 +983,8 @@ ota_window_new (GtkApplication *application)
 
 ACCESSOR (flash_button)
 ACCESSOR (cancel_button)
-ACCESSOR (file_button)
 ACCESSOR (stage_label)
 ACCESSOR (progress_bar)
-ACCESSOR (progress_detail_label)
 ACCESSOR (activity_label)
 ACCESSOR (result_bar)
 ACCESSOR (result_label)
@@ -1147,5 +1001,5 @@ GPtrArray *
 ota_window_get_log_lines (OtaWindow *self)
 {
   g_return_val_if_fail (OTA_IS_WINDOW (self), NULL);
-  return self->log_lines;
+  return ota_log_model_get_lines (self->log);
 }

@@ -15,6 +15,7 @@
  */
 
 #include <gtk/gtk.h>
+#include "ota-advice.h"
 #include "ota-description.h"
 #include "ota-event.h"
 #include "ota-session.h"
@@ -48,8 +49,9 @@ void         ota_window_set_device (OtaWindow *self, const OtaDescription *desc,
 void         ota_window_flash_started (OtaWindow *self);
 void         ota_window_show_event (OtaWindow *self, const OtaEvent *event);
 void         ota_window_show_cancelling (OtaWindow *self);
-void         ota_window_flash_finished (OtaWindow *self, const GError *error,
-                                        OtaDeviceState state, const gchar *new_version);
+/* A safe cancel was overtaken by the point of no return: Cancel again. */
+void         ota_window_cancel_dropped (OtaWindow *self);
+void         ota_window_flash_finished (OtaWindow *self, const OtaAdvice *advice);
 gboolean     ota_window_is_flashing (OtaWindow *self);
 
 /* "Try without a device". */
@@ -62,25 +64,5 @@ void         ota_window_show_problem (OtaWindow *self, const gchar *message,
 
 /* Writes the log as JSON Lines (what "Save Log…" writes). */
 gboolean     ota_window_save_log (OtaWindow *self, const gchar *path, GError **error);
-
-/* For tests: the template's children, and the log as JSON Lines. */
-GtkWidget   *ota_window_get_flash_button (OtaWindow *self);
-GtkWidget   *ota_window_get_cancel_button (OtaWindow *self);
-GtkWidget   *ota_window_get_file_button (OtaWindow *self);
-GtkWidget   *ota_window_get_stage_label (OtaWindow *self);
-GtkWidget   *ota_window_get_progress_bar (OtaWindow *self);
-GtkWidget   *ota_window_get_progress_detail_label (OtaWindow *self);
-GtkWidget   *ota_window_get_activity_label (OtaWindow *self);
-GtkWidget   *ota_window_get_result_bar (OtaWindow *self);
-GtkWidget   *ota_window_get_result_label (OtaWindow *self);
-GtkWidget   *ota_window_get_next_step_label (OtaWindow *self);
-GtkWidget   *ota_window_get_recovery_bar (OtaWindow *self);
-GtkWidget   *ota_window_get_demo_bar (OtaWindow *self);
-GtkWidget   *ota_window_get_file_status_label (OtaWindow *self);
-GtkWidget   *ota_window_get_file_version_label (OtaWindow *self);
-GtkWidget   *ota_window_get_device_status_label (OtaWindow *self);
-GtkWidget   *ota_window_get_device_version_label (OtaWindow *self);
-GtkWidget   *ota_window_get_log_expander (OtaWindow *self);
-GPtrArray   *ota_window_get_log_lines (OtaWindow *self);   /* element-type utf8 */
 
 G_END_DECLS

@@ -1,0 +1,16 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* For tests only: the main window (NULL before activation), the
+ * confirmation dialog while it is shown, and the flash engine. */
+
+#include "ota-application.h"
+#include "ota-flash.h"
+
+G_BEGIN_DECLS
+
+OtaWindow *ota_application_get_window (OtaApplication *self);
+GtkWidget *ota_application_get_cancel_dialog (OtaApplication *self);
+OtaFlash  *ota_application_get_engine (OtaApplication *self);
+
+G_END_DECLS

@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* For tests only (fwupd's -private.h pattern): the window's children and
+ * its log, so in-process tests can drive and read it. */
+
+#include "ota-window.h"
+
+G_BEGIN_DECLS
+
+GtkWidget   *ota_window_get_flash_button (OtaWindow *self);
+GtkWidget   *ota_window_get_cancel_button (OtaWindow *self);
+GtkWidget   *ota_window_get_stage_label (OtaWindow *self);
+GtkWidget   *ota_window_get_progress_bar (OtaWindow *self);
+GtkWidget   *ota_window_get_activity_label (OtaWindow *self);
+GtkWidget   *ota_window_get_result_bar (OtaWindow *self);
+GtkWidget   *ota_window_get_result_label (OtaWindow *self);
+GtkWidget   *ota_window_get_next_step_label (OtaWindow *self);
+GtkWidget   *ota_window_get_recovery_bar (OtaWindow *self);
+GtkWidget   *ota_window_get_demo_bar (OtaWindow *self);
+GtkWidget   *ota_window_get_file_status_label (OtaWindow *self);
+GtkWidget   *ota_window_get_file_version_label (OtaWindow *self);
+GtkWidget   *ota_window_get_device_status_label (OtaWindow *self);
+GtkWidget   *ota_window_get_device_version_label (OtaWindow *self);
+GtkWidget   *ota_window_get_log_expander (OtaWindow *self);
+GPtrArray   *ota_window_get_log_lines (OtaWindow *self);   /* element-type utf8 */
+
+G_END_DECLS
