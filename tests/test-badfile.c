@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <utime.h>
 
 #include "ota-test-cli.h"
 #include "ota-test-emu.h"
@@ -361,6 +362,121 @@ test_flash (Fixture *f, gconstpointer data)
   g_assert_cmpuint (ota_test_emu_count_violations (emu), ==, 0);
 }
 
+/* --- a good file that changes during the flash -------------------------- */
+
+typedef enum { CHANGE_REWRITE, CHANGE_TRUNCATE } ChangeKind;
+
+typedef struct {
+  const gchar *path;
+  ChangeKind kind;
+  gboolean changed;
+} Changer;
+
+/* At the first progress past the point of no return, the file is changed
+ * in place: rewritten with other bytes (same size, same inode), or cut. */
+static void
+change_cb (GPid pid, const gchar *line, gpointer user_data)
+{
+  Changer *c = user_data;
+  g_autoptr (GFile) file = NULL;
+  g_autoptr (GFileIOStream) io = NULL;
+  g_autoptr (GError) error = NULL;
+
+  if (c->changed || strstr (line, "\"event\":\"progress\"") == NULL
+      || strstr (line, "\"committed\":true") == NULL)
+    return;
+  c->changed = TRUE;
+  file = g_file_new_for_path (c->path);
+  io = g_file_open_readwrite (file, NULL, &error);
+  g_assert_no_error (error);
+  if (c->kind == CHANGE_TRUNCATE)
+    g_assert_true (g_seekable_truncate (G_SEEKABLE (io), 30000, NULL, &error));
+  else
+    {
+      g_autofree guint8 *junk = g_malloc (64 * 1024);
+
+      memset (junk, 0xA5, 64 * 1024);
+      g_assert_true (g_seekable_seek (G_SEEKABLE (io), 4096, G_SEEK_SET, NULL, &error));
+      g_assert_true (g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (io)),
+                                                junk, 64 * 1024, NULL, NULL, &error));
+    }
+  g_assert_no_error (error);
+  g_assert_true (g_io_stream_close (G_IO_STREAM (io), NULL, &error));
+  g_assert_no_error (error);
+}
+
+/* The worst finding of the hostile-file audit: a file rewritten in place
+ * during the flash was served unchecked and the run ended "Success". Now
+ * the READ after the change is answered with STOP: the device never gets
+ * a byte that was not validated, and the run says why. */
+static void
+test_changed_during_flash (Fixture *f, gconstpointer data)
+{
+  ChangeKind kind = GPOINTER_TO_INT (data);
+  g_autoptr (OtaTestEmu) emu = NULL;
+  g_autoptr (OtaTestCliRun) r = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *path = NULL;
+  struct utimbuf past = { .actime = 1000000000, .modtime = 1000000000 };
+  /* slow enough that the change lands in the middle of stage one */
+  const gchar *emu_args[] = { "--link-bandwidth", "262144", NULL };
+  Changer c = { .kind = kind };
+
+  path = ota_test_make_ufw (f->dir, 1024 * 1024, 9000, 5, "9.9", OTA_UFW_CORRUPT_NONE, &error);
+  g_assert_no_error (error);
+  /* times in the past: any write now changes them, whatever the resolution */
+  g_assert_cmpint (g_utime (path, &past), ==, 0);
+  c.path = path;
+  emu = ota_test_emu_start (emu_args, &error);
+  g_assert_no_error (error);
+  {
+    const gchar *extra[] = { path, NULL };
+    r = ota_test_cli_run_json (emu, extra, change_cb, &c);
+  }
+  g_assert_true (c.changed);
+  ota_test_cli_assert_contains (r, ota_test_cli_result_string (r, "message"),
+                                "the firmware file changed during the upgrade");
+  ota_test_cli_assert_contains (r, ota_test_cli_result_string (r, "message"),
+                                kind == CHANGE_TRUNCATE ? "its size went from"
+                                                        : "it was written to");
+  /* past the point of no return: the device waits for stage two */
+  if (r->status != 8)
+    ota_test_cli_assert_contains (r, "exit code", "exit code 8");
+  g_assert_cmpstr (ota_test_cli_result_string (r, "status"), ==, "needs-recovery");
+  g_assert_cmpint (ota_test_emu_stop (emu), ==, 0);
+  g_assert_cmpuint (ota_test_emu_count_violations (emu), ==, 0);
+  g_assert_true (ota_test_emu_get_stage2_pending (emu));
+}
+
+/* A genuine file whose CRCs cover the size the device verifies, not the
+ * padded size (ufw.md): accepted. */
+static void
+test_crc_over_size (Fixture *f, gconstpointer data)
+{
+  const gchar *mkufw = g_getenv ("OTA_TEST_MKUFW");
+  g_autofree gchar *path = g_build_filename (f->dir, "crc-over-size.ufw", NULL);
+  g_autoptr (OtaTestCliRun) r = NULL;
+  g_autoptr (GError) error = NULL;
+  gint status = -1;
+
+  g_assert_nonnull (mkufw);
+  {
+    const gchar *argv[] = { mkufw, "--flash-size", "100003", "--ota-size", "5001", "--crc-over",
+                            "size", path, NULL };
+
+    g_assert_true (g_spawn_sync (NULL, (gchar **) argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL, NULL,
+                                 NULL, NULL, NULL, &status, &error));
+    g_assert_no_error (error);
+    g_assert_true (g_spawn_check_wait_status (status, NULL));
+  }
+  {
+    const gchar *extra[] = { "--check", path, NULL };
+    r = ota_test_cli_run_json (NULL, extra, NULL, NULL);
+  }
+  if (r->status != 0)
+    ota_test_cli_assert_contains (r, "exit code", "exit code 0");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -374,5 +490,13 @@ main (int argc, char **argv)
       g_test_add (check, Fixture, &bad_files[i], fixture_setup, test_check, fixture_teardown);
       g_test_add (flash, Fixture, &bad_files[i], fixture_setup, test_flash, fixture_teardown);
     }
+  g_test_add ("/badfile/check/crc-over-size-accepted", Fixture, NULL, fixture_setup,
+              test_crc_over_size, fixture_teardown);
+  g_test_add ("/badfile/flash/changed-during-flash-rewritten", Fixture,
+              GINT_TO_POINTER (CHANGE_REWRITE), fixture_setup, test_changed_during_flash,
+              fixture_teardown);
+  g_test_add ("/badfile/flash/changed-during-flash-truncated", Fixture,
+              GINT_TO_POINTER (CHANGE_TRUNCATE), fixture_setup, test_changed_during_flash,
+              fixture_teardown);
   return g_test_run ();
 }

@@ -145,7 +145,7 @@ static void
 test_message_describe_param (void)
 {
   const gchar *json = "{\"op\":\"NOTIFY\",\"param\":{\"s\":\"1\",\"n\":1,\"b\":true,"
-                      "\"z\":null,\"a\":[1],\"o\":{\"k\":\"v\"}}}";
+                      "\"z\":null,\"a\":[1],\"o\":{\"k\":\"v\"},\"esc\":\"\\u001b[2J\"}}";
   g_autoptr(GError) error = NULL;
   g_autoptr(OtaCtpMessage) msg = ota_ctp_message_parse (json, strlen (json), &error);
   const struct {
@@ -154,7 +154,7 @@ test_message_describe_param (void)
   } cases[] = {
     { "s", "1" }, { "n", "1 (a number)" }, { "b", "true (not a string)" },
     { "z", "null (not a string)" }, { "a", "[1] (a list)" }, { "o", "{\"k\":\"v\"} (an object)" },
-    { "nope", "missing" },
+    { "nope", "missing" }, { "esc", "\xe2\x90\x9b[2J" },
   };
 
   g_assert_no_error (error);

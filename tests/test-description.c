@@ -216,6 +216,16 @@ test_describe_field (void)
 
       g_assert_cmpstr (shown, ==, cases[i].shown);
     }
+
+  /* for a message: made inert, whatever the device put in it */
+  {
+    const gchar *hostile = "{\"ota_type\":\"0\\u001b[2J\\r\\nSuccess\"}";
+    g_autoptr(OtaDescription) d2 = parse (hostile, &error);
+    g_autofree gchar *shown = ota_description_describe_field (d2, "ota_type");
+
+    g_assert_no_error (error);
+    g_assert_cmpstr (shown, ==, "0\xe2\x90\x9b[2J\xe2\x90\x8d\xe2\x90\x8aSuccess");
+  }
 }
 
 static guint

@@ -305,6 +305,25 @@ test_canned (gconstpointer data)
   g_assert_true (h.saw_close);
 }
 
+/* "100 Continue" before the answer (a web server's habit): skipped, the
+ * description read as usual, not "answered HTTP 100". */
+static void
+test_interim (void)
+{
+  Http h = { .script = script_canned,
+             .response = "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Type:text\r\n"
+                         "Content-Length:127\r\n\r\n" LOADER_DESC };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OtaDescription) desc = NULL;
+  gint64 elapsed;
+
+  g_assert_cmpuint (strlen (LOADER_DESC), ==, 127);
+  desc = fetch (&h, WAIT_MS, NULL, &elapsed, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (desc->uuid, ==, "loader");
+  g_assert_true (ota_description_needs_stage_two (desc));
+}
+
 static void
 test_silent (void)
 {
@@ -400,6 +419,7 @@ main (int argc, char **argv)
   g_test_add_data_func ("/ota/http-client/no-content-length", &no_length, test_canned);
   g_test_add_data_func ("/ota/http-client/not-json", &not_json, test_canned);
   g_test_add_data_func ("/ota/http-client/not-http", &not_http, test_canned);
+  g_test_add_func ("/ota/http-client/interim-100", test_interim);
   g_test_add_func ("/ota/http-client/timeout", test_silent);
   g_test_add_func ("/ota/http-client/refused", test_refused);
   g_test_add_func ("/ota/http-client/huge-body", test_huge_body);

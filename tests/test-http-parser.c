@@ -279,6 +279,58 @@ test_empty_body (void)
   g_assert_cmpuint (len, ==, 0);
 }
 
+/* 1xx interim responses come before the real one: skipped, whatever their
+ * headers, in any split. */
+static void
+test_interim (void)
+{
+  const gchar *response = "HTTP/1.1 100 Continue\r\n\r\n"
+                          "HTTP/1.1 103 Early Hints\r\nLink: </x>\r\nContent-Length: 99\r\n\r\n"
+                          "HTTP/1.1 200 OK\r\nContent-Type:text\r\nContent-Length:31\r\n\r\n" BODY;
+  gsize len = strlen (response);
+
+  for (gsize cut = 0; cut <= len; cut++)
+    {
+      g_autoptr(OtaHttpParser) parser = ota_http_parser_new (OTA_HTTP_MAX_BODY);
+      g_autoptr(GError) error = NULL;
+      gboolean done = FALSE;
+
+      g_assert_true (ota_http_parser_feed (parser, (const guint8 *) response, cut, &done, &error));
+      g_assert_true (ota_http_parser_feed (parser, (const guint8 *) response + cut, len - cut,
+                                           &done, &error));
+      g_assert_no_error (error);
+      g_assert_true (done);
+      assert_parsed (parser, "text");
+      g_assert_cmpuint (ota_http_parser_get_interim (parser), ==, 2);
+      g_assert_null (ota_http_parser_get_header (parser, "link"));
+    }
+}
+
+/* 101 is a final answer, reported as such; endless 100s hit the header
+ * limit. */
+static void
+test_interim_limits (void)
+{
+  const gchar *switching = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: x\r\n\r\n";
+  g_autoptr(GString) flood = g_string_new (NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(OtaHttpParser) p1 = NULL;
+  g_autoptr(OtaHttpParser) p2 = NULL;
+  gboolean done = FALSE;
+
+  p1 = feed_all (switching, strlen (switching), &done, &error);
+  g_assert_no_error (error);
+  g_assert_true (done);
+  g_assert_cmpuint (ota_http_parser_get_status (p1), ==, 101);
+
+  while (flood->len <= OTA_HTTP_MAX_HEADER)
+    g_string_append (flood, "HTTP/1.1 100 Continue\r\n\r\n");
+  p2 = feed_all (flood->str, flood->len, &done, &error);
+  g_assert_null (p2);
+  g_assert_error (error, OTA_ERROR, OTA_ERROR_PROTOCOL);
+  g_assert_nonnull (strstr (error->message, "bytes of HTTP headers"));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -297,5 +349,7 @@ main (int argc, char **argv)
   g_test_add_func ("/ota/http-parser/malformed", test_malformed);
   g_test_add_func ("/ota/http-parser/header-limit", test_header_limit);
   g_test_add_func ("/ota/http-parser/empty-body", test_empty_body);
+  g_test_add_func ("/ota/http-parser/interim", test_interim);
+  g_test_add_func ("/ota/http-parser/interim-limits", test_interim_limits);
   return g_test_run ();
 }

@@ -13,6 +13,8 @@
 #include <utime.h>
 #endif
 
+#include <gio/gnetworking.h>
+
 #include "ota-connect.h"
 #include "ota-error.h"
 #include "ota-firmware.h"
@@ -48,6 +50,8 @@ struct _Fake {
   GPtrArray *keep;              /* the fresh cancellables the hook made */
   const gchar *path;            /* the firmware file, NULL: the shared one */
   guint gap_ms;                 /* the erase-wait cases: the device's pause */
+  gboolean small_buffers;       /* the zero-window case: little room on both sides */
+  gint app_done;                /* atomic: ota_transfer_run() returned */
 };
 
 /* --- the device side ---------------------------------------------------- */
@@ -189,6 +193,12 @@ run_full (Fake *f, guint stage, guint timeout_ms, GCancellable *cancellable,
   g_assert_no_error (local);
   conn = ota_connect ("127.0.0.1", ota_test_peer_get_port (peer), 2000, NULL, &local);
   g_assert_no_error (local);
+  if (f->small_buffers)
+    {
+      g_socket_set_option (g_socket_connection_get_socket (conn), SOL_SOCKET, SO_SNDBUF, 4096,
+                           &local);
+      g_assert_no_error (local);
+    }
   ota_transfer_options_init (&opts);
   opts.read_timeout_ms = timeout_ms;
   opts.late_cancel_func = f->late_cancel;
@@ -197,6 +207,7 @@ run_full (Fake *f, guint stage, guint timeout_ms, GCancellable *cancellable,
   ok = ota_transfer_run (g_socket_connection_get_socket (conn), fw, stage, &opts,
                          progress != NULL ? progress_cb : NULL, progress, state, cancellable,
                          error);
+  g_atomic_int_set (&f->app_done, 1);
   g_io_stream_close (G_IO_STREAM (conn), NULL, NULL);
   g_assert_true (ota_test_peer_join (peer));
   return ok;
@@ -876,6 +887,40 @@ test_erase_wait_cancel (void)
   g_assert_true (st.committed);
 }
 
+/* --- a device that asks but never reads the answers (zero window) -------- */
+
+static void
+script_zero_window (Fake *f)
+{
+  g_autoptr(GError) error = NULL;
+  gint64 until;
+
+  g_socket_set_option (f->socket, SOL_SOCKET, SO_RCVBUF, 4096, &error);
+  g_assert_no_error (error);
+  /* many requests at once, and not one byte of the answers read */
+  for (guint i = 0; i < 40; i++)
+    dev_send (f, OTA_NET_STATUS_READ, 0, OTA_NET_STAGE1_WINDOW, 0, 0);
+  until = g_get_monotonic_time () + WAIT_MS * G_TIME_SPAN_MILLISECOND;
+  while (!g_atomic_int_get (&f->app_done) && g_get_monotonic_time () < until)
+    g_usleep (1000);
+  g_assert_true (g_atomic_int_get (&f->app_done));
+  ota_test_wait_close (f->socket, WAIT_MS);
+}
+
+static void
+test_zero_window (void)
+{
+  Fake f = { .script = script_zero_window, .small_buffers = TRUE };
+  g_autoptr(GError) error = NULL;
+  OtaTransferState st;
+
+  g_assert_false (run_full (&f, 1, 300, NULL, &st, NULL, &error));
+  g_assert_error (error, OTA_ERROR, OTA_ERROR_TIMED_OUT);
+  g_assert_nonnull (strstr (error->message, "stopped taking data"));
+  g_assert_null (strstr (error->message, "stopped answering"));
+  g_assert_cmpuint (st.reads, <, 40);
+}
+
 /* --- the file changed after it was validated: STOP, never its new bytes --- */
 
 typedef enum { CHANGE_REWRITE, CHANGE_TRUNCATE } ChangeKind;
@@ -1002,6 +1047,7 @@ main (int argc, char **argv)
   g_test_add_data_func ("/ota/transfer/cancel/late-confirmed", GINT_TO_POINTER (LATE_CONFIRMED),
                         test_late_cancel);
 
+  g_test_add_func ("/ota/transfer/zero-window", test_zero_window);
   g_test_add_func ("/ota/transfer/erase-wait/formula", test_erase_wait_formula);
   g_test_add_func ("/ota/transfer/erase-wait/after-total-size", test_erase_wait_after_total);
   g_test_add_func ("/ota/transfer/erase-wait/not-elsewhere", test_erase_wait_not_elsewhere);

@@ -114,6 +114,20 @@ ota_connect_retry (const gchar *host, guint16 port, guint timeout_ms, guint wait
     }
 }
 
+/* A wait that ran out: for data from the device, it stopped answering; to
+ * send, it keeps the connection open but reads nothing (a zero window), which
+ * is another fault and gets its own words. */
+static void
+set_timed_out (GIOCondition cond, GError **error)
+{
+  if (cond & G_IO_OUT)
+    g_set_error_literal (error, OTA_ERROR, OTA_ERROR_TIMED_OUT,
+                         "the device stopped taking data: it keeps the connection open but "
+                         "reads nothing of what is sent");
+  else
+    g_set_error_literal (error, OTA_ERROR, OTA_ERROR_TIMED_OUT, "the device stopped answering");
+}
+
 static gboolean
 wait_condition (GSocket *socket, GIOCondition cond, gint64 deadline, GCancellable *cancellable,
                 GError **error)
@@ -123,14 +137,14 @@ wait_condition (GSocket *socket, GIOCondition cond, gint64 deadline, GCancellabl
 
   if (left <= 0)
     {
-      g_set_error_literal (error, OTA_ERROR, OTA_ERROR_TIMED_OUT, "the device stopped answering");
+      set_timed_out (cond, error);
       return FALSE;
     }
   if (!g_socket_condition_timed_wait (socket, cond, left, cancellable, &local))
     {
       if (g_error_matches (local, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
         {
-          g_set_error_literal (error, OTA_ERROR, OTA_ERROR_TIMED_OUT, "the device stopped answering");
+          set_timed_out (cond, error);
           return FALSE;
         }
       ota_error_convert (&local);

@@ -21,7 +21,10 @@ GSocketConnection *ota_connect (const gchar *host, guint16 port, guint timeout_m
 GSocketConnection *ota_connect_retry (const gchar *host, guint16 port, guint timeout_ms,
                                       guint wait_ms, GCancellable *cancellable, GError **error);
 
-/* Sends all of @buf (one send call when the socket buffer has room). */
+/* Sends all of @buf (one send call when the socket buffer has room). A
+ * device that does not read for @timeout_ms (its window stays full) is
+ * OTA_ERROR_TIMED_OUT "the device stopped taking data...", not "stopped
+ * answering". */
 gboolean ota_socket_send_all (GSocket *socket, const guint8 *buf, gsize len,
                               guint timeout_ms, GCancellable *cancellable, GError **error);
 

@@ -6,6 +6,7 @@
 #include "ota-connect.h"
 #include "ota-ctp-decoder.h"
 #include "ota-error.h"
+#include "ota-text.h"
 
 struct _OtaCtpClient {
   GObject parent_instance;
@@ -145,8 +146,15 @@ ota_ctp_client_request (OtaCtpClient *self, const gchar *topic, const gchar *bod
           g_autoptr(OtaCtpMessage) msg = NULL;
           g_autoptr(GError) local = NULL;
 
-          g_debug ("CTP < %s %.*s", frame->topic, (int) MIN (frame->content_len, 512),
-                   frame->content);
+          /* --verbose shows it on a terminal: the device's bytes made inert */
+          if (!g_log_writer_default_would_drop (G_LOG_LEVEL_DEBUG, G_LOG_DOMAIN))
+            {
+              g_autofree gchar *shown_topic = ota_text_sanitize (frame->topic, -1);
+              g_autofree gchar *shown = ota_text_sanitize (frame->content,
+                                                           (gssize) MIN (frame->content_len, 512));
+
+              g_debug ("CTP < %s %s", shown_topic, shown);
+            }
           if (g_strcmp0 (frame->topic, topic) != 0)
             continue; /* an unsolicited notification: not ours */
           msg = ota_ctp_message_parse (frame->content, frame->content_len, &local);
@@ -281,7 +289,9 @@ drain_incoming (OtaCtpClient *self)
           g_autoptr(OtaCtpFrame) frame = ota_ctp_decoder_pop (self->decoder);
           if (frame == NULL)
             break;
-          g_debug ("CTP < %s (during transfer)", frame->topic);
+          g_autofree gchar *shown_topic = ota_text_sanitize (frame->topic, -1);
+
+          g_debug ("CTP < %s (during transfer)", shown_topic);
         }
     }
   g_debug ("CTP: %" G_GSIZE_FORMAT " bytes drained, the rest waits for the next keep-alive",

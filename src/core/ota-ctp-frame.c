@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "ota-error.h"
+#include "ota-text.h"
 #include "ota-le.h"
 
 OtaCtpFrame *
@@ -254,11 +255,11 @@ ota_ctp_message_describe_param (const OtaCtpMessage *msg, const gchar *key)
   if (item == NULL)
     return g_strdup ("missing");
   if (cJSON_IsString (item))
-    return g_utf8_make_valid (item->valuestring, MIN (strlen (item->valuestring), DESCRIBE_MAX));
+    return ota_text_sanitize (item->valuestring, (gssize) MIN (strlen (item->valuestring), DESCRIBE_MAX));
   printed = cJSON_PrintUnformatted (item);
   if (printed == NULL)
     return g_strdup ("unreadable");
-  text = g_utf8_make_valid (printed, MIN (strlen (printed), DESCRIBE_MAX));
+  text = ota_text_sanitize (printed, (gssize) MIN (strlen (printed), DESCRIBE_MAX));
   cJSON_free (printed);
   if (cJSON_IsNumber (item))
     what = "a number";

@@ -65,7 +65,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (OtaCtpMessage, ota_ctp_message_free)
 const gchar   *ota_ctp_message_get_param (const OtaCtpMessage *msg, const gchar *key);
 /* param[key] for a message: the string itself, the JSON text of another
  * value followed by what it is ("1 (a number)", "true (not a string)"), or
- * "missing"; cut at 64 bytes. */
+ * "missing"; cut at 64 bytes and made safe for a terminal
+ * (ota_text_sanitize()). */
 gchar         *ota_ctp_message_describe_param (const OtaCtpMessage *msg, const gchar *key);
 
 /* "access refused: another app is connected to the device" etc. Never NULL. */

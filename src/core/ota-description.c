@@ -7,6 +7,7 @@
 #include "ota-json.h"
 
 #include "ota-error.h"
+#include "ota-text.h"
 
 #define DESCRIBE_MAX 64
 
@@ -241,7 +242,7 @@ ota_description_describe_field (const OtaDescription *desc, const gchar *key)
     {
       g_autofree gchar *value = field_text (root, key);
 
-      return g_utf8_make_valid (value, MIN (strlen (value), DESCRIBE_MAX));
+      return ota_text_sanitize (value, (gssize) MIN (strlen (value), DESCRIBE_MAX));
     }
   /* the bounded copy: a deep value is not printed in full */
   {
@@ -249,7 +250,7 @@ ota_description_describe_field (const OtaDescription *desc, const gchar *key)
 
     printed = shown != NULL ? cJSON_PrintUnformatted (shown) : NULL;
   }
-  text = printed != NULL ? g_utf8_make_valid (printed, MIN (strlen (printed), DESCRIBE_MAX))
+  text = printed != NULL ? ota_text_sanitize (printed, (gssize) MIN (strlen (printed), DESCRIBE_MAX))
                          : g_strdup ("?");
   cJSON_free (printed);
   if (cJSON_IsArray (item))

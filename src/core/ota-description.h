@@ -44,7 +44,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (OtaDescription, ota_description_free)
 cJSON *ota_description_dup_json (const OtaDescription *desc, guint max_depth);
 
 /* A known field for a message, as the device sent it: "1" for a string or
- * number, "true (not a string)", "[...] (a list)", or "missing". Never NULL. */
+ * number, "true (not a string)", "[...] (a list)", or "missing"; cut at 64
+ * bytes and made safe for a terminal (ota_text_sanitize()). Never NULL. */
 gchar *ota_description_describe_field (const OtaDescription *desc, const gchar *key);
 
 gboolean ota_description_is_single_backup (const OtaDescription *desc);

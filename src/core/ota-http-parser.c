@@ -29,6 +29,7 @@ struct _OtaHttpParser {
   gsize content_length;
   gchar *body;               /* content_length + 1 */
   gsize body_fill;
+  guint interim;             /* 1xx responses skipped before the real one */
   gchar *failure;
 };
 
@@ -188,6 +189,21 @@ parse_header_line (OtaHttpParser *self, const gchar *line, GError **error)
 static gboolean
 headers_complete (OtaHttpParser *self, GError **error)
 {
+  /* an interim response (100 Continue, 102 Processing, 103 Early Hints)
+   * has no body and is followed by the real one: read on. 101 is final
+   * (switching protocols) and is reported as it is. The header limit
+   * counts every interim response too, so a stream of them is bounded. */
+  if (self->status >= 100 && self->status < 200 && self->status != 101)
+    {
+      g_debug ("HTTP: interim response %u skipped", self->status);
+      self->interim++;
+      self->status = 0;
+      self->have_length = FALSE;
+      self->content_length = 0;
+      g_hash_table_remove_all (self->headers);
+      self->state = STATE_STATUS_LINE;
+      return TRUE;
+    }
   if (!self->have_length)
     {
       /* an error status may come without a body: let the caller report the
@@ -229,6 +245,14 @@ process_line (OtaHttpParser *self, GError **error)
     ok = parse_header_line (self, line, error);
   g_string_truncate (self->line, 0);
   return ok;
+}
+
+guint
+ota_http_parser_get_interim (OtaHttpParser *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+
+  return self->interim;
 }
 
 gboolean

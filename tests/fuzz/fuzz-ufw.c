@@ -138,6 +138,9 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
       return 0;
     }
   g_assert_cmpuint (ota_ufw_get_size (ufw), ==, size);
+  g_assert_cmpstr (ota_ufw_crc_span_to_string (ota_ufw_get_crc_span (ufw)), !=, "unknown");
+  for (guint i = 0; i < ota_ufw_get_n_entries (ufw); i++)
+    g_assert_cmpint (ota_ufw_get_entry_crc_span (ufw, i), !=, OTA_UFW_CRC_SPAN_MIXED);
   g_assert_true (ota_ufw_chip_is_known (ota_ufw_get_chip (ufw)) || (control & LOAD_FORCE));
   for (guint i = 0; i < ota_ufw_get_n_entries (ufw); i++)
     {
