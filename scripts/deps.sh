@@ -7,10 +7,14 @@ set -euo pipefail
 # clang and its runtime libraries (libFuzzer, sanitizers) build the fuzz
 # targets (tests/fuzz/run.sh); the -14 name is Debian 12's LLVM. strace lets
 # test-syscalls count the flasher's send calls.
-# dbus-daemon gives test-color-scheme its own private session bus (GTestDBus).
+# dbus-daemon gives test-color-scheme its own private session bus (GTestDBus)
+# and runs the GUI tests under dbus-run-session; dbus-x11 lets GLib
+# autolaunch a session bus under xvfb-run, as a desktop has one, so that the
+# plain ctest run covers that case too (scripts/test.sh also runs them
+# without any bus).
 packages=(cmake ninja-build gcc pkg-config libglib2.0-dev libcjson-dev libgtk-3-dev
           xvfb xauth valgrind appstream desktop-file-utils clang libclang-rt-14-dev strace
-          dbus-daemon)
+          dbus-daemon dbus-x11)
 if [ "${OTA_DEPS_EXTRA:-}" != "" ]; then
   read -r -a extra <<<"$OTA_DEPS_EXTRA"
   packages+=("${extra[@]}")

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # The whole test suite (what CI runs): installs what is missing, then
-#  1. a normal build, warnings as errors, and every ctest entry;
+#  1. a normal build, warnings as errors, and every ctest entry; then the
+#     GUI tests (label gui) again, with a session bus of their own
+#     (dbus-run-session) and with none at all, as on a desktop and on a
+#     bare build machine (the first pass gets whichever this machine gives);
 #  2. the same under AddressSanitizer + UndefinedBehaviorSanitizer;
 #  3. valgrind memcheck of the unit and end-to-end tests (the test programs
 #     and the otaflash they start; errors fatal);
@@ -26,6 +29,13 @@ phase "normal build (warnings are errors)"
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DOTA_WERROR=ON >/dev/null
 ninja -C build
 ctest --test-dir build --output-on-failure -j "$jobs"
+
+phase "GUI tests with a session bus (dbus-run-session)"
+dbus-run-session -- ctest --test-dir build -L gui --output-on-failure -j "$jobs"
+
+phase "GUI tests without a session bus"
+# an address GLib cannot use: no bus, and no X11 autolaunch of one either
+DBUS_SESSION_BUS_ADDRESS=disabled: ctest --test-dir build -L gui --output-on-failure -j "$jobs"
 
 phase "sanitizer build (ASan + UBSan)"
 cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DOTA_SANITIZE=ON -DOTA_WERROR=ON >/dev/null

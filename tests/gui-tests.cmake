@@ -3,6 +3,13 @@
 # desktop integration files. GTK needs a display: each test runs under its
 # own Xvfb through xvfb-run when it is installed, and skips itself (77)
 # where there is no display at all.
+#
+# They pass with a session bus (a desktop's, dbus-run-session's, or the one
+# GLib autolaunches through X11 when dbus-x11 is installed) and without one:
+# every application is run through g_application_run() and must be finalized
+# before the next starts, and none owns a bus name (G_APPLICATION_NON_UNIQUE,
+# an id of its own per process and run). Label "gui": scripts/test.sh runs
+# them once more under dbus-run-session and once with no bus at all.
 if(OTA_BUILD_GUI)
   # registered below, one ctest entry per group, each under its own Xvfb
   ota_add_test(test-gui SOURCES test-gui.c LIBS otagui BUILD_ONLY
@@ -33,7 +40,7 @@ if(OTA_BUILD_GUI)
       add_test(NAME test-gui-${group} COMMAND test-gui -p /gui/${group})
     endif()
     set_tests_properties(test-gui-${group} PROPERTIES
-      TIMEOUT 600 SKIP_RETURN_CODE 77 ENVIRONMENT "${gui_env}")
+      TIMEOUT 600 SKIP_RETURN_CODE 77 LABELS gui ENVIRONMENT "${gui_env}")
   endforeach()
 
   # Following the desktop's dark/light preference (the XDG Settings portal),
@@ -52,7 +59,7 @@ if(OTA_BUILD_GUI)
     add_test(NAME test-color-scheme COMMAND test-color-scheme)
   endif()
   set_tests_properties(test-color-scheme PROPERTIES
-    TIMEOUT 120 SKIP_RETURN_CODE 77 ENVIRONMENT "${color_scheme_env}")
+    TIMEOUT 120 SKIP_RETURN_CODE 77 LABELS gui ENVIRONMENT "${color_scheme_env}")
 
   # The launcher and the AppStream metadata, as distributions check them.
   add_test(NAME gui-desktop-files

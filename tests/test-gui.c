@@ -24,14 +24,24 @@
 
 #define READY_MS  30000    /* the window finds the device, checks the file */
 #define FLASH_MS  240000   /* a whole upgrade, both stages and two restarts */
+#define STOP_MS   10000    /* what a closed application started ends, cancelled */
 
-typedef struct {
+typedef struct _Fixture Fixture;
+
+/* What a test does with the running application, from its main loop. */
+typedef void (*AppBody) (Fixture *f);
+
+struct _Fixture {
   gchar *dir;            /* temporary: settings and firmware files */
   gchar *ufw;            /* valid, version 1.0.2 */
-  OtaApplication *app;
+  gconstpointer data;    /* the test case's */
+  OtaTestEmu *emu;       /* the last one the settings pointed at, borrowed */
+  OtaApplication *app;   /* while run_app() runs */
   OtaWindow *window;
+  AppBody body;
+  gboolean body_ran;
   GPtrArray *stage_texts;
-} Fixture;
+};
 
 /* ---- waiting, always bounded --------------------------------------------------- */
 
@@ -177,28 +187,34 @@ fixture_setup (Fixture *f, gconstpointer data)
                               OTA_UFW_CORRUPT_NONE, &error);
   g_assert_no_error (error);
   f->stage_texts = g_ptr_array_new_with_free_func (g_free);
+  f->data = data;
 }
 
+static gboolean
+app_finalized (Fixture *f, gconstpointer data)
+{
+  return f->app == NULL;
+}
+
+/* Drops the last reference to an application whose run has ended: it must
+ * be finalized then (once what it started, a file check or a device read,
+ * has ended), or its D-Bus objects would stay exported on the session bus
+ * and the next application in this process could not register. */
 static void
 stop_app (Fixture *f)
 {
-  if (f->window != NULL)
-    {
-      g_object_remove_weak_pointer (G_OBJECT (f->window), (gpointer *) &f->window);
-      gtk_widget_destroy (GTK_WIDGET (f->window));
-      f->window = NULL;
-    }
-  if (f->app != NULL)
-    {
-      settle (50);
-      g_clear_object (&f->app);
-    }
+  if (f->app == NULL)
+    return;
+  g_object_add_weak_pointer (G_OBJECT (f->app), (gpointer *) &f->app);
+  g_object_unref (f->app);
+  wait_until (f, app_finalized, NULL, STOP_MS, "the application to be finalized");
 }
 
 static void
 fixture_teardown (Fixture *f, gconstpointer data)
 {
-  stop_app (f);
+  g_assert_null (f->app);
+  g_assert_null (f->window);
   ota_test_rm_rf (f->dir);
   g_free (f->dir);
   g_free (f->ufw);
@@ -241,49 +257,88 @@ write_settings (Fixture *f, OtaTestEmu *emu)
   g_assert_no_error (error);
 }
 
-/* The application as `otaflash [FILE]` starts it, not unique (tests run side
- * by side). */
-static void
-start_app (Fixture *f, OtaTestEmu *emu, const gchar *file)
+/* The application is up with its window: check where it looks, run the
+ * test's body, then close the window as a person would, which ends the
+ * application's run. */
+static gboolean
+app_ready_cb (gpointer user_data)
 {
-  g_autoptr(GError) error = NULL;
+  Fixture *f = user_data;
+  guint16 http;
 
-  if (emu != NULL)
-    write_settings (f, emu);
-  static guint n_apps;
-  g_autofree gchar *app_id = NULL;
-
-  f->app = ota_application_new ();
-  /* a name of its own on a session bus: a desktop has one, and an earlier
-   * test case's application may still be exported on it */
-  app_id = g_strdup_printf ("%s.Test.P%u.N%u", OTA_APPLICATION_ID, (guint) getpid (), ++n_apps);
-  g_application_set_application_id (G_APPLICATION (f->app), app_id);
-  g_application_set_flags (G_APPLICATION (f->app),
-                           G_APPLICATION_HANDLES_OPEN | G_APPLICATION_NON_UNIQUE);
-  g_application_register (G_APPLICATION (f->app), NULL, &error);
-  g_assert_no_error (error);
-  if (file != NULL)
-    {
-      g_autoptr(GFile) gfile = g_file_new_for_path (file);
-      GFile *files[] = { gfile };
-
-      g_application_open (G_APPLICATION (f->app), files, 1, "");
-    }
-  else
-    g_application_activate (G_APPLICATION (f->app));
   f->window = ota_application_get_window (f->app);
   g_assert_nonnull (f->window);
   g_object_add_weak_pointer (G_OBJECT (f->window), (gpointer *) &f->window);
   g_signal_connect (ota_window_get_stage_label (f->window), "notify::label",
                     G_CALLBACK (stage_label_changed_cb), f);
-  {
-    /* the host field says where the window looks: never the real default */
-    guint16 http;
-    ota_window_get_ports (f->window, NULL, &http, NULL);
-    g_assert_cmpstr (ota_window_get_host (f->window), ==, "127.0.0.1");
-    if (emu != NULL)
-      g_assert_cmpuint (http, ==, emu->http_port);
-  }
+  /* the host field says where the window looks: never the real default */
+  ota_window_get_ports (f->window, NULL, &http, NULL);
+  g_assert_cmpstr (ota_window_get_host (f->window), ==, "127.0.0.1");
+  if (f->emu != NULL)
+    g_assert_cmpuint (http, ==, f->emu->http_port);
+
+  f->body (f);
+  f->body_ran = TRUE;
+
+  if (f->window != NULL)
+    {
+      g_object_remove_weak_pointer (G_OBJECT (f->window), (gpointer *) &f->window);
+      gtk_widget_destroy (GTK_WIDGET (f->window));
+      f->window = NULL;
+    }
+  return G_SOURCE_REMOVE;
+}
+
+static void
+app_activated_cb (GApplication *app, Fixture *f)
+{
+  g_idle_add (app_ready_cb, f);
+}
+
+static void
+app_opened_cb (GApplication *app, GFile **files, gint n_files, const gchar *hint, Fixture *f)
+{
+  g_idle_add (app_ready_cb, f);
+}
+
+/* Runs the application as `otaflash [FILE]` does, through
+ * g_application_run(): registered (on the session bus when there is one),
+ * started up, activated or opened, and at the end shut down and
+ * unregistered. @body runs from its main loop once the window is up; the
+ * window is then closed. With @emu, the settings point at it first, so that
+ * the application's very first read goes to 127.0.0.1 (and $OTAFLASH_HOST is
+ * 127.0.0.1 anyway); without, the settings stay as they are and f->emu names
+ * the emulator of an earlier run. */
+static void
+run_app (Fixture *f, OtaTestEmu *emu, const gchar *file, AppBody body)
+{
+  static guint n_apps;
+  g_autofree gchar *app_id = NULL;
+  gchar *argv[] = { (gchar *) "otaflash", (gchar *) file, NULL };
+  gint status;
+
+  if (emu != NULL)
+    {
+      write_settings (f, emu);
+      f->emu = emu;
+    }
+  f->body = body;
+  f->body_ran = FALSE;
+  f->app = ota_application_new ();
+  /* not unique, and a name of its own: on a shared session bus (a desktop
+   * has one) tests run side by side, never sharing a bus name or a path */
+  app_id = g_strdup_printf ("%s.Test.P%u.N%u", OTA_APPLICATION_ID, (guint) getpid (), ++n_apps);
+  g_application_set_application_id (G_APPLICATION (f->app), app_id);
+  g_application_set_flags (G_APPLICATION (f->app),
+                           G_APPLICATION_HANDLES_OPEN | G_APPLICATION_NON_UNIQUE);
+  g_signal_connect_after (f->app, "activate", G_CALLBACK (app_activated_cb), f);
+  g_signal_connect_after (f->app, "open", G_CALLBACK (app_opened_cb), f);
+
+  status = g_application_run (G_APPLICATION (f->app), file != NULL ? 2 : 1, argv);
+  g_assert_cmpint (status, ==, 0);
+  g_assert_true (f->body_ran);
+  g_assert_null (f->window);
+  stop_app (f);
 }
 
 static OtaTestEmu *
@@ -362,12 +417,8 @@ assert_saved_log (Fixture *f, const gchar *status, const gchar *version)
 /* ---- tests ---------------------------------------------------------------------------- */
 
 static void
-test_flash (Fixture *f, gconstpointer data)
+flash_body (Fixture *f)
 {
-  const gchar *extra[] = { "--installed-version", "1.0.1", NULL };
-  g_autoptr(OtaTestEmu) emu = start_emu (extra);
-
-  start_app (f, emu, f->ufw);
   wait_until (f, can_flash, NULL, READY_MS, "the Flash button");
   g_assert_cmpstr (gtk_button_get_label (GTK_BUTTON (ota_window_get_flash_button (f->window))),
                    ==, "_Flash");
@@ -395,20 +446,22 @@ test_flash (Fixture *f, gconstpointer data)
   g_assert_cmpstr (ota_flash_get_new_version (ota_application_get_engine (f->app)), ==, "1.0.2");
 
   assert_saved_log (f, "success", "1.0.2");
+}
 
+static void
+test_flash (Fixture *f, gconstpointer data)
+{
+  const gchar *extra[] = { "--installed-version", "1.0.1", NULL };
+  g_autoptr(OtaTestEmu) emu = start_emu (extra);
+
+  run_app (f, emu, f->ufw, flash_body);
   ota_test_emu_assert_installed (emu, "1.0.2", FALSE);
   ota_test_emu_assert_clean (emu);
 }
 
 static void
-test_cancel_before (Fixture *f, gconstpointer data)
+cancel_before_body (Fixture *f)
 {
-  /* a slow first request, so that Cancel lands during the transfer */
-  const gchar *extra[] = { "--installed-version", "1.0.1", "--time-scale", "0.1",
-                           "--fault", "slow-erase:stage=1,read=1,secs=25", NULL };
-  g_autoptr(OtaTestEmu) emu = start_emu (extra);
-
-  start_app (f, emu, f->ufw);
   wait_until (f, can_flash, NULL, READY_MS, "the Flash button");
   click (ota_window_get_flash_button (f->window));
   wait_until (f, log_has_code, "transfer", FLASH_MS, "the stage-one transfer");
@@ -427,6 +480,17 @@ test_cancel_before (Fixture *f, gconstpointer data)
                    OTA_DEVICE_STATE_UNCHANGED);
   g_assert_false (log_has_code (f, "point-of-no-return"));
   assert_saved_log (f, "cancelled", NULL);
+}
+
+static void
+test_cancel_before (Fixture *f, gconstpointer data)
+{
+  /* a slow first request, so that Cancel lands during the transfer */
+  const gchar *extra[] = { "--installed-version", "1.0.1", "--time-scale", "0.1",
+                           "--fault", "slow-erase:stage=1,read=1,secs=25", NULL };
+  g_autoptr(OtaTestEmu) emu = start_emu (extra);
+
+  run_app (f, emu, f->ufw, cancel_before_body);
   ota_test_emu_assert_installed (emu, "1.0.1", FALSE);
   ota_test_emu_assert_clean (emu);
 }
@@ -444,18 +508,14 @@ emu_has_event (Fixture *f, gconstpointer data)
  * the point of no return. The cancel is dropped, said so, and the flash goes
  * on; the device is never stranded without a confirmed choice (S5). */
 static void
-test_cancel_overtaken (Fixture *f, gconstpointer data)
+cancel_overtaken_body (Fixture *f)
 {
-  const gchar *extra[] = { "--installed-version", "1.0.1", "--time-scale", "0.1",
-                           "--fault", "slow-commit:stage=1,secs=30", NULL };
-  g_autoptr(OtaTestEmu) emu = start_emu (extra);
   OtaFlash *job;
 
-  start_app (f, emu, f->ufw);
   wait_until (f, can_flash, NULL, READY_MS, "the Flash button");
   click (ota_window_get_flash_button (f->window));
   job = ota_application_get_engine (f->app);
-  wait_until (f, emu_has_event, emu, FLASH_MS, "the device's pause before the total size");
+  wait_until (f, emu_has_event, f->emu, FLASH_MS, "the device's pause before the total size");
   g_assert_false (ota_flash_get_committed (job));
 
   click (ota_window_get_cancel_button (f->window));
@@ -474,21 +534,27 @@ test_cancel_overtaken (Fixture *f, gconstpointer data)
   wait_until (f, finished, NULL, FLASH_MS, "the end of the upgrade");
   g_assert_true (label_contains (ota_window_get_result_label (f->window), "Success"));
   g_assert_cmpint (ota_flash_get_device_state (job), ==, OTA_DEVICE_STATE_UPDATED);
+}
+
+static void
+test_cancel_overtaken (Fixture *f, gconstpointer data)
+{
+  const gchar *extra[] = { "--installed-version", "1.0.1", "--time-scale", "0.1",
+                           "--fault", "slow-commit:stage=1,secs=30", NULL };
+  g_autoptr(OtaTestEmu) emu = start_emu (extra);
+
+  run_app (f, emu, f->ufw, cancel_overtaken_body);
   g_assert_cmpuint (ota_test_emu_count_events (emu, "stop"), ==, 0);
   ota_test_emu_assert_installed (emu, "1.0.2", FALSE);
   ota_test_emu_assert_clean (emu);
 }
 
 static void
-test_cancel_after (Fixture *f, gconstpointer data)
+cancel_after_body (Fixture *f)
 {
-  gboolean confirm = GPOINTER_TO_INT (data);
-  /* a slow flash, so that the transfer outlasts the question */
-  const gchar *extra[] = { "--installed-version", "1.0.1", "--flash-rate", "150000", NULL };
-  g_autoptr(OtaTestEmu) emu = start_emu (extra);
+  gboolean confirm = GPOINTER_TO_INT (f->data);
   OtaCancelDialog *dialog;
 
-  start_app (f, emu, f->ufw);
   wait_until (f, can_flash, NULL, READY_MS, "the Flash button");
   click (ota_window_get_flash_button (f->window));
   wait_until (f, log_has_code, "point-of-no-return", FLASH_MS, "the point of no return");
@@ -508,8 +574,6 @@ test_cancel_after (Fixture *f, gconstpointer data)
       g_assert_false (ota_flash_is_cancelling (ota_application_get_engine (f->app)));
       wait_until (f, finished, NULL, FLASH_MS, "the end of the upgrade");
       g_assert_true (label_contains (ota_window_get_result_label (f->window), "1.0.2"));
-      ota_test_emu_assert_installed (emu, "1.0.2", FALSE);
-      ota_test_emu_assert_clean (emu);
       return;
     }
 
@@ -527,17 +591,24 @@ test_cancel_after (Fixture *f, gconstpointer data)
   click (ota_window_get_flash_button (f->window));
   wait_until (f, finished, NULL, FLASH_MS, "the end of the recovery");
   g_assert_true (label_contains (ota_window_get_result_label (f->window), "1.0.2"));
+}
+
+/* Kept going or confirmed, the device ends with the new firmware. */
+static void
+test_cancel_after (Fixture *f, gconstpointer data)
+{
+  /* a slow flash, so that the transfer outlasts the question */
+  const gchar *extra[] = { "--installed-version", "1.0.1", "--flash-rate", "150000", NULL };
+  g_autoptr(OtaTestEmu) emu = start_emu (extra);
+
+  run_app (f, emu, f->ufw, cancel_after_body);
   ota_test_emu_assert_installed (emu, "1.0.2", FALSE);
   ota_test_emu_assert_clean (emu);
 }
 
 static void
-test_recovery (Fixture *f, gconstpointer data)
+recovery_body (Fixture *f)
 {
-  const gchar *extra[] = { "--start-in-loader", NULL };
-  g_autoptr(OtaTestEmu) emu = start_emu (extra);
-
-  start_app (f, emu, f->ufw);
   wait_until (f, recovery_offered, NULL, READY_MS, "the recovery banner and the Recover button");
   g_assert_true (device_connected (f, NULL));
 
@@ -554,24 +625,22 @@ test_recovery (Fixture *f, gconstpointer data)
   g_assert_false (gtk_widget_get_visible (ota_window_get_recovery_bar (f->window)));
   g_assert_cmpstr (gtk_button_get_label (GTK_BUTTON (ota_window_get_flash_button (f->window))),
                    ==, "_Flash");
+}
+
+static void
+test_recovery (Fixture *f, gconstpointer data)
+{
+  const gchar *extra[] = { "--start-in-loader", NULL };
+  g_autoptr(OtaTestEmu) emu = start_emu (extra);
+
+  run_app (f, emu, f->ufw, recovery_body);
   ota_test_emu_assert_installed (emu, "1.0.2", FALSE);
   ota_test_emu_assert_clean (emu);
 }
 
 static void
-test_invalid_file (Fixture *f, gconstpointer data)
+invalid_file_body (Fixture *f)
 {
-  g_autoptr(OtaTestEmu) emu = start_emu (NULL);
-  g_autoptr(GError) error = NULL;
-  g_autofree gchar *bad = NULL;
-  g_autofree gchar *bad_dir = g_build_filename (f->dir, "bad", NULL);
-
-  g_mkdir (bad_dir, 0700);
-  bad = ota_test_make_ufw (bad_dir, 300 * 1024, 70 * 1024, 7, "1.0.2", OTA_UFW_CORRUPT_DATA_CRC,
-                           &error);
-  g_assert_no_error (error);
-
-  start_app (f, emu, bad);
   wait_until (f, file_checked, NULL, READY_MS, "the file check");
   wait_until (f, device_connected, NULL, READY_MS, "the device");
   settle (100);
@@ -587,10 +656,34 @@ test_invalid_file (Fixture *f, gconstpointer data)
   g_signal_emit_by_name (f->window, "file-chosen", f->ufw);
   wait_until (f, can_flash, NULL, READY_MS, "the Flash button");
   g_assert_cmpstr (label_text (ota_window_get_file_version_label (f->window)), ==, "1.0.2");
+}
 
+static void
+test_invalid_file (Fixture *f, gconstpointer data)
+{
+  g_autoptr(OtaTestEmu) emu = start_emu (NULL);
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *bad = NULL;
+  g_autofree gchar *bad_dir = g_build_filename (f->dir, "bad", NULL);
+
+  g_mkdir (bad_dir, 0700);
+  bad = ota_test_make_ufw (bad_dir, 300 * 1024, 70 * 1024, 7, "1.0.2", OTA_UFW_CORRUPT_DATA_CRC,
+                           &error);
+  g_assert_no_error (error);
+
+  run_app (f, emu, bad, invalid_file_body);
   /* the device was only read */
   g_assert_cmpuint (ota_test_emu_count_events (emu, "read"), ==, 0);
   ota_test_emu_assert_clean (emu);
+}
+
+static void
+unreachable_body (Fixture *f)
+{
+  wait_until (f, file_checked, NULL, READY_MS, "the file check");
+  wait_until (f, device_absent, NULL, READY_MS, "\"Nothing answers\"");
+  g_assert_true (label_contains (ota_window_get_device_status_label (f->window), "127.0.0.1"));
+  g_assert_false (gtk_widget_get_sensitive (ota_window_get_flash_button (f->window)));
 }
 
 static void
@@ -600,11 +693,25 @@ test_unreachable (Fixture *f, gconstpointer data)
   g_autoptr(OtaTestEmu) emu = start_emu (NULL);
 
   ota_test_emu_stop (emu);
-  start_app (f, emu, f->ufw);
+  run_app (f, emu, f->ufw, unreachable_body);
+}
+
+static void
+settings_first_body (Fixture *f)
+{
   wait_until (f, file_checked, NULL, READY_MS, "the file check");
-  wait_until (f, device_absent, NULL, READY_MS, "\"Nothing answers\"");
-  g_assert_true (label_contains (ota_window_get_device_status_label (f->window), "127.0.0.1"));
-  g_assert_false (gtk_widget_get_sensitive (ota_window_get_flash_button (f->window)));
+}
+
+static void
+settings_second_body (Fixture *f)
+{
+  guint16 ctp, http, ota;
+
+  wait_until (f, can_flash, NULL, READY_MS, "the Flash button with the remembered file");
+  ota_window_get_ports (f->window, &ctp, &http, &ota);
+  g_assert_cmpuint (ctp, ==, f->emu->ctp_port);
+  g_assert_cmpuint (http, ==, f->emu->http_port);
+  g_assert_cmpuint (ota, ==, f->emu->ota_port);
 }
 
 static void
@@ -612,22 +719,15 @@ test_settings (Fixture *f, gconstpointer data)
 {
   g_autoptr(OtaTestEmu) emu = start_emu (NULL);
   g_autoptr(OtaSettings) saved = NULL;
-  guint16 ctp, http, ota;
 
-  /* a file chosen once is chosen again at the next start */
-  start_app (f, emu, f->ufw);
-  wait_until (f, file_checked, NULL, READY_MS, "the file check");
-  stop_app (f);
+  /* a file chosen once is chosen again at the next start, in the same
+   * process: the first application is gone, the second registers */
+  run_app (f, emu, f->ufw, settings_first_body);
   saved = ota_settings_new ();
   g_assert_cmpstr (ota_settings_get_last_file (saved), ==, f->ufw);
   g_assert_true (g_str_has_prefix (ota_settings_get_path (saved), f->dir));
 
-  start_app (f, NULL, NULL);
-  wait_until (f, can_flash, NULL, READY_MS, "the Flash button with the remembered file");
-  ota_window_get_ports (f->window, &ctp, &http, &ota);
-  g_assert_cmpuint (ctp, ==, emu->ctp_port);
-  g_assert_cmpuint (http, ==, emu->http_port);
-  g_assert_cmpuint (ota, ==, emu->ota_port);
+  run_app (f, NULL, NULL, settings_second_body);
   ota_test_emu_assert_clean (emu);
 }
 
@@ -638,12 +738,10 @@ demo_bar_shown (Fixture *f, gconstpointer data)
 }
 
 static void
-test_demo (Fixture *f, gconstpointer data)
+demo_body (Fixture *f)
 {
   GAction *action;
 
-  write_settings (f, NULL);
-  start_app (f, NULL, NULL);
   action = g_action_map_lookup_action (G_ACTION_MAP (f->window), "try-demo");
   g_assert_nonnull (action);
   g_action_activate (action, NULL);
@@ -665,6 +763,13 @@ test_demo (Fixture *f, gconstpointer data)
     g_assert_null (ota_settings_get_last_file (saved));
     g_assert_cmpuint (http, ==, 8080);
   }
+}
+
+static void
+test_demo (Fixture *f, gconstpointer data)
+{
+  write_settings (f, NULL);
+  run_app (f, NULL, NULL, demo_body);
 }
 
 /* ---- screenshots ------------------------------------------------------------------------- */
@@ -709,83 +814,108 @@ snapshot_screen (GtkWidget *widget, const gchar *dir, const gchar *name)
   g_print ("wrote %s\n", path);
 }
 
+/* In the screenshot bodies, f->data is the output folder. */
+static void
+shot_no_device (Fixture *f)
+{
+  wait_until (f, file_checked, NULL, READY_MS, "the file check");
+  wait_until (f, device_absent, NULL, READY_MS, "\"Nothing answers\"");
+  snapshot (GTK_WIDGET (f->window), f->data, "no-device.png");
+}
+
+/* "Try without a device": the demo device, a demo file, a whole upgrade */
+static void
+shot_demo (Fixture *f)
+{
+  GAction *action = g_action_map_lookup_action (G_ACTION_MAP (f->window), "try-demo");
+
+  g_action_activate (action, NULL);
+  wait_until (f, demo_bar_shown, NULL, READY_MS, "the demo device");
+  snapshot (GTK_WIDGET (f->window), f->data, "demo-offer.png");
+  gtk_info_bar_response (GTK_INFO_BAR (ota_window_get_demo_bar (f->window)), 1);
+  wait_until (f, can_flash, NULL, READY_MS, "the demo firmware");
+  snapshot (GTK_WIDGET (f->window), f->data, "idle.png");
+
+  gtk_expander_set_expanded (GTK_EXPANDER (ota_window_get_log_expander (f->window)), TRUE);
+  click (ota_window_get_flash_button (f->window));
+  wait_until (f, stage_two_halfway, NULL, FLASH_MS, "stage two under way");
+  snapshot (GTK_WIDGET (f->window), f->data, "flashing.png");
+  wait_until (f, finished, NULL, FLASH_MS, "the end of the upgrade");
+  gtk_expander_set_expanded (GTK_EXPANDER (ota_window_get_log_expander (f->window)), FALSE);
+  snapshot (GTK_WIDGET (f->window), f->data, "success.png");
+
+  /* the same, dark */
+  g_object_set (gtk_settings_get_default (), "gtk-application-prefer-dark-theme", TRUE, NULL);
+  snapshot (GTK_WIDGET (f->window), f->data, "success-dark.png");
+  g_object_set (gtk_settings_get_default (), "gtk-application-prefer-dark-theme", FALSE, NULL);
+}
+
+/* a device waiting for stage two */
+static void
+shot_recovery (Fixture *f)
+{
+  wait_until (f, recovery_offered, NULL, READY_MS, "the recovery banner");
+  snapshot (GTK_WIDGET (f->window), f->data, "recovery.png");
+}
+
+/* Cancel after the point of no return */
+static void
+shot_cancel_dialog (Fixture *f)
+{
+  wait_until (f, can_flash, NULL, READY_MS, "the Flash button");
+  click (ota_window_get_flash_button (f->window));
+  wait_until (f, log_has_code, "point-of-no-return", FLASH_MS, "the point of no return");
+  click (ota_window_get_cancel_button (f->window));
+  wait_until (f, dialog_shown, NULL, READY_MS, "the confirmation dialog");
+  snapshot_screen (GTK_WIDGET (f->window), f->data, "cancel-dialog.png");
+  click (ota_cancel_dialog_get_keep_going_button (
+    OTA_CANCEL_DIALOG (ota_application_get_cancel_dialog (f->app))));
+  wait_until (f, finished, NULL, FLASH_MS, "the end of the upgrade");
+}
+
+/* a corrupt file */
+static void
+shot_invalid_file (Fixture *f)
+{
+  wait_until (f, file_checked, NULL, READY_MS, "the file check");
+  wait_until (f, device_connected, NULL, READY_MS, "the device");
+  snapshot (GTK_WIDGET (f->window), f->data, "invalid-file.png");
+}
+
 static int
 run_screenshots (const gchar *out_dir)
 {
   Fixture fixture = { 0 };
   Fixture *f = &fixture;
-  GAction *action;
 
-  fixture_setup (f, NULL);
+  fixture_setup (f, out_dir);
   g_mkdir_with_parents (out_dir, 0755);
 
-  /* 1: nothing answers */
   {
     g_autoptr(OtaTestEmu) gone = start_emu (NULL);
 
     ota_test_emu_stop (gone);
-    start_app (f, gone, f->ufw);
-    wait_until (f, file_checked, NULL, READY_MS, "the file check");
-    wait_until (f, device_absent, NULL, READY_MS, "\"Nothing answers\"");
-    snapshot (GTK_WIDGET (f->window), out_dir, "no-device.png");
-    stop_app (f);
+    run_app (f, gone, f->ufw, shot_no_device);
   }
 
-  /* 2-6: "Try without a device": the demo device, a demo file, a whole upgrade */
   write_settings (f, NULL);
-  start_app (f, NULL, NULL);
-  action = g_action_map_lookup_action (G_ACTION_MAP (f->window), "try-demo");
-  g_action_activate (action, NULL);
-  wait_until (f, demo_bar_shown, NULL, READY_MS, "the demo device");
-  snapshot (GTK_WIDGET (f->window), out_dir, "demo-offer.png");
-  gtk_info_bar_response (GTK_INFO_BAR (ota_window_get_demo_bar (f->window)), 1);
-  wait_until (f, can_flash, NULL, READY_MS, "the demo firmware");
-  snapshot (GTK_WIDGET (f->window), out_dir, "idle.png");
+  f->emu = NULL;
+  run_app (f, NULL, NULL, shot_demo);
 
-  gtk_expander_set_expanded (GTK_EXPANDER (ota_window_get_log_expander (f->window)), TRUE);
-  click (ota_window_get_flash_button (f->window));
-  wait_until (f, stage_two_halfway, NULL, FLASH_MS, "stage two under way");
-  snapshot (GTK_WIDGET (f->window), out_dir, "flashing.png");
-  wait_until (f, finished, NULL, FLASH_MS, "the end of the upgrade");
-  gtk_expander_set_expanded (GTK_EXPANDER (ota_window_get_log_expander (f->window)), FALSE);
-  snapshot (GTK_WIDGET (f->window), out_dir, "success.png");
-
-  /* the same, dark */
-  g_object_set (gtk_settings_get_default (), "gtk-application-prefer-dark-theme", TRUE, NULL);
-  snapshot (GTK_WIDGET (f->window), out_dir, "success-dark.png");
-  g_object_set (gtk_settings_get_default (), "gtk-application-prefer-dark-theme", FALSE, NULL);
-  stop_app (f);
-
-  /* 7: a device waiting for stage two */
   {
     const gchar *extra[] = { "--start-in-loader", NULL };
     g_autoptr(OtaTestEmu) emu = start_emu (extra);
 
-    start_app (f, emu, f->ufw);
-    wait_until (f, recovery_offered, NULL, READY_MS, "the recovery banner");
-    snapshot (GTK_WIDGET (f->window), out_dir, "recovery.png");
-    stop_app (f);
+    run_app (f, emu, f->ufw, shot_recovery);
   }
 
-  /* 8: Cancel after the point of no return */
   {
     const gchar *extra[] = { "--installed-version", "1.0.1", "--flash-rate", "60000", NULL };
     g_autoptr(OtaTestEmu) emu = start_emu (extra);
 
-    start_app (f, emu, f->ufw);
-    wait_until (f, can_flash, NULL, READY_MS, "the Flash button");
-    click (ota_window_get_flash_button (f->window));
-    wait_until (f, log_has_code, "point-of-no-return", FLASH_MS, "the point of no return");
-    click (ota_window_get_cancel_button (f->window));
-    wait_until (f, dialog_shown, NULL, READY_MS, "the confirmation dialog");
-    snapshot_screen (GTK_WIDGET (f->window), out_dir, "cancel-dialog.png");
-    click (ota_cancel_dialog_get_keep_going_button (
-      OTA_CANCEL_DIALOG (ota_application_get_cancel_dialog (f->app))));
-    wait_until (f, finished, NULL, FLASH_MS, "the end of the upgrade");
-    stop_app (f);
+    run_app (f, emu, f->ufw, shot_cancel_dialog);
   }
 
-  /* 9: a corrupt file */
   {
     g_autoptr(OtaTestEmu) emu = start_emu (NULL);
     g_autoptr(GError) error = NULL;
@@ -796,11 +926,7 @@ run_screenshots (const gchar *out_dir)
     bad = ota_test_make_ufw (bad_dir, 300 * 1024, 70 * 1024, 7, "1.0.2", OTA_UFW_CORRUPT_DATA_CRC,
                              &error);
     g_assert_no_error (error);
-    start_app (f, emu, bad);
-    wait_until (f, file_checked, NULL, READY_MS, "the file check");
-    wait_until (f, device_connected, NULL, READY_MS, "the device");
-    snapshot (GTK_WIDGET (f->window), out_dir, "invalid-file.png");
-    stop_app (f);
+    run_app (f, emu, bad, shot_invalid_file);
   }
 
   fixture_teardown (f, NULL);
