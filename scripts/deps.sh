@@ -8,9 +8,11 @@ set -euo pipefail
 # targets (tests/fuzz/run.sh); the -14 name is Debian 12's LLVM. strace lets
 # test-syscalls count the flasher's send calls.
 # dbus-daemon gives test-color-scheme its own private session bus (GTestDBus).
+# libnm-dev builds the NetworkManager Wi-Fi backend; python3-dbusmock is the
+# NetworkManager that test-wifi-nm runs on a private system bus (docs/wifi.md).
 packages=(cmake ninja-build gcc pkg-config libglib2.0-dev libcjson-dev libgtk-3-dev
           xvfb xauth valgrind appstream desktop-file-utils clang libclang-rt-14-dev strace
-          dbus-daemon)
+          dbus-daemon libnm-dev python3-dbusmock)
 if [ "${OTA_DEPS_EXTRA:-}" != "" ]; then
   read -r -a extra <<<"$OTA_DEPS_EXTRA"
   packages+=("${extra[@]}")
