@@ -16,10 +16,14 @@
 /* between two scans while waiting for a network: NetworkManager and the WLAN
  * service take 2-4 s per scan anyway */
 #define OTA_WIFI_RESCAN_PAUSE_MS 1000
+/* a join right after a scan (wait-for-network, then join) uses its result */
+#define OTA_WIFI_SCAN_FRESH_US (10 * G_USEC_PER_SEC)
 
 typedef struct {
   GMutex lock; /* one call at a time */
   gchar *interface;
+  GPtrArray *last_scan; /* OtaWifiNetwork */
+  gint64 last_scan_time;
 } OtaWifiPrivate;
 
 G_DEFINE_ABSTRACT_TYPE_WITH_PRIVATE (OtaWifi, ota_wifi, G_TYPE_OBJECT)
@@ -76,6 +80,7 @@ ota_wifi_finalize (GObject *object)
 
   g_mutex_clear (&priv->lock);
   g_free (priv->interface);
+  g_clear_pointer (&priv->last_scan, g_ptr_array_unref);
   G_OBJECT_CLASS (ota_wifi_parent_class)->finalize (object);
 }
 
@@ -170,13 +175,18 @@ ota_wifi_deadline_in (guint ms)
 static GPtrArray *
 ota_wifi_scan_locked (OtaWifi *self, gint64 deadline, GCancellable *cancellable, GError **error)
 {
+  OtaWifiPrivate *priv = ota_wifi_get_instance_private (self);
   GPtrArray *networks;
 
   if (g_cancellable_set_error_if_cancelled (cancellable, error))
     return NULL;
   networks = OTA_WIFI_GET_CLASS (self)->scan (self, deadline, cancellable, error);
-  if (networks != NULL)
-    ota_wifi_network_sort (networks);
+  if (networks == NULL)
+    return NULL;
+  ota_wifi_network_sort (networks);
+  g_clear_pointer (&priv->last_scan, g_ptr_array_unref);
+  priv->last_scan = g_ptr_array_ref (networks);
+  priv->last_scan_time = g_get_monotonic_time ();
   return networks;
 }
 
@@ -229,7 +239,13 @@ ota_wifi_join (OtaWifi *self, const gchar *ssid, const gchar *password, gint64 d
 
   if (!ota_wifi_can_join (self))
     return OTA_WIFI_GET_CLASS (self)->join (self, NULL, NULL, deadline, cancellable, error);
-  networks = ota_wifi_scan_locked (self, deadline, cancellable, error);
+  /* a scan takes seconds: use the one just made, if it saw @ssid */
+  if (priv->last_scan != NULL &&
+      g_get_monotonic_time () - priv->last_scan_time < OTA_WIFI_SCAN_FRESH_US &&
+      ota_wifi_find (priv->last_scan, ssid, FALSE) != NULL)
+    networks = g_ptr_array_ref (priv->last_scan);
+  else
+    networks = ota_wifi_scan_locked (self, deadline, cancellable, error);
   if (networks == NULL)
     return FALSE;
   network = ota_wifi_find (networks, ssid, FALSE);

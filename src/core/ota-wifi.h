@@ -64,7 +64,7 @@ GPtrArray   *ota_wifi_scan (OtaWifi *self, gint64 deadline, GCancellable *cancel
  * ota_wifi_restore() (the user's saved profiles are never changed). The
  * security is the one the access point announces; @password is used for
  * WPA2-PSK (NULL: OTA_WIFI_DEFAULT_PASSWORD) and never logged. Scans first
- * when @ssid is not in the last scan. Errors (OTA_ERROR_WIFI): not in range,
+ * unless a scan of the last 10 s saw @ssid. Errors (OTA_ERROR_WIFI): not in range,
  * wrong password, neither open nor WPA2-PSK, no adapter, Wi-Fi off,
  * NetworkManager not running, deadline. */
 gboolean     ota_wifi_join (OtaWifi *self, const gchar *ssid, const gchar *password,
