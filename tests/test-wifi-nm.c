@@ -413,6 +413,7 @@ test_rejoin (Fixture *f, gconstpointer data)
   g_autofree gchar *current = NULL;
   g_autofree gchar *gateway = NULL;
   guint profiles = count_profiles ();
+  gint scans;
 
   add_device_aps (f);
   g_assert_true (ota_wifi_remember (f->wifi, NULL, &error));
@@ -441,9 +442,12 @@ test_rejoin (Fixture *f, gconstpointer data)
                                     ota_wifi_deadline_in (20000), NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (back->ssid, ==, "WIFI_OTA_XXXXXX");
+  scans = log_count ("RequestScan");
   g_assert_true (
       ota_wifi_join (f->wifi, back->ssid, NULL, ota_wifi_deadline_in (20000), NULL, &error));
   g_assert_no_error (error);
+  /* the scan that found it is fresh: no second one before joining */
+  g_assert_cmpint (log_count ("RequestScan"), ==, scans);
   g_assert_cmpint (log_count ("AddAndActivateConnection2"), ==, 2);
   g_assert_true (ota_wifi_get_current (f->wifi, &current, NULL, NULL, &error));
   g_assert_cmpstr (current, ==, "WIFI_OTA_XXXXXX");
