@@ -10,7 +10,7 @@ if(OTA_HAVE_LIBNM)
   target_compile_definitions(test-wifi PRIVATE OTA_TEST_HAVE_LIBNM=1)
   # Debian's interpreter, the one python3-dbusmock is installed for (a
   # python3 earlier on PATH, e.g. pyenv's, may not have it)
-  find_program(OTA_PYTHON3 python3 HINTS /usr/bin NO_CACHE)
+  find_program(OTA_PYTHON3 python3 HINTS /usr/bin)
   find_program(OTA_DBUS_DAEMON dbus-daemon)
   if(NOT OTA_PYTHON3 OR NOT OTA_DBUS_DAEMON)
     message(FATAL_ERROR "test-wifi-nm needs python3 and dbus-daemon (scripts/deps.sh installs them)")
