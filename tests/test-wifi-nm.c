@@ -208,6 +208,9 @@ test_scan (Fixture *f, gconstpointer data)
   OtaWifiNetwork *n;
 
   add_device_aps (f);
+  g_assert_true (ota_wifi_check (f->wifi, ota_wifi_deadline_in (20000), NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (log_count ("RequestScan"), ==, 0);
   all = ota_wifi_scan (f->wifi, ota_wifi_deadline_in (20000), NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpint (log_count ("RequestScan"), ==, 1);
@@ -470,6 +473,10 @@ test_no_networkmanager (void)
 
   wifi_test_bus_check (bus);
   g_assert_no_error (error);
+  g_assert_false (ota_wifi_check (wifi, ota_wifi_deadline_in (20000), NULL, &error));
+  g_assert_error (error, OTA_ERROR, OTA_ERROR_WIFI);
+  g_assert_cmpstr (error->message, ==, "NetworkManager is not running");
+  g_clear_error (&error);
   networks = ota_wifi_scan (wifi, ota_wifi_deadline_in (20000), NULL, &error);
   g_assert_null (networks);
   g_assert_error (error, OTA_ERROR, OTA_ERROR_WIFI);
@@ -494,6 +501,10 @@ test_wifi_disabled (Fixture *f, gconstpointer data)
   mock_void ("SetProperty", g_variant_new ("(sssv)", "/org/freedesktop/NetworkManager",
                                            "org.freedesktop.NetworkManager", "WirelessEnabled",
                                            g_variant_new_boolean (FALSE)));
+  g_assert_false (ota_wifi_check (f->wifi, ota_wifi_deadline_in (20000), NULL, &error));
+  g_assert_error (error, OTA_ERROR, OTA_ERROR_WIFI);
+  g_assert_cmpstr (error->message, ==, "Wi-Fi is switched off");
+  g_clear_error (&error);
   networks = ota_wifi_scan (f->wifi, ota_wifi_deadline_in (20000), NULL, &error);
   g_assert_null (networks);
   g_assert_error (error, OTA_ERROR, OTA_ERROR_WIFI);
@@ -534,6 +545,10 @@ test_no_adapter (void)
 
   wifi_test_bus_check (bus);
   wifi_test_bus_start_nm (bus, NULL);
+  g_assert_false (ota_wifi_check (wifi, ota_wifi_deadline_in (20000), NULL, &error));
+  g_assert_error (error, OTA_ERROR, OTA_ERROR_WIFI);
+  g_assert_cmpstr (error->message, ==, "no Wi-Fi adapter");
+  g_clear_error (&error);
   networks = ota_wifi_scan (wifi, ota_wifi_deadline_in (20000), NULL, &error);
   g_assert_null (networks);
   g_assert_error (error, OTA_ERROR, OTA_ERROR_WIFI);

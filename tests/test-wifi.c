@@ -321,6 +321,9 @@ test_none (void)
   g_assert_false (ota_wifi_can_join (wifi));
   if (g_test_subprocess ())
     {
+      g_assert_false (ota_wifi_check (wifi, ota_wifi_deadline_in (1000), NULL, &error));
+      g_assert_error (error, OTA_ERROR, OTA_ERROR_WIFI);
+      g_clear_error (&error);
       networks = ota_wifi_scan (wifi, ota_wifi_deadline_in (1000), NULL, &error);
       g_assert_null (networks);
       g_assert_error (error, OTA_ERROR, OTA_ERROR_WIFI);

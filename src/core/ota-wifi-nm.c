@@ -607,6 +607,17 @@ ota_wifi_nm_get_current (OtaWifi *wifi, gchar **out_ssid, gchar **out_gateway,
 }
 
 static gboolean
+ota_wifi_nm_check (OtaWifi *wifi, gint64 deadline, GCancellable *cancellable, GError **error)
+{
+  OtaWifiNm *self = OTA_WIFI_NM (wifi);
+  g_autoptr(OtaWifiNmPush) pushed = ota_wifi_nm_push (self);
+
+  if (!ota_wifi_nm_ready (self, deadline, cancellable, error))
+    return FALSE;
+  return ota_wifi_nm_device (self, error) != NULL;
+}
+
+static gboolean
 ota_wifi_nm_remember (OtaWifi *wifi, GCancellable *cancellable, GError **error)
 {
   OtaWifiNm *self = OTA_WIFI_NM (wifi);
@@ -760,6 +771,7 @@ ota_wifi_nm_class_init (OtaWifiNmClass *klass)
   wifi_class->scan = ota_wifi_nm_scan;
   wifi_class->join = ota_wifi_nm_join;
   wifi_class->get_current = ota_wifi_nm_get_current;
+  wifi_class->check = ota_wifi_nm_check;
   wifi_class->remember = ota_wifi_nm_remember;
   wifi_class->restore = ota_wifi_nm_restore;
 }

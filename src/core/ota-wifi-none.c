@@ -49,6 +49,12 @@ ota_wifi_none_get_current (OtaWifi *wifi, gchar **out_ssid, gchar **out_gateway,
 }
 
 static gboolean
+ota_wifi_none_check (OtaWifi *wifi, gint64 deadline, GCancellable *cancellable, GError **error)
+{
+  return ota_wifi_none_fail (error);
+}
+
+static gboolean
 ota_wifi_none_remember (OtaWifi *wifi, GCancellable *cancellable, GError **error)
 {
   return TRUE;
@@ -70,6 +76,7 @@ ota_wifi_none_class_init (OtaWifiNoneClass *klass)
   wifi_class->scan = ota_wifi_none_scan;
   wifi_class->join = ota_wifi_none_join;
   wifi_class->get_current = ota_wifi_none_get_current;
+  wifi_class->check = ota_wifi_none_check;
   wifi_class->remember = ota_wifi_none_remember;
   wifi_class->restore = ota_wifi_none_restore;
 }

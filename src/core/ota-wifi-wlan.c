@@ -502,6 +502,21 @@ ota_wifi_wlan_get_current (OtaWifi *wifi, gchar **out_ssid, gchar **out_gateway,
 }
 
 static gboolean
+ota_wifi_wlan_check (OtaWifi *wifi, gint64 deadline, GCancellable *cancellable, GError **error)
+{
+  OtaWifiWlan *self = OTA_WIFI_WLAN (wifi);
+
+  if (!ota_wifi_wlan_ready (self, error))
+    return FALSE;
+  if (ota_wifi_wlan_radio_off (self))
+    {
+      g_set_error_literal (error, OTA_ERROR, OTA_ERROR_WIFI, "Wi-Fi is switched off");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
 ota_wifi_wlan_remember (OtaWifi *wifi, GCancellable *cancellable, GError **error)
 {
   OtaWifiWlan *self = OTA_WIFI_WLAN (wifi);
@@ -575,6 +590,7 @@ ota_wifi_wlan_class_init (OtaWifiWlanClass *klass)
   wifi_class->scan = ota_wifi_wlan_scan;
   wifi_class->join = ota_wifi_wlan_join;
   wifi_class->get_current = ota_wifi_wlan_get_current;
+  wifi_class->check = ota_wifi_wlan_check;
   wifi_class->remember = ota_wifi_wlan_remember;
   wifi_class->restore = ota_wifi_wlan_restore;
 }

@@ -240,9 +240,9 @@ ota_wifi_join (OtaWifi *self, const gchar *ssid, const gchar *password, gint64 d
   if (!ota_wifi_can_join (self))
     return OTA_WIFI_GET_CLASS (self)->join (self, NULL, NULL, deadline, cancellable, error);
   /* a scan takes seconds: use the one just made, if it saw @ssid */
-  if (priv->last_scan != NULL &&
-      g_get_monotonic_time () - priv->last_scan_time < OTA_WIFI_SCAN_FRESH_US &&
-      ota_wifi_find (priv->last_scan, ssid, FALSE) != NULL)
+  if (priv->last_scan != NULL
+      && g_get_monotonic_time () - priv->last_scan_time < OTA_WIFI_SCAN_FRESH_US
+      && ota_wifi_find (priv->last_scan, ssid, FALSE) != NULL)
     networks = g_ptr_array_ref (priv->last_scan);
   else
     networks = ota_wifi_scan_locked (self, deadline, cancellable, error);
@@ -340,6 +340,20 @@ ota_wifi_get_current (OtaWifi *self, gchar **out_ssid, gchar **out_gateway,
   if (out_gateway != NULL)
     *out_gateway = g_steal_pointer (&gateway);
   return TRUE;
+}
+
+gboolean
+ota_wifi_check (OtaWifi *self, gint64 deadline, GCancellable *cancellable, GError **error)
+{
+  OtaWifiPrivate *priv;
+  g_autoptr(GMutexLocker) locker = NULL;
+
+  g_return_val_if_fail (OTA_IS_WIFI (self), FALSE);
+  priv = ota_wifi_get_instance_private (self);
+  locker = g_mutex_locker_new (&priv->lock);
+  if (g_cancellable_set_error_if_cancelled (cancellable, error))
+    return FALSE;
+  return OTA_WIFI_GET_CLASS (self)->check (self, deadline, cancellable, error);
 }
 
 gboolean

@@ -34,10 +34,11 @@ struct _OtaWifiClass {
                     gint64 deadline, GCancellable *cancellable, GError **error);
   gboolean (*get_current) (OtaWifi *self, gchar **out_ssid, gchar **out_gateway,
                            GCancellable *cancellable, GError **error);
+  gboolean (*check) (OtaWifi *self, gint64 deadline, GCancellable *cancellable, GError **error);
   gboolean (*remember) (OtaWifi *self, GCancellable *cancellable, GError **error);
   gboolean (*restore) (OtaWifi *self, gint64 deadline, GCancellable *cancellable,
                        GError **error);
-  gpointer padding[8];
+  gpointer padding[7];
 };
 
 /* @backend: "nm", "wlan", "none", or NULL/"auto" for $OTA_WIFI_BACKEND, else
@@ -54,6 +55,12 @@ const gchar *ota_wifi_get_backend_name (OtaWifi *self);
 const gchar *ota_wifi_get_interface (OtaWifi *self);
 /* FALSE for "none": the front-end tells the technician to join by hand. */
 gboolean     ota_wifi_can_join (OtaWifi *self);
+
+/* TRUE when the backend can scan and join now: its service runs, the
+ * adapter is there and its radio is on; else OTA_ERROR_WIFI saying which
+ * (the window shows "join it by hand" then). Changes nothing. */
+gboolean     ota_wifi_check (OtaWifi *self, gint64 deadline, GCancellable *cancellable,
+                             GError **error);
 
 /* Asks for a fresh scan and lists every access point (OtaWifiNetwork),
  * strongest first. Filter with ota_wifi_filter_devices(). */
