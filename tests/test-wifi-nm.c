@@ -628,7 +628,13 @@ static void
 test_wait_appears (Fixture *f, gconstpointer data)
 {
   WaitJob job = { f->wifi, NULL, NULL, NULL };
-  GThread *thread = g_thread_new ("wait", wait_thread, &job);
+  g_autoptr(GError) error = NULL;
+  GThread *thread;
+
+  /* the client is made in this thread, and then used in another */
+  g_assert_true (ota_wifi_check (f->wifi, ota_wifi_deadline_in (20000), NULL, &error));
+  g_assert_no_error (error);
+  thread = g_thread_new ("wait", wait_thread, &job);
 
   /* nothing there at the first scan; the updater's network comes up */
   wait_for_scans (1);
