@@ -19,6 +19,8 @@
 #define DEVICE_IFACE "org.freedesktop.NetworkManager.Device"
 #define ACTIVE_IFACE "org.freedesktop.NetworkManager.Connection.Active"
 #define CONN_IFACE "org.freedesktop.NetworkManager.Settings.Connection"
+/* what the mock logs for the backend's round trip (a property read) */
+#define NM_ROUND_TRIP "GetAll /org/freedesktop/NetworkManager org.freedesktop.NetworkManager\n"
 
 static WifiTestBus *bus;
 
@@ -663,6 +665,83 @@ test_wait_cancel (Fixture *f, gconstpointer data)
   g_error_free (job.error);
 }
 
+typedef struct {
+  OtaWifi *wifi;
+  OtaWifiNetwork *joined;
+  GError *error;
+} RejoinJob;
+
+static gpointer
+rejoin_thread (gpointer data)
+{
+  RejoinJob *job = data;
+
+  job->joined = ota_wifi_rejoin (job->wifi, "wifi_camera_wl8x_1234", TRUE, NULL,
+                                 ota_wifi_deadline_in (60000), NULL, &job->error);
+  return NULL;
+}
+
+/* Waits until the mock's log has @count lines with @needle: for calls that
+ * are not mock methods (no MethodCalled signal), such as property reads.
+ * The mock writes its log as it handles each call. */
+static void
+wait_for_log (const gchar *needle, gint count)
+{
+  gint64 end = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+
+  while (log_count (needle) < count)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, end);
+      g_usleep (10 * 1000);
+    }
+}
+
+/* ota_wifi_rejoin: not before the PC is dropped; then whatever comes back. */
+static void
+test_rejoin_helper (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *current = NULL;
+  RejoinJob job = { f->wifi, NULL, NULL };
+  GThread *thread;
+  gint scans_before;
+  gint looks;
+
+  add_device_aps (f);
+  mock_void ("RemoveAccessPoint",
+             g_variant_new ("(ss)", f->dev, "/org/freedesktop/NetworkManager/AccessPoint/ota"));
+  g_assert_true (ota_wifi_remember (f->wifi, NULL, &error));
+  g_assert_true (ota_wifi_join (f->wifi, "wifi_camera_wl8x_1234", NULL,
+                                ota_wifi_deadline_in (20000), NULL, &error));
+  g_assert_no_error (error);
+  scans_before = log_count ("RequestScan");
+
+  /* still joined: it looks (each look a round trip to NetworkManager)
+   * until the PC is dropped, and does not scan meanwhile */
+  looks = log_count (NM_ROUND_TRIP);
+  thread = g_thread_new ("rejoin", rejoin_thread, &job);
+  wait_for_log (NM_ROUND_TRIP, looks + 3);
+  g_assert_cmpint (log_count ("RequestScan"), ==, scans_before);
+  /* the device restarts into the updater */
+  mock_void ("DropActiveConnection", g_variant_new ("(s)", f->dev));
+  mock_void ("RemoveAccessPoint",
+             g_variant_new ("(ss)", f->dev, "/org/freedesktop/NetworkManager/AccessPoint/cam"));
+  wait_for_scans ((guint) scans_before + 1);
+  g_free (add_ap (f, "ota2", "WIFI_OTA_XXXXXX", "02:00:00:00:00:09", 50, SEC_NONE));
+  g_thread_join (thread);
+  g_assert_no_error (job.error);
+  g_assert_cmpstr (job.joined->ssid, ==, "WIFI_OTA_XXXXXX");
+  ota_wifi_network_free (job.joined);
+  g_assert_cmpint (log_count ("AddAndActivateConnection2"), ==, 2);
+  g_assert_true (ota_wifi_get_current (f->wifi, &current, NULL, NULL, &error));
+  g_assert_cmpstr (current, ==, "WIFI_OTA_XXXXXX");
+  g_assert_true (ota_wifi_restore (f->wifi, ota_wifi_deadline_in (20000), NULL, &error));
+  g_assert_no_error (error);
+  g_clear_pointer (&current, g_free);
+  current = active_profile (f);
+  g_assert_cmpstr (current, ==, f->home);
+}
+
 /* Debug output (--verbose) never shows the password. */
 static void
 test_password_not_logged (Fixture *f, gconstpointer data)
@@ -717,6 +796,7 @@ main (int argc, char **argv)
   ADD ("wrong-password", test_wrong_password);
   ADD ("join-refused", test_join_refused);
   ADD ("rejoin", test_rejoin);
+  ADD ("rejoin-helper", test_rejoin_helper);
   ADD ("wifi-disabled", test_wifi_disabled);
   ADD ("interface", test_interface);
   ADD ("wait-deadline", test_wait_deadline);

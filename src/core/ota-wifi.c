@@ -16,6 +16,10 @@
 /* between two scans while waiting for a network: NetworkManager and the WLAN
  * service take 2-4 s per scan anyway */
 #define OTA_WIFI_RESCAN_PAUSE_MS 1000
+/* before a rejoin: how long to wait for the PC to be dropped, and how often
+ * to look */
+#define OTA_WIFI_DROP_WAIT_MS 10000
+#define OTA_WIFI_DROP_POLL_MS 250
 /* a join right after a scan (wait-for-network, then join) uses its result */
 #define OTA_WIFI_SCAN_FRESH_US (10 * G_USEC_PER_SEC)
 
@@ -223,19 +227,13 @@ ota_wifi_find (GPtrArray *networks, const gchar *ssid, gboolean or_recovery)
   return NULL;
 }
 
-gboolean
-ota_wifi_join (OtaWifi *self, const gchar *ssid, const gchar *password, gint64 deadline,
-               GCancellable *cancellable, GError **error)
+static gboolean
+ota_wifi_join_locked (OtaWifi *self, const gchar *ssid, const gchar *password, gint64 deadline,
+                      GCancellable *cancellable, GError **error)
 {
-  OtaWifiPrivate *priv;
-  g_autoptr(GMutexLocker) locker = NULL;
+  OtaWifiPrivate *priv = ota_wifi_get_instance_private (self);
   g_autoptr(GPtrArray) networks = NULL;
   const OtaWifiNetwork *network;
-
-  g_return_val_if_fail (OTA_IS_WIFI (self), FALSE);
-  g_return_val_if_fail (ssid != NULL, FALSE);
-  priv = ota_wifi_get_instance_private (self);
-  locker = g_mutex_locker_new (&priv->lock);
 
   if (!ota_wifi_can_join (self))
     return OTA_WIFI_GET_CLASS (self)->join (self, NULL, NULL, deadline, cancellable, error);
@@ -267,18 +265,44 @@ ota_wifi_join (OtaWifi *self, const gchar *ssid, const gchar *password, gint64 d
   return OTA_WIFI_GET_CLASS (self)->join (self, network, password, deadline, cancellable, error);
 }
 
+static OtaWifiNetwork *ota_wifi_wait_locked (OtaWifi *self, const gchar *ssid, gboolean or_recovery,
+                                             gint64 deadline, GCancellable *cancellable,
+                                             GError **error);
+
+gboolean
+ota_wifi_join (OtaWifi *self, const gchar *ssid, const gchar *password, gint64 deadline,
+               GCancellable *cancellable, GError **error)
+{
+  OtaWifiPrivate *priv;
+  g_autoptr(GMutexLocker) locker = NULL;
+
+  g_return_val_if_fail (OTA_IS_WIFI (self), FALSE);
+  g_return_val_if_fail (ssid != NULL, FALSE);
+  priv = ota_wifi_get_instance_private (self);
+  locker = g_mutex_locker_new (&priv->lock);
+  return ota_wifi_join_locked (self, ssid, password, deadline, cancellable, error);
+}
+
 OtaWifiNetwork *
 ota_wifi_wait_for_network (OtaWifi *self, const gchar *ssid, gboolean or_recovery, gint64 deadline,
                            GCancellable *cancellable, GError **error)
 {
   OtaWifiPrivate *priv;
   g_autoptr(GMutexLocker) locker = NULL;
-  gint64 started = g_get_monotonic_time ();
-  guint scans = 0;
 
   g_return_val_if_fail (OTA_IS_WIFI (self), NULL);
   priv = ota_wifi_get_instance_private (self);
   locker = g_mutex_locker_new (&priv->lock);
+  return ota_wifi_wait_locked (self, ssid, or_recovery, deadline, cancellable, error);
+}
+
+static OtaWifiNetwork *
+ota_wifi_wait_locked (OtaWifi *self, const gchar *ssid, gboolean or_recovery, gint64 deadline,
+                      GCancellable *cancellable, GError **error)
+{
+  gint64 started = g_get_monotonic_time ();
+  guint scans = 0;
+
   if (ssid == NULL)
     or_recovery = TRUE;
 
@@ -317,6 +341,79 @@ ota_wifi_wait_for_network (OtaWifi *self, const gchar *ssid, gboolean or_recover
                or_recovery ? "a recovery network (" OTA_WIFI_RECOVERY_PATTERN ")" : "",
                (g_get_monotonic_time () - started) / 1e6, scans);
   return NULL;
+}
+
+/* TRUE while the interface is still on @ssid. */
+static gboolean
+ota_wifi_still_on (OtaWifi *self, const gchar *ssid, GCancellable *cancellable, GError **error,
+                   gboolean *out_on)
+{
+  g_autofree gchar *current = NULL;
+  g_autofree gchar *gateway = NULL;
+
+  if (!OTA_WIFI_GET_CLASS (self)->get_current (self, &current, &gateway, cancellable, error))
+    return FALSE;
+  *out_on = g_strcmp0 (current, ssid) == 0;
+  return TRUE;
+}
+
+OtaWifiNetwork *
+ota_wifi_rejoin (OtaWifi *self, const gchar *ssid, gboolean or_recovery, const gchar *password,
+                 gint64 deadline, GCancellable *cancellable, GError **error)
+{
+  OtaWifiPrivate *priv;
+  g_autoptr(GMutexLocker) locker = NULL;
+  gint64 drop_deadline;
+  gboolean on = TRUE;
+
+  g_return_val_if_fail (OTA_IS_WIFI (self), NULL);
+  priv = ota_wifi_get_instance_private (self);
+  locker = g_mutex_locker_new (&priv->lock);
+  if (!ota_wifi_can_join (self))
+    {
+      OTA_WIFI_GET_CLASS (self)->join (self, NULL, NULL, deadline, cancellable, error);
+      return NULL;
+    }
+
+  /* the device drops its stations a moment before it restarts: do not
+   * rejoin the access point that is about to go away */
+  drop_deadline = MIN (deadline, ota_wifi_deadline_in (OTA_WIFI_DROP_WAIT_MS));
+  while (ssid != NULL)
+    {
+      if (!ota_wifi_still_on (self, ssid, cancellable, error, &on))
+        return NULL;
+      if (!on || g_get_monotonic_time () >= drop_deadline)
+        break;
+      if (!ota_sleep (OTA_WIFI_DROP_POLL_MS, cancellable, error))
+        return NULL;
+    }
+  if (on && ssid != NULL)
+    g_debug ("still on %s after %u s; rejoining anyway", ssid, OTA_WIFI_DROP_WAIT_MS / 1000);
+
+  for (;;)
+    {
+      g_autoptr(OtaWifiNetwork) back = NULL;
+      g_autoptr(GError) local = NULL;
+      gint64 now;
+
+      back = ota_wifi_wait_locked (self, ssid, or_recovery, deadline, cancellable, error);
+      if (back == NULL)
+        return NULL;
+      if (ota_wifi_join_locked (self, back->ssid, password, deadline, cancellable, &local))
+        return g_steal_pointer (&back);
+      /* a device still coming up (or an access point NetworkManager still
+       * lists after it went): try again until the deadline */
+      now = g_get_monotonic_time ();
+      if (ota_error_is_cancelled (local) || now >= deadline)
+        {
+          g_propagate_error (error, g_steal_pointer (&local));
+          return NULL;
+        }
+      g_debug ("rejoin: %s; trying again", local->message);
+      if (!ota_sleep ((guint) MIN ((deadline - now + 999) / 1000, OTA_WIFI_RESCAN_PAUSE_MS),
+                      cancellable, error))
+        return NULL;
+    }
 }
 
 gboolean

@@ -86,6 +86,16 @@ OtaWifiNetwork *ota_wifi_wait_for_network (OtaWifi *self, const gchar *ssid,
                                            gboolean or_recovery, gint64 deadline,
                                            GCancellable *cancellable, GError **error);
 
+/* After a restart of the device: waits until the PC is off @ssid (at most
+ * 10 s: the device drops its stations just before it restarts), then until
+ * @ssid — or with @or_recovery, or @ssid NULL, a recovery network — is in
+ * range, and joins it (@password for WPA2-PSK, as ota_wifi_join()). A join
+ * that fails is tried again (a device still booting) until @deadline; the
+ * last error then. Returns the network joined. */
+OtaWifiNetwork *ota_wifi_rejoin (OtaWifi *self, const gchar *ssid, gboolean or_recovery,
+                                 const gchar *password, gint64 deadline,
+                                 GCancellable *cancellable, GError **error);
+
 /* The interface's current network: @out_ssid NULL when it is not connected,
  * @out_gateway (may be NULL) its IPv4 gateway, the device's address. */
 gboolean     ota_wifi_get_current (OtaWifi *self, gchar **out_ssid, gchar **out_gateway,
