@@ -11,10 +11,12 @@ set -euo pipefail
 # and runs the GUI tests under dbus-run-session; dbus-x11 lets GLib
 # autolaunch a session bus under xvfb-run, as a desktop has one, so that the
 # plain ctest run covers that case too (scripts/test.sh also runs them
-# without any bus).
+# without any bus). libnm-dev builds the NetworkManager Wi-Fi backend;
+# python3-dbusmock is the NetworkManager that test-wifi-nm runs on a private
+# system bus (docs/wifi.md).
 packages=(cmake ninja-build gcc pkg-config libglib2.0-dev libcjson-dev libgtk-3-dev
           xvfb xauth valgrind appstream desktop-file-utils clang libclang-rt-14-dev strace
-          dbus-daemon dbus-x11)
+          dbus-daemon dbus-x11 libnm-dev python3-dbusmock)
 if [ "${OTA_DEPS_EXTRA:-}" != "" ]; then
   read -r -a extra <<<"$OTA_DEPS_EXTRA"
   packages+=("${extra[@]}")

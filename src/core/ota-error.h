@@ -24,7 +24,7 @@ typedef enum {
   OTA_ERROR_NOTHING_TO_DO,   /* the device reported SAME: it runs this firmware already */
   OTA_ERROR_NEEDS_RECOVERY,  /* failed after the point of no return: stage two pending */
   OTA_ERROR_NO_REBOOT,       /* the device did not come back after a reboot */
-  OTA_ERROR_WIFI,            /* could not join or rejoin the device's Wi-Fi */
+  OTA_ERROR_WIFI,            /* could not find, join or rejoin the device's Wi-Fi */
 } OtaError;
 
 GQuark ota_error_quark (void);
