@@ -39,7 +39,8 @@ triplet=x86_64-w64-mingw32
 
 toolchain_packages=(gcc-mingw-w64-x86-64-posix g++-mingw-w64-x86-64-posix binutils-mingw-w64-x86-64
                     mingw-w64-x86-64-dev meson ninja-build cmake pkg-config wine wine64 nsis
-                    xz-utils bzip2 make python3 libglib2.0-dev-bin libglib2.0-dev)
+                    xz-utils bzip2 make python3 libglib2.0-dev-bin libglib2.0-dev
+                    librsvg2-bin xvfb xauth)
 
 say() { echo "windows-deps: $*" >&2; }
 die() { say "$*"; exit 1; }
@@ -268,6 +269,11 @@ build_libintl() {
 /* Minimal libintl for the otaflash Windows build: no translations. */
 #ifndef OTA_LIBINTL_H
 #define OTA_LIBINTL_H
+#include <locale.h>
+/* Windows has no LC_MESSAGES category: the value GNU libintl gives it */
+#ifndef LC_MESSAGES
+#define LC_MESSAGES 1729
+#endif
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -355,7 +361,9 @@ build_harfbuzz() {
 }
 
 build_cairo() {
-  # cairo 1.16 has no meson build yet
+  # cairo 1.16 has no meson build yet. Its warning flags carry
+  # _FORTIFY_SOURCE, whose checks MinGW keeps in libssp: not wanted
+  sed -i 's/ -Wp,-D_FORTIFY_SOURCE=2//' "$1/configure"
   autotools_build "$1" "$2" "$3" --enable-win32 --enable-win32-font --enable-png --enable-ft \
     --disable-fc --disable-xlib --disable-xcb --disable-quartz --disable-gl --disable-glesv2 \
     --disable-script --disable-interpreter --disable-trace --disable-symbol-lookup \
@@ -379,7 +387,10 @@ build_epoxy() {
 }
 
 build_atk() {
-  # at-spi2-core carries ATK; on Windows only ATK itself is wanted
+  # at-spi2-core carries ATK; on Windows only ATK itself is wanted, which
+  # does not use libxml2 (required unconditionally by the top meson.build)
+  sed -i "s/^libxml_dep = dependency('libxml-2.0', version: libxml_req_version)\$/libxml_dep = dependency('libxml-2.0', version: libxml_req_version, required: not get_option('atk_only'))/" \
+    "$1/meson.build"
   meson_build "$1" "$2" "$3" -Datk_only=true -Dintrospection=disabled -Ddocs=false -Dx11=disabled
 }
 
@@ -387,7 +398,7 @@ build_gtk() {
   meson_build "$1" "$2" "$3" -Dx11_backend=false -Dwayland_backend=false -Dwin32_backend=true \
     -Dbroadway_backend=false -Dquartz_backend=false -Dintrospection=false -Ddemos=false \
     -Dexamples=false -Dtests=false -Dinstalled_tests=false -Dgtk_doc=false -Dman=false \
-    -Dcolord=no -Dprint_backends=file -Dbuiltin_immodules=yes -Dcloudproviders=false
+    -Dcolord=no -Dprint_backends=auto -Dbuiltin_immodules=yes -Dcloudproviders=false
   # the GSettings schemas GTK's file chooser and colour chooser need
   glib-compile-schemas "$2/share/glib-2.0/schemas"
 }
@@ -528,3 +539,4 @@ main() {
 }
 
 main "$@"
+exit
