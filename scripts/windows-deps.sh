@@ -40,7 +40,7 @@ triplet=x86_64-w64-mingw32
 toolchain_packages=(gcc-mingw-w64-x86-64-posix g++-mingw-w64-x86-64-posix binutils-mingw-w64-x86-64
                     mingw-w64-x86-64-dev meson ninja-build cmake pkg-config wine wine64 nsis
                     xz-utils bzip2 make python3 libglib2.0-dev-bin libglib2.0-dev
-                    librsvg2-bin xvfb xauth)
+                    librsvg2-bin xvfb xauth x11-apps fonts-wine)
 
 say() { echo "windows-deps: $*" >&2; }
 die() { say "$*"; exit 1; }

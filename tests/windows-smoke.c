@@ -7,11 +7,11 @@
  * GTK_MODULES. Once the window is up it does what a technician without a
  * device would do — Try Without a Device, Make Demo Firmware, Flash — and
  * waits until the upgrade has ended and the window says it succeeded. Then
- * it saves a PNG of the window to $OTA_SMOKE_SCREENSHOT (if set), prints
+ * it prints
  *
  *   SMOKE ok            or          SMOKE failed: WHY
  *
- * on stdout and quits. Only GTK's public API, the window's action names
+ * on stdout and quits (with $OTA_SMOKE_HOLD, see hold_cb, a little later). Only GTK's public API, the window's action names
  * and its buttons' labels are used.
  */
 
@@ -98,46 +98,63 @@ finish (const gchar *line)
   GApplication *app = g_application_get_default ();
 
   phase = DONE;
-  printf ("%s\n", line);
-  fflush (stdout);
+  if (line != NULL)
+    {
+      printf ("%s\n", line);
+      fflush (stdout);
+    }
   if (app != NULL)
     g_application_quit (app);
   else
     gtk_main_quit ();
 }
 
-static void
-screenshot (GtkWindow *window)
-{
-  const gchar *path = g_getenv ("OTA_SMOKE_SCREENSHOT");
-  GdkWindow *gdk_window = gtk_widget_get_window (GTK_WIDGET (window));
-  g_autoptr (GdkPixbuf) pixbuf = NULL;
-  g_autoptr (GError) error = NULL;
+/* $OTA_SMOKE_HOLD: after the verdict the window stays up until that file
+ * exists (at most HOLD_S), so that a screenshot can be taken from outside
+ * (GDK's own gdk_pixbuf_get_from_window () has no pixels under Wine) */
+#define HOLD_S 60
 
-  if (path == NULL || *path == '\0')
-    return;
-  pixbuf = gdk_pixbuf_get_from_window (gdk_window, 0, 0, gdk_window_get_width (gdk_window),
-                                       gdk_window_get_height (gdk_window));
-  if (pixbuf == NULL || !gdk_pixbuf_save (pixbuf, path, "png", &error, NULL))
-    printf ("SMOKE warning: no screenshot: %s\n", error != NULL ? error->message : "no pixels");
+static gint64 hold_until;
+
+static gboolean
+hold_cb (gpointer data)
+{
+  const gchar *hold = g_getenv ("OTA_SMOKE_HOLD");
+
+  if (g_file_test (hold, G_FILE_TEST_EXISTS) || g_get_monotonic_time () > hold_until)
+    {
+      finish (NULL);
+      return G_SOURCE_REMOVE;
+    }
+  return G_SOURCE_CONTINUE;
 }
 
-/* the window has drawn its final state: the picture, then the verdict */
+/* the window has drawn its final state: the verdict */
 static gboolean
 settled_cb (gpointer data)
 {
   GtkWindow *window = main_window ();
+  const gchar *hold = g_getenv ("OTA_SMOKE_HOLD");
 
   if (window == NULL)
     {
       finish ("SMOKE failed: the window went away");
       return G_SOURCE_REMOVE;
     }
-  screenshot (window);
   if (find_widget (GTK_WIDGET (window), label_has, "Success") == NULL)
-    finish ("SMOKE failed: the upgrade ended without a success message");
-  else
-    finish ("SMOKE ok");
+    {
+      finish ("SMOKE failed: the upgrade ended without a success message");
+      return G_SOURCE_REMOVE;
+    }
+  if (hold == NULL || *hold == '\0')
+    {
+      finish ("SMOKE ok");
+      return G_SOURCE_REMOVE;
+    }
+  printf ("SMOKE ok\n");
+  fflush (stdout);
+  hold_until = g_get_monotonic_time () + HOLD_S * G_USEC_PER_SEC;
+  g_timeout_add (100, hold_cb, NULL);
   return G_SOURCE_REMOVE;
 }
 

@@ -5,7 +5,9 @@
 ; DLLs, GLib's spawn helpers), share\ (GSettings schemas, GTK's data).
 ; Silent use: setup.exe /S [/D=C:\path]   uninstall.exe /S
 
-Unicode true
+; a 64-bit installer: the programs are 64-bit, and Wine without its 32-bit part
+; (wine64 alone, as in CI) runs it
+Target amd64-unicode
 SetCompressor /SOLID lzma
 RequestExecutionLevel admin
 
