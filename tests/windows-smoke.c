@@ -11,8 +11,9 @@
  *
  *   SMOKE ok            or          SMOKE failed: WHY
  *
- * on stdout and quits (with $OTA_SMOKE_HOLD, see hold_cb, a little later). Only GTK's public API, the window's action names
- * and its buttons' labels are used.
+ * on stdout and quits (with $OTA_SMOKE_HOLD, see hold_cb, a little later).
+ * Only GTK's public API, the window's action names and its buttons' labels
+ * are used.
  */
 
 #include <stdio.h>
