@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
-# Binary packages: `cpack -G DEB` in a build directory gives a Debian package;
-# on Windows (MSYS2 MINGW64) `cpack -G ZIP` gives a zip to unpack next to the
-# GTK runtime (see packaging/windows.md).
+# Binary packages: `cpack -G DEB` in a build directory gives a Debian package.
+# The Windows installer, with its GTK runtime, is scripts/package-windows.sh
+# (docs/windows.md).
 set(CPACK_PACKAGE_NAME "otaflash")
 set(CPACK_PACKAGE_VENDOR "otaflash developers")
 set(CPACK_PACKAGE_CONTACT "otaflash developers <otaflash@localhost>")

@@ -8,7 +8,10 @@
 #  2. the same under AddressSanitizer + UndefinedBehaviorSanitizer;
 #  3. valgrind memcheck of the unit and end-to-end tests (the test programs
 #     and the otaflash they start; errors fatal);
-#  4. each libFuzzer target for OTA_FUZZ_SECONDS (default 30) seconds.
+#  4. each libFuzzer target for OTA_FUZZ_SECONDS (default 30) seconds;
+#  5. the Windows build, cross-compiled and tested under Wine
+#     (scripts/test-windows.sh; docs/windows.md). OTA_SKIP_WINDOWS=1 skips it
+#     on a developer's machine; CI never sets it.
 # Every test talks to 127.0.0.1 only. The soak test is not run here:
 # tests/soak.sh.
 set -euo pipefail
@@ -51,5 +54,12 @@ ctest --test-dir build-valgrind -L valgrind --output-on-failure -j "$jobs"
 
 phase "fuzzing (${OTA_FUZZ_SECONDS:-30} s per target)"
 tests/fuzz/run.sh "${OTA_FUZZ_SECONDS:-30}"
+
+if [ "${OTA_SKIP_WINDOWS:-0}" = 1 ]; then
+  phase "Windows: skipped (OTA_SKIP_WINDOWS=1)"
+else
+  phase "Windows: cross build, tests under Wine (scripts/test-windows.sh)"
+  scripts/test-windows.sh
+fi
 
 phase "all passed in $SECONDS s"

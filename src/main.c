@@ -10,6 +10,37 @@
 #include "ota-gui.h"
 #endif
 
+#ifdef _WIN32
+#include <winsock2.h> /* before windows.h */
+#include <windows.h>
+
+/* With its window, otaflash.exe is a GUI program: Windows gives it no
+ * console. The command line prints to the console it was started from;
+ * output already redirected (a pipe, a file) stays where it goes. */
+static void
+attach_parent_console (void)
+{
+  HANDLE out = GetStdHandle (STD_OUTPUT_HANDLE);
+  HANDLE err = GetStdHandle (STD_ERROR_HANDLE);
+  int out_set = out != NULL && out != INVALID_HANDLE_VALUE;
+  int err_set = err != NULL && err != INVALID_HANDLE_VALUE;
+
+  if (out_set && err_set)
+    return;
+  if (!AttachConsole (ATTACH_PARENT_PROCESS))
+    return; /* started from Explorer: nowhere to print */
+  if (!out_set)
+    (void) !freopen ("CONOUT$", "w", stdout);
+  if (!err_set)
+    (void) !freopen ("CONOUT$", "w", stderr);
+}
+#else
+static void
+attach_parent_console (void)
+{
+}
+#endif
+
 int
 main (int argc, char **argv)
 {
@@ -25,7 +56,10 @@ main (int argc, char **argv)
        * build with the window) */
       if (strcmp (argv[i], "--cli") == 0 || strcmp (argv[i], "--version") == 0
           || strcmp (argv[i], "-V") == 0)
-        return ota_cli_run (argc, argv);
+        {
+          attach_parent_console ();
+          return ota_cli_run (argc, argv);
+        }
     }
 #ifdef OTA_HAVE_GUI
   return ota_gui_run (argc, argv);

@@ -4,16 +4,20 @@
 #include "ota-test-cli.h"
 
 #include <errno.h>
-#include <grp.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
-#include <sys/wait.h>
+#ifdef G_OS_UNIX
+#include <grp.h>
+#include <signal.h>
 #include <unistd.h>
+#endif
 #ifdef __linux__
 #include <sys/prctl.h>
+#endif
+#ifdef G_OS_WIN32
+#include <winsock2.h> /* before windows.h */
+#include <windows.h>
+#include <psapi.h>
 #endif
 
 #include "ota-ctp-frame.h" /* autoptr for cJSON */
@@ -92,17 +96,22 @@ ota_test_cli_argv (OtaTestEmu *emu, const gchar *const *extra)
 gint
 ota_test_drop_privileges (void)
 {
+#ifdef G_OS_UNIX
   /* groups first: without root, they could not be changed any more */
   if (setgroups (0, NULL) != 0 || setgid (OTA_TEST_UNPRIVILEGED_ID) != 0
       || setuid (OTA_TEST_UNPRIVILEGED_ID) != 0)
     return errno;
   return 0;
+#else
+  return ENOSYS;
+#endif
 }
 
 typedef struct {
   gboolean unprivileged;
 } ChildSetup;
 
+#ifdef G_OS_UNIX
 static void
 child_setup (gpointer user_data)
 {
@@ -121,27 +130,37 @@ child_setup (gpointer user_data)
   prctl (PR_SET_PDEATHSIG, SIGKILL);
 #endif
 }
+#endif
 
 gint
 ota_test_access_unprivileged (const gchar *path, const gchar *op)
 {
+#ifdef G_OS_UNIX
   const gchar *argv[] = { "/bin/sh", "-c", "test \"$1\" \"$2\"", "sh", op, path, NULL };
   ChildSetup setup = { TRUE };
+  g_autoptr (GSubprocessLauncher) launcher
+      = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+  g_autoptr (GSubprocess) proc = NULL;
   g_autoptr (GError) error = NULL;
-  gint wstatus = 0;
 
-  g_spawn_sync (NULL, (gchar **) argv, NULL,
-                G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL, child_setup, &setup, NULL,
-                NULL, &wstatus, &error);
+  g_subprocess_launcher_set_child_setup (launcher, child_setup, &setup, NULL);
+  proc = g_subprocess_launcher_spawnv (launcher, argv, &error);
   g_assert_no_error (error);
-  if (!WIFEXITED (wstatus) || WEXITSTATUS (wstatus) > 1)
+  g_subprocess_wait (proc, NULL, &error);
+  g_assert_no_error (error);
+  if (!g_subprocess_get_if_exited (proc) || g_subprocess_get_exit_status (proc) > 1)
     return -1;
-  return WEXITSTATUS (wstatus) == 0 ? 1 : 0;
+  return g_subprocess_get_exit_status (proc) == 0 ? 1 : 0;
+#else
+  /* no other user to become */
+  return -1;
+#endif
 }
 
 gboolean
 ota_test_cli_can_run_unprivileged (gchar **reason)
 {
+#ifdef G_OS_UNIX
   const gchar *otaflash = ota_test_cli_otaflash_path ();
   const gchar *argv[] = { otaflash, "--cli", "--version", NULL };
   g_autoptr (OtaTestCliRun) run = NULL;
@@ -173,9 +192,14 @@ ota_test_cli_can_run_unprivileged (gchar **reason)
       return FALSE;
     }
   return TRUE;
+#else
+  *reason = g_strdup ("Windows: no POSIX user to switch to (file access is by ACL)");
+  return FALSE;
+#endif
 }
 
-/* Splits complete lines off @buf, hands each to @func and keeps it. */
+/* Splits complete lines off @buf, hands each to @func and keeps it. A
+ * Windows program ends its lines with "\r\n": the "\r" goes too. */
 static void
 take_lines (GString *buf, OtaTestCliRun *run, GPid pid, OtaTestCliLineFunc func, gpointer data,
             gboolean flush)
@@ -184,6 +208,7 @@ take_lines (GString *buf, OtaTestCliRun *run, GPid pid, OtaTestCliLineFunc func,
     {
       const gchar *nl = memchr (buf->str, '\n', buf->len);
       gchar *line;
+      gsize len;
 
       if (nl == NULL)
         {
@@ -197,29 +222,146 @@ take_lines (GString *buf, OtaTestCliRun *run, GPid pid, OtaTestCliLineFunc func,
           line = g_strndup (buf->str, (gsize) (nl - buf->str));
           g_string_erase (buf, 0, (gssize) (nl - buf->str) + 1);
         }
+      len = strlen (line);
+      if (len > 0 && line[len - 1] == '\r')
+        line[len - 1] = '\0';
       if (func != NULL)
         func (pid, line, data);
       g_ptr_array_add (run->lines, line);
     }
 }
 
+/* One child being run: its two pipes read to the end and its exit, all on a
+ * private main context, bounded by a deadline. */
+typedef struct {
+  OtaTestCliRun *run;
+  GSubprocess *proc;
+  GPid pid;
+  OtaTestCliLineFunc func;
+  gpointer user_data;
+  GString *out;
+  GString *err;
+  gchar out_chunk[4096];
+  gchar err_chunk[4096];
+  gboolean out_done, err_done, exited, deadline_passed;
+  GCancellable *cancellable;
+#ifdef G_OS_WIN32
+  HANDLE handle;
+#endif
+} Child;
+
+/* Peak resident memory so far, sampled while the child runs (it only
+ * grows): at every output chunk and every SAMPLE_MS. */
+#define SAMPLE_MS 20
+
+static void
+sample_rss (Child *c)
+{
+  glong kib = 0;
+
+  if (c->exited)
+    return;
+#ifdef __linux__
+  {
+    g_autofree gchar *path = g_strdup_printf ("/proc/%d/status", (int) c->pid);
+    g_autofree gchar *text = NULL;
+    const gchar *hwm;
+
+    if (g_file_get_contents (path, &text, NULL, NULL) && (hwm = strstr (text, "VmHWM:")) != NULL)
+      kib = strtol (hwm + strlen ("VmHWM:"), NULL, 10);
+  }
+#elif defined(G_OS_WIN32)
+  {
+    PROCESS_MEMORY_COUNTERS pmc;
+
+    if (c->handle != NULL && GetProcessMemoryInfo (c->handle, &pmc, sizeof pmc))
+      kib = (glong) (pmc.PeakWorkingSetSize / 1024);
+  }
+#endif
+  c->run->max_rss_kib = MAX (c->run->max_rss_kib, kib);
+}
+
+static void read_more (Child *c, gboolean is_out);
+
+static void
+read_cb (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  Child *c = user_data;
+  gboolean is_out = G_INPUT_STREAM (source) == g_subprocess_get_stdout_pipe (c->proc);
+  gssize got = g_input_stream_read_finish (G_INPUT_STREAM (source), res, NULL);
+
+  if (got <= 0)
+    {
+      if (is_out)
+        c->out_done = TRUE;
+      else
+        c->err_done = TRUE;
+      return;
+    }
+  sample_rss (c);
+  if (is_out)
+    {
+      g_string_append_len (c->out, c->out_chunk, got);
+      take_lines (c->out, c->run, c->pid, c->func, c->user_data, FALSE);
+    }
+  else
+    g_string_append_len (c->err, c->err_chunk, got);
+  read_more (c, is_out);
+}
+
+static void
+read_more (Child *c, gboolean is_out)
+{
+  if (is_out)
+    g_input_stream_read_async (g_subprocess_get_stdout_pipe (c->proc), c->out_chunk,
+                               sizeof c->out_chunk, G_PRIORITY_DEFAULT, c->cancellable, read_cb, c);
+  else
+    g_input_stream_read_async (g_subprocess_get_stderr_pipe (c->proc), c->err_chunk,
+                               sizeof c->err_chunk, G_PRIORITY_DEFAULT, c->cancellable, read_cb, c);
+}
+
+static void
+exit_cb (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  Child *c = user_data;
+
+  g_subprocess_wait_finish (G_SUBPROCESS (source), res, NULL);
+  c->exited = TRUE;
+}
+
+static gboolean
+deadline_cb (gpointer user_data)
+{
+  Child *c = user_data;
+
+  c->deadline_passed = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+sample_cb (gpointer user_data)
+{
+  sample_rss (user_data);
+  return G_SOURCE_CONTINUE;
+}
+
 static OtaTestCliRun *
 run_child (const gchar *const *argv, OtaTestCliLineFunc func, gpointer user_data, gdouble limit_s,
            gboolean unprivileged)
 {
-  ChildSetup setup = { unprivileged };
   g_autoptr (GPtrArray) full = g_ptr_array_new_with_free_func (g_free);
-  g_auto (GStrv) envp = g_environ_setenv (g_get_environ (), "OTAFLASH_HOST", "127.0.0.1", TRUE);
+  g_autoptr (GSubprocessLauncher) launcher = NULL;
+  g_autoptr (GMainContext) ctx = g_main_context_new ();
+  g_autoptr (GSource) deadline = NULL;
+  g_autoptr (GSource) sampler = NULL;
+  g_autoptr (GCancellable) cancellable = g_cancellable_new ();
   g_autoptr (GString) out = g_string_new (NULL);
   g_autoptr (GString) err = g_string_new (NULL);
   g_autoptr (GError) error = NULL;
   const gchar *wrapper = g_getenv ("OTA_TEST_WRAPPER");
   OtaTestCliRun *run = g_new0 (OtaTestCliRun, 1);
-  gint64 start, deadline;
-  gint out_fd = -1, err_fd = -1;
-  struct rusage ru;
-  GPid pid = 0;
-  int wstatus = 0;
+  Child c = { 0 };
+  gint64 start;
 
   if (limit_s <= 0)
     limit_s = DEFAULT_LIMIT_S;
@@ -238,93 +380,89 @@ run_child (const gchar *const *argv, OtaTestCliLineFunc func, gpointer user_data
     g_ptr_array_add (full, g_strdup (argv[i]));
   g_ptr_array_add (full, NULL);
 
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE
+                                        | G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  /* network safety: the flasher's default address is the loopback one */
+  g_subprocess_launcher_setenv (launcher, "OTAFLASH_HOST", "127.0.0.1", TRUE);
+#ifdef G_OS_UNIX
+  {
+    static ChildSetup setups[2] = { { FALSE }, { TRUE } };
+
+    g_subprocess_launcher_set_child_setup (launcher, child_setup, &setups[unprivileged ? 1 : 0],
+                                           NULL);
+  }
+#else
+  g_assert_false (unprivileged);
+#endif
+
+  g_main_context_push_thread_default (ctx);
   start = g_get_monotonic_time ();
-  deadline = start + (gint64) (limit_s * G_USEC_PER_SEC);
-  g_spawn_async_with_pipes (NULL, (gchar **) full->pdata, envp,
-                            G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_SEARCH_PATH, child_setup, &setup,
-                            &pid, NULL, &out_fd, &err_fd, &error);
+  c.proc = g_subprocess_launcher_spawnv (launcher, (const gchar *const *) full->pdata, &error);
   g_assert_no_error (error);
+  c.run = run;
+  c.func = func;
+  c.user_data = user_data;
+  c.out = out;
+  c.err = err;
+  c.cancellable = cancellable;
+#ifdef G_OS_UNIX
+  c.pid = (GPid) atoi (g_subprocess_get_identifier (c.proc));
+#else
+  c.handle = OpenProcess (PROCESS_QUERY_INFORMATION | PROCESS_VM_READ, FALSE,
+                          (DWORD) atol (g_subprocess_get_identifier (c.proc)));
+  c.pid = c.handle;
+#endif
+  read_more (&c, TRUE);
+  read_more (&c, FALSE);
+  g_subprocess_wait_async (c.proc, NULL, exit_cb, &c);
+  deadline = g_timeout_source_new ((guint) (limit_s * 1000));
+  g_source_set_callback (deadline, deadline_cb, &c, NULL);
+  g_source_attach (deadline, ctx);
+  sampler = g_timeout_source_new (SAMPLE_MS);
+  g_source_set_callback (sampler, sample_cb, &c, NULL);
+  g_source_attach (sampler, ctx);
 
-  /* both pipes until EOF, bounded by the deadline */
-  while (out_fd >= 0 || err_fd >= 0)
+  /* both pipes to their end and the exit; a child that outlives its limit
+   * is killed, and then nothing more is waited for on its pipes (a process
+   * it started may hold them) */
+  while (!c.exited || !c.out_done || !c.err_done)
     {
-      struct pollfd pfd[2];
-      nfds_t n = 0;
-      gint64 left_ms = (deadline - g_get_monotonic_time ()) / 1000;
-      gchar chunk[4096];
-
-      if (left_ms <= 0)
-        break;
-      if (out_fd >= 0)
-        pfd[n++] = (struct pollfd){ out_fd, POLLIN, 0 };
-      if (err_fd >= 0)
-        pfd[n++] = (struct pollfd){ err_fd, POLLIN, 0 };
-      if (poll (pfd, n, (int) MIN (left_ms, 1000)) < 0)
-        {
-          g_assert_cmpint (errno, ==, EINTR);
-          continue;
-        }
-      for (nfds_t i = 0; i < n; i++)
-        {
-          gssize got;
-
-          if (pfd[i].revents == 0)
-            continue;
-          got = read (pfd[i].fd, chunk, sizeof chunk);
-          if (got < 0 && errno == EINTR)
-            continue;
-          if (got <= 0)
-            {
-              close (pfd[i].fd);
-              if (pfd[i].fd == out_fd)
-                out_fd = -1;
-              else
-                err_fd = -1;
-              continue;
-            }
-          if (pfd[i].fd == out_fd)
-            {
-              g_string_append_len (out, chunk, got);
-              take_lines (out, run, pid, func, user_data, FALSE);
-            }
-          else
-            g_string_append_len (err, chunk, got);
-        }
-    }
-
-  /* the exit, bounded too: a child that outlives its limit is killed */
-  for (;;)
-    {
-      pid_t w = wait4 (pid, &wstatus, WNOHANG, &ru);
-
-      if (w == pid)
-        break;
-      g_assert_true (w == 0 || errno == EINTR);
-      if (g_get_monotonic_time () >= deadline && !run->killed)
+      if (c.deadline_passed && !run->killed)
         {
           run->killed = TRUE;
-          kill (pid, SIGKILL);
+          g_subprocess_force_exit (c.proc);
         }
-      /* polling the child's exit: the exit, not the sleep, ends the wait */
-      g_usleep (5 * 1000);
+      if (run->killed && c.exited)
+        g_cancellable_cancel (cancellable);
+      g_main_context_iteration (ctx, TRUE);
     }
-  g_spawn_close_pid (pid);
-  if (out_fd >= 0)
-    close (out_fd);
-  if (err_fd >= 0)
-    close (err_fd);
-  take_lines (out, run, pid, func, user_data, TRUE);
+  g_source_destroy (deadline);
+  g_source_destroy (sampler);
+  g_main_context_pop_thread_default (ctx);
+  take_lines (out, run, c.pid, func, user_data, TRUE);
 
   run->elapsed_s = (gdouble) (g_get_monotonic_time () - start) / G_USEC_PER_SEC;
-  run->max_rss_kib = ru.ru_maxrss;
   run->err = g_string_free (g_steal_pointer (&err), FALSE);
-  if (WIFEXITED (wstatus))
-    run->status = WEXITSTATUS (wstatus);
+#ifdef G_OS_WIN32
+  /* stderr in text mode: one line ending like on Linux */
+  {
+    gchar *r;
+
+    while ((r = strstr (run->err, "\r\n")) != NULL)
+      memmove (r, r + 1, strlen (r + 1) + 1);
+  }
+  if (c.handle != NULL)
+    CloseHandle (c.handle);
+#endif
+  if (g_subprocess_get_if_exited (c.proc))
+    run->status = g_subprocess_get_exit_status (c.proc);
   else
     {
       run->status = -1;
-      run->term_signal = WIFSIGNALED (wstatus) ? WTERMSIG (wstatus) : 0;
+      run->term_signal = g_subprocess_get_if_signaled (c.proc) ? g_subprocess_get_term_sig (c.proc)
+                                                               : 0;
     }
+  g_object_unref (c.proc);
 
   if (g_test_verbose () || (run->wrapped && run->status == 99))
     {
@@ -347,7 +485,9 @@ OtaTestCliRun *
 ota_test_cli_run_unprivileged (const gchar *const *argv, OtaTestCliLineFunc func,
                                gpointer user_data, gdouble limit_s)
 {
+#ifdef G_OS_UNIX
   g_assert_cmpint (geteuid (), ==, 0);
+#endif
   return run_child (argv, func, user_data, limit_s, TRUE);
 }
 

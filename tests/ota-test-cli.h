@@ -26,15 +26,19 @@ typedef struct {
   gchar *err;        /* stderr */
   cJSON *result;     /* the "result" event (ota_test_cli_run_json only) */
   gdouble elapsed_s; /* wall time from start to exit */
-  glong max_rss_kib; /* peak resident memory of the child (getrusage) */
+  glong max_rss_kib; /* peak resident memory of the child: its high-water mark
+                      * (Linux VmHWM, Windows PeakWorkingSetSize) sampled at
+                      * every output chunk and every 20 ms while it runs; 0
+                      * where it cannot be read */
   gboolean wrapped;  /* ran under $OTA_TEST_WRAPPER */
 } OtaTestCliRun;
 
 void ota_test_cli_run_free (OtaTestCliRun *run);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (OtaTestCliRun, ota_test_cli_run_free)
 
-/* Called for each stdout line while the child runs; @pid may be sent
- * signals (Ctrl-C tests). */
+/* Called for each stdout line (without its line end, "\r\n" or "\n")
+ * while the child runs; on POSIX @pid may be sent signals (Ctrl-C tests);
+ * on Windows it is the process handle. */
 typedef void (*OtaTestCliLineFunc) (GPid pid, const gchar *line, gpointer user_data);
 
 /* $OTA_TEST_OTAFLASH (ctest sets it). */

@@ -18,6 +18,27 @@
 #define READY_TIMEOUT_MS 20000
 #define STOP_TIMEOUT_MS 30000
 
+#ifdef G_OS_WIN32
+#define EMU_EXE "otaflash-emu.exe"
+#else
+#define EMU_EXE "otaflash-emu"
+#endif
+
+/* How the emulator is stopped cleanly. A Windows program has no SIGTERM
+ * (a signal from outside just kills it), so there it runs with
+ * --control-stdin and stops when its standard input ends. On Linux SIGTERM
+ * stays the default; OTA_TEST_EMU_CONTROL_STDIN=1 selects the stdin way
+ * there too. */
+static gboolean
+use_control_stdin (void)
+{
+#ifdef G_OS_WIN32
+  return TRUE;
+#else
+  return g_strcmp0 (g_getenv ("OTA_TEST_EMU_CONTROL_STDIN"), "1") == 0;
+#endif
+}
+
 static gchar *
 find_emulator (GError **error)
 {
@@ -31,7 +52,7 @@ find_emulator (GError **error)
   if (builddir != NULL)
     {
       g_autofree gchar *path
-          = g_build_filename (builddir, "..", "src", "emulator", "otaflash-emu", NULL);
+          = g_build_filename (builddir, "..", "src", "emulator", EMU_EXE, NULL);
       if (g_file_test (path, G_FILE_TEST_IS_EXECUTABLE))
         return g_steal_pointer (&path);
     }
@@ -44,7 +65,7 @@ find_emulator (GError **error)
       {
         g_autofree gchar *dir = g_path_get_dirname (self_exe);
         g_autofree gchar *path
-            = g_build_filename (dir, "..", "src", "emulator", "otaflash-emu", NULL);
+            = g_build_filename (dir, "..", "src", "emulator", EMU_EXE, NULL);
 
         if (g_file_test (path, G_FILE_TEST_IS_EXECUTABLE))
           return g_steal_pointer (&path);
@@ -153,6 +174,8 @@ wait_ready_line (GSubprocess *proc, GError **error)
                                "otaflash-emu exited before printing READY");
           break;
         }
+      /* a Windows program ends its lines with "\r\n" */
+      g_strchomp (data.line);
       if (g_str_has_prefix (data.line, "READY "))
         result = data.line;
       else
@@ -244,11 +267,16 @@ start_full (const gchar *const *extra_args, const gchar *state_dir, const gchar 
     g_ptr_array_add (argv, g_strdup_printf ("--state-dir=%s", emu->state_dir));
   if (!args_have (extra_args, "--events", NULL))
     g_ptr_array_add (argv, g_strdup_printf ("--events=%s", emu->events_path));
+  emu->control_stdin = use_control_stdin ();
+  if (emu->control_stdin)
+    g_ptr_array_add (argv, g_strdup ("--control-stdin"));
   for (guint i = 0; extra_args != NULL && extra_args[i] != NULL; i++)
     g_ptr_array_add (argv, g_strdup (extra_args[i]));
   g_ptr_array_add (argv, NULL);
 
-  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE
+                                        | (emu->control_stdin ? G_SUBPROCESS_FLAGS_STDIN_PIPE
+                                                              : G_SUBPROCESS_FLAGS_NONE));
 #ifdef __linux__
   g_subprocess_launcher_set_child_setup (launcher, child_setup, NULL, NULL);
 #endif
@@ -297,7 +325,20 @@ ota_test_emu_stop (OtaTestEmu *emu)
   if (emu->stopped || emu->proc == NULL)
     return emu->exit_status;
 
-  if (!ota_platform_stop_process (emu->proc, STOP_TIMEOUT_MS))
+  if (emu->control_stdin)
+    {
+      /* end of input is the emulator's clean stop, like SIGTERM */
+      g_output_stream_close (g_subprocess_get_stdin_pipe (emu->proc), NULL, NULL);
+      if (!ota_platform_wait_process (emu->proc, STOP_TIMEOUT_MS))
+        {
+          g_warning ("otaflash-emu did not exit within %d s after the end of its input; it was "
+                     "killed",
+                     STOP_TIMEOUT_MS / 1000);
+          g_subprocess_force_exit (emu->proc);
+          ota_platform_wait_process (emu->proc, STOP_TIMEOUT_MS);
+        }
+    }
+  else if (!ota_platform_stop_process (emu->proc, STOP_TIMEOUT_MS))
     g_warning ("otaflash-emu did not exit within %d s after SIGTERM; it was killed",
                STOP_TIMEOUT_MS / 1000);
   emu->stopped = TRUE;

@@ -21,6 +21,7 @@ typedef struct {
   gboolean owns_state_dir;
   gboolean stopped;
   gint exit_status;
+  gboolean control_stdin; /* runs with --control-stdin: stopped by closing its stdin */
 } OtaTestEmu;
 
 /* Starts $OTA_TEST_EMU (fallback: ../src/emulator/otaflash-emu from
@@ -36,7 +37,9 @@ OtaTestEmu *ota_test_emu_start (const gchar *const *extra_args, GError **error);
  * so freeing @old afterwards removes nothing. */
 OtaTestEmu *ota_test_emu_restart (OtaTestEmu *old, const gchar *const *extra_args, GError **error);
 
-/* SIGTERM, then waits (bounded; SIGKILL after 30 s). Returns the exit status
+/* A clean stop, then waits (bounded; killed after 30 s). The clean stop is
+ * SIGTERM on POSIX, the end of its standard input (--control-stdin) on
+ * Windows or with OTA_TEST_EMU_CONTROL_STDIN=1. Returns the exit status
  * (0 = clean and, with --strict, no violation), or -1 if it died from a
  * signal. Calling it again returns the same status. Frees nothing. */
 gint ota_test_emu_stop (OtaTestEmu *emu);

@@ -12,9 +12,10 @@
 
 #ifdef G_OS_WIN32
 #include <io.h>
-#include <windows.h>
+/* winsock2.h before windows.h: windows.h alone pulls in the old winsock.h */
 #include <winsock2.h>
 #include <ws2tcpip.h>
+#include <windows.h>
 #else
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -40,6 +41,15 @@ ota_platform_open_read (const gchar *path, guint64 *out_size, GError **error)
   GStatBuf st;
   int fd;
 
+#ifdef G_OS_WIN32
+  /* Windows refuses to open a folder ("Permission denied"): look first, so
+   * that a folder is named as one */
+  if (g_stat (path, &st) == 0 && (st.st_mode & _S_IFMT) == _S_IFDIR)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_IS_DIRECTORY, "it is a folder, not a file");
+      return -1;
+    }
+#endif
   fd = g_open (path, OPEN_READ_FLAGS, 0);
   if (fd < 0)
     {
@@ -63,10 +73,16 @@ ota_platform_open_read (const gchar *path, guint64 *out_size, GError **error)
         g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_IS_DIRECTORY, "it is a folder, not a file");
         return -1;
       }
+    /* a device (NUL, CON, a serial port) */
+    if ((st64.st_mode & _S_IFMT) != _S_IFREG)
+      {
+        close (fd);
+        g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_REGULAR_FILE, "it is not a regular file");
+        return -1;
+      }
     if (out_size != NULL)
       *out_size = (guint64) st64.st_size;
   }
-  (void) st;
 #else
   if (fstat (fd, &st) != 0)
     {
@@ -233,6 +249,16 @@ wait_bounded (GSubprocess *proc, guint timeout_ms)
   g_source_destroy (timeout);
   g_main_context_pop_thread_default (ctx);
   return g_subprocess_get_identifier (proc) == NULL;
+}
+
+gboolean
+ota_platform_wait_process (GSubprocess *proc, guint timeout_ms)
+{
+  g_return_val_if_fail (G_IS_SUBPROCESS (proc), FALSE);
+
+  if (g_subprocess_get_identifier (proc) == NULL)
+    return TRUE;
+  return wait_bounded (proc, timeout_ms);
 }
 
 gboolean

@@ -53,6 +53,11 @@ guint ota_platform_add_interrupt_handler (GSourceFunc func, gpointer user_data);
  * had to be killed (the caller says so). */
 gboolean ota_platform_stop_process (GSubprocess *proc, guint timeout_ms);
 
+/* Waits for @proc to end, at most @timeout_ms, on a private main context
+ * (for a process asked to stop some other way, e.g. the end of its
+ * standard input). TRUE if it ended. */
+gboolean ota_platform_wait_process (GSubprocess *proc, guint timeout_ms);
+
 /* TRUE if the stream is an interactive terminal (stdout = 1, stderr = 2). */
 gboolean ota_platform_isatty (int fd);
 

@@ -46,13 +46,28 @@ G_DEFINE_TYPE (OtaDemo, ota_demo, G_TYPE_OBJECT)
 
 /* ---- finding the emulator ------------------------------------------------------ */
 
+#ifdef G_OS_WIN32
+#include <winsock2.h> /* before windows.h */
+#include <windows.h>
+#endif
+
+/* The folder of the running program itself: the emulator is installed next
+ * to it (<prefix>/bin) or built below it (<build>/src/emulator). */
 static gchar *
 program_dir (void)
 {
 #ifdef G_OS_WIN32
-  g_autofree gchar *root = g_win32_get_package_installation_directory_of_module (NULL);
+  /* not g_win32_get_package_installation_directory_of_module (): it drops a
+   * last "bin" folder, which the build tree does not have */
+  const DWORD size = 32768; /* the longest path Windows has */
+  g_autofree wchar_t *path = g_new (wchar_t, size);
+  DWORD n = GetModuleFileNameW (NULL, path, size);
+  g_autofree gchar *utf8 = NULL;
 
-  return root != NULL ? g_build_filename (root, "bin", NULL) : NULL;
+  if (n == 0 || n >= size)
+    return NULL;
+  utf8 = g_utf16_to_utf8 ((const gunichar2 *) path, (glong) n, NULL, NULL, NULL);
+  return utf8 != NULL ? g_path_get_dirname (utf8) : NULL;
 #else
   g_autofree gchar *self_exe = g_file_read_link ("/proc/self/exe", NULL);
 
