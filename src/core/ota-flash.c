@@ -97,7 +97,6 @@ run_done_cb (GObject *source, GAsyncResult *res, gpointer user_data)
   ota_progress_relay_disconnect (self->relay);
   g_clear_pointer (&self->relay, ota_progress_relay_unref);
   set_committed (self, ota_session_is_committed (self->session));
-  self->cancelling = FALSE;
   self->ran = TRUE;
   g_object_notify_by_pspec (G_OBJECT (self), props[PROP_RUNNING]);
   if (self->error != NULL)

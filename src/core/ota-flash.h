@@ -36,7 +36,8 @@ gboolean        ota_flash_run_finish (OtaFlash *self, GAsyncResult *result, GErr
 
 /* See ota_session_cancel(); NOT_RUNNING when no run is under way. */
 OtaCancelAnswer ota_flash_cancel (OtaFlash *self, OtaCancelKind kind);
-/* A cancel of either kind was taken and not dropped during this run. */
+/* A cancel of either kind was taken and not dropped during the current (or
+ * the last) run. */
 gboolean        ota_flash_is_cancelling (OtaFlash *self);
 
 gboolean        ota_flash_is_running (OtaFlash *self);
