@@ -203,7 +203,8 @@ static const FaultCase fault_cases[] = {
   { "stage1-err-after-total", "err:stage=1,read=3", NULL, NULL, 8, "failed after the point of no return", "1.0.0", TRUE },
   { "stage1-drop-before-total", "drop:stage=1,read=1", NULL, NULL, 7, "closed", "1.0.0", FALSE },
   { "stage1-drop-after-total", "drop:stage=1,read=2", NULL, NULL, 8, "point of no return", "1.0.0", TRUE },
-  { "stage1-stall-after-total", "stall:stage=1,read=2", "--timeout", "1", 8, "no request", "1.0.0", TRUE },
+  /* READ 3: the first READ after the total size waits for the erase (120 s at least) */
+  { "stage1-stall-after-total", "stall:stage=1,read=3", "--timeout", "1", 8, "no request", "1.0.0", TRUE },
   { "stage1-bad-sum", "bad-sum:stage=1,read=1", NULL, NULL, 7, "malformed", "1.0.0", FALSE },
   { "stage1-read-beyond-eof", "read-beyond-eof:stage=1,read=1", NULL, NULL, 7, "beyond the end", "1.0.0", FALSE },
   { "stage1-read-too-large", "read-too-large:stage=1,read=1", NULL, NULL, 7, "at once", "1.0.0", FALSE },

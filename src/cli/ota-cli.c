@@ -15,6 +15,7 @@
 #include "ota-flash.h"
 #include "ota-platform.h"
 #include "ota-session.h"
+#include "ota-text.h"
 #include "ota-ufw.h"
 
 /* A second Ctrl-C within this time confirms a cancel after the point of no
@@ -71,6 +72,7 @@ static void G_GNUC_PRINTF (3, 4)
 say (Cli *cli, gboolean is_error, const gchar *format, ...)
 {
   g_autofree gchar *text = NULL;
+  g_autofree gchar *safe = NULL;
   va_list args;
 
   if (cli->json)
@@ -78,8 +80,11 @@ say (Cli *cli, gboolean is_error, const gchar *format, ...)
   va_start (args, format);
   text = g_strdup_vprintf (format, args);
   va_end (args);
+  /* device answers, file contents and paths are in these lines: nothing
+   * from outside may move the cursor or forge a line of ours */
+  safe = ota_text_sanitize (text, -1);
   clear_progress_line (cli);
-  fprintf (is_error ? stderr : stdout, "%s\n", text);
+  fprintf (is_error ? stderr : stdout, "%s\n", safe);
   fflush (is_error ? stderr : stdout);
 }
 

@@ -182,7 +182,7 @@ cJSON *
 ota_description_to_json (const OtaDescription *desc)
 {
   cJSON *obj = cJSON_CreateObject ();
-  cJSON *raw = desc->raw_json != NULL ? cJSON_Parse (desc->raw_json) : NULL;
+  cJSON *raw = ota_description_dup_json (desc, OTA_DESCRIPTION_ECHO_DEPTH);
 
   add_string (obj, "product_type", desc->product_type);
   add_string (obj, "firmware_version", desc->firmware_version);
@@ -279,6 +279,8 @@ ota_event_file_to_json (const gchar *path, OtaUfw *ufw)
   cJSON_AddStringToObject (obj, "sha256", ota_ufw_get_sha256 (ufw));
   cJSON_AddStringToObject (obj, "chip", ota_ufw_get_chip (ufw));
   add_string (obj, "version", ota_ufw_get_version (ufw));
+  /* which length the entries' CRCs matched over (docs/cli.md) */
+  add_string (obj, "crc_span", ota_ufw_crc_span_to_string (ota_ufw_get_crc_span (ufw)));
   entries = cJSON_AddArrayToObject (obj, "entries");
   for (guint i = 0; i < ota_ufw_get_n_entries (ufw); i++)
     {
@@ -289,6 +291,8 @@ ota_event_file_to_json (const gchar *path, OtaUfw *ufw)
       cJSON_AddNumberToObject (je, "type", e->type);
       cJSON_AddNumberToObject (je, "offset", e->offset);
       cJSON_AddNumberToObject (je, "size", e->size);
+      add_string (je, "crc_span",
+                  ota_ufw_crc_span_to_string (ota_ufw_get_entry_crc_span (ufw, i)));
       cJSON_AddItemToArray (entries, je);
     }
   warnings = ota_ufw_get_warnings (ufw);

@@ -697,7 +697,8 @@ stage_two (OtaSession *self, OtaFirmware *firmware, GError **error)
           emit_stage_failed (self, 2, local);
           break;
         }
-      if (attempt >= self->retries)
+      /* a firmware file that changed stays changed: no retry can help */
+      if (attempt >= self->retries || g_error_matches (local, OTA_ERROR, OTA_ERROR_INVALID_FILE))
         {
           emit_stage_failed (self, 2, local);
           g_set_error (error, OTA_ERROR, OTA_ERROR_NEEDS_RECOVERY, "stage two failed%s: %s",
