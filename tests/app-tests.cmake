@@ -8,3 +8,7 @@ ota_add_test(test-progress-relay SOURCES test-progress-relay.c TIMEOUT 60)
 ota_add_test(test-ctp-client SOURCES test-ctp-client.c ${OTA_TEST_PEER} TIMEOUT 60)
 ota_add_test(test-http-client SOURCES test-http-client.c ${OTA_TEST_PEER} TIMEOUT 60)
 ota_add_test(test-event SOURCES test-event.c TIMEOUT 60)
+
+# The flash engine in-process against the emulator: cancel policy, reuse,
+# retries, evidence, and the advice table.
+ota_add_test(test-flash SOURCES test-flash.c TIMEOUT 300)

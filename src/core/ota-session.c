@@ -753,9 +753,9 @@ confirm (OtaSession *self, const OtaDescription *before, OtaUfw *ufw, GError **e
                                     "after stage two (the device said the upgrade succeeded): ");
       return FALSE;
     }
-  emit_device (self, after);
   if (back_in_updater)
     {
+      emit_device (self, after);
       set_state (self, OTA_DEVICE_STATE_NEEDS_RECOVERY);
       g_set_error_literal (error, OTA_ERROR, OTA_ERROR_NEEDS_RECOVERY,
                            "after stage two said it succeeded, the device restarted into its "
@@ -766,6 +766,7 @@ confirm (OtaSession *self, const OtaDescription *before, OtaUfw *ufw, GError **e
     {
       if (old_version != NULL && g_strcmp0 (old_version, after->firmware_version) == 0)
         {
+          emit_device (self, after);
           set_state (self, OTA_DEVICE_STATE_UNCHANGED);
           g_set_error (error, OTA_ERROR, OTA_ERROR_DEVICE_ERROR,
                        "the device restarted but still runs %s; the file holds %s",
@@ -779,6 +780,7 @@ confirm (OtaSession *self, const OtaDescription *before, OtaUfw *ufw, GError **e
   set_state (self, OTA_DEVICE_STATE_UPDATED);
   self->new_version = g_strdup (after->firmware_version);
   self->step = N_STEPS;
+  emit_device (self, after);
   return TRUE;
 }
 
