@@ -20,6 +20,7 @@
 #include "ota-cancel-dialog.h"
 #include "ota-demo.h"
 #include "ota-settings.h"
+#include "ota-test-cli.h"
 #include "ota-test-emu.h"
 
 #define READY_MS  30000    /* the window finds the device, checks the file */
@@ -446,6 +447,111 @@ flash_body (Fixture *f)
   g_assert_cmpstr (ota_flash_get_new_version (ota_application_get_engine (f->app)), ==, "1.0.2");
 
   assert_saved_log (f, "success", "1.0.2");
+}
+
+/* One JSON Lines log as what a reader compares: each non-progress line's
+ * kind (event and code, stage state and outcome, or status) with its keys,
+ * and the keys every progress line has. */
+static void
+log_shape (gchar **lines, guint n, GPtrArray *shape, GHashTable *progress_keys)
+{
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(cJSON) obj = cJSON_Parse (lines[i]);
+      const gchar *event;
+      g_autoptr(GString) line = g_string_new (NULL);
+
+      g_assert_nonnull (obj);
+      event = cJSON_GetObjectItem (obj, "event")->valuestring;
+      if (g_str_equal (event, "debug"))
+        continue;
+      if (g_str_equal (event, "progress"))
+        {
+          for (const cJSON *k = obj->child; k != NULL; k = k->next)
+            g_hash_table_add (progress_keys, g_strdup (k->string));
+          continue;
+        }
+      g_string_append (line, event);
+      for (const gchar *const *what = (const gchar *const[]){ "code", "state", "outcome",
+                                                              "status", "stage", NULL };
+           *what != NULL; what++)
+        {
+          const cJSON *v = cJSON_GetObjectItem (obj, *what);
+          if (cJSON_IsString (v))
+            g_string_append_printf (line, " %s=%s", *what, v->valuestring);
+          else if (cJSON_IsNumber (v))
+            g_string_append_printf (line, " %s=%d", *what, v->valueint);
+        }
+      g_string_append (line, " keys:");
+      for (const cJSON *k = obj->child; k != NULL; k = k->next)
+        g_string_append_printf (line, " %s", k->string);
+      g_ptr_array_add (shape, g_string_free (g_steal_pointer (&line), FALSE));
+    }
+}
+
+static void
+log_matches_cli_body (Fixture *f)
+{
+  wait_until (f, can_flash, NULL, READY_MS, "the Flash button");
+  click (ota_window_get_flash_button (f->window));
+  wait_until (f, finished, NULL, FLASH_MS, "the end of the upgrade");
+  {
+    g_autofree gchar *path = g_build_filename (f->dir, "window.jsonl", NULL);
+    g_autoptr(GError) error = NULL;
+
+    ota_window_save_log (f->window, path, &error);
+    g_assert_no_error (error);
+  }
+}
+
+/* The window's saved log and `otaflash --cli --json` come from one writer:
+ * the same flash (same emulator settings) gives the same event sequence
+ * with the same keys in both. */
+static void
+test_log_matches_cli (Fixture *f, gconstpointer data)
+{
+  const gchar *emu_args[] = { "--installed-version", "1.0.1", NULL };
+  const gchar *cli_args[] = { f->ufw, NULL };
+  g_autoptr(OtaTestEmu) gui_emu = start_emu (emu_args);
+  g_autoptr(OtaTestEmu) cli_emu = NULL;
+  g_autoptr(OtaTestCliRun) cli = NULL;
+  g_autofree gchar *path = g_build_filename (f->dir, "window.jsonl", NULL);
+  g_autofree gchar *contents = NULL;
+  g_auto(GStrv) gui_lines = NULL;
+  g_autoptr(GPtrArray) gui_shape = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) cli_shape = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GHashTable) gui_progress = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(GHashTable) cli_progress = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(GError) error = NULL;
+
+  run_app (f, gui_emu, f->ufw, log_matches_cli_body);
+  ota_test_emu_assert_installed (gui_emu, "1.0.2", FALSE);
+  g_assert_true (g_file_get_contents (path, &contents, NULL, &error));
+  g_assert_no_error (error);
+  gui_lines = g_strsplit (contents, "\n", -1);
+  log_shape (gui_lines, g_strv_length (gui_lines) - 1, gui_shape, gui_progress);
+
+  cli_emu = start_emu (emu_args);
+  cli = ota_test_cli_run_json (cli_emu, cli_args, NULL, NULL);
+  g_assert_cmpint (cli->status, ==, 0);
+  log_shape ((gchar **) cli->lines->pdata, cli->lines->len, cli_shape, cli_progress);
+
+  g_assert_cmpuint (gui_shape->len, >=, 10);
+  g_assert_cmpuint (gui_shape->len, ==, cli_shape->len);
+  for (guint i = 0; i < gui_shape->len; i++)
+    g_assert_cmpstr (g_ptr_array_index (gui_shape, i), ==, g_ptr_array_index (cli_shape, i));
+  g_assert_cmpuint (g_hash_table_size (gui_progress), >, 0);
+  g_assert_cmpuint (g_hash_table_size (gui_progress), ==, g_hash_table_size (cli_progress));
+  {
+    GHashTableIter iter;
+    gpointer key;
+
+    g_hash_table_iter_init (&iter, gui_progress);
+    while (g_hash_table_iter_next (&iter, &key, NULL))
+      g_assert_true (g_hash_table_contains (cli_progress, key));
+  }
+  ota_test_emu_assert_clean (gui_emu);
+  ota_test_emu_assert_clean (cli_emu);
 }
 
 static void
@@ -966,6 +1072,7 @@ main (int argc, char **argv)
 #define ADD(path, func, data)                                                            \
   g_test_add ("/gui/" path, Fixture, data, fixture_setup, func, fixture_teardown)
   ADD ("flash/both-stages", test_flash, NULL);
+  ADD ("flash/log-matches-cli", test_log_matches_cli, NULL);
   ADD ("cancel/before-point-of-no-return", test_cancel_before, NULL);
   ADD ("cancel/overtaken-by-point-of-no-return", test_cancel_overtaken, NULL);
   ADD ("cancel/after-keep-going", test_cancel_after, GINT_TO_POINTER (FALSE));
