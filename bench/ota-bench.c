@@ -45,11 +45,11 @@
 #define LINK_ERASE_PAUSE_MS "30"
 #define LINK_ERASE_EVERY "65536"
 /* the emulator's flags for the model above */
-#define LINK_MODEL_ARGS                                                                   \
-  "--link-bandwidth", LINK_BANDWIDTH, "--link-latency-ms", LINK_LATENCY_MS, "--flash-rate", \
-      LINK_FLASH_RATE, "--erase-pause-ms", LINK_ERASE_PAUSE_MS, "--erase-every", LINK_ERASE_EVERY, \
-      /* the link model's own erase pauses; the whole-area erase after the \
-       * total size is the device's time, the same for every client */    \
+#define LINK_MODEL_ARGS                                                                            \
+  "--link-bandwidth", LINK_BANDWIDTH, "--link-latency-ms", LINK_LATENCY_MS, "--flash-rate",        \
+      LINK_FLASH_RATE, "--erase-pause-ms", LINK_ERASE_PAUSE_MS, "--erase-every",                   \
+      LINK_ERASE_EVERY, /* the link model's own erase pauses; the whole-area erase after the       \
+                         * total size is the device's time, the same for every client */           \
       "--erase-rate", "0"
 
 static const gchar *opt_emu, *opt_baseline, *opt_otaflash, *opt_client = "otaflash";
@@ -472,7 +472,12 @@ baseline_run (BenchEmu *emu, const gchar *file, gdouble *cpu_s, GError **error)
 
 static const gchar *const raw_emu_args[] = { "--start-in-loader", "--time-scale", "0", NULL };
 
-typedef enum { CLIENT_OTAFLASH, CLIENT_VENDOR, CLIENT_NAGLE, N_CLIENTS } Client;
+typedef enum {
+  CLIENT_OTAFLASH,
+  CLIENT_VENDOR,
+  CLIENT_NAGLE,
+  N_CLIENTS
+} Client;
 
 static const gchar *const client_names[N_CLIENTS] = { "otaflash", "vendor", "nagle" };
 
@@ -620,11 +625,8 @@ cmd_link (const gchar *file, GError **error)
   g_autofree gchar *scale = g_strdup_printf ("%g", opt_time_scale);
   gboolean vendor = g_str_equal (opt_client, "vendor");
   gboolean nagle = g_str_equal (opt_client, "nagle");
-  const gchar *args[] = { "--time-scale",
-                          scale,
-                          LINK_MODEL_ARGS,
-                          vendor ? "--start-in-loader" : NULL,
-                          NULL };
+  const gchar *args[]
+      = { "--time-scale", scale, LINK_MODEL_ARGS, vendor ? "--start-in-loader" : NULL, NULL };
   g_autoptr (GArray) ideal = values_new (), measured = values_new (), eff = values_new ();
   g_autoptr (GArray) wall = values_new (), detect = values_new (), per_read = values_new ();
   g_autoptr (GArray) disp = values_new (), pushed = values_new (), cpu_pct = values_new ();
@@ -774,8 +776,7 @@ spawn_rusage (const gchar *const *argv, struct rusage *ru, GError **error)
   if (!g_spawn_sync (NULL, (gchar **) args->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, NULL,
                      &status, error))
     return FALSE;
-  if (!g_spawn_check_wait_status (status, NULL)
-      || out == NULL
+  if (!g_spawn_check_wait_status (status, NULL) || out == NULL
       || sscanf (out, "maxrss_kib=%ld user_s=%lf sys_s=%lf", &maxrss, &user, &sys) != 3)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "%s %s failed (%s)", argv[0], argv[1],
@@ -876,10 +877,7 @@ static gboolean
 cmd_gui (const gchar *file, GError **error)
 {
   g_autofree gchar *scale = g_strdup_printf ("%g", opt_time_scale);
-  const gchar *args[] = { "--time-scale",
-                          scale,
-                          LINK_MODEL_ARGS,
-                          NULL };
+  const gchar *args[] = { "--time-scale", scale, LINK_MODEL_ARGS, NULL };
   g_autoptr (GArray) pct = values_new (), eff = values_new ();
   g_autofree gchar *v = NULL;
   gint done = 0;

@@ -16,7 +16,7 @@ set -euo pipefail
 # system bus (docs/wifi.md).
 packages=(cmake ninja-build gcc pkg-config libglib2.0-dev libcjson-dev libgtk-3-dev
           xvfb xauth valgrind appstream desktop-file-utils clang libclang-rt-14-dev strace
-          dbus-daemon dbus-x11 libnm-dev python3-dbusmock)
+          dbus-daemon dbus-x11 libnm-dev python3-dbusmock clang-format)
 if [ "${OTA_DEPS_EXTRA:-}" != "" ]; then
   read -r -a extra <<<"$OTA_DEPS_EXTRA"
   packages+=("${extra[@]}")

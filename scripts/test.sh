@@ -28,6 +28,9 @@ phase() {
   echo "== $* =="
 }
 
+phase "house style (clang-format)"
+scripts/check-format.sh
+
 phase "normal build (warnings are errors)"
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DOTA_WERROR=ON >/dev/null
 ninja -C build

@@ -138,8 +138,8 @@ ota_test_access_unprivileged (const gchar *path, const gchar *op)
 #ifdef G_OS_UNIX
   const gchar *argv[] = { "/bin/sh", "-c", "test \"$1\" \"$2\"", "sh", op, path, NULL };
   ChildSetup setup = { TRUE };
-  g_autoptr (GSubprocessLauncher) launcher
-      = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+  g_autoptr (GSubprocessLauncher) launcher = g_subprocess_launcher_new (
+      G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE);
   g_autoptr (GSubprocess) proc = NULL;
   g_autoptr (GError) error = NULL;
 
@@ -380,8 +380,8 @@ run_child (const gchar *const *argv, OtaTestCliLineFunc func, gpointer user_data
     g_ptr_array_add (full, g_strdup (argv[i]));
   g_ptr_array_add (full, NULL);
 
-  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE
-                                        | G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  launcher
+      = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
   /* network safety: the flasher's default address is the loopback one */
   g_subprocess_launcher_setenv (launcher, "OTAFLASH_HOST", "127.0.0.1", TRUE);
 #ifdef G_OS_UNIX
@@ -459,8 +459,8 @@ run_child (const gchar *const *argv, OtaTestCliLineFunc func, gpointer user_data
   else
     {
       run->status = -1;
-      run->term_signal = g_subprocess_get_if_signaled (c.proc) ? g_subprocess_get_term_sig (c.proc)
-                                                               : 0;
+      run->term_signal
+          = g_subprocess_get_if_signaled (c.proc) ? g_subprocess_get_term_sig (c.proc) : 0;
     }
   g_object_unref (c.proc);
 

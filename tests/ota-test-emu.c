@@ -51,8 +51,7 @@ find_emulator (GError **error)
   builddir = g_getenv ("G_TEST_BUILDDIR");
   if (builddir != NULL)
     {
-      g_autofree gchar *path
-          = g_build_filename (builddir, "..", "src", "emulator", EMU_EXE, NULL);
+      g_autofree gchar *path = g_build_filename (builddir, "..", "src", "emulator", EMU_EXE, NULL);
       if (g_file_test (path, G_FILE_TEST_IS_EXECUTABLE))
         return g_steal_pointer (&path);
     }
@@ -64,8 +63,7 @@ find_emulator (GError **error)
     if (self_exe != NULL)
       {
         g_autofree gchar *dir = g_path_get_dirname (self_exe);
-        g_autofree gchar *path
-            = g_build_filename (dir, "..", "src", "emulator", EMU_EXE, NULL);
+        g_autofree gchar *path = g_build_filename (dir, "..", "src", "emulator", EMU_EXE, NULL);
 
         if (g_file_test (path, G_FILE_TEST_IS_EXECUTABLE))
           return g_steal_pointer (&path);
@@ -274,9 +272,9 @@ start_full (const gchar *const *extra_args, const gchar *state_dir, const gchar 
     g_ptr_array_add (argv, g_strdup (extra_args[i]));
   g_ptr_array_add (argv, NULL);
 
-  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE
-                                        | (emu->control_stdin ? G_SUBPROCESS_FLAGS_STDIN_PIPE
-                                                              : G_SUBPROCESS_FLAGS_NONE));
+  launcher = g_subprocess_launcher_new (
+      G_SUBPROCESS_FLAGS_STDOUT_PIPE
+      | (emu->control_stdin ? G_SUBPROCESS_FLAGS_STDIN_PIPE : G_SUBPROCESS_FLAGS_NONE));
 #ifdef __linux__
   g_subprocess_launcher_set_child_setup (launcher, child_setup, NULL, NULL);
 #endif

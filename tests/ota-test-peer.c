@@ -20,8 +20,8 @@ static gpointer
 peer_thread_cb (gpointer data)
 {
   OtaTestPeer *peer = data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GSocketConnection) conn = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GSocketConnection) conn = NULL;
   GSocket *socket;
 
   conn = g_socket_listener_accept (peer->listener, NULL, peer->accept_cancellable, &error);
@@ -47,14 +47,14 @@ OtaTestPeer *
 ota_test_peer_new (OtaTestPeerFunc func, gpointer user_data)
 {
   OtaTestPeer *peer = g_new0 (OtaTestPeer, 1);
-  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  g_autoptr(GSocketAddress) addr = g_inet_socket_address_new (loopback, 0);
-  g_autoptr(GSocketAddress) effective = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr (GSocketAddress) addr = g_inet_socket_address_new (loopback, 0);
+  g_autoptr (GSocketAddress) effective = NULL;
+  g_autoptr (GError) error = NULL;
 
   peer->listener = g_socket_listener_new ();
-  g_socket_listener_add_address (peer->listener, addr, G_SOCKET_TYPE_STREAM,
-                                 G_SOCKET_PROTOCOL_TCP, NULL, &effective, &error);
+  g_socket_listener_add_address (peer->listener, addr, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP,
+                                 NULL, &effective, &error);
   g_assert_no_error (error);
   peer->port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (effective));
   g_assert_cmpuint (peer->port, !=, 0);
@@ -111,15 +111,15 @@ ota_test_peer_free (OtaTestPeer *peer)
 guint16
 ota_test_closed_port (void)
 {
-  g_autoptr(GSocketListener) listener = g_socket_listener_new ();
-  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  g_autoptr(GSocketAddress) addr = g_inet_socket_address_new (loopback, 0);
-  g_autoptr(GSocketAddress) effective = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GSocketListener) listener = g_socket_listener_new ();
+  g_autoptr (GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr (GSocketAddress) addr = g_inet_socket_address_new (loopback, 0);
+  g_autoptr (GSocketAddress) effective = NULL;
+  g_autoptr (GError) error = NULL;
   guint16 port;
 
-  g_socket_listener_add_address (listener, addr, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP,
-                                 NULL, &effective, &error);
+  g_socket_listener_add_address (listener, addr, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL,
+                                 &effective, &error);
   g_assert_no_error (error);
   port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (effective));
   g_socket_listener_close (listener);
@@ -133,7 +133,7 @@ ota_test_try_send (GSocket *socket, const void *buf, gsize len)
 
   while (done < len)
     {
-      g_autoptr(GError) error = NULL;
+      g_autoptr (GError) error = NULL;
       gssize n = g_socket_send (socket, (const gchar *) buf + done, len - done, NULL, &error);
 
       if (n < 0)
@@ -155,7 +155,7 @@ ota_test_send (GSocket *socket, const void *buf, gsize len)
 gssize
 ota_test_recv_some (GSocket *socket, guint8 *buf, gsize len, guint timeout_ms)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   gssize n;
 
   if (!g_socket_condition_timed_wait (socket, G_IO_IN, (gint64) timeout_ms * 1000, NULL, &error))
@@ -190,7 +190,7 @@ ota_test_recv_exact (GSocket *socket, guint8 *buf, gsize len, guint timeout_ms)
 gboolean
 ota_test_quiet (GSocket *socket, guint ms)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
 
   if (g_socket_condition_timed_wait (socket, G_IO_IN, (gint64) ms * 1000, NULL, &error))
     return FALSE;
@@ -208,7 +208,7 @@ ota_test_wait_close (GSocket *socket, guint timeout_ms)
     {
       gint64 left_ms = (deadline - g_get_monotonic_time ()) / 1000;
       guint8 buf[4096];
-      g_autoptr(GError) error = NULL;
+      g_autoptr (GError) error = NULL;
       gssize n;
 
       if (left_ms <= 0)

@@ -17,12 +17,12 @@ typedef void (*OtaTestPeerFunc) (OtaTestPeer *peer, GSocket *socket, gpointer us
 
 /* Listens on 127.0.0.1, a free port, and starts the thread. */
 OtaTestPeer *ota_test_peer_new (OtaTestPeerFunc func, gpointer user_data);
-guint16      ota_test_peer_get_port (OtaTestPeer *peer);
+guint16 ota_test_peer_get_port (OtaTestPeer *peer);
 /* Waits for the script to end (gives up waiting for a connection after 5 s)
  * and returns TRUE if a connection was accepted and the script ran. */
-gboolean     ota_test_peer_join (OtaTestPeer *peer);
+gboolean ota_test_peer_join (OtaTestPeer *peer);
 /* Joins if needed and frees. */
-void         ota_test_peer_free (OtaTestPeer *peer);
+void ota_test_peer_free (OtaTestPeer *peer);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (OtaTestPeer, ota_test_peer_free)
 
 /* A port that nothing listens on (a listener opened and closed again). */

@@ -219,7 +219,8 @@ make_device (const gchar *dir, gconstpointer data)
 }
 
 #ifdef G_OS_WIN32
-#define NO_SYMLINKS "Windows: making a symbolic link needs a privilege (or developer mode) tests do not have"
+#define NO_SYMLINKS                                                                                \
+  "Windows: making a symbolic link needs a privilege (or developer mode) tests do not have"
 #endif
 
 static gchar *
@@ -417,7 +418,10 @@ test_flash (Fixture *f, gconstpointer data)
 
 /* --- a good file that changes during the flash -------------------------- */
 
-typedef enum { CHANGE_REWRITE, CHANGE_TRUNCATE } ChangeKind;
+typedef enum {
+  CHANGE_REWRITE,
+  CHANGE_TRUNCATE
+} ChangeKind;
 
 typedef struct {
   const gchar *path;
@@ -514,8 +518,8 @@ test_crc_over_size (Fixture *f, gconstpointer data)
 
   g_assert_nonnull (mkufw);
   {
-    const gchar *argv[] = { mkufw, "--flash-size", "100003", "--ota-size", "5001", "--crc-over",
-                            "size", path, NULL };
+    const gchar *argv[] = { mkufw,        "--flash-size", "100003", "--ota-size", "5001",
+                            "--crc-over", "size",         path,     NULL };
 
     g_assert_true (g_spawn_sync (NULL, (gchar **) argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL, NULL,
                                  NULL, NULL, NULL, &status, &error));

@@ -16,13 +16,13 @@
 
 typedef struct {
   gchar *dir;
-  gchar *ufw;            /* version 1.0.2 */
+  gchar *ufw; /* version 1.0.2 */
 } Fixture;
 
 static void
 fixture_setup (Fixture *f, gconstpointer data)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
 
   f->dir = g_dir_make_tmp ("otaflash-cli-XXXXXX", &error);
   g_assert_no_error (error);
@@ -75,7 +75,7 @@ count_events (OtaTestCliRun *r, const gchar *event, const gchar *key, const gcha
 static OtaTestEmu *
 start_emu (const gchar *const *extra)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   OtaTestEmu *emu = ota_test_emu_start (extra, &error);
 
   g_assert_no_error (error);
@@ -89,9 +89,9 @@ static void
 test_flash_full (Fixture *f, gconstpointer data)
 {
   const gchar *emu_extra[] = { "--installed-version", "1.0.1", NULL };
-  g_autoptr(OtaTestEmu) emu = start_emu (emu_extra);
+  g_autoptr (OtaTestEmu) emu = start_emu (emu_extra);
   const gchar *extra[] = { f->ufw, NULL };
-  g_autoptr(OtaTestCliRun) r = run_json (emu, extra, NULL, NULL);
+  g_autoptr (OtaTestCliRun) r = run_json (emu, extra, NULL, NULL);
 
   g_assert_cmpint (r->status, ==, 0);
   g_assert_cmpstr (result_string (r, "status"), ==, "success");
@@ -115,10 +115,10 @@ test_flash_full (Fixture *f, gconstpointer data)
 static void
 test_flash_human (Fixture *f, gconstpointer data)
 {
-  g_autoptr(OtaTestEmu) emu = start_emu (NULL);
+  g_autoptr (OtaTestEmu) emu = start_emu (NULL);
   const gchar *extra[] = { f->ufw, NULL };
-  g_auto(GStrv) argv = emu_args (emu, extra);
-  g_autoptr(OtaTestCliRun) r = run_cli_full ((const gchar *const *) argv, NULL, NULL);
+  g_auto (GStrv) argv = emu_args (emu, extra);
+  g_autoptr (OtaTestCliRun) r = run_cli_full ((const gchar *const *) argv, NULL, NULL);
   g_autofree gchar *out = NULL;
 
   g_assert_cmpint (r->status, ==, 0);
@@ -139,9 +139,9 @@ static void
 test_recovery (Fixture *f, gconstpointer data)
 {
   const gchar *emu_extra[] = { "--start-in-loader", NULL };
-  g_autoptr(OtaTestEmu) emu = start_emu (emu_extra);
+  g_autoptr (OtaTestEmu) emu = start_emu (emu_extra);
   const gchar *extra[] = { f->ufw, NULL };
-  g_autoptr(OtaTestCliRun) r = run_json (emu, extra, NULL, NULL);
+  g_autoptr (OtaTestCliRun) r = run_json (emu, extra, NULL, NULL);
 
   g_assert_cmpint (r->status, ==, 0);
   g_assert_cmpuint (count_events (r, "log", "code", "recovery"), ==, 1);
@@ -157,10 +157,10 @@ test_same_firmware (Fixture *f, gconstpointer data)
 {
   const gchar *sdk11[] = { "--sdk", "1.1", NULL };
   gboolean old_sdk = GPOINTER_TO_INT (data);
-  g_autoptr(OtaTestEmu) emu = start_emu (old_sdk ? sdk11 : NULL);
+  g_autoptr (OtaTestEmu) emu = start_emu (old_sdk ? sdk11 : NULL);
   const gchar *extra[] = { f->ufw, NULL };
-  g_autoptr(OtaTestCliRun) first = run_json (emu, extra, NULL, NULL);
-  g_autoptr(OtaTestCliRun) second = NULL;
+  g_autoptr (OtaTestCliRun) first = run_json (emu, extra, NULL, NULL);
+  g_autoptr (OtaTestCliRun) second = NULL;
 
   g_assert_cmpint (first->status, ==, 0);
   second = run_json (emu, extra, NULL, NULL);
@@ -184,12 +184,12 @@ test_same_firmware (Fixture *f, gconstpointer data)
 typedef struct {
   const gchar *path;
   const gchar *fault;
-  const gchar *cli_option;      /* one extra option, or NULL */
+  const gchar *cli_option; /* one extra option, or NULL */
   const gchar *cli_value;
   gint exit_code;
-  const gchar *message_part;    /* in the result message, or NULL */
-  const gchar *installed;       /* version the device runs afterwards */
-  gboolean pending;             /* stage two pending afterwards */
+  const gchar *message_part; /* in the result message, or NULL */
+  const gchar *installed;    /* version the device runs afterwards */
+  gboolean pending;          /* stage two pending afterwards */
 } FaultCase;
 
 static const FaultCase fault_cases[] = {
@@ -199,22 +199,31 @@ static const FaultCase fault_cases[] = {
   { "desc-no-ota-type", "desc-no-ota-type", NULL, NULL, 5, "ota_type", "1.0.0", FALSE },
   { "http-404", "http-404", NULL, NULL, 5, "404", "1.0.0", FALSE },
   { "desc-malformed", "desc-malformed", NULL, NULL, 7, "description", "1.0.0", FALSE },
-  { "stage1-err-before-total", "err:stage=1,read=1", NULL, NULL, 7, "already runs", "1.0.0", FALSE },
-  { "stage1-err-after-total", "err:stage=1,read=3", NULL, NULL, 8, "failed after the point of no return", "1.0.0", TRUE },
+  { "stage1-err-before-total", "err:stage=1,read=1", NULL, NULL, 7, "already runs", "1.0.0",
+    FALSE },
+  { "stage1-err-after-total", "err:stage=1,read=3", NULL, NULL, 8,
+    "failed after the point of no return", "1.0.0", TRUE },
   { "stage1-drop-before-total", "drop:stage=1,read=1", NULL, NULL, 7, "closed", "1.0.0", FALSE },
-  { "stage1-drop-after-total", "drop:stage=1,read=2", NULL, NULL, 8, "point of no return", "1.0.0", TRUE },
+  { "stage1-drop-after-total", "drop:stage=1,read=2", NULL, NULL, 8, "point of no return", "1.0.0",
+    TRUE },
   /* READ 3: the first READ after the total size waits for the erase (120 s at least) */
-  { "stage1-stall-after-total", "stall:stage=1,read=3", "--timeout", "1", 8, "no request", "1.0.0", TRUE },
+  { "stage1-stall-after-total", "stall:stage=1,read=3", "--timeout", "1", 8, "no request", "1.0.0",
+    TRUE },
   { "stage1-bad-sum", "bad-sum:stage=1,read=1", NULL, NULL, 7, "malformed", "1.0.0", FALSE },
-  { "stage1-read-beyond-eof", "read-beyond-eof:stage=1,read=1", NULL, NULL, 7, "beyond the end", "1.0.0", FALSE },
-  { "stage1-read-too-large", "read-too-large:stage=1,read=1", NULL, NULL, 7, "at once", "1.0.0", FALSE },
+  { "stage1-read-beyond-eof", "read-beyond-eof:stage=1,read=1", NULL, NULL, 7, "beyond the end",
+    "1.0.0", FALSE },
+  { "stage1-read-too-large", "read-too-large:stage=1,read=1", NULL, NULL, 7, "at once", "1.0.0",
+    FALSE },
   { "stage2-drop-retried", "drop:stage=2,read=3", NULL, NULL, 0, NULL, "1.0.2", FALSE },
-  { "stage2-drop-no-retry", "drop:stage=2,read=3", "--retries", "0", 8, "stage two", "1.0.0", TRUE },
+  { "stage2-drop-no-retry", "drop:stage=2,read=3", "--retries", "0", 8, "stage two", "1.0.0",
+    TRUE },
   { "stage2-err-retried", "err:stage=2,read=2", NULL, NULL, 0, NULL, "1.0.2", FALSE },
   { "stage2-stall-retried", "stall:stage=2,read=4", "--timeout", "1", 0, NULL, "1.0.2", FALSE },
   { "stage2-garbage-retried", "garbage:stage=2,read=3", NULL, NULL, 0, NULL, "1.0.2", FALSE },
-  { "stage2-read-beyond-eof", "read-beyond-eof:stage=2,read=2", "--retries", "0", 8, "beyond the end", "1.0.0", TRUE },
-  { "stage2-read-too-large-retried", "read-too-large:stage=2,read=2", NULL, NULL, 0, NULL, "1.0.2", FALSE },
+  { "stage2-read-beyond-eof", "read-beyond-eof:stage=2,read=2", "--retries", "0", 8,
+    "beyond the end", "1.0.0", TRUE },
+  { "stage2-read-too-large-retried", "read-too-large:stage=2,read=2", NULL, NULL, 0, NULL, "1.0.2",
+    FALSE },
   { "stage2-slow-erase", "slow-erase:stage=2,read=3,secs=50", NULL, NULL, 0, NULL, "1.0.2", FALSE },
   { "no-reboot", "no-reboot", "--reboot-timeout", "1.5", 9, "did not come back", "1.0.0", TRUE },
   { "late-reboot", "late-reboot:secs=50", NULL, NULL, 0, NULL, "1.0.2", FALSE },
@@ -225,10 +234,10 @@ test_fault (Fixture *f, gconstpointer data)
 {
   const FaultCase *fc = data;
   const gchar *emu_extra[] = { "--fault", fc->fault, NULL };
-  g_autoptr(OtaTestEmu) emu = start_emu (emu_extra);
+  g_autoptr (OtaTestEmu) emu = start_emu (emu_extra);
   const gchar *extra[] = { fc->cli_option != NULL ? fc->cli_option : f->ufw, fc->cli_value,
                            fc->cli_option != NULL ? f->ufw : NULL, NULL };
-  g_autoptr(OtaTestCliRun) r = run_json (emu, extra, NULL, NULL);
+  g_autoptr (OtaTestCliRun) r = run_json (emu, extra, NULL, NULL);
 
   g_assert_cmpint (r->status, ==, fc->exit_code);
   if (fc->message_part != NULL && strstr (result_string (r, "message"), fc->message_part) == NULL)
@@ -244,12 +253,12 @@ static void
 test_power_loss (Fixture *f, gconstpointer data)
 {
   const gchar *emu_extra[] = { "--fault", "power-loss:stage=2,read=4", NULL };
-  g_autoptr(OtaTestEmu) emu = start_emu (emu_extra);
-  g_autoptr(OtaTestEmu) again = NULL;
+  g_autoptr (OtaTestEmu) emu = start_emu (emu_extra);
+  g_autoptr (OtaTestEmu) again = NULL;
   const gchar *extra[] = { "--retries", "1", f->ufw, NULL };
-  g_autoptr(OtaTestCliRun) first = run_json (emu, extra, NULL, NULL);
-  g_autoptr(OtaTestCliRun) second = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (OtaTestCliRun) first = run_json (emu, extra, NULL, NULL);
+  g_autoptr (OtaTestCliRun) second = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree gchar *ssid = NULL;
 
   /* the device vanished in stage two: it needs recovery */
@@ -281,15 +290,15 @@ test_power_loss (Fixture *f, gconstpointer data)
  * fixed time apart, may reach a slow (valgrind) flasher as one, since
  * pending signals of one kind coalesce. */
 typedef struct {
-  const gchar *trigger;      /* log code that triggers */
-  guint signals;             /* how many SIGINTs */
-  guint sent;                /* how many were sent */
+  const gchar *trigger; /* log code that triggers */
+  guint signals;        /* how many SIGINTs */
+  guint sent;           /* how many were sent */
 } Interrupt;
 
 static gboolean
 line_has_code (const gchar *line, const gchar *want)
 {
-  g_autoptr(cJSON) obj = cJSON_Parse (line);
+  g_autoptr (cJSON) obj = cJSON_Parse (line);
   const cJSON *code = obj != NULL ? cJSON_GetObjectItem (obj, "code") : NULL;
 
   return cJSON_IsString (code) && g_strcmp0 (code->valuestring, want) == 0;
@@ -313,10 +322,10 @@ test_cancel_before (Fixture *f, gconstpointer data)
 {
   /* slow the device down so that the cancel lands during the transfer */
   const gchar *emu_extra[] = { "--fault", "slow-erase:stage=1,read=1,secs=25", NULL };
-  g_autoptr(OtaTestEmu) emu = start_emu (emu_extra);
+  g_autoptr (OtaTestEmu) emu = start_emu (emu_extra);
   const gchar *extra[] = { f->ufw, NULL };
   Interrupt in = { "transfer", 1, 0 };
-  g_autoptr(OtaTestCliRun) r = run_json (emu, extra, interrupt_line_cb, &in);
+  g_autoptr (OtaTestCliRun) r = run_json (emu, extra, interrupt_line_cb, &in);
 
   g_assert_cmpuint (in.sent, ==, 1);
   g_assert_cmpint (r->status, ==, 130);
@@ -335,10 +344,10 @@ test_cancel_after (Fixture *f, gconstpointer data)
   guint signals = GPOINTER_TO_UINT (data);
   /* a slow flash so that the transfer outlasts the signals */
   const gchar *emu_extra[] = { "--flash-rate", "150000", NULL };
-  g_autoptr(OtaTestEmu) emu = start_emu (emu_extra);
+  g_autoptr (OtaTestEmu) emu = start_emu (emu_extra);
   const gchar *extra[] = { f->ufw, NULL };
   Interrupt in = { "point-of-no-return", signals, 0 };
-  g_autoptr(OtaTestCliRun) r = run_json (emu, extra, interrupt_line_cb, &in);
+  g_autoptr (OtaTestCliRun) r = run_json (emu, extra, interrupt_line_cb, &in);
 
   g_assert_cmpuint (in.sent, ==, signals);
   g_assert_cmpuint (count_events (r, "log", "code", "cancel-confirm"), ==, 1);
@@ -375,7 +384,7 @@ overtaken_thread (gpointer data)
   Overtaken *o = data;
 
   /* the emulator logs the fault as its pause begins */
-  g_autoptr(cJSON) ev = ota_test_emu_wait_event (o->emu, "fault", 20000);
+  g_autoptr (cJSON) ev = ota_test_emu_wait_event (o->emu, "fault", 20000);
 
   if (ev != NULL)
     o->sent = kill (o->pid, SIGINT) == 0;
@@ -398,10 +407,10 @@ static void
 test_cancel_overtaken (Fixture *f, gconstpointer data)
 {
   const gchar *emu_extra[] = { "--fault", "slow-commit:stage=1,secs=100", NULL };
-  g_autoptr(OtaTestEmu) emu = start_emu (emu_extra);
+  g_autoptr (OtaTestEmu) emu = start_emu (emu_extra);
   const gchar *extra[] = { f->ufw, NULL };
   Overtaken o = { emu, 0, NULL, FALSE };
-  g_autoptr(OtaTestCliRun) r = run_json (emu, extra, overtaken_line_cb, &o);
+  g_autoptr (OtaTestCliRun) r = run_json (emu, extra, overtaken_line_cb, &o);
 
   g_assert_nonnull (o.thread);
   g_thread_join (o.thread);
@@ -419,9 +428,9 @@ static void
 test_info (Fixture *f, gconstpointer data)
 {
   const gchar *emu_extra[] = { "--installed-version", "2.3.4", NULL };
-  g_autoptr(OtaTestEmu) emu = start_emu (emu_extra);
+  g_autoptr (OtaTestEmu) emu = start_emu (emu_extra);
   const gchar *extra[] = { "--info", NULL };
-  g_autoptr(OtaTestCliRun) r = run_json (emu, extra, NULL, NULL);
+  g_autoptr (OtaTestCliRun) r = run_json (emu, extra, NULL, NULL);
 
   g_assert_cmpint (r->status, ==, 0);
   g_assert_cmpuint (count_events (r, "device", "firmware_version", "2.3.4"), ==, 1);
@@ -436,11 +445,11 @@ static void
 test_unreachable (Fixture *f, gconstpointer data)
 {
   /* a port nobody listens on: start an emulator, stop it, reuse its port */
-  g_autoptr(OtaTestEmu) emu = start_emu (NULL);
+  g_autoptr (OtaTestEmu) emu = start_emu (NULL);
   const gchar *extra[] = { "--info", NULL };
-  g_autoptr(OtaTestCliRun) r = NULL;
+  g_autoptr (OtaTestCliRun) r = NULL;
   const gchar *extra2[] = { f->ufw, NULL };
-  g_autoptr(OtaTestCliRun) r2 = NULL;
+  g_autoptr (OtaTestCliRun) r2 = NULL;
 
   ota_test_emu_stop (emu);
   r = run_json (emu, extra, NULL, NULL);
@@ -454,7 +463,7 @@ static void
 test_check (Fixture *f, gconstpointer data)
 {
   const gchar *extra[] = { "--check", f->ufw, NULL };
-  g_autoptr(OtaTestCliRun) r = run_json (NULL, extra, NULL, NULL);
+  g_autoptr (OtaTestCliRun) r = run_json (NULL, extra, NULL, NULL);
 
   g_assert_cmpint (r->status, ==, 0);
   g_assert_cmpstr (result_string (r, "firmware_version"), ==, "1.0.2");
@@ -465,10 +474,10 @@ static void
 test_check_corrupt (Fixture *f, gconstpointer data)
 {
   OtaUfwCorruption kind = GPOINTER_TO_INT (data);
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree gchar *path = ota_test_make_ufw (f->dir, 50000, 9000, 3, "9.9", kind, &error);
   const gchar *extra[] = { "--check", path, NULL };
-  g_autoptr(OtaTestCliRun) r = NULL;
+  g_autoptr (OtaTestCliRun) r = NULL;
 
   g_assert_no_error (error);
   r = run_json (NULL, extra, NULL, NULL);
@@ -480,13 +489,13 @@ test_check_corrupt (Fixture *f, gconstpointer data)
   if (kind == OTA_UFW_CORRUPT_NO_OTA_BIN || kind == OTA_UFW_CORRUPT_UNKNOWN_CHIP)
     {
       const gchar *forced[] = { "--check", "--force", path, NULL };
-      g_autoptr(OtaTestCliRun) rf = run_json (NULL, forced, NULL, NULL);
+      g_autoptr (OtaTestCliRun) rf = run_json (NULL, forced, NULL, NULL);
       g_assert_cmpint (rf->status, ==, 0);
     }
   else
     {
       const gchar *forced[] = { "--check", "--force", path, NULL };
-      g_autoptr(OtaTestCliRun) rf = run_json (NULL, forced, NULL, NULL);
+      g_autoptr (OtaTestCliRun) rf = run_json (NULL, forced, NULL, NULL);
       g_assert_cmpint (rf->status, ==, 4);
     }
 }
@@ -495,10 +504,10 @@ static void
 test_bad_file_untouched (Fixture *f, gconstpointer data)
 {
   /* a corrupt file never reaches the device */
-  g_autoptr(OtaTestEmu) emu = start_emu (NULL);
-  g_autoptr(GError) error = NULL;
-  g_autofree gchar *path = ota_test_make_ufw (f->dir, 50000, 9000, 3, "9.9",
-                                              OTA_UFW_CORRUPT_DATA_CRC, &error);
+  g_autoptr (OtaTestEmu) emu = start_emu (NULL);
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *path
+      = ota_test_make_ufw (f->dir, 50000, 9000, 3, "9.9", OTA_UFW_CORRUPT_DATA_CRC, &error);
   g_autofree gchar *missing = g_build_filename (f->dir, "nope.ufw", NULL);
   const gchar *cases[][2] = { { path, "CRC" }, { missing, "nope.ufw" }, { f->dir, "folder" } };
 
@@ -506,7 +515,7 @@ test_bad_file_untouched (Fixture *f, gconstpointer data)
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
       const gchar *extra[] = { cases[i][0], NULL };
-      g_autoptr(OtaTestCliRun) r = run_json (emu, extra, NULL, NULL);
+      g_autoptr (OtaTestCliRun) r = run_json (emu, extra, NULL, NULL);
       g_assert_cmpint (r->status, ==, 4);
       if (strstr (result_string (r, "message"), cases[i][1]) == NULL)
         g_error ("\"%s\" lacks \"%s\"", result_string (r, "message"), cases[i][1]);
@@ -520,7 +529,7 @@ test_usage (Fixture *f, gconstpointer data)
 {
   const gchar *cases[][4] = {
     { "--bogus", NULL },
-    { NULL },                                   /* no file */
+    { NULL }, /* no file */
     { "a.ufw", "b.ufw", NULL },
     { "--info", "--check", "x.ufw", NULL },
     { "--ctp-port", "70000", "a.ufw", NULL },
@@ -530,9 +539,9 @@ test_usage (Fixture *f, gconstpointer data)
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
-      g_auto(GStrv) argv = emu_args (NULL, cases[i]);
-      g_autoptr(OtaTestCliRun) r = run_cli_full ((const gchar *const *) argv, NULL, NULL);
-      g_autoptr(OtaTestCliRun) j = NULL;
+      g_auto (GStrv) argv = emu_args (NULL, cases[i]);
+      g_autoptr (OtaTestCliRun) r = run_cli_full ((const gchar *const *) argv, NULL, NULL);
+      g_autoptr (OtaTestCliRun) j = NULL;
 
       g_assert_cmpint (r->status, ==, 2);
       g_assert_nonnull (strstr (r->err, "otaflash"));
@@ -551,18 +560,18 @@ test_help_version (Fixture *f, gconstpointer data)
 {
   const gchar *help[] = { "--help", NULL };
   const gchar *version[] = { "--version", NULL };
-  g_auto(GStrv) a1 = emu_args (NULL, help);
-  g_auto(GStrv) a2 = emu_args (NULL, version);
-  g_autoptr(OtaTestCliRun) r1 = run_cli_full ((const gchar *const *) a1, NULL, NULL);
-  g_autoptr(OtaTestCliRun) r2 = run_cli_full ((const gchar *const *) a2, NULL, NULL);
+  g_auto (GStrv) a1 = emu_args (NULL, help);
+  g_auto (GStrv) a2 = emu_args (NULL, version);
+  g_autoptr (OtaTestCliRun) r1 = run_cli_full ((const gchar *const *) a1, NULL, NULL);
+  g_autoptr (OtaTestCliRun) r2 = run_cli_full ((const gchar *const *) a2, NULL, NULL);
   g_autofree gchar *out = NULL;
 
   g_assert_cmpint (r1->status, ==, 0);
   g_ptr_array_add (r1->lines, NULL);
   out = g_strjoinv ("\n", (gchar **) r1->lines->pdata);
-  for (const gchar *const *w = (const gchar *const[]){ "--reboot-timeout", "--retries", "--json",
-                                                       "--check", "--info", "--force", "130",
-                                                       "WIFI_OTA_XXXXXX", NULL };
+  for (const gchar *const *w
+       = (const gchar *const[]){ "--reboot-timeout", "--retries", "--json", "--check", "--info",
+                                 "--force", "130", "WIFI_OTA_XXXXXX", NULL };
        *w != NULL; w++)
     if (strstr (out, *w) == NULL)
       g_error ("--help lacks %s", *w);
@@ -574,21 +583,20 @@ test_help_version (Fixture *f, gconstpointer data)
   {
     /* the version needs no --cli (nor a display: CI has none) */
     const gchar *argv[] = { ota_test_cli_otaflash_path (), "--version", NULL };
-    g_autoptr(OtaTestCliRun) r3 = run_cli_full (argv, NULL, NULL);
+    g_autoptr (OtaTestCliRun) r3 = run_cli_full (argv, NULL, NULL);
 
     g_assert_cmpint (r3->status, ==, 0);
-    g_assert_cmpstr (g_ptr_array_index (r3->lines, 0), ==,
-                     g_ptr_array_index (r2->lines, 0));
+    g_assert_cmpstr (g_ptr_array_index (r3->lines, 0), ==, g_ptr_array_index (r2->lines, 0));
   }
 }
 
 static void
 test_log_file (Fixture *f, gconstpointer data)
 {
-  g_autoptr(OtaTestEmu) emu = start_emu (NULL);
+  g_autoptr (OtaTestEmu) emu = start_emu (NULL);
   g_autofree gchar *log = g_build_filename (f->dir, "flash.log", NULL);
   const gchar *extra[] = { "--log", log, f->ufw, NULL };
-  g_autoptr(OtaTestCliRun) r = run_json (emu, extra, NULL, NULL);
+  g_autoptr (OtaTestCliRun) r = run_json (emu, extra, NULL, NULL);
   g_autofree gchar *contents = NULL;
 
   g_assert_cmpint (r->status, ==, 0);
@@ -603,7 +611,7 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
 
-#define ADD(path, fn, data) \
+#define ADD(path, fn, data)                                                                        \
   g_test_add ("/cli/" path, Fixture, data, fixture_setup, fn, fixture_teardown)
 
   ADD ("flash/full", test_flash_full, NULL);
@@ -627,8 +635,8 @@ main (int argc, char **argv)
   ADD ("check/valid", test_check, NULL);
   for (gint k = OTA_UFW_CORRUPT_TRUNCATED; k <= OTA_UFW_CORRUPT_BAD_COUNT; k++)
     {
-      g_autofree gchar *path = g_strdup_printf ("/cli/check/corrupt-%s",
-                                                ota_ufw_corruption_to_string (k));
+      g_autofree gchar *path
+          = g_strdup_printf ("/cli/check/corrupt-%s", ota_ufw_corruption_to_string (k));
       g_test_add (path, Fixture, GINT_TO_POINTER (k), fixture_setup, test_check_corrupt,
                   fixture_teardown);
     }

@@ -13,38 +13,38 @@
 
 #include "ota-color-scheme.h"
 
-#define PORTAL_BUS_NAME    "org.freedesktop.portal.Desktop"
+#define PORTAL_BUS_NAME "org.freedesktop.portal.Desktop"
 #define PORTAL_OBJECT_PATH "/org/freedesktop/portal/desktop"
-#define PORTAL_SETTINGS    "org.freedesktop.portal.Settings"
-#define APPEARANCE         "org.freedesktop.appearance"
-#define PREFER_DARK        "gtk-application-prefer-dark-theme"
-#define MARKER             "test.marker"
-#define WAIT_MS            10000
+#define PORTAL_SETTINGS "org.freedesktop.portal.Settings"
+#define APPEARANCE "org.freedesktop.appearance"
+#define PREFER_DARK "gtk-application-prefer-dark-theme"
+#define MARKER "test.marker"
+#define WAIT_MS 10000
 
 static GTestDBus *test_bus; /* NULL without dbus-daemon */
 
 /* ---- the fake portal ------------------------------------------------------------------- */
 
-#define READ_XML                                                                         \
-  "<method name='Read'><arg type='s' direction='in'/><arg type='s' direction='in'/>"     \
+#define READ_XML                                                                                   \
+  "<method name='Read'><arg type='s' direction='in'/><arg type='s' direction='in'/>"               \
   "<arg type='v' direction='out'/></method>"
-#define READ_ONE_XML                                                                     \
-  "<method name='ReadOne'><arg type='s' direction='in'/><arg type='s' direction='in'/>"  \
+#define READ_ONE_XML                                                                               \
+  "<method name='ReadOne'><arg type='s' direction='in'/><arg type='s' direction='in'/>"            \
   "<arg type='v' direction='out'/></method>"
-#define CHANGED_XML                                                                      \
+#define CHANGED_XML                                                                                \
   "<signal name='SettingChanged'><arg type='s'/><arg type='s'/><arg type='v'/></signal>"
 
 /* xdg-desktop-portal 1.15 and later */
-static const gchar portal_xml[] = "<node><interface name='" PORTAL_SETTINGS "'>" READ_ONE_XML
-                                  READ_XML CHANGED_XML "</interface></node>";
+static const gchar portal_xml[] = "<node><interface name='" PORTAL_SETTINGS
+                                  "'>" READ_ONE_XML READ_XML CHANGED_XML "</interface></node>";
 /* before 1.15: no ReadOne (GDBus answers UnknownMethod, as the real one did) */
-static const gchar old_portal_xml[] = "<node><interface name='" PORTAL_SETTINGS "'>" READ_XML
-                                      CHANGED_XML "</interface></node>";
+static const gchar old_portal_xml[]
+    = "<node><interface name='" PORTAL_SETTINGS "'>" READ_XML CHANGED_XML "</interface></node>";
 
 typedef struct {
   GDBusConnection *connection; /* its own, apart from the one under test */
   guint object_id;
-  guint32 scheme;              /* what ReadOne and Read answer */
+  guint32 scheme; /* what ReadOne and Read answer */
   guint n_read_one;
   guint n_read;
 } FakePortal;
@@ -62,8 +62,8 @@ portal_method_cb (GDBusConnection *connection, const gchar *sender, const gchar 
   g_variant_get (parameters, "(&s&s)", &namespace_, &key);
   if (g_strcmp0 (namespace_, APPEARANCE) != 0 || g_strcmp0 (key, "color-scheme") != 0)
     {
-      g_dbus_method_invocation_return_dbus_error (invocation, "org.freedesktop.portal.Error.NotFound",
-                                                  "Requested setting not found");
+      g_dbus_method_invocation_return_dbus_error (
+          invocation, "org.freedesktop.portal.Error.NotFound", "Requested setting not found");
       return;
     }
   value = g_variant_new_uint32 (portal->scheme);
@@ -87,9 +87,9 @@ static FakePortal *
 fake_portal_new (gboolean old, guint32 scheme)
 {
   FakePortal *portal = g_new0 (FakePortal, 1);
-  g_autoptr(GDBusNodeInfo) node = NULL;
-  g_autoptr(GVariant) reply = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GDBusNodeInfo) node = NULL;
+  g_autoptr (GVariant) reply = NULL;
+  g_autoptr (GError) error = NULL;
   guint32 result = 0;
 
   portal->scheme = scheme;
@@ -101,19 +101,16 @@ fake_portal_new (gboolean old, guint32 scheme)
   g_assert_no_error (error);
   node = g_dbus_node_info_new_for_xml (old ? old_portal_xml : portal_xml, &error);
   g_assert_no_error (error);
-  portal->object_id = g_dbus_connection_register_object (
-      portal->connection, PORTAL_OBJECT_PATH, node->interfaces[0], &portal_vtable, portal, NULL,
-      &error);
+  portal->object_id = g_dbus_connection_register_object (portal->connection, PORTAL_OBJECT_PATH,
+                                                         node->interfaces[0], &portal_vtable,
+                                                         portal, NULL, &error);
   g_assert_no_error (error);
 
   /* owned before the object under test looks for it */
-  reply = g_dbus_connection_call_sync (portal->connection, "org.freedesktop.DBus",
-                                       "/org/freedesktop/DBus", "org.freedesktop.DBus",
-                                       "RequestName",
-                                       g_variant_new ("(su)", PORTAL_BUS_NAME,
-                                                      4 /* DO_NOT_QUEUE */),
-                                       G_VARIANT_TYPE ("(u)"), G_DBUS_CALL_FLAGS_NONE, -1, NULL,
-                                       &error);
+  reply = g_dbus_connection_call_sync (
+      portal->connection, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
+      "RequestName", g_variant_new ("(su)", PORTAL_BUS_NAME, 4 /* DO_NOT_QUEUE */),
+      G_VARIANT_TYPE ("(u)"), G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error);
   g_assert_no_error (error);
   g_variant_get (reply, "(u)", &result);
   g_assert_cmpuint (result, ==, 1 /* PRIMARY_OWNER */);
@@ -123,28 +120,25 @@ fake_portal_new (gboolean old, guint32 scheme)
 static void
 fake_portal_emit (FakePortal *portal, const gchar *namespace_, const gchar *key, guint32 value)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
 
-  g_dbus_connection_emit_signal (portal->connection, NULL, PORTAL_OBJECT_PATH, PORTAL_SETTINGS,
-                                 "SettingChanged",
-                                 g_variant_new ("(ssv)", namespace_, key,
-                                                g_variant_new_uint32 (value)),
-                                 &error);
+  g_dbus_connection_emit_signal (
+      portal->connection, NULL, PORTAL_OBJECT_PATH, PORTAL_SETTINGS, "SettingChanged",
+      g_variant_new ("(ssv)", namespace_, key, g_variant_new_uint32 (value)), &error);
   g_assert_no_error (error);
 }
 
 static void
 fake_portal_free (FakePortal *portal)
 {
-  g_autoptr(GVariant) reply = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GVariant) reply = NULL;
+  g_autoptr (GError) error = NULL;
 
   /* released synchronously: the next test's fake can own the name at once */
-  reply = g_dbus_connection_call_sync (portal->connection, "org.freedesktop.DBus",
-                                       "/org/freedesktop/DBus", "org.freedesktop.DBus",
-                                       "ReleaseName", g_variant_new ("(s)", PORTAL_BUS_NAME),
-                                       G_VARIANT_TYPE ("(u)"), G_DBUS_CALL_FLAGS_NONE, -1, NULL,
-                                       &error);
+  reply = g_dbus_connection_call_sync (
+      portal->connection, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
+      "ReleaseName", g_variant_new ("(s)", PORTAL_BUS_NAME), G_VARIANT_TYPE ("(u)"),
+      G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error);
   g_assert_no_error (error);
   g_dbus_connection_unregister_object (portal->connection, portal->object_id);
   g_dbus_connection_close_sync (portal->connection, NULL, &error);
@@ -159,7 +153,7 @@ typedef struct {
   GtkSettings *settings;
   GDBusConnection *session; /* g_bus_get's singleton: the object under test uses it too */
   guint marker_id;
-  guint markers;            /* marker signals seen */
+  guint markers; /* marker signals seen */
   FakePortal *portal;
   OtaColorScheme *scheme;
 } Fixture;
@@ -185,7 +179,7 @@ have_bus (void)
 static void
 fixture_init (Fixture *f, gboolean startup_dark)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
 
   f->settings = gtk_settings_get_default ();
   g_object_set (f->settings, PREFER_DARK, startup_dark, NULL);
@@ -405,7 +399,7 @@ test_no_bus (void)
   if (g_test_subprocess ())
     {
       GtkSettings *settings = gtk_settings_get_default ();
-      g_autoptr(OtaColorScheme) scheme = NULL;
+      g_autoptr (OtaColorScheme) scheme = NULL;
       gint64 deadline = g_get_monotonic_time () + (gint64) WAIT_MS * 1000;
       gboolean dark = FALSE;
 

@@ -21,12 +21,12 @@ struct _Ctp {
   CtpScript script;
   GSocket *socket;
   OtaCtpDecoder *decoder;
-  gint err_no;                 /* for the errno cases */
-  const gchar *errno_json;     /* the errno value as JSON text */
-  const gchar *status;         /* NET_OTA_SINGLE reply status, NULL: none */
-  const gchar *status_json;    /* or the status value as JSON text */
-  gint flood_bytes;            /* atomic: what the flooding device sent */
-  GCancellable *cancel;        /* the client's, for the cancel case */
+  gint err_no;              /* for the errno cases */
+  const gchar *errno_json;  /* the errno value as JSON text */
+  const gchar *status;      /* NET_OTA_SINGLE reply status, NULL: none */
+  const gchar *status_json; /* or the status value as JSON text */
+  gint flood_bytes;         /* atomic: what the flooding device sent */
+  GCancellable *cancel;     /* the client's, for the cancel case */
   /* keep-alive case, under lock */
   GMutex lock;
   GCond cond;
@@ -40,7 +40,7 @@ struct _Ctp {
 static void
 frame_append (GByteArray *out, const gchar *topic, const gchar *body)
 {
-  g_autoptr(GBytes) frame = ota_ctp_frame_encode (topic, body, strlen (body));
+  g_autoptr (GBytes) frame = ota_ctp_frame_encode (topic, body, strlen (body));
   gsize len;
   const guint8 *data = g_bytes_get_data (frame, &len);
 
@@ -50,7 +50,7 @@ frame_append (GByteArray *out, const gchar *topic, const gchar *body)
 static void
 ctp_send (Ctp *c, const gchar *topic, const gchar *body)
 {
-  g_autoptr(GByteArray) out = g_byte_array_new ();
+  g_autoptr (GByteArray) out = g_byte_array_new ();
 
   frame_append (out, topic, body);
   ota_test_send (c->socket, out->data, out->len);
@@ -65,7 +65,7 @@ ctp_recv (Ctp *c, guint timeout_ms)
   for (;;)
     {
       OtaCtpFrame *frame = ota_ctp_decoder_pop (c->decoder);
-      g_autoptr(GError) error = NULL;
+      g_autoptr (GError) error = NULL;
       gint64 left_ms = (deadline - g_get_monotonic_time ()) / 1000;
       guint8 buf[4096];
       gssize n;
@@ -87,8 +87,8 @@ ctp_recv (Ctp *c, guint timeout_ms)
 static OtaCtpMessage *
 ctp_expect_request (Ctp *c, const gchar *topic)
 {
-  g_autoptr(OtaCtpFrame) frame = ctp_recv (c, WAIT_MS);
-  g_autoptr(GError) error = NULL;
+  g_autoptr (OtaCtpFrame) frame = ctp_recv (c, WAIT_MS);
+  g_autoptr (GError) error = NULL;
   OtaCtpMessage *msg;
 
   g_assert_nonnull (frame);
@@ -104,7 +104,7 @@ ctp_expect_request (Ctp *c, const gchar *topic)
 static void
 ctp_expect_app_access (Ctp *c)
 {
-  g_autoptr(OtaCtpMessage) msg = ctp_expect_request (c, OTA_CTP_TOPIC_APP_ACCESS);
+  g_autoptr (OtaCtpMessage) msg = ctp_expect_request (c, OTA_CTP_TOPIC_APP_ACCESS);
 
   g_assert_cmpstr (ota_ctp_message_get_param (msg, "type"), ==, "0");
   g_assert_cmpstr (ota_ctp_message_get_param (msg, "ver"), ==, OTA_CTP_APP_VERSION);
@@ -138,9 +138,9 @@ peer_cb (OtaTestPeer *peer, GSocket *socket, gpointer user_data)
 static OtaCtpClient *
 connect_to (OtaTestPeer *peer)
 {
-  g_autoptr(GError) error = NULL;
-  OtaCtpClient *client = ota_ctp_client_connect ("127.0.0.1", ota_test_peer_get_port (peer),
-                                                 2000, NULL, &error);
+  g_autoptr (GError) error = NULL;
+  OtaCtpClient *client
+      = ota_ctp_client_connect ("127.0.0.1", ota_test_peer_get_port (peer), 2000, NULL, &error);
 
   g_assert_no_error (error);
   g_assert_nonnull (client);
@@ -152,8 +152,8 @@ connect_to (OtaTestPeer *peer)
 static void
 script_burst (Ctp *c)
 {
-  g_autoptr(GByteArray) segment = g_byte_array_new ();
-  g_autoptr(OtaCtpMessage) single = NULL;
+  g_autoptr (GByteArray) segment = g_byte_array_new ();
+  g_autoptr (OtaCtpMessage) single = NULL;
 
   ctp_expect_app_access (c);
   ctp_send (c, "SD_STATUS", "{\"op\":\"NOTIFY\",\"param\":{\"online\":\"1\"}}");
@@ -177,9 +177,9 @@ static void
 test_burst (void)
 {
   Ctp c = { .script = script_burst };
-  g_autoptr(OtaTestPeer) peer = ota_test_peer_new (peer_cb, &c);
-  g_autoptr(OtaCtpClient) client = connect_to (peer);
-  g_autoptr(GError) error = NULL;
+  g_autoptr (OtaTestPeer) peer = ota_test_peer_new (peer_cb, &c);
+  g_autoptr (OtaCtpClient) client = connect_to (peer);
+  g_autoptr (GError) error = NULL;
 
   g_assert_true (ota_ctp_client_app_access (client, WAIT_MS, NULL, &error));
   g_assert_no_error (error);
@@ -193,8 +193,8 @@ test_burst (void)
 static void
 script_split (Ctp *c)
 {
-  g_autoptr(GByteArray) bytes = g_byte_array_new ();
-  gsize at;                     /* where the reply frame starts */
+  g_autoptr (GByteArray) bytes = g_byte_array_new ();
+  gsize at; /* where the reply frame starts */
   gsize cuts[6];
   gsize from = 0;
 
@@ -226,10 +226,10 @@ static void
 test_split (void)
 {
   Ctp c = { .script = script_split };
-  g_autoptr(OtaTestPeer) peer = ota_test_peer_new (peer_cb, &c);
-  g_autoptr(OtaCtpClient) client = connect_to (peer);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(OtaCtpMessage) msg = NULL;
+  g_autoptr (OtaTestPeer) peer = ota_test_peer_new (peer_cb, &c);
+  g_autoptr (OtaCtpClient) client = connect_to (peer);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (OtaCtpMessage) msg = NULL;
   g_autofree gchar *body = ota_ctp_request_build ("PUT", "type", "0", "ver", "20906", NULL);
 
   msg = ota_ctp_client_request (client, OTA_CTP_TOPIC_APP_ACCESS, body, WAIT_MS, NULL, &error);
@@ -249,7 +249,7 @@ static void
 script_errno (Ctp *c)
 {
   g_autofree gchar *reply = g_strdup_printf (
-    "{\"op\":\"NOTIFY\",\"errno\":%s,\"param\":{\"msg\":\"CTP_ERR\"}}", c->errno_json);
+      "{\"op\":\"NOTIFY\",\"errno\":%s,\"param\":{\"msg\":\"CTP_ERR\"}}", c->errno_json);
 
   ctp_expect_app_access (c);
   ctp_send (c, "SD_STATUS", "{\"op\":\"NOTIFY\",\"param\":{\"online\":\"1\"}}");
@@ -269,7 +269,7 @@ static const ErrnoCase errno_cases[] = {
   { "6-unknown", "6", OTA_ERROR_NOT_SUPPORTED },
   { "7-usb-mode", "7", OTA_ERROR_REFUSED },
   { "12-system", "12", OTA_ERROR_REFUSED },
-  { "3-as-string", "\"3\"", OTA_ERROR_REFUSED },      /* some firmwares quote it */
+  { "3-as-string", "\"3\"", OTA_ERROR_REFUSED }, /* some firmwares quote it */
   { "6-as-string", "\"6\"", OTA_ERROR_NOT_SUPPORTED },
   /* a negative errno is no success */
   { "negative", "-5", OTA_ERROR_REFUSED },
@@ -281,9 +281,9 @@ test_errno (gconstpointer data)
 {
   const ErrnoCase *ec = data;
   Ctp c = { .script = script_errno, .errno_json = ec->errno_json };
-  g_autoptr(OtaTestPeer) peer = ota_test_peer_new (peer_cb, &c);
-  g_autoptr(OtaCtpClient) client = connect_to (peer);
-  g_autoptr(GError) error = NULL;
+  g_autoptr (OtaTestPeer) peer = ota_test_peer_new (peer_cb, &c);
+  g_autoptr (OtaCtpClient) client = connect_to (peer);
+  g_autoptr (GError) error = NULL;
 
   g_assert_false (ota_ctp_client_app_access (client, WAIT_MS, NULL, &error));
   g_assert_error (error, OTA_ERROR, ec->code);
@@ -296,7 +296,7 @@ test_errno (gconstpointer data)
 static void
 script_single_status (Ctp *c)
 {
-  g_autoptr(OtaCtpMessage) msg = ctp_expect_request (c, OTA_CTP_TOPIC_NET_OTA_SINGLE);
+  g_autoptr (OtaCtpMessage) msg = ctp_expect_request (c, OTA_CTP_TOPIC_NET_OTA_SINGLE);
   g_autofree gchar *reply = NULL;
 
   g_assert_cmpstr (ota_ctp_message_get_param (msg, "status"), ==, "1");
@@ -315,9 +315,9 @@ test_single_status (gconstpointer data)
 {
   const gchar *status = data;
   Ctp c = { .script = script_single_status, .status = status };
-  g_autoptr(OtaTestPeer) peer = ota_test_peer_new (peer_cb, &c);
-  g_autoptr(OtaCtpClient) client = connect_to (peer);
-  g_autoptr(GError) error = NULL;
+  g_autoptr (OtaTestPeer) peer = ota_test_peer_new (peer_cb, &c);
+  g_autoptr (OtaCtpClient) client = connect_to (peer);
+  g_autoptr (GError) error = NULL;
   gboolean ok = ota_ctp_client_net_ota_single (client, WAIT_MS, NULL, &error);
 
   if (g_strcmp0 (status, "1") == 0)
@@ -349,9 +349,9 @@ test_single_status_shown (gconstpointer data)
 {
   const StatusCase *sc = data;
   Ctp c = { .script = script_single_status, .status_json = sc->json };
-  g_autoptr(OtaTestPeer) peer = ota_test_peer_new (peer_cb, &c);
-  g_autoptr(OtaCtpClient) client = connect_to (peer);
-  g_autoptr(GError) error = NULL;
+  g_autoptr (OtaTestPeer) peer = ota_test_peer_new (peer_cb, &c);
+  g_autoptr (OtaCtpClient) client = connect_to (peer);
+  g_autoptr (GError) error = NULL;
 
   g_assert_false (ota_ctp_client_net_ota_single (client, WAIT_MS, NULL, &error));
   g_assert_error (error, OTA_ERROR, OTA_ERROR_REFUSED);
@@ -382,9 +382,9 @@ static void
 test_no_reply (void)
 {
   Ctp c = { .script = script_no_reply };
-  g_autoptr(OtaTestPeer) peer = ota_test_peer_new (peer_cb, &c);
-  g_autoptr(OtaCtpClient) client = connect_to (peer);
-  g_autoptr(GError) error = NULL;
+  g_autoptr (OtaTestPeer) peer = ota_test_peer_new (peer_cb, &c);
+  g_autoptr (OtaCtpClient) client = connect_to (peer);
+  g_autoptr (GError) error = NULL;
   gint64 start = g_get_monotonic_time ();
   gint64 elapsed;
 
@@ -410,9 +410,9 @@ static void
 test_server_closes (void)
 {
   Ctp c = { .script = script_close };
-  g_autoptr(OtaTestPeer) peer = ota_test_peer_new (peer_cb, &c);
-  g_autoptr(OtaCtpClient) client = connect_to (peer);
-  g_autoptr(GError) error = NULL;
+  g_autoptr (OtaTestPeer) peer = ota_test_peer_new (peer_cb, &c);
+  g_autoptr (OtaCtpClient) client = connect_to (peer);
+  g_autoptr (GError) error = NULL;
   gint64 start = g_get_monotonic_time ();
 
   g_assert_false (ota_ctp_client_app_access (client, WAIT_MS, NULL, &error));
@@ -424,7 +424,7 @@ test_server_closes (void)
 static void
 script_bad_magic (Ctp *c)
 {
-  g_autoptr(GByteArray) bytes = g_byte_array_new ();
+  g_autoptr (GByteArray) bytes = g_byte_array_new ();
 
   ctp_expect_app_access (c);
   frame_append (bytes, OTA_CTP_TOPIC_APP_ACCESS, APP_ACCESS_REPLY);
@@ -437,9 +437,9 @@ static void
 test_bad_magic (void)
 {
   Ctp c = { .script = script_bad_magic };
-  g_autoptr(OtaTestPeer) peer = ota_test_peer_new (peer_cb, &c);
-  g_autoptr(OtaCtpClient) client = connect_to (peer);
-  g_autoptr(GError) error = NULL;
+  g_autoptr (OtaTestPeer) peer = ota_test_peer_new (peer_cb, &c);
+  g_autoptr (OtaCtpClient) client = connect_to (peer);
+  g_autoptr (GError) error = NULL;
   gint64 start = g_get_monotonic_time ();
 
   g_assert_false (ota_ctp_client_app_access (client, WAIT_MS, NULL, &error));
@@ -460,11 +460,11 @@ script_cancel (Ctp *c)
 static void
 test_cancel (void)
 {
-  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr (GCancellable) cancellable = g_cancellable_new ();
   Ctp c = { .script = script_cancel, .cancel = cancellable };
-  g_autoptr(OtaTestPeer) peer = ota_test_peer_new (peer_cb, &c);
-  g_autoptr(OtaCtpClient) client = connect_to (peer);
-  g_autoptr(GError) error = NULL;
+  g_autoptr (OtaTestPeer) peer = ota_test_peer_new (peer_cb, &c);
+  g_autoptr (OtaCtpClient) client = connect_to (peer);
+  g_autoptr (GError) error = NULL;
   gint64 start = g_get_monotonic_time ();
 
   g_assert_false (ota_ctp_client_app_access (client, WAIT_MS, cancellable, &error));
@@ -486,9 +486,9 @@ script_keepalive (Ctp *c)
 {
   for (;;)
     {
-      g_autoptr(OtaCtpFrame) frame = ctp_recv (c, WAIT_MS);
-      g_autoptr(OtaCtpMessage) msg = NULL;
-      g_autoptr(GError) error = NULL;
+      g_autoptr (OtaCtpFrame) frame = ctp_recv (c, WAIT_MS);
+      g_autoptr (OtaCtpMessage) msg = NULL;
+      g_autoptr (GError) error = NULL;
 
       if (frame == NULL)
         break;
@@ -519,9 +519,9 @@ static void
 test_keepalive (void)
 {
   Ctp c = { .script = script_keepalive, .keepalive_bodies_ok = TRUE };
-  g_autoptr(OtaTestPeer) peer = NULL;
-  g_autoptr(OtaCtpClient) client = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (OtaTestPeer) peer = NULL;
+  g_autoptr (OtaCtpClient) client = NULL;
+  g_autoptr (GError) error = NULL;
   gint64 start, deadline, stop_start, stop_ms;
   guint seen, sent;
 
@@ -582,8 +582,8 @@ static void
 test_keepalive_stop_mid_interval (void)
 {
   Ctp c = { .script = script_keepalive, .keepalive_bodies_ok = TRUE };
-  g_autoptr(OtaTestPeer) peer = NULL;
-  g_autoptr(OtaCtpClient) client = NULL;
+  g_autoptr (OtaTestPeer) peer = NULL;
+  g_autoptr (OtaCtpClient) client = NULL;
   gint64 deadline, start;
   guint seen;
 
@@ -625,7 +625,7 @@ test_keepalive_stop_mid_interval (void)
 static void
 script_flood (Ctp *c)
 {
-  g_autoptr(GByteArray) batch = g_byte_array_new ();
+  g_autoptr (GByteArray) batch = g_byte_array_new ();
   gint64 until = g_get_monotonic_time () + FLOOD_MAX_MS * G_TIME_SPAN_MILLISECOND;
 
   /* big writes: the client never finds the socket empty */
@@ -634,7 +634,7 @@ script_flood (Ctp *c)
   while (g_get_monotonic_time () < until)
     {
       if (!ota_test_try_send (c->socket, batch->data, batch->len))
-        return;   /* the client closed: the test is over */
+        return; /* the client closed: the test is over */
       g_atomic_int_add (&c->flood_bytes, (gint) batch->len);
     }
 }
@@ -643,8 +643,8 @@ static void
 test_keepalive_flood (void)
 {
   Ctp c = { .script = script_flood };
-  g_autoptr(OtaTestPeer) peer = ota_test_peer_new (peer_cb, &c);
-  g_autoptr(OtaCtpClient) client = connect_to (peer);
+  g_autoptr (OtaTestPeer) peer = ota_test_peer_new (peer_cb, &c);
+  g_autoptr (OtaCtpClient) client = connect_to (peer);
   gint64 deadline = g_get_monotonic_time () + (FLOOD_MAX_MS / 2) * G_TIME_SPAN_MILLISECOND;
   gint64 start;
 
@@ -676,8 +676,8 @@ static void
 test_keepalive_stop_early (void)
 {
   Ctp c = { .script = script_nothing };
-  g_autoptr(OtaTestPeer) peer = ota_test_peer_new (peer_cb, &c);
-  g_autoptr(OtaCtpClient) client = connect_to (peer);
+  g_autoptr (OtaTestPeer) peer = ota_test_peer_new (peer_cb, &c);
+  g_autoptr (OtaCtpClient) client = connect_to (peer);
   gint64 start;
 
   ota_ctp_client_start_keepalive (client, 10000);
@@ -716,8 +716,7 @@ main (int argc, char **argv)
   g_test_add_func ("/ota/ctp-client/bad-magic", test_bad_magic);
   g_test_add_func ("/ota/ctp-client/cancel", test_cancel);
   g_test_add_func ("/ota/ctp-client/keepalive", test_keepalive);
-  g_test_add_func ("/ota/ctp-client/keepalive-stop-mid-interval",
-                   test_keepalive_stop_mid_interval);
+  g_test_add_func ("/ota/ctp-client/keepalive-stop-mid-interval", test_keepalive_stop_mid_interval);
   g_test_add_func ("/ota/ctp-client/keepalive-stop-early", test_keepalive_stop_early);
   g_test_add_func ("/ota/ctp-client/keepalive-flood", test_keepalive_flood);
   return g_test_run ();

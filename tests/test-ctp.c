@@ -10,10 +10,10 @@
 /* protocol.md section 2: the first request, 67 bytes */
 static const guint8 app_access_bytes[] = {
   0x43, 0x54, 0x50, 0x3a, 0x0a, 0x00, 0x41, 0x50, 0x50, 0x5f, 0x41, 0x43, 0x43, 0x45,
-  0x53, 0x53, 0x2f, 0x00, 0x00, 0x00,
-  '{', '"', 'o', 'p', '"', ':', '"', 'P', 'U', 'T', '"', ',', '"', 'p', 'a', 'r', 'a',
-  'm', '"', ':', '{', '"', 't', 'y', 'p', 'e', '"', ':', '"', '0', '"', ',', '"', 'v',
-  'e', 'r', '"', ':', '"', '2', '0', '9', '0', '6', '"', '}', '}',
+  0x53, 0x53, 0x2f, 0x00, 0x00, 0x00, '{',  '"',  'o',  'p',  '"',  ':',  '"',  'P',
+  'U',  'T',  '"',  ',',  '"',  'p',  'a',  'r',  'a',  'm',  '"',  ':',  '{',  '"',
+  't',  'y',  'p',  'e',  '"',  ':',  '"',  '0',  '"',  ',',  '"',  'v',  'e',  'r',
+  '"',  ':',  '"',  '2',  '0',  '9',  '0',  '6',  '"',  '}',  '}',
 };
 
 #define APP_ACCESS_BODY "{\"op\":\"PUT\",\"param\":{\"type\":\"0\",\"ver\":\"20906\"}}"
@@ -27,9 +27,9 @@ encode_str (const gchar *topic, const gchar *content)
 static void
 test_app_access_bytes (void)
 {
-  g_autofree gchar *req = ota_ctp_request_build ("PUT", "type", "0", "ver", OTA_CTP_APP_VERSION,
-                                                 NULL);
-  g_autoptr(GBytes) frame = NULL;
+  g_autofree gchar *req
+      = ota_ctp_request_build ("PUT", "type", "0", "ver", OTA_CTP_APP_VERSION, NULL);
+  g_autoptr (GBytes) frame = NULL;
   gsize n;
   const guint8 *p;
 
@@ -44,10 +44,10 @@ static void
 test_encode_empty_and_no_params (void)
 {
   static const guint8 keep_alive[] = {
-    'C', 'T', 'P', ':', 0x0e, 0x00, 'C', 'T', 'P', '_', 'K', 'E', 'E', 'P', '_', 'A', 'L',
-    'I', 'V', 'E', 0x00, 0x00, 0x00, 0x00,
+    'C', 'T', 'P', ':', 0x0e, 0x00, 'C', 'T', 'P',  '_',  'K',  'E',
+    'E', 'P', '_', 'A', 'L',  'I',  'V', 'E', 0x00, 0x00, 0x00, 0x00,
   };
-  g_autoptr(GBytes) frame = ota_ctp_frame_encode (OTA_CTP_TOPIC_KEEP_ALIVE, NULL, 0);
+  g_autoptr (GBytes) frame = ota_ctp_frame_encode (OTA_CTP_TOPIC_KEEP_ALIVE, NULL, 0);
   g_autofree gchar *get = ota_ctp_request_build ("GET", NULL, NULL);
   g_autofree gchar *single = ota_ctp_request_build ("PUT", "status", "1", NULL);
   g_autofree gchar *quoted = ota_ctp_request_build ("PUT", "k\"", "a\\b", NULL);
@@ -64,8 +64,8 @@ static void
 test_frame_new (void)
 {
   static const gchar with_nul[] = { 'a', '\0', 'b' };
-  g_autoptr(OtaCtpFrame) frame = ota_ctp_frame_new ("T", with_nul, sizeof with_nul);
-  g_autoptr(OtaCtpFrame) empty = ota_ctp_frame_new ("E", NULL, 0);
+  g_autoptr (OtaCtpFrame) frame = ota_ctp_frame_new ("T", with_nul, sizeof with_nul);
+  g_autoptr (OtaCtpFrame) empty = ota_ctp_frame_new ("E", NULL, 0);
 
   g_assert_cmpstr (frame->topic, ==, "T");
   g_assert_cmpuint (frame->content_len, ==, 3);
@@ -79,8 +79,8 @@ static void
 test_message_notify (void)
 {
   const gchar *json = "{\"op\":\"NOTIFY\",\"param\":{\"type\":\"0\",\"ver\":\"20906\",\"n\":5}}";
-  g_autoptr(GError) error = NULL;
-  g_autoptr(OtaCtpMessage) msg = ota_ctp_message_parse (json, strlen (json), &error);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (OtaCtpMessage) msg = ota_ctp_message_parse (json, strlen (json), &error);
 
   g_assert_no_error (error);
   g_assert_nonnull (msg);
@@ -89,7 +89,7 @@ test_message_notify (void)
   g_assert_false (msg->has_errno);
   g_assert_cmpstr (ota_ctp_message_get_param (msg, "type"), ==, "0");
   g_assert_cmpstr (ota_ctp_message_get_param (msg, "ver"), ==, "20906");
-  g_assert_null (ota_ctp_message_get_param (msg, "n"));       /* not a string */
+  g_assert_null (ota_ctp_message_get_param (msg, "n")); /* not a string */
   g_assert_null (ota_ctp_message_get_param (msg, "missing"));
 }
 
@@ -99,10 +99,10 @@ test_message_errno (void)
   const gchar *as_number = "{\"op\":\"NOTIFY\",\"errno\":3,\"param\":{\"msg\":\"CTP_ACCESS\"}}";
   const gchar *as_string = " {\"op\":\"NOTIFY\",\"errno\":\"12\"}\r\n";
   const gchar *bad = "{\"op\":\"NOTIFY\",\"errno\":\"x\"}";
-  g_autoptr(GError) error = NULL;
-  g_autoptr(OtaCtpMessage) m1 = ota_ctp_message_parse (as_number, strlen (as_number), &error);
-  g_autoptr(OtaCtpMessage) m2 = NULL;
-  g_autoptr(OtaCtpMessage) m3 = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (OtaCtpMessage) m1 = ota_ctp_message_parse (as_number, strlen (as_number), &error);
+  g_autoptr (OtaCtpMessage) m2 = NULL;
+  g_autoptr (OtaCtpMessage) m3 = NULL;
 
   g_assert_no_error (error);
   g_assert_cmpint (m1->err_no, ==, OTA_CTP_ERRNO_ACCESS_REFUSED);
@@ -126,10 +126,10 @@ test_message_errno_negative (void)
   const gchar *minus_one = "{\"op\":\"NOTIFY\",\"errno\":-1}";
   const gchar *minus_five = "{\"op\":\"NOTIFY\",\"errno\":\"-5\"}";
   const gchar *zero = "{\"op\":\"NOTIFY\",\"errno\":0}";
-  g_autoptr(GError) error = NULL;
-  g_autoptr(OtaCtpMessage) m1 = ota_ctp_message_parse (minus_one, strlen (minus_one), &error);
-  g_autoptr(OtaCtpMessage) m2 = ota_ctp_message_parse (minus_five, strlen (minus_five), &error);
-  g_autoptr(OtaCtpMessage) m3 = ota_ctp_message_parse (zero, strlen (zero), &error);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (OtaCtpMessage) m1 = ota_ctp_message_parse (minus_one, strlen (minus_one), &error);
+  g_autoptr (OtaCtpMessage) m2 = ota_ctp_message_parse (minus_five, strlen (minus_five), &error);
+  g_autoptr (OtaCtpMessage) m3 = ota_ctp_message_parse (zero, strlen (zero), &error);
 
   g_assert_no_error (error);
   g_assert_true (m1->has_errno);
@@ -146,15 +146,20 @@ test_message_describe_param (void)
 {
   const gchar *json = "{\"op\":\"NOTIFY\",\"param\":{\"s\":\"1\",\"n\":1,\"b\":true,"
                       "\"z\":null,\"a\":[1],\"o\":{\"k\":\"v\"},\"esc\":\"\\u001b[2J\"}}";
-  g_autoptr(GError) error = NULL;
-  g_autoptr(OtaCtpMessage) msg = ota_ctp_message_parse (json, strlen (json), &error);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (OtaCtpMessage) msg = ota_ctp_message_parse (json, strlen (json), &error);
   const struct {
     const gchar *key;
     const gchar *shown;
   } cases[] = {
-    { "s", "1" }, { "n", "1 (a number)" }, { "b", "true (not a string)" },
-    { "z", "null (not a string)" }, { "a", "[1] (a list)" }, { "o", "{\"k\":\"v\"} (an object)" },
-    { "nope", "missing" }, { "esc", "\xe2\x90\x9b[2J" },
+    { "s", "1" },
+    { "n", "1 (a number)" },
+    { "b", "true (not a string)" },
+    { "z", "null (not a string)" },
+    { "a", "[1] (a list)" },
+    { "o", "{\"k\":\"v\"} (an object)" },
+    { "nope", "missing" },
+    { "esc", "\xe2\x90\x9b[2J" },
   };
 
   g_assert_no_error (error);
@@ -169,8 +174,8 @@ test_message_describe_param (void)
 static void
 check_parse_fails (const gchar *content, gsize len, const gchar *expect)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(OtaCtpMessage) msg = ota_ctp_message_parse (content, len, &error);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (OtaCtpMessage) msg = ota_ctp_message_parse (content, len, &error);
 
   g_assert_null (msg);
   g_assert_error (error, OTA_ERROR, OTA_ERROR_PROTOCOL);
@@ -201,8 +206,8 @@ test_message_invalid (void)
   /* the length is honoured: the parser never reads beyond it */
   s = "{\"op\":\"PUT\"}garbage";
   {
-    g_autoptr(GError) error = NULL;
-    g_autoptr(OtaCtpMessage) msg = ota_ctp_message_parse (s, 12, &error);
+    g_autoptr (GError) error = NULL;
+    g_autoptr (OtaCtpMessage) msg = ota_ctp_message_parse (s, 12, &error);
 
     g_assert_no_error (error);
     g_assert_cmpstr (msg->op, ==, "PUT");
@@ -233,9 +238,9 @@ assert_frame (OtaCtpFrame *frame, const gchar *topic, const gchar *content)
 static void
 test_decoder_byte_at_a_time (void)
 {
-  g_autoptr(OtaCtpDecoder) dec = ota_ctp_decoder_new ();
-  g_autoptr(GError) error = NULL;
-  g_autoptr(OtaCtpFrame) frame = NULL;
+  g_autoptr (OtaCtpDecoder) dec = ota_ctp_decoder_new ();
+  g_autoptr (GError) error = NULL;
+  g_autoptr (OtaCtpFrame) frame = NULL;
 
   for (gsize i = 0; i < sizeof app_access_bytes; i++)
     {
@@ -262,13 +267,13 @@ test_decoder_back_to_back (void)
     "{\"op\":\"NOTIFY\",\"param\":{\"status\":\"1\"}}",
   };
   const gchar *topics[] = { "APP_ACCESS", "SD_STATUS", "CTP_KEEP_ALIVE", "NET_OTA_SINGLE" };
-  g_autoptr(GByteArray) stream = g_byte_array_new ();
-  g_autoptr(OtaCtpDecoder) dec = ota_ctp_decoder_new ();
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GByteArray) stream = g_byte_array_new ();
+  g_autoptr (OtaCtpDecoder) dec = ota_ctp_decoder_new ();
+  g_autoptr (GError) error = NULL;
 
   for (guint i = 0; i < G_N_ELEMENTS (topics); i++)
     {
-      g_autoptr(GBytes) b = encode_str (topics[i], contents[i]);
+      g_autoptr (GBytes) b = encode_str (topics[i], contents[i]);
       g_byte_array_append (stream, g_bytes_get_data (b, NULL), g_bytes_get_size (b));
     }
   /* and half of the next frame */
@@ -278,16 +283,16 @@ test_decoder_back_to_back (void)
   g_assert_no_error (error);
   for (guint i = 0; i < G_N_ELEMENTS (topics); i++)
     {
-      g_autoptr(OtaCtpFrame) frame = ota_ctp_decoder_pop (dec);
+      g_autoptr (OtaCtpFrame) frame = ota_ctp_decoder_pop (dec);
       assert_frame (frame, topics[i], contents[i]);
     }
   g_assert_null (ota_ctp_decoder_pop (dec));
   g_assert_cmpuint (ota_ctp_decoder_get_pending (dec), ==, 30);
 
-  g_assert_true (ota_ctp_decoder_feed (dec, app_access_bytes + 30, sizeof app_access_bytes - 30,
-                                       &error));
+  g_assert_true (
+      ota_ctp_decoder_feed (dec, app_access_bytes + 30, sizeof app_access_bytes - 30, &error));
   {
-    g_autoptr(OtaCtpFrame) frame = ota_ctp_decoder_pop (dec);
+    g_autoptr (OtaCtpFrame) frame = ota_ctp_decoder_pop (dec);
     assert_frame (frame, "APP_ACCESS", APP_ACCESS_BODY);
   }
   g_assert_cmpuint (ota_ctp_decoder_get_pending (dec), ==, 0);
@@ -296,20 +301,20 @@ test_decoder_back_to_back (void)
 static void
 test_decoder_split_everywhere (void)
 {
-  g_autoptr(GBytes) a =
-    encode_str ("NET_OTA_SINGLE", "{\"op\":\"NOTIFY\",\"param\":{\"status\":\"1\"}}");
-  g_autoptr(GBytes) b =
-    encode_str ("BAT_STATUS", "{\"op\":\"NOTIFY\",\"param\":{\"level\":\"4\"}}");
-  g_autoptr(GByteArray) stream = g_byte_array_new ();
+  g_autoptr (GBytes) a
+      = encode_str ("NET_OTA_SINGLE", "{\"op\":\"NOTIFY\",\"param\":{\"status\":\"1\"}}");
+  g_autoptr (GBytes) b
+      = encode_str ("BAT_STATUS", "{\"op\":\"NOTIFY\",\"param\":{\"level\":\"4\"}}");
+  g_autoptr (GByteArray) stream = g_byte_array_new ();
 
   g_byte_array_append (stream, g_bytes_get_data (a, NULL), g_bytes_get_size (a));
   g_byte_array_append (stream, g_bytes_get_data (b, NULL), g_bytes_get_size (b));
   for (guint cut = 0; cut <= stream->len; cut++)
     {
-      g_autoptr(OtaCtpDecoder) dec = ota_ctp_decoder_new ();
-      g_autoptr(GError) error = NULL;
-      g_autoptr(OtaCtpFrame) f1 = NULL;
-      g_autoptr(OtaCtpFrame) f2 = NULL;
+      g_autoptr (OtaCtpDecoder) dec = ota_ctp_decoder_new ();
+      g_autoptr (GError) error = NULL;
+      g_autoptr (OtaCtpFrame) f1 = NULL;
+      g_autoptr (OtaCtpFrame) f2 = NULL;
 
       g_assert_true (ota_ctp_decoder_feed (dec, stream->data, cut, &error));
       g_assert_true (ota_ctp_decoder_feed (dec, stream->data + cut, stream->len - cut, &error));
@@ -325,10 +330,10 @@ test_decoder_split_everywhere (void)
 static void
 test_decoder_bad_magic (void)
 {
-  g_autoptr(OtaCtpDecoder) dec = ota_ctp_decoder_new ();
-  g_autoptr(GError) error = NULL;
-  g_autoptr(OtaCtpFrame) frame = NULL;
-  g_autoptr(GByteArray) stream = g_byte_array_new ();
+  g_autoptr (OtaCtpDecoder) dec = ota_ctp_decoder_new ();
+  g_autoptr (GError) error = NULL;
+  g_autoptr (OtaCtpFrame) frame = NULL;
+  g_autoptr (GByteArray) stream = g_byte_array_new ();
 
   /* a good frame, then garbage: the good one is still delivered */
   g_byte_array_append (stream, app_access_bytes, sizeof app_access_bytes);
@@ -357,10 +362,10 @@ test_decoder_limits (void)
   static const guint8 no_topic[] = { 'C', 'T', 'P', ':', 0, 0 };
   static const guint8 bad_topic[] = { 'C', 'T', 'P', ':', 2, 0, 'A', '\n' };
   guint8 at_limit[14] = { 'C', 'T', 'P', ':', 4, 0, 'A', 'B', 'C', 'D' };
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
 
   {
-    g_autoptr(OtaCtpDecoder) dec = ota_ctp_decoder_new ();
+    g_autoptr (OtaCtpDecoder) dec = ota_ctp_decoder_new ();
 
     /* refused at the last length byte, without waiting for the content */
     for (gsize i = 0; i + 1 < sizeof huge; i++)
@@ -372,7 +377,7 @@ test_decoder_limits (void)
     g_clear_error (&error);
   }
   {
-    g_autoptr(OtaCtpDecoder) dec = ota_ctp_decoder_new ();
+    g_autoptr (OtaCtpDecoder) dec = ota_ctp_decoder_new ();
 
     g_assert_false (ota_ctp_decoder_feed (dec, long_topic, sizeof long_topic, &error));
     g_assert_error (error, OTA_ERROR, OTA_ERROR_PROTOCOL);
@@ -380,14 +385,14 @@ test_decoder_limits (void)
     g_clear_error (&error);
   }
   {
-    g_autoptr(OtaCtpDecoder) dec = ota_ctp_decoder_new ();
+    g_autoptr (OtaCtpDecoder) dec = ota_ctp_decoder_new ();
 
     g_assert_false (ota_ctp_decoder_feed (dec, no_topic, sizeof no_topic, &error));
     g_assert_error (error, OTA_ERROR, OTA_ERROR_PROTOCOL);
     g_clear_error (&error);
   }
   {
-    g_autoptr(OtaCtpDecoder) dec = ota_ctp_decoder_new ();
+    g_autoptr (OtaCtpDecoder) dec = ota_ctp_decoder_new ();
 
     g_assert_false (ota_ctp_decoder_feed (dec, bad_topic, sizeof bad_topic, &error));
     g_assert_error (error, OTA_ERROR, OTA_ERROR_PROTOCOL);
@@ -396,10 +401,10 @@ test_decoder_limits (void)
   }
   {
     /* exactly the limit is fine, one more byte is not */
-    g_autoptr(OtaCtpDecoder) dec = ota_ctp_decoder_new ();
-    g_autoptr(OtaCtpDecoder) dec2 = ota_ctp_decoder_new ();
+    g_autoptr (OtaCtpDecoder) dec = ota_ctp_decoder_new ();
+    g_autoptr (OtaCtpDecoder) dec2 = ota_ctp_decoder_new ();
     g_autofree guint8 *content = g_malloc (OTA_CTP_MAX_CONTENT);
-    g_autoptr(OtaCtpFrame) frame = NULL;
+    g_autoptr (OtaCtpFrame) frame = NULL;
 
     memset (content, 'x', OTA_CTP_MAX_CONTENT);
     at_limit[10] = OTA_CTP_MAX_CONTENT & 0xFF;

@@ -7,12 +7,13 @@
 #include "ota-error.h"
 
 /* protocol.md section 3, compact as on the wire */
-static const gchar *example =
-  "{\"app_list\":{\"match_android_ver\":[\"1.0\",\"2.0\"],\"match_ios_ver\":[\"1.0\",\"2.0\"]},"
-  "\"forward_support\":[\"0\"],\"behind_support\":[\"0\"],\"device_type\":\"1\",\"net_type\":\"1\","
-  "\"rts_type\":\"0\",\"product_type\":\"AC79x_wifi_camera\",\"support_projection\":\"0\","
-  "\"ota_type\":\"1\",\"ota_step\":\"0\",\"firmware_version\":\"1.0.1\","
-  "\"match_app_type\":\"DVRunning 2\",\"uuid\":\"xxxxxx\"}";
+static const gchar *example
+    = "{\"app_list\":{\"match_android_ver\":[\"1.0\",\"2.0\"],\"match_ios_ver\":[\"1.0\",\"2.0\"]},"
+      "\"forward_support\":[\"0\"],\"behind_support\":[\"0\"],\"device_type\":\"1\",\"net_type\":"
+      "\"1\","
+      "\"rts_type\":\"0\",\"product_type\":\"AC79x_wifi_camera\",\"support_projection\":\"0\","
+      "\"ota_type\":\"1\",\"ota_step\":\"0\",\"firmware_version\":\"1.0.1\","
+      "\"match_app_type\":\"DVRunning 2\",\"uuid\":\"xxxxxx\"}";
 
 static OtaDescription *
 parse (const gchar *json, GError **error)
@@ -23,9 +24,9 @@ parse (const gchar *json, GError **error)
 static void
 test_example (void)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(OtaDescription) desc = parse (example, &error);
-  g_autoptr(OtaDescription) copy = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (OtaDescription) desc = parse (example, &error);
+  g_autoptr (OtaDescription) copy = NULL;
 
   g_assert_no_error (error);
   g_assert_nonnull (desc);
@@ -56,8 +57,8 @@ test_loader_pretty (void)
 {
   /* any field order, whitespace, a trailing newline, stage two pending */
   const gchar *json = "{\n  \"uuid\": \"ab\",\n  \"ota_step\": \"1\",\n  \"ota_type\": \"1\"\n}\n";
-  g_autoptr(GError) error = NULL;
-  g_autoptr(OtaDescription) desc = parse (json, &error);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (OtaDescription) desc = parse (json, &error);
 
   g_assert_no_error (error);
   g_assert_true (ota_description_is_single_backup (desc));
@@ -70,8 +71,8 @@ static void
 test_missing_ota_type (void)
 {
   const gchar *json = "{\"ota_step\":\"0\",\"firmware_version\":\"1.0.0\"}";
-  g_autoptr(GError) error = NULL;
-  g_autoptr(OtaDescription) desc = parse (json, &error);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (OtaDescription) desc = parse (json, &error);
 
   g_assert_no_error (error);
   g_assert_null (desc->ota_type);
@@ -84,7 +85,7 @@ static void
 test_dual_backup (void)
 {
   const gchar *json = "{\"ota_type\":\"0\",\"ota_step\":\"0\"}";
-  g_autoptr(OtaDescription) desc = parse (json, NULL);
+  g_autoptr (OtaDescription) desc = parse (json, NULL);
 
   g_assert_cmpstr (desc->ota_type, ==, "0");
   g_assert_false (ota_description_is_single_backup (desc));
@@ -95,8 +96,8 @@ test_non_string_values (void)
 {
   const gchar *json = "{\"ota_type\":1,\"ota_step\":0,\"firmware_version\":2.5,"
                       "\"uuid\":[\"x\"],\"product_type\":null,\"match_app_type\":true}";
-  g_autoptr(GError) error = NULL;
-  g_autoptr(OtaDescription) desc = parse (json, &error);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (OtaDescription) desc = parse (json, &error);
 
   g_assert_no_error (error);
   g_assert_cmpstr (desc->ota_type, ==, "1");
@@ -111,8 +112,8 @@ test_non_string_values (void)
 static void
 assert_refused (const gchar *json, gsize len, const gchar *expect)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(OtaDescription) desc = ota_description_parse (json, len, &error);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (OtaDescription) desc = ota_description_parse (json, len, &error);
 
   g_assert_null (desc);
   g_assert_error (error, OTA_ERROR, OTA_ERROR_PROTOCOL);
@@ -153,8 +154,8 @@ test_length_honoured (void)
 {
   /* only @len bytes are parsed: no NUL terminator needed */
   const gchar *buf = "{\"ota_type\":\"1\"}XXXX";
-  g_autoptr(GError) error = NULL;
-  g_autoptr(OtaDescription) desc = ota_description_parse (buf, 16, &error);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (OtaDescription) desc = ota_description_parse (buf, 16, &error);
 
   g_assert_no_error (error);
   g_assert_cmpstr (desc->ota_type, ==, "1");
@@ -167,9 +168,9 @@ test_nul_escape (void)
 {
   const gchar *json = "{\"ota_type\":\"1\\u0000\",\"ota_step\":\"0\","
                       "\"firmware_version\":\"1.0.1\\u0000 evil\",\"uuid\":\"a\\\\u0000b\"}";
-  g_autoptr(GError) error = NULL;
-  g_autoptr(OtaDescription) desc = parse (json, &error);
-  g_autoptr(cJSON) echo = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (OtaDescription) desc = parse (json, &error);
+  g_autoptr (cJSON) echo = NULL;
   const cJSON *fv;
 
   g_assert_no_error (error);
@@ -193,8 +194,8 @@ test_describe_field (void)
   const gchar *json = "{\"ota_type\":true,\"ota_step\":0,\"uuid\":[\"x\"],"
                       "\"product_type\":null,\"match_app_type\":{\"a\":{\"b\":{\"c\":1}}},"
                       "\"firmware_version\":\" 1.0.1 \"}";
-  g_autoptr(GError) error = NULL;
-  g_autoptr(OtaDescription) desc = parse (json, &error);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (OtaDescription) desc = parse (json, &error);
   const struct {
     const gchar *key;
     const gchar *shown;
@@ -220,7 +221,7 @@ test_describe_field (void)
   /* for a message: made inert, whatever the device put in it */
   {
     const gchar *hostile = "{\"ota_type\":\"0\\u001b[2J\\r\\nSuccess\"}";
-    g_autoptr(OtaDescription) d2 = parse (hostile, &error);
+    g_autoptr (OtaDescription) d2 = parse (hostile, &error);
     g_autofree gchar *shown = ota_description_describe_field (d2, "ota_type");
 
     g_assert_no_error (error);
@@ -245,10 +246,10 @@ json_depth (const cJSON *item)
 static void
 test_echo_depth (void)
 {
-  g_autoptr(GString) json = g_string_new ("{\"ota_type\":\"1\",\"ota_step\":\"0\",\"x\":");
-  g_autoptr(GError) error = NULL;
-  g_autoptr(OtaDescription) desc = NULL;
-  g_autoptr(cJSON) echo = NULL;
+  g_autoptr (GString) json = g_string_new ("{\"ota_type\":\"1\",\"ota_step\":\"0\",\"x\":");
+  g_autoptr (GError) error = NULL;
+  g_autoptr (OtaDescription) desc = NULL;
+  g_autoptr (cJSON) echo = NULL;
   g_autofree char *printed = NULL;
   const cJSON *deepest;
 
@@ -276,9 +277,10 @@ test_echo_depth (void)
 
   /* the plain document comes back whole */
   {
-    const gchar *plain = "{\"app_list\":{\"match_android_ver\":[\"1.0\",\"2.0\"]},\"ota_type\":\"1\"}";
-    g_autoptr(OtaDescription) d2 = parse (plain, &error);
-    g_autoptr(cJSON) e2 = ota_description_dup_json (d2, OTA_DESCRIPTION_ECHO_DEPTH);
+    const gchar *plain
+        = "{\"app_list\":{\"match_android_ver\":[\"1.0\",\"2.0\"]},\"ota_type\":\"1\"}";
+    g_autoptr (OtaDescription) d2 = parse (plain, &error);
+    g_autoptr (cJSON) e2 = ota_description_dup_json (d2, OTA_DESCRIPTION_ECHO_DEPTH);
     g_autofree char *p2 = cJSON_PrintUnformatted (e2);
 
     g_assert_cmpstr (p2, ==, plain);

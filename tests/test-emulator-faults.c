@@ -530,7 +530,7 @@ static void
 test_violation_s2 (void)
 {
   /* Time scale 0.2: the idle pause after the total size lasts 1 s. */
-  g_autoptr (OtaTestEmu) emu = tc_start_emu ((const gchar *const[]) { "--time-scale=0.2", NULL });
+  g_autoptr (OtaTestEmu) emu = tc_start_emu ((const gchar *const[]){ "--time-scale=0.2", NULL });
   g_autoptr (GBytes) file = tc_make_file (emu, FLASH_SIZE, OTA_SIZE, 1, "1.1.0", NULL);
   g_autoptr (TcConn) ctp = NULL;
   g_autoptr (TcConn) ota = open_stage_one (emu, &ctp);

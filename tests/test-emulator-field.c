@@ -277,7 +277,7 @@ test_erase (void)
   gap = (gdouble) (t_next - t_total) / G_USEC_PER_SEC;
   expected = (5.0 + all_size / rate) * scale;
   g_assert_cmpfloat (gap, >=, expected - 0.01);
-  g_assert_cmpfloat (gap, <, expected + 5.0);   /* a loaded CI machine */
+  g_assert_cmpfloat (gap, <, expected + 5.0); /* a loaded CI machine */
 
   erase = ota_test_emu_wait_event (emu, "erase", WAIT_MS);
   g_assert_nonnull (erase);

@@ -10,16 +10,16 @@
 #include "ota-event-writer.h"
 #include "ota-event.h"
 
-#define DESC_JSON                                                                        \
-  "{\"app_list\":{\"match_android_ver\":[\"1.0\",\"2.0\"]},\"device_type\":\"1\","        \
-  "\"product_type\":\"AC79x_wifi_camera\",\"ota_type\":\"1\",\"ota_step\":\"0\","           \
-  "\"firmware_version\":\"1.0.1\",\"match_app_type\":\"DVRunning 2\",\"uuid\":\"u-42\","    \
+#define DESC_JSON                                                                                  \
+  "{\"app_list\":{\"match_android_ver\":[\"1.0\",\"2.0\"]},\"device_type\":\"1\","                 \
+  "\"product_type\":\"AC79x_wifi_camera\",\"ota_type\":\"1\",\"ota_step\":\"0\","                  \
+  "\"firmware_version\":\"1.0.1\",\"match_app_type\":\"DVRunning 2\",\"uuid\":\"u-42\","           \
   "\"custom\":{\"a\":1}}"
 
 static OtaDescription *
 parse_desc (const gchar *json)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   OtaDescription *desc = ota_description_parse (json, strlen (json), &error);
 
   g_assert_no_error (error);
@@ -93,8 +93,8 @@ assert_head (const cJSON *obj, const gchar *kind, gdouble t)
 static gchar *
 event_line (const OtaEvent *event)
 {
-  g_autoptr(GPtrArray) lines = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr(OtaEventWriter) writer = ota_event_writer_new ();
+  g_autoptr (GPtrArray) lines = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (OtaEventWriter) writer = ota_event_writer_new ();
 
   ota_event_writer_add_lines (writer, lines);
   g_assert_true (ota_event_writer_event (writer, event));
@@ -107,7 +107,7 @@ static cJSON *
 to_json_checked (const OtaEvent *event)
 {
   g_autofree gchar *line = event_line (event);
-  g_autoptr(cJSON) direct = ota_event_to_json (event);
+  g_autoptr (cJSON) direct = ota_event_to_json (event);
   cJSON *parsed = cJSON_Parse (line);
 
   g_assert_nonnull (parsed);
@@ -128,9 +128,9 @@ test_kind_names (void)
 static void
 test_device (void)
 {
-  g_autoptr(OtaEvent) event = ota_event_new (OTA_EVENT_DEVICE);
-  g_autoptr(cJSON) obj = NULL;
-  g_autoptr(cJSON) expected_desc = cJSON_Parse (DESC_JSON);
+  g_autoptr (OtaEvent) event = ota_event_new (OTA_EVENT_DEVICE);
+  g_autoptr (cJSON) obj = NULL;
+  g_autoptr (cJSON) expected_desc = cJSON_Parse (DESC_JSON);
   const cJSON *description;
 
   event->t = 0.25;
@@ -160,8 +160,8 @@ test_device (void)
 static void
 test_device_sparse (void)
 {
-  g_autoptr(OtaEvent) event = ota_event_new (OTA_EVENT_DEVICE);
-  g_autoptr(cJSON) obj = NULL;
+  g_autoptr (OtaEvent) event = ota_event_new (OTA_EVENT_DEVICE);
+  g_autoptr (cJSON) obj = NULL;
 
   event->t = 3;
   event->device = parse_desc ("{\"ota_type\":\"1\",\"ota_step\":\"1\"}");
@@ -180,8 +180,8 @@ test_device_sparse (void)
 static void
 test_device_dual_backup (void)
 {
-  g_autoptr(OtaEvent) event = ota_event_new (OTA_EVENT_DEVICE);
-  g_autoptr(cJSON) obj = NULL;
+  g_autoptr (OtaEvent) event = ota_event_new (OTA_EVENT_DEVICE);
+  g_autoptr (cJSON) obj = NULL;
 
   event->device = parse_desc ("{\"ota_type\":\"0\",\"ota_step\":\"0\"}");
   obj = to_json_checked (event);
@@ -193,9 +193,9 @@ test_device_dual_backup (void)
 static void
 test_stage (void)
 {
-  g_autoptr(OtaEvent) start = ota_event_new (OTA_EVENT_STAGE);
-  g_autoptr(OtaEvent) end = ota_event_new (OTA_EVENT_STAGE);
-  g_autoptr(cJSON) obj = NULL;
+  g_autoptr (OtaEvent) start = ota_event_new (OTA_EVENT_STAGE);
+  g_autoptr (OtaEvent) end = ota_event_new (OTA_EVENT_STAGE);
+  g_autoptr (cJSON) obj = NULL;
 
   start->t = 0.01;
   start->stage = 1;
@@ -225,8 +225,8 @@ test_stage (void)
 static void
 test_progress (void)
 {
-  g_autoptr(OtaEvent) event = ota_event_new (OTA_EVENT_PROGRESS);
-  g_autoptr(cJSON) obj = NULL;
+  g_autoptr (OtaEvent) event = ota_event_new (OTA_EVENT_PROGRESS);
+  g_autoptr (cJSON) obj = NULL;
 
   /* eta is unknown until set */
   g_assert_cmpint (event->eta, ==, -1);
@@ -262,8 +262,8 @@ test_progress (void)
 static void
 test_log (void)
 {
-  g_autoptr(OtaEvent) event = ota_event_new (OTA_EVENT_LOG);
-  g_autoptr(cJSON) obj = NULL;
+  g_autoptr (OtaEvent) event = ota_event_new (OTA_EVENT_LOG);
+  g_autoptr (cJSON) obj = NULL;
 
   event->t = 0.12;
   event->stage = 1;
@@ -328,7 +328,7 @@ test_copy (void)
   for (OtaEventKind kind = OTA_EVENT_DEVICE; kind <= OTA_EVENT_LOG; kind++)
     {
       OtaEvent *event = make_event (kind);
-      g_autoptr(OtaEvent) copy = ota_event_copy (event);
+      g_autoptr (OtaEvent) copy = ota_event_copy (event);
       g_autofree gchar *before = event_line (event);
       g_autofree gchar *after = NULL;
 
@@ -347,8 +347,8 @@ test_copy (void)
     }
   /* and the empty case */
   {
-    g_autoptr(OtaEvent) empty = ota_event_new (OTA_EVENT_LOG);
-    g_autoptr(OtaEvent) copy = ota_event_copy (empty);
+    g_autoptr (OtaEvent) empty = ota_event_new (OTA_EVENT_LOG);
+    g_autoptr (OtaEvent) copy = ota_event_copy (empty);
 
     g_assert_null (copy->message);
     g_assert_null (copy->device);

@@ -271,8 +271,8 @@ static const Row rows[] = {
   /* ---- power loss in stage two: the process exits as a power cut would; the retry finds
    * the device gone, and the device comes back in its updater after the power cycle ---- */
   { "power-loss-stage2/before-total", F ("power-loss:stage=2,read=1"), NONE, F ("--retries", "1"),
-    8, S2_FAILED_ALL, "cannot connect to 127.0.0.1", "needs-recovery", OLD, TRUE,
-    FALSE, AGAIN_POWER_CYCLE },
+    8, S2_FAILED_ALL, "cannot connect to 127.0.0.1", "needs-recovery", OLD, TRUE, FALSE,
+    AGAIN_POWER_CYCLE },
   { "power-loss-stage2/start", F ("power-loss:stage=2,read=2"), NONE, F ("--retries", "1"), 8,
     S2_FAILED_ALL, "cannot connect to 127.0.0.1", "needs-recovery", OLD, TRUE, FALSE,
     AGAIN_POWER_CYCLE },

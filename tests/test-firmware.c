@@ -29,8 +29,8 @@ tmp_path (const gchar *name)
 static void
 assert_refused (const gchar *path, const gchar *expect)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(OtaFirmware) fw = ota_firmware_open (path, &error);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (OtaFirmware) fw = ota_firmware_open (path, &error);
 
   g_assert_null (fw);
   g_assert_error (error, OTA_ERROR, OTA_ERROR_INVALID_FILE);
@@ -85,8 +85,8 @@ test_too_large (void)
 #ifdef G_OS_UNIX
   g_autofree gchar *path = tmp_path ("huge.ufw");
   g_autofree gchar *edge = tmp_path ("edge.ufw");
-  g_autoptr(OtaFirmware) fw = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (OtaFirmware) fw = NULL;
+  g_autoptr (GError) error = NULL;
   guint8 buf[16];
 
   if (sizeof (off_t) < 8 || !make_sparse (path, G_GUINT64_CONSTANT (0x100000000) + 1))
@@ -115,8 +115,8 @@ test_too_large (void)
   g_assert_no_error (error);
   g_assert_cmpuint (ota_firmware_get_size (fw), ==, OTA_FIRMWARE_MAX_SIZE);
   memset (buf, 0xAA, sizeof buf);
-  g_assert_true (ota_firmware_read_at (fw, OTA_FIRMWARE_MAX_SIZE - sizeof buf, buf, sizeof buf,
-                                       &error));
+  g_assert_true (
+      ota_firmware_read_at (fw, OTA_FIRMWARE_MAX_SIZE - sizeof buf, buf, sizeof buf, &error));
   g_assert_no_error (error);
   g_assert_cmpuint (buf[0], ==, 0);
   g_assert_cmpuint (buf[15], ==, 0);
@@ -196,8 +196,8 @@ static void
 test_read_at (void)
 {
   g_autofree gchar *path = tmp_path ("data.bin");
-  g_autoptr(OtaFirmware) fw = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (OtaFirmware) fw = NULL;
+  g_autoptr (GError) error = NULL;
   guint8 data[1000];
   guint8 buf[1000];
 
@@ -240,8 +240,8 @@ static void
 test_shrunk (void)
 {
   g_autofree gchar *path = tmp_path ("shrinks.bin");
-  g_autoptr(OtaFirmware) fw = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (OtaFirmware) fw = NULL;
+  g_autoptr (GError) error = NULL;
   guint8 buf[100];
 
   memset (buf, 1, sizeof buf);
@@ -279,10 +279,10 @@ test_changed_in_place (void)
 {
   guint8 data[1000];
   g_autofree gchar *path = NULL;
-  g_autoptr(OtaFirmware) fw = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GFile) file = NULL;
-  g_autoptr(GFileIOStream) io = NULL;
+  g_autoptr (OtaFirmware) fw = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GFile) file = NULL;
+  g_autoptr (GFileIOStream) io = NULL;
   g_autofree gchar *change = NULL;
   guint8 buf[100];
 
@@ -318,10 +318,10 @@ test_changed_truncated (void)
 {
   guint8 data[1000];
   g_autofree gchar *path = NULL;
-  g_autoptr(OtaFirmware) fw = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GFile) file = NULL;
-  g_autoptr(GFileIOStream) io = NULL;
+  g_autoptr (OtaFirmware) fw = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GFile) file = NULL;
+  g_autoptr (GFileIOStream) io = NULL;
   guint8 buf[10];
 
   memset (data, 0x33, sizeof data);
@@ -349,8 +349,8 @@ test_replaced (void)
   guint8 other[1000];
   guint8 buf[1000];
   g_autofree gchar *path = NULL;
-  g_autoptr(OtaFirmware) fw = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (OtaFirmware) fw = NULL;
+  g_autoptr (GError) error = NULL;
 
 #ifdef G_OS_WIN32
   g_test_skip ("Windows does not replace a file that is open");
@@ -371,7 +371,7 @@ test_replaced (void)
 static void
 remove_tmp_dir (void)
 {
-  g_autoptr(GDir) dir = NULL;
+  g_autoptr (GDir) dir = NULL;
   const gchar *name;
 
   if (tmp_dir == NULL)
@@ -388,7 +388,7 @@ remove_tmp_dir (void)
 int
 main (int argc, char **argv)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   int ret;
 
   g_test_init (&argc, &argv, NULL);

@@ -31,9 +31,9 @@ struct _Fixture {
   gboolean done;
   gboolean ok;
   GError *error;
-  GPtrArray *events;            /* OtaEvent copies of the current run */
+  GPtrArray *events; /* OtaEvent copies of the current run */
   EventHook hook;
-  OtaCancelAnswer answers[4];   /* what the hook's cancels got */
+  OtaCancelAnswer answers[4]; /* what the hook's cancels got */
   guint n_answers;
   guint committed_notifies;
   guint dropped;
@@ -63,7 +63,7 @@ dropped_cb (OtaFlash *engine, Fixture *f)
 static void
 start_emu (Fixture *f, const gchar *const *extra)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   OtaSession *session = ota_flash_get_session (f->engine);
 
   g_clear_pointer (&f->emu, ota_test_emu_free);
@@ -76,8 +76,8 @@ start_emu (Fixture *f, const gchar *const *extra)
 static void
 fixture_setup (Fixture *f, gconstpointer data)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(OtaSession) session = ota_session_new ();
+  g_autoptr (GError) error = NULL;
+  g_autoptr (OtaSession) session = ota_session_new ();
 
   f->dir = g_dir_make_tmp ("ota-test-flash-XXXXXX", &error);
   g_assert_no_error (error);
@@ -196,7 +196,7 @@ wait_for_updater (Fixture *f)
 
   for (guint i = 0; i < 200; i++)
     {
-      g_autoptr(OtaDescription) desc = ota_session_read_device (session, NULL, NULL);
+      g_autoptr (OtaDescription) desc = ota_session_read_device (session, NULL, NULL);
 
       if (desc != NULL && ota_description_needs_stage_two (desc))
         return;
@@ -211,8 +211,7 @@ static void
 test_idle_cancel (Fixture *f, gconstpointer data)
 {
   g_assert_cmpint (ota_flash_cancel (f->engine, OTA_CANCEL_SAFE), ==, OTA_CANCEL_NOT_RUNNING);
-  g_assert_cmpint (ota_flash_cancel (f->engine, OTA_CANCEL_CONFIRMED), ==,
-                   OTA_CANCEL_NOT_RUNNING);
+  g_assert_cmpint (ota_flash_cancel (f->engine, OTA_CANCEL_CONFIRMED), ==, OTA_CANCEL_NOT_RUNNING);
   g_assert_cmpstr (ota_cancel_answer_to_string (OTA_CANCEL_NOT_RUNNING), ==, "not-running");
 }
 
@@ -221,9 +220,9 @@ test_idle_cancel (Fixture *f, gconstpointer data)
 static void
 test_reuse_after_success_and_failure (Fixture *f, gconstpointer data)
 {
-  g_autoptr(OtaAdvice) first = NULL;
-  g_autoptr(OtaAdvice) second = NULL;
-  g_autoptr(OtaAdvice) third = NULL;
+  g_autoptr (OtaAdvice) first = NULL;
+  g_autoptr (OtaAdvice) second = NULL;
+  g_autoptr (OtaAdvice) third = NULL;
   const OtaEvent *last;
 
   start_emu (f, NULL);
@@ -271,8 +270,8 @@ static void
 test_cancel_safe_then_reuse (Fixture *f, gconstpointer data)
 {
   const gchar *slow[] = { "--fault", "slow-erase:stage=1,read=1,secs=20", NULL };
-  g_autoptr(OtaAdvice) cancelled = NULL;
-  g_autoptr(OtaAdvice) again = NULL;
+  g_autoptr (OtaAdvice) cancelled = NULL;
+  g_autoptr (OtaAdvice) again = NULL;
 
   start_emu (f, slow);
   f->hook = cancel_at_transfer;
@@ -315,8 +314,8 @@ static void
 test_cancel_needs_confirmation_then_recover (Fixture *f, gconstpointer data)
 {
   const gchar *slow[] = { "--fault", "slow-erase:stage=1,read=3,secs=20", NULL };
-  g_autoptr(OtaAdvice) stranded = NULL;
-  g_autoptr(OtaAdvice) recovered = NULL;
+  g_autoptr (OtaAdvice) stranded = NULL;
+  g_autoptr (OtaAdvice) recovered = NULL;
 
   start_emu (f, slow);
   f->hook = cancel_past_no_return;
@@ -334,7 +333,8 @@ test_cancel_needs_confirmation_then_recover (Fixture *f, gconstpointer data)
   wait_for_updater (f);
   f->hook = NULL;
   recovered = run (f);
-  g_assert_cmpstr (recovered->message, ==, "Success: the device restarted and now runs firmware 1.0.2.");
+  g_assert_cmpstr (recovered->message, ==,
+                   "Success: the device restarted and now runs firmware 1.0.2.");
   g_assert_cmpint (recovered->outcome, ==, OTA_OUTCOME_SUCCESS);
   g_assert_cmpuint (count_code (f, OTA_EVENT_CODE_RECOVERY), ==, 1);
   assert_events_sane (f);
@@ -367,7 +367,7 @@ static void
 test_cancel_dropped (Fixture *f, gconstpointer data)
 {
   const gchar *pause[] = { "--fault", "slow-commit:secs=100", NULL };
-  g_autoptr(OtaAdvice) advice = NULL;
+  g_autoptr (OtaAdvice) advice = NULL;
 
   start_emu (f, pause);
   f->hook = cancel_in_commit_pause;
@@ -388,7 +388,7 @@ static void
 test_retry (Fixture *f, gconstpointer data)
 {
   const gchar *err[] = { "--fault", "err:stage=2,read=2", NULL };
-  g_autoptr(OtaAdvice) advice = NULL;
+  g_autoptr (OtaAdvice) advice = NULL;
 
   start_emu (f, err);
   advice = run (f);
@@ -402,7 +402,7 @@ static void
 test_retries_exhausted (Fixture *f, gconstpointer data)
 {
   const gchar *err[] = { "--fault", "err:stage=2,read=2,times=10", NULL };
-  g_autoptr(OtaAdvice) advice = NULL;
+  g_autoptr (OtaAdvice) advice = NULL;
 
   ota_session_set_retries (ota_flash_get_session (f->engine), 1);
   start_emu (f, err);
@@ -418,7 +418,7 @@ static void
 test_ok_without_read (Fixture *f, gconstpointer data)
 {
   const gchar *ok[] = { "--fault", "ok-without-read:stage=1", NULL };
-  g_autoptr(OtaAdvice) advice = NULL;
+  g_autoptr (OtaAdvice) advice = NULL;
 
   start_emu (f, ok);
   advice = run (f);
@@ -432,7 +432,7 @@ static void
 test_back_in_updater (Fixture *f, gconstpointer data)
 {
   const gchar *stay[] = { "--fault", "stay-in-updater", NULL };
-  g_autoptr(OtaAdvice) advice = NULL;
+  g_autoptr (OtaAdvice) advice = NULL;
 
   ota_session_set_reboot_timeout (ota_flash_get_session (f->engine), 5000);
   start_emu (f, stay);
@@ -447,7 +447,7 @@ static void
 test_old_version_after (Fixture *f, gconstpointer data)
 {
   const gchar *old[] = { "--fault", "keep-old-version", NULL };
-  g_autoptr(OtaAdvice) advice = NULL;
+  g_autoptr (OtaAdvice) advice = NULL;
 
   start_emu (f, old);
   advice = run (f);
@@ -501,8 +501,8 @@ test_advice_table (void)
       OTA_EXIT_FAILED_UNCHANGED },
     { OTA_ERROR, OTA_ERROR_PROTOCOL, OTA_DEVICE_STATE_NEEDS_RECOVERY, OTA_OUTCOME_NEEDS_RECOVERY,
       OTA_EXIT_NEEDS_RECOVERY },
-    { OTA_ERROR, OTA_ERROR_DEVICE_ERROR, OTA_DEVICE_STATE_UNCHANGED,
-      OTA_OUTCOME_FAILED_UNCHANGED, OTA_EXIT_FAILED_UNCHANGED },
+    { OTA_ERROR, OTA_ERROR_DEVICE_ERROR, OTA_DEVICE_STATE_UNCHANGED, OTA_OUTCOME_FAILED_UNCHANGED,
+      OTA_EXIT_FAILED_UNCHANGED },
     { OTA_ERROR, OTA_ERROR_NEEDS_RECOVERY, OTA_DEVICE_STATE_NEEDS_RECOVERY,
       OTA_OUTCOME_NEEDS_RECOVERY, OTA_EXIT_NEEDS_RECOVERY },
     { OTA_ERROR, OTA_ERROR_NO_REBOOT, OTA_DEVICE_STATE_UNKNOWN, OTA_OUTCOME_NO_REBOOT,
@@ -520,9 +520,9 @@ test_advice_table (void)
 
   for (guint i = 0; i < G_N_ELEMENTS (rows); i++)
     {
-      g_autoptr(GError) error = NULL;
-      g_autoptr(OtaAdvice) advice = NULL;
-      g_autoptr(cJSON) json = NULL;
+      g_autoptr (GError) error = NULL;
+      g_autoptr (OtaAdvice) advice = NULL;
+      g_autoptr (cJSON) json = NULL;
       g_autofree gchar *all = NULL;
 
       if (rows[i].domain != 0)
@@ -552,19 +552,18 @@ test_advice_table (void)
         g_assert_cmpint (count_occurrences (all, "WIFI_OTA_XXXXXX"), ==, 1);
       /* the result event carries the same, with its exit code */
       json = ota_advice_to_json (advice);
-      g_assert_cmpstr (cJSON_GetObjectItem (json, "next_step")->valuestring, ==,
-                       advice->next_step);
-      g_assert_cmpint (cJSON_GetObjectItem (json, "exit_code")->valueint, ==,
-                       rows[i].exit_code);
+      g_assert_cmpstr (cJSON_GetObjectItem (json, "next_step")->valuestring, ==, advice->next_step);
+      g_assert_cmpint (cJSON_GetObjectItem (json, "exit_code")->valueint, ==, rows[i].exit_code);
       g_assert_cmpstr (cJSON_GetObjectItem (json, "outcome")->valuestring, ==,
                        ota_outcome_to_string (advice->outcome));
     }
   /* cancels: before and after the point of no return */
   {
-    g_autoptr(GError) cancelled = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED, "x");
-    g_autoptr(OtaAdvice) before = ota_advice_new (cancelled, OTA_DEVICE_STATE_UNCHANGED, NULL, NULL);
-    g_autoptr(OtaAdvice) after = ota_advice_new (cancelled, OTA_DEVICE_STATE_NEEDS_RECOVERY,
-                                                 NULL, NULL);
+    g_autoptr (GError) cancelled = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED, "x");
+    g_autoptr (OtaAdvice) before
+        = ota_advice_new (cancelled, OTA_DEVICE_STATE_UNCHANGED, NULL, NULL);
+    g_autoptr (OtaAdvice) after
+        = ota_advice_new (cancelled, OTA_DEVICE_STATE_NEEDS_RECOVERY, NULL, NULL);
 
     g_assert_cmpint (before->exit_code, ==, OTA_EXIT_CANCELLED);
     g_assert_cmpint (after->exit_code, ==, OTA_EXIT_NEEDS_RECOVERY);
@@ -581,7 +580,7 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
 
-#define ADD(path, func) \
+#define ADD(path, func)                                                                            \
   g_test_add ("/ota/flash/" path, Fixture, NULL, fixture_setup, func, fixture_teardown)
   ADD ("cancel/not-running", test_idle_cancel);
   ADD ("reuse/after-success-and-failure", test_reuse_after_success_and_failure);

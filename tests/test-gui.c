@@ -23,9 +23,9 @@
 #include "ota-test-cli.h"
 #include "ota-test-emu.h"
 
-#define READY_MS  30000    /* the window finds the device, checks the file */
-#define FLASH_MS  240000   /* a whole upgrade, both stages and two restarts */
-#define STOP_MS   10000    /* what a closed application started ends, cancelled */
+#define READY_MS 30000  /* the window finds the device, checks the file */
+#define FLASH_MS 240000 /* a whole upgrade, both stages and two restarts */
+#define STOP_MS 10000   /* what a closed application started ends, cancelled */
 
 typedef struct _Fixture Fixture;
 
@@ -33,11 +33,11 @@ typedef struct _Fixture Fixture;
 typedef void (*AppBody) (Fixture *f);
 
 struct _Fixture {
-  gchar *dir;            /* temporary: settings and firmware files */
-  gchar *ufw;            /* valid, version 1.0.2 */
-  gconstpointer data;    /* the test case's */
-  OtaTestEmu *emu;       /* the last one the settings pointed at, borrowed */
-  OtaApplication *app;   /* while run_app() runs */
+  gchar *dir;          /* temporary: settings and firmware files */
+  gchar *ufw;          /* valid, version 1.0.2 */
+  gconstpointer data;  /* the test case's */
+  OtaTestEmu *emu;     /* the last one the settings pointed at, borrowed */
+  OtaApplication *app; /* while run_app() runs */
   OtaWindow *window;
   AppBody body;
   gboolean body_ran;
@@ -169,7 +169,8 @@ static gboolean
 stage_two_halfway (Fixture *f, gconstpointer data)
 {
   return label_contains (ota_window_get_stage_label (f->window), "Stage 2 of 2")
-         && gtk_progress_bar_get_fraction (GTK_PROGRESS_BAR (ota_window_get_progress_bar (f->window)))
+         && gtk_progress_bar_get_fraction (
+                GTK_PROGRESS_BAR (ota_window_get_progress_bar (f->window)))
                 >= 0.4;
 }
 
@@ -178,7 +179,7 @@ stage_two_halfway (Fixture *f, gconstpointer data)
 static void
 fixture_setup (Fixture *f, gconstpointer data)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
 
   f->dir = g_dir_make_tmp ("otaflash-gui-XXXXXX", &error);
   g_assert_no_error (error);
@@ -247,8 +248,8 @@ saw_stage_text (Fixture *f, const gchar *needle)
 static void
 write_settings (Fixture *f, OtaTestEmu *emu)
 {
-  g_autoptr(OtaSettings) settings = ota_settings_new ();
-  g_autoptr(GError) error = NULL;
+  g_autoptr (OtaSettings) settings = ota_settings_new ();
+  g_autoptr (GError) error = NULL;
 
   ota_settings_set_host (settings, "127.0.0.1");
   ota_settings_set_last_file (settings, NULL);
@@ -345,7 +346,7 @@ run_app (Fixture *f, OtaTestEmu *emu, const gchar *file, AppBody body)
 static OtaTestEmu *
 start_emu (const gchar *const *extra)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   OtaTestEmu *emu = ota_test_emu_start (extra, &error);
 
   g_assert_no_error (error);
@@ -372,8 +373,8 @@ assert_saved_log (Fixture *f, const gchar *status, const gchar *version)
 {
   g_autofree gchar *path = g_build_filename (f->dir, "saved.jsonl", NULL);
   g_autofree gchar *contents = NULL;
-  g_autoptr(GError) error = NULL;
-  g_auto(GStrv) lines = NULL;
+  g_autoptr (GError) error = NULL;
+  g_auto (GStrv) lines = NULL;
   guint n, kinds = 0;
 
   ota_window_save_log (f->window, path, &error);
@@ -386,7 +387,7 @@ assert_saved_log (Fixture *f, const gchar *status, const gchar *version)
   g_assert_cmpuint (n, >=, 3);
   for (guint i = 0; i < n; i++)
     {
-      g_autoptr(cJSON) obj = cJSON_Parse (lines[i]);
+      g_autoptr (cJSON) obj = cJSON_Parse (lines[i]);
       const cJSON *event = cJSON_GetObjectItem (obj, "event");
       const gchar *names[] = { "file", "device", "stage", "progress", "log", "result" };
 
@@ -421,8 +422,8 @@ static void
 flash_body (Fixture *f)
 {
   wait_until (f, can_flash, NULL, READY_MS, "the Flash button");
-  g_assert_cmpstr (gtk_button_get_label (GTK_BUTTON (ota_window_get_flash_button (f->window))),
-                   ==, "_Flash");
+  g_assert_cmpstr (gtk_button_get_label (GTK_BUTTON (ota_window_get_flash_button (f->window))), ==,
+                   "_Flash");
   g_assert_cmpstr (label_text (ota_window_get_file_version_label (f->window)), ==, "1.0.2");
   g_assert_cmpstr (label_text (ota_window_get_device_version_label (f->window)), ==, "1.0.1");
   g_assert_false (gtk_widget_get_visible (ota_window_get_recovery_bar (f->window)));
@@ -457,9 +458,9 @@ log_shape (gchar **lines, guint n, GPtrArray *shape, GHashTable *progress_keys)
 {
   for (guint i = 0; i < n; i++)
     {
-      g_autoptr(cJSON) obj = cJSON_Parse (lines[i]);
+      g_autoptr (cJSON) obj = cJSON_Parse (lines[i]);
       const gchar *event;
-      g_autoptr(GString) line = g_string_new (NULL);
+      g_autoptr (GString) line = g_string_new (NULL);
 
       g_assert_nonnull (obj);
       event = cJSON_GetObjectItem (obj, "event")->valuestring;
@@ -472,8 +473,8 @@ log_shape (gchar **lines, guint n, GPtrArray *shape, GHashTable *progress_keys)
           continue;
         }
       g_string_append (line, event);
-      for (const gchar *const *what = (const gchar *const[]){ "code", "state", "outcome",
-                                                              "status", "stage", NULL };
+      for (const gchar *const *what
+           = (const gchar *const[]){ "code", "state", "outcome", "status", "stage", NULL };
            *what != NULL; what++)
         {
           const cJSON *v = cJSON_GetObjectItem (obj, *what);
@@ -497,7 +498,7 @@ log_matches_cli_body (Fixture *f)
   wait_until (f, finished, NULL, FLASH_MS, "the end of the upgrade");
   {
     g_autofree gchar *path = g_build_filename (f->dir, "window.jsonl", NULL);
-    g_autoptr(GError) error = NULL;
+    g_autoptr (GError) error = NULL;
 
     ota_window_save_log (f->window, path, &error);
     g_assert_no_error (error);
@@ -512,17 +513,19 @@ test_log_matches_cli (Fixture *f, gconstpointer data)
 {
   const gchar *emu_args[] = { "--installed-version", "1.0.1", NULL };
   const gchar *cli_args[] = { f->ufw, NULL };
-  g_autoptr(OtaTestEmu) gui_emu = start_emu (emu_args);
-  g_autoptr(OtaTestEmu) cli_emu = NULL;
-  g_autoptr(OtaTestCliRun) cli = NULL;
+  g_autoptr (OtaTestEmu) gui_emu = start_emu (emu_args);
+  g_autoptr (OtaTestEmu) cli_emu = NULL;
+  g_autoptr (OtaTestCliRun) cli = NULL;
   g_autofree gchar *path = g_build_filename (f->dir, "window.jsonl", NULL);
   g_autofree gchar *contents = NULL;
-  g_auto(GStrv) gui_lines = NULL;
-  g_autoptr(GPtrArray) gui_shape = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr(GPtrArray) cli_shape = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr(GHashTable) gui_progress = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  g_autoptr(GHashTable) cli_progress = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  g_autoptr(GError) error = NULL;
+  g_auto (GStrv) gui_lines = NULL;
+  g_autoptr (GPtrArray) gui_shape = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GPtrArray) cli_shape = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GHashTable) gui_progress
+      = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr (GHashTable) cli_progress
+      = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr (GError) error = NULL;
 
   run_app (f, gui_emu, f->ufw, log_matches_cli_body);
   ota_test_emu_assert_installed (gui_emu, "1.0.2", FALSE);
@@ -558,7 +561,7 @@ static void
 test_flash (Fixture *f, gconstpointer data)
 {
   const gchar *extra[] = { "--installed-version", "1.0.1", NULL };
-  g_autoptr(OtaTestEmu) emu = start_emu (extra);
+  g_autoptr (OtaTestEmu) emu = start_emu (extra);
 
   run_app (f, emu, f->ufw, flash_body);
   ota_test_emu_assert_installed (emu, "1.0.2", FALSE);
@@ -592,9 +595,14 @@ static void
 test_cancel_before (Fixture *f, gconstpointer data)
 {
   /* a slow first request, so that Cancel lands during the transfer */
-  const gchar *extra[] = { "--installed-version", "1.0.1", "--time-scale", "0.1",
-                           "--fault", "slow-erase:stage=1,read=1,secs=25", NULL };
-  g_autoptr(OtaTestEmu) emu = start_emu (extra);
+  const gchar *extra[] = { "--installed-version",
+                           "1.0.1",
+                           "--time-scale",
+                           "0.1",
+                           "--fault",
+                           "slow-erase:stage=1,read=1,secs=25",
+                           NULL };
+  g_autoptr (OtaTestEmu) emu = start_emu (extra);
 
   run_app (f, emu, f->ufw, cancel_before_body);
   ota_test_emu_assert_installed (emu, "1.0.1", FALSE);
@@ -645,9 +653,9 @@ cancel_overtaken_body (Fixture *f)
 static void
 test_cancel_overtaken (Fixture *f, gconstpointer data)
 {
-  const gchar *extra[] = { "--installed-version", "1.0.1", "--time-scale", "0.1",
-                           "--fault", "slow-commit:stage=1,secs=30", NULL };
-  g_autoptr(OtaTestEmu) emu = start_emu (extra);
+  const gchar *extra[] = { "--installed-version",         "1.0.1", "--time-scale", "0.1", "--fault",
+                           "slow-commit:stage=1,secs=30", NULL };
+  g_autoptr (OtaTestEmu) emu = start_emu (extra);
 
   run_app (f, emu, f->ufw, cancel_overtaken_body);
   g_assert_cmpuint (ota_test_emu_count_events (emu, "stop"), ==, 0);
@@ -705,7 +713,7 @@ test_cancel_after (Fixture *f, gconstpointer data)
 {
   /* a slow flash, so that the transfer outlasts the question */
   const gchar *extra[] = { "--installed-version", "1.0.1", "--flash-rate", "150000", NULL };
-  g_autoptr(OtaTestEmu) emu = start_emu (extra);
+  g_autoptr (OtaTestEmu) emu = start_emu (extra);
 
   run_app (f, emu, f->ufw, cancel_after_body);
   ota_test_emu_assert_installed (emu, "1.0.2", FALSE);
@@ -729,15 +737,15 @@ recovery_body (Fixture *f)
   g_assert_cmpfloat (progress_fraction (f), ==, 1.0);
   /* the device runs its normal firmware again: no banner, back to Flash */
   g_assert_false (gtk_widget_get_visible (ota_window_get_recovery_bar (f->window)));
-  g_assert_cmpstr (gtk_button_get_label (GTK_BUTTON (ota_window_get_flash_button (f->window))),
-                   ==, "_Flash");
+  g_assert_cmpstr (gtk_button_get_label (GTK_BUTTON (ota_window_get_flash_button (f->window))), ==,
+                   "_Flash");
 }
 
 static void
 test_recovery (Fixture *f, gconstpointer data)
 {
   const gchar *extra[] = { "--start-in-loader", NULL };
-  g_autoptr(OtaTestEmu) emu = start_emu (extra);
+  g_autoptr (OtaTestEmu) emu = start_emu (extra);
 
   run_app (f, emu, f->ufw, recovery_body);
   ota_test_emu_assert_installed (emu, "1.0.2", FALSE);
@@ -767,8 +775,8 @@ invalid_file_body (Fixture *f)
 static void
 test_invalid_file (Fixture *f, gconstpointer data)
 {
-  g_autoptr(OtaTestEmu) emu = start_emu (NULL);
-  g_autoptr(GError) error = NULL;
+  g_autoptr (OtaTestEmu) emu = start_emu (NULL);
+  g_autoptr (GError) error = NULL;
   g_autofree gchar *bad = NULL;
   g_autofree gchar *bad_dir = g_build_filename (f->dir, "bad", NULL);
 
@@ -796,7 +804,7 @@ static void
 test_unreachable (Fixture *f, gconstpointer data)
 {
   /* a port nobody listens on: start an emulator, stop it, keep its ports */
-  g_autoptr(OtaTestEmu) emu = start_emu (NULL);
+  g_autoptr (OtaTestEmu) emu = start_emu (NULL);
 
   ota_test_emu_stop (emu);
   run_app (f, emu, f->ufw, unreachable_body);
@@ -823,8 +831,8 @@ settings_second_body (Fixture *f)
 static void
 test_settings (Fixture *f, gconstpointer data)
 {
-  g_autoptr(OtaTestEmu) emu = start_emu (NULL);
-  g_autoptr(OtaSettings) saved = NULL;
+  g_autoptr (OtaTestEmu) emu = start_emu (NULL);
+  g_autoptr (OtaSettings) saved = NULL;
 
   /* a file chosen once is chosen again at the next start, in the same
    * process: the first application is gone, the second registers */
@@ -862,7 +870,7 @@ demo_body (Fixture *f)
                    OTA_DEMO_FIRMWARE_VERSION);
   {
     /* neither the demo's ports nor its temporary file are remembered */
-    g_autoptr(OtaSettings) saved = ota_settings_new ();
+    g_autoptr (OtaSettings) saved = ota_settings_new ();
     guint16 http;
 
     ota_settings_get_ports (saved, NULL, &http, NULL);
@@ -883,8 +891,8 @@ test_demo (Fixture *f, gconstpointer data)
 static void
 snapshot (GtkWidget *widget, const gchar *dir, const gchar *name)
 {
-  g_autoptr(GdkPixbuf) pixbuf = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GdkPixbuf) pixbuf = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree gchar *path = g_build_filename (dir, name, NULL);
   GdkWindow *window;
 
@@ -902,8 +910,8 @@ snapshot (GtkWidget *widget, const gchar *dir, const gchar *name)
 static void
 snapshot_screen (GtkWidget *widget, const gchar *dir, const gchar *name)
 {
-  g_autoptr(GdkPixbuf) pixbuf = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GdkPixbuf) pixbuf = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree gchar *path = g_build_filename (dir, name, NULL);
   GdkWindow *window;
   gint x, y;
@@ -911,9 +919,9 @@ snapshot_screen (GtkWidget *widget, const gchar *dir, const gchar *name)
   settle (600);
   window = gtk_widget_get_window (widget);
   gdk_window_get_origin (window, &x, &y);
-  pixbuf = gdk_pixbuf_get_from_window (gdk_get_default_root_window (), x, y,
-                                       gdk_window_get_width (window),
-                                       gdk_window_get_height (window));
+  pixbuf
+      = gdk_pixbuf_get_from_window (gdk_get_default_root_window (), x, y,
+                                    gdk_window_get_width (window), gdk_window_get_height (window));
   g_assert_nonnull (pixbuf);
   gdk_pixbuf_save (pixbuf, path, "png", &error, NULL);
   g_assert_no_error (error);
@@ -975,7 +983,7 @@ shot_cancel_dialog (Fixture *f)
   wait_until (f, dialog_shown, NULL, READY_MS, "the confirmation dialog");
   snapshot_screen (GTK_WIDGET (f->window), f->data, "cancel-dialog.png");
   click (ota_cancel_dialog_get_keep_going_button (
-    OTA_CANCEL_DIALOG (ota_application_get_cancel_dialog (f->app))));
+      OTA_CANCEL_DIALOG (ota_application_get_cancel_dialog (f->app))));
   wait_until (f, finished, NULL, FLASH_MS, "the end of the upgrade");
 }
 
@@ -998,7 +1006,7 @@ run_screenshots (const gchar *out_dir)
   g_mkdir_with_parents (out_dir, 0755);
 
   {
-    g_autoptr(OtaTestEmu) gone = start_emu (NULL);
+    g_autoptr (OtaTestEmu) gone = start_emu (NULL);
 
     ota_test_emu_stop (gone);
     run_app (f, gone, f->ufw, shot_no_device);
@@ -1010,21 +1018,21 @@ run_screenshots (const gchar *out_dir)
 
   {
     const gchar *extra[] = { "--start-in-loader", NULL };
-    g_autoptr(OtaTestEmu) emu = start_emu (extra);
+    g_autoptr (OtaTestEmu) emu = start_emu (extra);
 
     run_app (f, emu, f->ufw, shot_recovery);
   }
 
   {
     const gchar *extra[] = { "--installed-version", "1.0.1", "--flash-rate", "60000", NULL };
-    g_autoptr(OtaTestEmu) emu = start_emu (extra);
+    g_autoptr (OtaTestEmu) emu = start_emu (extra);
 
     run_app (f, emu, f->ufw, shot_cancel_dialog);
   }
 
   {
-    g_autoptr(OtaTestEmu) emu = start_emu (NULL);
-    g_autoptr(GError) error = NULL;
+    g_autoptr (OtaTestEmu) emu = start_emu (NULL);
+    g_autoptr (GError) error = NULL;
     g_autofree gchar *bad_dir = g_build_filename (f->dir, "bad", NULL);
     g_autofree gchar *bad = NULL;
 
@@ -1069,7 +1077,7 @@ main (int argc, char **argv)
       return 77;
     }
 
-#define ADD(path, func, data)                                                            \
+#define ADD(path, func, data)                                                                      \
   g_test_add ("/gui/" path, Fixture, data, fixture_setup, func, fixture_teardown)
   ADD ("flash/both-stages", test_flash, NULL);
   ADD ("flash/log-matches-cli", test_log_matches_cli, NULL);

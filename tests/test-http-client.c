@@ -14,15 +14,15 @@
 
 #define WAIT_MS 5000u
 
-#define MAIN_DESC                                                                        \
-  "{\"app_list\":{\"match_android_ver\":[\"1.0\",\"2.0\"],\"match_ios_ver\":[\"1.0\",\"2.0\"]},"  \
-  "\"forward_support\":[\"0\"],\"behind_support\":[\"0\"],\"device_type\":\"1\","          \
-  "\"net_type\":\"1\",\"rts_type\":\"0\",\"product_type\":\"AC79x_wifi_camera\","          \
-  "\"support_projection\":\"0\",\"ota_type\":\"1\",\"ota_step\":\"0\","                     \
+#define MAIN_DESC                                                                                  \
+  "{\"app_list\":{\"match_android_ver\":[\"1.0\",\"2.0\"],\"match_ios_ver\":[\"1.0\",\"2.0\"]},"   \
+  "\"forward_support\":[\"0\"],\"behind_support\":[\"0\"],\"device_type\":\"1\","                  \
+  "\"net_type\":\"1\",\"rts_type\":\"0\",\"product_type\":\"AC79x_wifi_camera\","                  \
+  "\"support_projection\":\"0\",\"ota_type\":\"1\",\"ota_step\":\"0\","                            \
   "\"firmware_version\":\"1.0.1\",\"match_app_type\":\"DVRunning 2\",\"uuid\":\"xxxxxx\"}"
 
-#define LOADER_DESC                                                                      \
-  "{\"device_type\":\"1\",\"product_type\":\"AC79x_wifi_camera\",\"ota_type\":\"1\","      \
+#define LOADER_DESC                                                                                \
+  "{\"device_type\":\"1\",\"product_type\":\"AC79x_wifi_camera\",\"ota_type\":\"1\","              \
   "\"ota_step\":\"1\",\"firmware_version\":\"1.0.1\",\"uuid\":\"loader\"}"
 
 typedef struct _Http Http;
@@ -31,12 +31,12 @@ typedef void (*HttpScript) (Http *h);
 struct _Http {
   HttpScript script;
   GSocket *socket;
-  const gchar *response;       /* for the canned-response scripts */
-  GCancellable *cancel;        /* the client's, for the cancel case */
-  guint responses;             /* loader stub: answers sent */
-  gboolean whole_request;      /* loader stub: the first recv held the whole request */
-  gboolean saw_close;          /* the client closed the connection itself */
-  gsize body_sent;             /* huge-header case */
+  const gchar *response;  /* for the canned-response scripts */
+  GCancellable *cancel;   /* the client's, for the cancel case */
+  guint responses;        /* loader stub: answers sent */
+  gboolean whole_request; /* loader stub: the first recv held the whole request */
+  gboolean saw_close;     /* the client closed the connection itself */
+  gsize body_sent;        /* huge-header case */
 };
 
 /* --- the device side ---------------------------------------------------- */
@@ -45,7 +45,7 @@ struct _Http {
 static void
 http_expect_request (Http *h)
 {
-  g_autoptr(GString) req = g_string_new (NULL);
+  g_autoptr (GString) req = g_string_new (NULL);
   gint64 deadline = g_get_monotonic_time () + WAIT_MS * G_TIME_SPAN_MILLISECOND;
 
   while (strstr (req->str, "\r\n\r\n") == NULL)
@@ -110,7 +110,7 @@ script_loader (Http *h)
 
   for (;;)
     {
-      guint8 buf[65536];   /* generous: one recv takes a whole segment */
+      guint8 buf[65536]; /* generous: one recv takes a whole segment */
       gssize n = ota_test_recv_some (h->socket, buf, sizeof buf, WAIT_MS);
 
       if (n <= 0)
@@ -187,7 +187,7 @@ script_cancel (Http *h)
 static OtaDescription *
 fetch (Http *h, guint timeout_ms, GCancellable *cancellable, gint64 *elapsed_ms, GError **error)
 {
-  g_autoptr(OtaTestPeer) peer = ota_test_peer_new (peer_cb, h);
+  g_autoptr (OtaTestPeer) peer = ota_test_peer_new (peer_cb, h);
   gint64 start = g_get_monotonic_time ();
   OtaDescription *desc;
 
@@ -203,8 +203,8 @@ static void
 test_main_firmware (void)
 {
   Http h = { .script = script_main_firmware };
-  g_autoptr(GError) error = NULL;
-  g_autoptr(OtaDescription) desc = fetch (&h, WAIT_MS, NULL, NULL, &error);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (OtaDescription) desc = fetch (&h, WAIT_MS, NULL, NULL, &error);
 
   g_assert_no_error (error);
   g_assert_nonnull (desc);
@@ -222,8 +222,8 @@ static void
 test_loader_stub (void)
 {
   Http h = { .script = script_loader };
-  g_autoptr(GError) error = NULL;
-  g_autoptr(OtaDescription) desc = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (OtaDescription) desc = NULL;
   gint64 elapsed;
 
   desc = fetch (&h, WAIT_MS, NULL, &elapsed, &error);
@@ -247,8 +247,8 @@ test_get (void)
 {
   Http h = { .script = script_canned,
              .response = "HTTP/1.0 200 OK\r\ncontent-length:   5\r\n\r\nhello and more" };
-  g_autoptr(OtaTestPeer) peer = ota_test_peer_new (peer_cb, &h);
-  g_autoptr(GError) error = NULL;
+  g_autoptr (OtaTestPeer) peer = ota_test_peer_new (peer_cb, &h);
+  g_autoptr (GError) error = NULL;
   g_autofree gchar *body = NULL;
   guint status = 0;
   gsize len = 0;
@@ -268,33 +268,26 @@ typedef struct {
   gint code;
 } CannedCase;
 
-static const CannedCase not_found = {
-  "HTTP/1.1 404 Not Found\r\nContent-Type:text\r\nContent-Length:9\r\n\r\nnot found",
-  OTA_ERROR_NOT_SUPPORTED
-};
-static const CannedCase not_found_no_length = {
-  "HTTP/1.1 404 Not Found\r\n\r\n", OTA_ERROR_NOT_SUPPORTED
-};
-static const CannedCase server_error = {
-  "HTTP/1.1 500 Internal Server Error\r\nContent-Length:5\r\n\r\nerror", OTA_ERROR_PROTOCOL
-};
-static const CannedCase no_length = {
-  "HTTP/1.1 200 OK\r\nContent-Type:text\r\n\r\n" LOADER_DESC, OTA_ERROR_PROTOCOL
-};
-static const CannedCase not_json = {
-  "HTTP/1.1 200 OK\r\nContent-Length:11\r\n\r\nnot json!!!", OTA_ERROR_PROTOCOL
-};
-static const CannedCase not_http = {
-  "SSH-2.0-OpenSSH_9.6\r\n", OTA_ERROR_PROTOCOL
-};
+static const CannedCase not_found
+    = { "HTTP/1.1 404 Not Found\r\nContent-Type:text\r\nContent-Length:9\r\n\r\nnot found",
+        OTA_ERROR_NOT_SUPPORTED };
+static const CannedCase not_found_no_length
+    = { "HTTP/1.1 404 Not Found\r\n\r\n", OTA_ERROR_NOT_SUPPORTED };
+static const CannedCase server_error
+    = { "HTTP/1.1 500 Internal Server Error\r\nContent-Length:5\r\n\r\nerror", OTA_ERROR_PROTOCOL };
+static const CannedCase no_length
+    = { "HTTP/1.1 200 OK\r\nContent-Type:text\r\n\r\n" LOADER_DESC, OTA_ERROR_PROTOCOL };
+static const CannedCase not_json
+    = { "HTTP/1.1 200 OK\r\nContent-Length:11\r\n\r\nnot json!!!", OTA_ERROR_PROTOCOL };
+static const CannedCase not_http = { "SSH-2.0-OpenSSH_9.6\r\n", OTA_ERROR_PROTOCOL };
 
 static void
 test_canned (gconstpointer data)
 {
   const CannedCase *cc = data;
   Http h = { .script = script_canned, .response = cc->response };
-  g_autoptr(GError) error = NULL;
-  g_autoptr(OtaDescription) desc = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (OtaDescription) desc = NULL;
   gint64 elapsed;
 
   desc = fetch (&h, WAIT_MS, NULL, &elapsed, &error);
@@ -313,8 +306,8 @@ test_interim (void)
   Http h = { .script = script_canned,
              .response = "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Type:text\r\n"
                          "Content-Length:127\r\n\r\n" LOADER_DESC };
-  g_autoptr(GError) error = NULL;
-  g_autoptr(OtaDescription) desc = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (OtaDescription) desc = NULL;
   gint64 elapsed;
 
   g_assert_cmpuint (strlen (LOADER_DESC), ==, 127);
@@ -328,8 +321,8 @@ static void
 test_silent (void)
 {
   Http h = { .script = script_silent };
-  g_autoptr(GError) error = NULL;
-  g_autoptr(OtaDescription) desc = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (OtaDescription) desc = NULL;
   gint64 elapsed;
 
   desc = fetch (&h, 300, NULL, &elapsed, &error);
@@ -347,8 +340,8 @@ static void
 test_refused (void)
 {
   guint16 port = ota_test_closed_port ();
-  g_autoptr(GError) error = NULL;
-  g_autoptr(OtaDescription) desc = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (OtaDescription) desc = NULL;
 
   desc = ota_http_fetch_description ("127.0.0.1", port, WAIT_MS, NULL, &error);
   g_assert_null (desc);
@@ -360,8 +353,8 @@ static void
 test_huge_body (void)
 {
   Http h = { .script = script_huge_body };
-  g_autoptr(GError) error = NULL;
-  g_autoptr(OtaDescription) desc = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (OtaDescription) desc = NULL;
   gint64 elapsed;
 
   desc = fetch (&h, WAIT_MS, NULL, &elapsed, &error);
@@ -377,8 +370,8 @@ static void
 test_huge_header (void)
 {
   Http h = { .script = script_huge_header };
-  g_autoptr(GError) error = NULL;
-  g_autoptr(OtaDescription) desc = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (OtaDescription) desc = NULL;
   gint64 elapsed;
 
   desc = fetch (&h, WAIT_MS, NULL, &elapsed, &error);
@@ -391,10 +384,10 @@ test_huge_header (void)
 static void
 test_cancel (void)
 {
-  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr (GCancellable) cancellable = g_cancellable_new ();
   Http h = { .script = script_cancel, .cancel = cancellable };
-  g_autoptr(GError) error = NULL;
-  g_autoptr(OtaDescription) desc = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (OtaDescription) desc = NULL;
   gint64 elapsed;
 
   desc = fetch (&h, 10000, cancellable, &elapsed, &error);
@@ -413,8 +406,7 @@ main (int argc, char **argv)
   g_test_add_func ("/ota/http-client/loader-stub", test_loader_stub);
   g_test_add_func ("/ota/http-client/get", test_get);
   g_test_add_data_func ("/ota/http-client/status/404", &not_found, test_canned);
-  g_test_add_data_func ("/ota/http-client/status/404-no-length", &not_found_no_length,
-                        test_canned);
+  g_test_add_data_func ("/ota/http-client/status/404-no-length", &not_found_no_length, test_canned);
   g_test_add_data_func ("/ota/http-client/status/500", &server_error, test_canned);
   g_test_add_data_func ("/ota/http-client/no-content-length", &no_length, test_canned);
   g_test_add_data_func ("/ota/http-client/not-json", &not_json, test_canned);

@@ -9,12 +9,12 @@
 #define BODY "{\"ota_type\":\"1\",\"ota_step\":\"1\"}"
 
 /* The loader's stub: no space after the colons. */
-static const gchar *loader_response =
-  "HTTP/1.1 200 OK\r\nContent-Type:text\r\nContent-Length:31\r\n\r\n" BODY;
+static const gchar *loader_response
+    = "HTTP/1.1 200 OK\r\nContent-Type:text\r\nContent-Length:31\r\n\r\n" BODY;
 /* The main firmware: the usual spacing. */
-static const gchar *main_response =
-  "HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 31\r\n"
-  "Connection: close\r\n\r\n" BODY;
+static const gchar *main_response
+    = "HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 31\r\n"
+      "Connection: close\r\n\r\n" BODY;
 
 static OtaHttpParser *
 feed_all (const gchar *response, gsize len, gboolean *done, GError **error)
@@ -48,9 +48,9 @@ static void
 test_no_space (void)
 {
   gboolean done = FALSE;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(OtaHttpParser) parser = feed_all (loader_response, strlen (loader_response), &done,
-                                              &error);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (OtaHttpParser) parser
+      = feed_all (loader_response, strlen (loader_response), &done, &error);
 
   g_assert_no_error (error);
   g_assert_true (done);
@@ -61,9 +61,9 @@ static void
 test_with_space (void)
 {
   gboolean done = FALSE;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(OtaHttpParser) parser = feed_all (main_response, strlen (main_response), &done,
-                                              &error);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (OtaHttpParser) parser
+      = feed_all (main_response, strlen (main_response), &done, &error);
 
   g_assert_no_error (error);
   g_assert_true (done);
@@ -76,8 +76,8 @@ test_bare_newlines (void)
 {
   const gchar *response = "HTTP/1.1 200\nContent-Length:\t31 \n\n" BODY;
   gboolean done = FALSE;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(OtaHttpParser) parser = feed_all (response, strlen (response), &done, &error);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (OtaHttpParser) parser = feed_all (response, strlen (response), &done, &error);
 
   g_assert_no_error (error);
   g_assert_true (done);
@@ -97,8 +97,8 @@ test_split_everywhere (void)
 
       for (gsize cut = 0; cut <= total; cut++)
         {
-          g_autoptr(OtaHttpParser) parser = ota_http_parser_new (OTA_HTTP_MAX_BODY);
-          g_autoptr(GError) error = NULL;
+          g_autoptr (OtaHttpParser) parser = ota_http_parser_new (OTA_HTTP_MAX_BODY);
+          g_autoptr (GError) error = NULL;
           gboolean done = TRUE;
 
           g_assert_true (ota_http_parser_feed (parser, (const guint8 *) resp, cut, &done, &error));
@@ -119,16 +119,16 @@ test_split_everywhere (void)
 static void
 test_byte_at_a_time (void)
 {
-  g_autoptr(OtaHttpParser) parser = ota_http_parser_new (OTA_HTTP_MAX_BODY);
-  g_autoptr(GError) error = NULL;
+  g_autoptr (OtaHttpParser) parser = ota_http_parser_new (OTA_HTTP_MAX_BODY);
+  g_autoptr (GError) error = NULL;
   gsize total = strlen (main_response);
   gboolean done = FALSE;
 
   for (gsize i = 0; i < total; i++)
     {
       g_assert_false (done);
-      g_assert_true (ota_http_parser_feed (parser, (const guint8 *) main_response + i, 1, &done,
-                                           &error));
+      g_assert_true (
+          ota_http_parser_feed (parser, (const guint8 *) main_response + i, 1, &done, &error));
     }
   g_assert_true (done);
   assert_parsed (parser, "text/plain");
@@ -140,8 +140,8 @@ test_bytes_after_body_ignored (void)
   /* the loader answers every segment: a second response may follow */
   g_autofree gchar *twice = g_strconcat (loader_response, loader_response, "garbage", NULL);
   gboolean done = FALSE;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(OtaHttpParser) parser = feed_all (twice, strlen (twice), &done, &error);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (OtaHttpParser) parser = feed_all (twice, strlen (twice), &done, &error);
 
   g_assert_no_error (error);
   g_assert_true (done);
@@ -155,12 +155,12 @@ test_bytes_after_body_ignored (void)
 static void
 assert_fails (const gchar *response, gsize max_body, const gchar *expect)
 {
-  g_autoptr(OtaHttpParser) parser = ota_http_parser_new (max_body);
-  g_autoptr(GError) error = NULL;
+  g_autoptr (OtaHttpParser) parser = ota_http_parser_new (max_body);
+  g_autoptr (GError) error = NULL;
   gboolean done = TRUE;
 
-  g_assert_false (ota_http_parser_feed (parser, (const guint8 *) response, strlen (response),
-                                        &done, &error));
+  g_assert_false (
+      ota_http_parser_feed (parser, (const guint8 *) response, strlen (response), &done, &error));
   g_assert_false (done);
   g_assert_error (error, OTA_ERROR, OTA_ERROR_PROTOCOL);
   if (strstr (error->message, expect) == NULL)
@@ -183,8 +183,8 @@ test_error_status_without_length (void)
 {
   const gchar *response = "HTTP/1.1 404 Not Found\r\n\r\n";
   gboolean done = FALSE;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(OtaHttpParser) parser = feed_all (response, strlen (response), &done, &error);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (OtaHttpParser) parser = feed_all (response, strlen (response), &done, &error);
   gsize len = 99;
 
   g_assert_no_error (error);
@@ -206,11 +206,11 @@ test_oversized_body (void)
     /* exactly the limit is fine */
     g_autofree gchar *response = g_strdup_printf ("HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s",
                                                   (int) strlen (BODY), BODY);
-    g_autoptr(OtaHttpParser) parser = ota_http_parser_new (strlen (BODY));
+    g_autoptr (OtaHttpParser) parser = ota_http_parser_new (strlen (BODY));
     gboolean done = FALSE;
 
-    g_assert_true (ota_http_parser_feed (parser, (const guint8 *) response, strlen (response),
-                                         &done, NULL));
+    g_assert_true (
+        ota_http_parser_feed (parser, (const guint8 *) response, strlen (response), &done, NULL));
     g_assert_true (done);
   }
 }
@@ -238,28 +238,28 @@ test_malformed (void)
 static void
 test_header_limit (void)
 {
-  g_autoptr(GString) response = g_string_new ("HTTP/1.1 200 OK\r\n");
-  g_autoptr(OtaHttpParser) parser = ota_http_parser_new (OTA_HTTP_MAX_BODY);
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GString) response = g_string_new ("HTTP/1.1 200 OK\r\n");
+  g_autoptr (OtaHttpParser) parser = ota_http_parser_new (OTA_HTTP_MAX_BODY);
+  g_autoptr (GError) error = NULL;
   gboolean done;
 
   while (response->len <= OTA_HTTP_MAX_HEADER)
     g_string_append (response, "X-Filler: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n");
   /* a line that never ends is caught too */
-  g_assert_false (ota_http_parser_feed (parser, (const guint8 *) response->str, response->len,
-                                        &done, &error));
+  g_assert_false (
+      ota_http_parser_feed (parser, (const guint8 *) response->str, response->len, &done, &error));
   g_assert_error (error, OTA_ERROR, OTA_ERROR_PROTOCOL);
   g_assert_nonnull (strstr (error->message, "8192 bytes of HTTP headers"));
   g_clear_error (&error);
 
   {
-    g_autoptr(OtaHttpParser) p2 = ota_http_parser_new (OTA_HTTP_MAX_BODY);
+    g_autoptr (OtaHttpParser) p2 = ota_http_parser_new (OTA_HTTP_MAX_BODY);
     g_autofree gchar *endless = g_strnfill (OTA_HTTP_MAX_HEADER, 'a');
 
-    g_assert_true (ota_http_parser_feed (p2, (const guint8 *) "HTTP/1.1 200 OK\r\nX:", 19, &done,
-                                         &error));
-    g_assert_false (ota_http_parser_feed (p2, (const guint8 *) endless, OTA_HTTP_MAX_HEADER, &done,
-                                          &error));
+    g_assert_true (
+        ota_http_parser_feed (p2, (const guint8 *) "HTTP/1.1 200 OK\r\nX:", 19, &done, &error));
+    g_assert_false (
+        ota_http_parser_feed (p2, (const guint8 *) endless, OTA_HTTP_MAX_HEADER, &done, &error));
     g_assert_error (error, OTA_ERROR, OTA_ERROR_PROTOCOL);
   }
 }
@@ -269,8 +269,8 @@ test_empty_body (void)
 {
   const gchar *response = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n";
   gboolean done = FALSE;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(OtaHttpParser) parser = feed_all (response, strlen (response), &done, &error);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (OtaHttpParser) parser = feed_all (response, strlen (response), &done, &error);
   gsize len = 99;
 
   g_assert_no_error (error);
@@ -291,13 +291,13 @@ test_interim (void)
 
   for (gsize cut = 0; cut <= len; cut++)
     {
-      g_autoptr(OtaHttpParser) parser = ota_http_parser_new (OTA_HTTP_MAX_BODY);
-      g_autoptr(GError) error = NULL;
+      g_autoptr (OtaHttpParser) parser = ota_http_parser_new (OTA_HTTP_MAX_BODY);
+      g_autoptr (GError) error = NULL;
       gboolean done = FALSE;
 
       g_assert_true (ota_http_parser_feed (parser, (const guint8 *) response, cut, &done, &error));
-      g_assert_true (ota_http_parser_feed (parser, (const guint8 *) response + cut, len - cut,
-                                           &done, &error));
+      g_assert_true (
+          ota_http_parser_feed (parser, (const guint8 *) response + cut, len - cut, &done, &error));
       g_assert_no_error (error);
       g_assert_true (done);
       assert_parsed (parser, "text");
@@ -312,10 +312,10 @@ static void
 test_interim_limits (void)
 {
   const gchar *switching = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: x\r\n\r\n";
-  g_autoptr(GString) flood = g_string_new (NULL);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(OtaHttpParser) p1 = NULL;
-  g_autoptr(OtaHttpParser) p2 = NULL;
+  g_autoptr (GString) flood = g_string_new (NULL);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (OtaHttpParser) p1 = NULL;
+  g_autoptr (OtaHttpParser) p2 = NULL;
   gboolean done = FALSE;
 
   p1 = feed_all (switching, strlen (switching), &done, &error);

@@ -16,20 +16,17 @@ naive_sum (guint32 sum, const guint8 *data, gsize len)
 
 /* A READ request as the device sends it: seek 0x1000, 20436 bytes, 5 %. */
 static const guint8 read_vector[OTA_NET_HEADER_SIZE] = {
-  0x3c, 0x01, 0x00, 0x00,   /* sum 0x10 + 0xd4 + 0x4f + 4 + 5 = 0x13c */
-  0x00, 0x10, 0x00, 0x00,   /* seek_addr 0x1000 */
-  0xd4, 0x4f, 0x00, 0x00,   /* read_size 20436 */
-  0x00, 0x00, 0x00, 0x00,   /* all_size */
-  0x04, 0x05, 0x00, 0x00,   /* READ, 5 %, resv */
+  0x3c, 0x01, 0x00, 0x00, /* sum 0x10 + 0xd4 + 0x4f + 4 + 5 = 0x13c */
+  0x00, 0x10, 0x00, 0x00, /* seek_addr 0x1000 */
+  0xd4, 0x4f, 0x00, 0x00, /* read_size 20436 */
+  0x00, 0x00, 0x00, 0x00, /* all_size */
+  0x04, 0x05, 0x00, 0x00, /* READ, 5 %, resv */
 };
 
 /* The total-size message: all_size 0x12345 bytes, 1 %. */
 static const guint8 total_vector[OTA_NET_HEADER_SIZE] = {
-  0x6a, 0x00, 0x00, 0x00,   /* 0x45 + 0x23 + 0x01 + 1 = 0x6a */
-  0x00, 0x00, 0x00, 0x00,
-  0x00, 0x00, 0x00, 0x00,
-  0x45, 0x23, 0x01, 0x00,
-  0x00, 0x01, 0x00, 0x00,
+  0x6a, 0x00, 0x00, 0x00, /* 0x45 + 0x23 + 0x01 + 1 = 0x6a */
+  0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x45, 0x23, 0x01, 0x00, 0x00, 0x01, 0x00, 0x00,
 };
 
 static void
@@ -37,7 +34,7 @@ test_read_header (void)
 {
   OtaNetHeader hdr;
   guint8 out[OTA_NET_HEADER_SIZE];
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
 
   g_assert_true (ota_net_header_parse_device (read_vector, &hdr, &error));
   g_assert_no_error (error);
@@ -60,7 +57,7 @@ test_total_size_header (void)
 {
   OtaNetHeader hdr = { 0 };
   guint8 out[OTA_NET_HEADER_SIZE];
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
 
   hdr.all_size = 0x12345;
   hdr.download_percent = 1;
@@ -82,10 +79,10 @@ test_bad_sum (void)
 {
   guint8 in[OTA_NET_HEADER_SIZE];
   OtaNetHeader hdr;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
 
   memcpy (in, read_vector, sizeof in);
-  in[8] ^= 0x01;   /* read_size changed, sum not updated */
+  in[8] ^= 0x01; /* read_size changed, sum not updated */
   g_assert_false (ota_net_header_parse_device (in, &hdr, &error));
   g_assert_error (error, OTA_ERROR, OTA_ERROR_PROTOCOL);
   g_assert_nonnull (strstr (error->message, "bad checksum"));
@@ -97,12 +94,10 @@ static void
 test_stop_frame (void)
 {
   static const guint8 stop0[OTA_NET_HEADER_SIZE] = {
-    0x08, 0x00, 0x00, 0x00, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    0x08, 0x00, 0x00, 0x00,
+    0x08, 0x00, 0x00, 0x00, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x08, 0x00, 0x00, 0x00,
   };
   static const guint8 stop37[OTA_NET_HEADER_SIZE] = {
-    0x2d, 0x00, 0x00, 0x00, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    0x08, 0x25, 0x00, 0x00,
+    0x2d, 0x00, 0x00, 0x00, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x08, 0x25, 0x00, 0x00,
   };
   guint8 out[OTA_NET_HEADER_SIZE];
 
@@ -118,11 +113,11 @@ static void
 test_answer_frame (void)
 {
   static const guint8 expected[OTA_NET_HEADER_SIZE + 5] = {
-    0x91, 0x02, 0x00, 0x00,   /* (1 + 5 + 4 + 7) + (255 + 254 + 1 + 2 + 128) = 657 */
-    0x00, 0x01, 0x00, 0x00,   /* seek echoed */
-    0x05, 0x00, 0x00, 0x00,   /* read_size = len, not the 40916 asked */
-    0x00, 0x00, 0x00, 0x00,   /* all_size always 0 */
-    0x04, 0x07, 0x00, 0x00,   /* READ echoed, percent echoed */
+    0x91, 0x02, 0x00, 0x00, /* (1 + 5 + 4 + 7) + (255 + 254 + 1 + 2 + 128) = 657 */
+    0x00, 0x01, 0x00, 0x00, /* seek echoed */
+    0x05, 0x00, 0x00, 0x00, /* read_size = len, not the 40916 asked */
+    0x00, 0x00, 0x00, 0x00, /* all_size always 0 */
+    0x04, 0x07, 0x00, 0x00, /* READ echoed, percent echoed */
     0xff, 0xfe, 0x01, 0x02, 0x80,
   };
   OtaNetHeader req = { 0 };
@@ -155,7 +150,7 @@ test_read_request_check (void)
 {
   OtaNetHeader req = { 0 };
   guint32 len = 0;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
 
   req.status = OTA_NET_STATUS_READ;
   req.seek_addr = 0;
@@ -199,7 +194,7 @@ test_read_request_check (void)
 static void
 test_sum_random (void)
 {
-  g_autoptr(GRand) rand = g_rand_new_with_seed (20906);
+  g_autoptr (GRand) rand = g_rand_new_with_seed (20906);
   gsize size = 70000;
   g_autofree guint8 *buf = g_malloc (size);
 

@@ -17,9 +17,9 @@ elapsed_ms (gint64 start)
 static GSubprocess *
 spawn_sh (const gchar *script)
 {
-  g_autoptr(GError) error = NULL;
-  GSubprocess *proc = g_subprocess_new (G_SUBPROCESS_FLAGS_NONE, &error, "/bin/sh", "-c",
-                                        script, NULL);
+  g_autoptr (GError) error = NULL;
+  GSubprocess *proc
+      = g_subprocess_new (G_SUBPROCESS_FLAGS_NONE, &error, "/bin/sh", "-c", script, NULL);
 
   g_assert_no_error (error);
   return proc;
@@ -29,7 +29,7 @@ spawn_sh (const gchar *script)
 static void
 test_stop_polite (void)
 {
-  g_autoptr(GSubprocess) proc = spawn_sh ("exec sleep 60");
+  g_autoptr (GSubprocess) proc = spawn_sh ("exec sleep 60");
   gint64 start = g_get_monotonic_time ();
 
   g_assert_true (ota_platform_stop_process (proc, 5000));
@@ -43,9 +43,9 @@ test_stop_polite (void)
 static void
 test_stop_stubborn (void)
 {
-  g_autoptr(GSubprocess) proc = NULL;
-  g_autoptr(GDataInputStream) out = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GSubprocess) proc = NULL;
+  g_autoptr (GDataInputStream) out = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree gchar *line = NULL;
   gint64 start;
 
@@ -71,8 +71,8 @@ test_stop_stubborn (void)
 static void
 test_stop_ended (void)
 {
-  g_autoptr(GSubprocess) proc = spawn_sh ("exit 3");
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GSubprocess) proc = spawn_sh ("exit 3");
+  g_autoptr (GError) error = NULL;
 
   g_assert_true (g_subprocess_wait (proc, NULL, &error));
   g_assert_no_error (error);

@@ -12,17 +12,17 @@
 #define DISCONNECT OTA_EVENT_CODE_WIFI
 
 #define N_PROGRESS 10000u
-#define LOG_EVERY 1000u           /* a log event after progress 500, 1500, ... */
+#define LOG_EVERY 1000u /* a log event after progress 500, 1500, ... */
 #define N_LOGS (N_PROGRESS / LOG_EVERY)
 #define TIMEOUT_S 10
 
 typedef struct {
   GThread *main_thread;
-  GPtrArray *others;          /* OtaEvent copies of every non-progress event, in order */
+  GPtrArray *others; /* OtaEvent copies of every non-progress event, in order */
   guint progress_seen;
-  guint64 last_bytes;         /* bytes of the latest progress delivered */
-  gboolean finished;          /* the last progress (N_PROGRESS) arrived */
-  OtaProgressRelay *disconnect_on;   /* disconnect this relay on a "disconnect" log */
+  guint64 last_bytes;              /* bytes of the latest progress delivered */
+  gboolean finished;               /* the last progress (N_PROGRESS) arrived */
+  OtaProgressRelay *disconnect_on; /* disconnect this relay on a "disconnect" log */
 } Sink;
 
 static void
@@ -76,7 +76,7 @@ sink_cb (const OtaEvent *event, gpointer user_data)
 static void
 push_log (OtaProgressRelay *relay, OtaEventCode code, const gchar *message)
 {
-  g_autoptr(OtaEvent) event = ota_event_new (OTA_EVENT_LOG);
+  g_autoptr (OtaEvent) event = ota_event_new (OTA_EVENT_LOG);
 
   event->stage = 1;
   event->level = OTA_LOG_LEVEL_INFO;
@@ -88,7 +88,7 @@ push_log (OtaProgressRelay *relay, OtaEventCode code, const gchar *message)
 static void
 push_progress (OtaProgressRelay *relay, guint64 bytes)
 {
-  g_autoptr(OtaEvent) event = ota_event_new (OTA_EVENT_PROGRESS);
+  g_autoptr (OtaEvent) event = ota_event_new (OTA_EVENT_PROGRESS);
 
   event->stage = 1;
   event->bytes = bytes;
@@ -103,8 +103,8 @@ push_progress (OtaProgressRelay *relay, guint64 bytes)
 static gpointer
 worker_cb (gpointer data)
 {
-  g_autoptr(OtaProgressRelay) relay = data;   /* the worker's own reference */
-  g_autoptr(OtaEvent) start = ota_event_new (OTA_EVENT_STAGE);
+  g_autoptr (OtaProgressRelay) relay = data; /* the worker's own reference */
+  g_autoptr (OtaEvent) start = ota_event_new (OTA_EVENT_STAGE);
 
   start->stage = 1;
   start->state = OTA_STAGE_STATE_START;
@@ -153,8 +153,8 @@ assert_others_in_order (Sink *sink)
 static void
 test_coalesce_all (void)
 {
-  g_autoptr(GMainContext) context = g_main_context_new ();
-  g_autoptr(GSource) timeout = g_timeout_source_new_seconds (TIMEOUT_S);
+  g_autoptr (GMainContext) context = g_main_context_new ();
+  g_autoptr (GSource) timeout = g_timeout_source_new_seconds (TIMEOUT_S);
   OtaProgressRelay *relay;
   GThread *worker;
   Sink sink;
@@ -197,8 +197,8 @@ test_coalesce_all (void)
 static void
 test_concurrent (void)
 {
-  g_autoptr(GMainContext) context = g_main_context_new ();
-  g_autoptr(GSource) timeout = g_timeout_source_new_seconds (TIMEOUT_S);
+  g_autoptr (GMainContext) context = g_main_context_new ();
+  g_autoptr (GSource) timeout = g_timeout_source_new_seconds (TIMEOUT_S);
   OtaProgressRelay *relay;
   GThread *worker;
   Sink sink;
@@ -222,8 +222,7 @@ test_concurrent (void)
   g_assert_cmpuint (sink.progress_seen, >=, N_LOGS + 1);
   g_assert_cmpuint (sink.progress_seen, <, N_PROGRESS / 4);
   ota_progress_relay_get_counts (relay, &pushed, &delivered, &dispatches);
-  g_test_message ("%u progress events delivered in %u dispatches", sink.progress_seen,
-                  dispatches);
+  g_test_message ("%u progress events delivered in %u dispatches", sink.progress_seen, dispatches);
   g_assert_cmpuint (pushed, ==, 1 + N_PROGRESS + N_LOGS);
   g_assert_cmpuint (delivered, ==, sink.others->len + sink.progress_seen);
   g_assert_cmpuint (dispatches, >=, 1);
@@ -245,8 +244,8 @@ drain (GMainContext *context)
 static void
 test_disconnect (void)
 {
-  g_autoptr(GMainContext) context = g_main_context_new ();
-  g_autoptr(OtaProgressRelay) relay = NULL;
+  g_autoptr (GMainContext) context = g_main_context_new ();
+  g_autoptr (OtaProgressRelay) relay = NULL;
   Sink sink;
   guint pushed, delivered;
 
@@ -264,7 +263,8 @@ test_disconnect (void)
   push_progress (relay, 5);
   drain (context);
   g_assert_cmpuint (sink.others->len, ==, 1);
-  g_assert_cmpint (((OtaEvent *) g_ptr_array_index (sink.others, 0))->code, ==, OTA_EVENT_CODE_DEVICE);
+  g_assert_cmpint (((OtaEvent *) g_ptr_array_index (sink.others, 0))->code, ==,
+                   OTA_EVENT_CODE_DEVICE);
   g_assert_cmpuint (sink.progress_seen, ==, 0);
   ota_progress_relay_get_counts (relay, &pushed, &delivered, NULL);
   g_assert_cmpuint (pushed, ==, 4);
@@ -276,8 +276,8 @@ test_disconnect (void)
 static void
 test_disconnect_in_callback (void)
 {
-  g_autoptr(GMainContext) context = g_main_context_new ();
-  g_autoptr(OtaProgressRelay) relay = NULL;
+  g_autoptr (GMainContext) context = g_main_context_new ();
+  g_autoptr (OtaProgressRelay) relay = NULL;
   Sink sink;
 
   sink_init (&sink);
@@ -296,8 +296,8 @@ test_disconnect_in_callback (void)
 static void
 test_flush (void)
 {
-  g_autoptr(GMainContext) context = g_main_context_new ();
-  g_autoptr(OtaProgressRelay) relay = NULL;
+  g_autoptr (GMainContext) context = g_main_context_new ();
+  g_autoptr (OtaProgressRelay) relay = NULL;
   Sink sink;
   guint delivered, dispatches;
 
@@ -323,7 +323,7 @@ test_flush (void)
 static void
 test_outlives_creator (void)
 {
-  g_autoptr(GMainContext) context = g_main_context_new ();
+  g_autoptr (GMainContext) context = g_main_context_new ();
   OtaProgressRelay *relay;
   GThread *worker;
   Sink sink;
@@ -346,9 +346,9 @@ test_outlives_creator (void)
 static void
 test_disconnect_then_unref_pending (void)
 {
-  g_autoptr(GMainContext) context = g_main_context_new ();
+  g_autoptr (GMainContext) context = g_main_context_new ();
   OtaProgressRelay *relay;
-  g_autoptr(OtaProgressRelay) observer = NULL;   /* only to read the counts */
+  g_autoptr (OtaProgressRelay) observer = NULL; /* only to read the counts */
   Sink sink;
   guint pushed, delivered, dispatches;
 
@@ -382,20 +382,20 @@ test_disconnect_then_unref_pending (void)
 
 typedef struct {
   GMainContext *context;
-  GArray *progress;           /* Delivery: every progress delivered, in order */
-  guint others;               /* non-progress events delivered */
-  gint64 dispatch_start;      /* when the current dispatch began (see iterate_timed) */
+  GArray *progress;      /* Delivery: every progress delivered, in order */
+  guint others;          /* non-progress events delivered */
+  gint64 dispatch_start; /* when the current dispatch began (see iterate_timed) */
   /* written by the worker, read after it set done */
   gint64 first_push;
   gint64 last_push;
   guint64 last_value;
-  gint done;                  /* atomic */
+  gint done; /* atomic */
 } Timing;
 
 typedef struct {
-  gint64 start;   /* the dispatch that delivered it began: the relay's own clock
-                   * reading for this delivery is later than this */
-  gint64 at;      /* the callback ran: later than the relay's clock reading */
+  gint64 start; /* the dispatch that delivered it began: the relay's own clock
+                 * reading for this delivery is later than this */
+  gint64 at;    /* the callback ran: later than the relay's clock reading */
   guint64 bytes;
 } Delivery;
 
@@ -411,7 +411,8 @@ timing_cb (const OtaEvent *event, gpointer user_data)
       return;
     }
   if (t->progress->len > 0)
-    g_assert_cmpuint (event->bytes, >, g_array_index (t->progress, Delivery, t->progress->len - 1).bytes);
+    g_assert_cmpuint (event->bytes, >,
+                      g_array_index (t->progress, Delivery, t->progress->len - 1).bytes);
   g_array_append_val (t->progress, d);
 }
 
@@ -442,7 +443,7 @@ iterate_timed (Timing *t)
 static void
 push_paced (OtaProgressRelay *relay, guint64 bytes)
 {
-  g_autoptr(OtaEvent) event = ota_event_new (OTA_EVENT_PROGRESS);
+  g_autoptr (OtaEvent) event = ota_event_new (OTA_EVENT_PROGRESS);
 
   event->stage = 2;
   event->bytes = bytes;
@@ -486,7 +487,7 @@ paced_worker_cb (gpointer data)
 static void
 test_interval (void)
 {
-  g_autoptr(GMainContext) context = g_main_context_new ();
+  g_autoptr (GMainContext) context = g_main_context_new ();
   OtaProgressRelay *relay;
   PacedWorker w;
   GThread *worker;
@@ -503,8 +504,7 @@ test_interval (void)
 
   worker = g_thread_new ("paced-worker", paced_worker_cb, &w);
   deadline = g_get_monotonic_time () + TIMEOUT_S * G_USEC_PER_SEC;
-  while (!g_atomic_int_get (&t.done)
-         || t.progress->len == 0
+  while (!g_atomic_int_get (&t.done) || t.progress->len == 0
          || g_array_index (t.progress, Delivery, t.progress->len - 1).bytes != t.last_value)
     {
       if (g_get_monotonic_time () > deadline)
@@ -526,10 +526,10 @@ test_interval (void)
       gint64 gap = cur->at - prev->start;
 
       if (gap < MIN_GAP_US)
-        g_error ("progress %u (%" G_GUINT64_FORMAT ") came %.1f ms after progress %u (%"
-                 G_GUINT64_FORMAT "): the relay delivers progress at most every %d ms",
-                 i, cur->bytes, gap / 1000.0, i - 1, prev->bytes,
-                 (gint) (INTERVAL_US / 1000));
+        g_error ("progress %u (%" G_GUINT64_FORMAT
+                 ") came %.1f ms after progress %u (%" G_GUINT64_FORMAT
+                 "): the relay delivers progress at most every %d ms",
+                 i, cur->bytes, gap / 1000.0, i - 1, prev->bytes, (gint) (INTERVAL_US / 1000));
       min_gap = MIN (min_gap, gap);
       max_gap = MAX (max_gap, cur->at - prev->at);
     }
@@ -537,8 +537,8 @@ test_interval (void)
   ota_progress_relay_get_counts (relay, NULL, NULL, &dispatches);
   g_test_message ("%" G_GUINT64_FORMAT " progress events pushed in %.0f ms, %u delivered "
                   "(%u dispatches) in %.0f ms; gaps %.1f..%.1f ms",
-                  pushes, (t.last_push - t.first_push) / 1000.0, n, dispatches,
-                  span / 1000.0, min_gap / 1000.0, max_gap / 1000.0);
+                  pushes, (t.last_push - t.first_push) / 1000.0, n, dispatches, span / 1000.0,
+                  min_gap / 1000.0, max_gap / 1000.0);
 
   /* the worker pushed much faster than the relay delivers: without the limit
    * every one of these would have been a delivery */
@@ -567,8 +567,8 @@ test_interval (void)
 static void
 test_interval_steps (void)
 {
-  g_autoptr(GMainContext) context = g_main_context_new ();
-  g_autoptr(OtaProgressRelay) relay = NULL;
+  g_autoptr (GMainContext) context = g_main_context_new ();
+  g_autoptr (OtaProgressRelay) relay = NULL;
   Timing t = { 0 };
   gint64 first_start, pushed_at, deadline;
 
@@ -600,7 +600,8 @@ test_interval_steps (void)
   g_assert_cmpuint (t.progress->len, ==, 2);
   g_assert_cmpuint (g_array_index (t.progress, Delivery, 1).bytes, ==, 3);
   g_assert_cmpint (g_array_index (t.progress, Delivery, 1).at
-                   - g_array_index (t.progress, Delivery, 0).start, >=, MIN_GAP_US);
+                       - g_array_index (t.progress, Delivery, 0).start,
+                   >=, MIN_GAP_US);
 
   /* a quiet interval later: at once again */
   g_usleep (INTERVAL_US + 5 * G_TIME_SPAN_MILLISECOND);

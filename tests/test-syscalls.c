@@ -30,25 +30,25 @@
 /* ---- the strace output ------------------------------------------------------- */
 
 typedef struct {
-  guint id;               /* data connections in the order they were opened, from 0 */
-  gint nodelay;           /* last TCP_NODELAY value set; -1: never set */
+  guint id;     /* data connections in the order they were opened, from 0 */
+  gint nodelay; /* last TCP_NODELAY value set; -1: never set */
   gint nodelay_at_first_send;
   gboolean nodelay_off_later; /* set to 0 after the first send */
   guint sends;
 } DataConn;
 
 typedef struct {
-  gchar *call;            /* sendto, write, ... */
-  guint conn;             /* DataConn id */
-  gint64 requested;       /* length asked for; -1 when the call has no single length */
-  gint64 ret;             /* bytes sent, or -1 */
-  gchar *line;            /* for messages */
+  gchar *call;      /* sendto, write, ... */
+  guint conn;       /* DataConn id */
+  gint64 requested; /* length asked for; -1 when the call has no single length */
+  gint64 ret;       /* bytes sent, or -1 */
+  gchar *line;      /* for messages */
 } Send;
 
 typedef struct {
-  GPtrArray *conns;       /* DataConn*, every connection to the data port */
-  GArray *sends;          /* Send, every send call on a data connection, in order */
-  guint lines;            /* syscall lines understood */
+  GPtrArray *conns; /* DataConn*, every connection to the data port */
+  GArray *sends;    /* Send, every send call on a data connection, in order */
+  guint lines;      /* syscall lines understood */
 } Trace;
 
 static void
@@ -178,7 +178,9 @@ trace_take_call (Trace *t, GHashTable *fds, const gchar *call, guint16 ota_port)
       s.conn = conn->id;
       s.ret = ret;
       s.requested = g_str_equal (name, "sendto") || g_str_equal (name, "write")
-                    || g_str_equal (name, "send") ? parse_length_arg (paren + 1) : -1;
+                            || g_str_equal (name, "send")
+                        ? parse_length_arg (paren + 1)
+                        : -1;
       s.line = g_strdup (call);
       if (conn->sends == 0)
         conn->nodelay_at_first_send = conn->nodelay;
@@ -193,9 +195,9 @@ static Trace *
 trace_parse (const gchar *text, guint16 ota_port)
 {
   Trace *t = trace_new ();
-  g_autoptr(GHashTable) fds = g_hash_table_new (NULL, NULL);   /* fd -> DataConn* */
-  g_autoptr(GHashTable) pending = g_hash_table_new_full (NULL, NULL, NULL, g_free);
-  g_auto(GStrv) lines = g_strsplit (text, "\n", -1);
+  g_autoptr (GHashTable) fds = g_hash_table_new (NULL, NULL); /* fd -> DataConn* */
+  g_autoptr (GHashTable) pending = g_hash_table_new_full (NULL, NULL, NULL, g_free);
+  g_auto (GStrv) lines = g_strsplit (text, "\n", -1);
 
   for (guint i = 0; lines[i] != NULL; i++)
     {
@@ -298,11 +300,12 @@ check_sends (Trace *t, GArray *frames, guint *continuations)
             done += s->ret;
           if (done < want && s->ret > 0 && s->requested >= 0 && s->ret == s->requested)
             return g_strdup_printf ("frame %u (%" G_GINT64_FORMAT " bytes) is sent in pieces: "
-                                    "a %s of %" G_GINT64_FORMAT " bytes: %s", i, want, s->call,
-                                    s->requested, s->line);
+                                    "a %s of %" G_GINT64_FORMAT " bytes: %s",
+                                    i, want, s->call, s->requested, s->line);
           if (s->requested < 0 && done < want && s->ret > 0)
             return g_strdup_printf ("frame %u (%" G_GINT64_FORMAT " bytes) is sent in pieces: "
-                                    "%s: %s", i, want, s->call, s->line);
+                                    "%s: %s",
+                                    i, want, s->call, s->line);
         }
       if (done != want)
         return g_strdup_printf ("frame %u: %" G_GINT64_FORMAT " bytes sent for %" G_GINT64_FORMAT,
@@ -310,8 +313,7 @@ check_sends (Trace *t, GArray *frames, guint *continuations)
     }
   if (k != t->sends->len)
     return g_strdup_printf ("%u send calls for %u frames: more calls than frames (%s)",
-                            t->sends->len, frames->len,
-                            g_array_index (t->sends, Send, k).line);
+                            t->sends->len, frames->len, g_array_index (t->sends, Send, k).line);
   return NULL;
 }
 
@@ -333,10 +335,10 @@ static gchar *
 strace_unusable (void)
 {
   g_autofree gchar *strace = g_find_program_in_path ("strace");
-  const gchar *argv[] = { "strace", "-f", "-qq", "-e", "trace=none", "-o", "/dev/null",
-                          "true", NULL };
+  const gchar *argv[]
+      = { "strace", "-f", "-qq", "-e", "trace=none", "-o", "/dev/null", "true", NULL };
   g_autofree gchar *err = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   gint status = 0;
 
   if (ota_test_cli_is_wrapped ())
@@ -357,20 +359,20 @@ static void
 test_flash (void)
 {
   g_autofree gchar *why = strace_unusable ();
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree gchar *dir = NULL;
   g_autofree gchar *ufw = NULL;
   g_autofree gchar *trace_path = NULL;
   g_autofree gchar *text = NULL;
   g_autofree gchar *asan = NULL;
   g_autofree gchar *failure = NULL;
-  g_autoptr(OtaTestEmu) emu = NULL;
-  g_autoptr(OtaTestCliRun) run = NULL;
-  g_autoptr(GPtrArray) argv = NULL;
-  g_autoptr(GArray) frames = NULL;
-  g_autoptr(Trace) trace = NULL;
-  g_autoptr(cJSON) answers = NULL;
-  g_auto(GStrv) cli = NULL;
+  g_autoptr (OtaTestEmu) emu = NULL;
+  g_autoptr (OtaTestCliRun) run = NULL;
+  g_autoptr (GPtrArray) argv = NULL;
+  g_autoptr (GArray) frames = NULL;
+  g_autoptr (Trace) trace = NULL;
+  g_autoptr (cJSON) answers = NULL;
+  g_auto (GStrv) cli = NULL;
   const gchar *extra[] = { "--json", NULL, NULL };
   const gchar *old_asan = g_getenv ("ASAN_OPTIONS");
   const cJSON *a;
@@ -387,8 +389,8 @@ test_flash (void)
   g_assert_no_error (error);
   /* stage one: ota.bin in 20436-byte windows, stage two: flash.bin in
    * 40916-byte ones; odd sizes give a short last answer in each */
-  ufw = ota_test_make_ufw (dir, 600 * 1024 + 17, 70 * 1024 + 3, 7, "1.0.2",
-                           OTA_UFW_CORRUPT_NONE, &error);
+  ufw = ota_test_make_ufw (dir, 600 * 1024 + 17, 70 * 1024 + 3, 7, "1.0.2", OTA_UFW_CORRUPT_NONE,
+                           &error);
   g_assert_no_error (error);
   trace_path = g_build_filename (dir, "strace.txt", NULL);
   emu = ota_test_emu_start (NULL, &error);
@@ -430,19 +432,19 @@ test_flash (void)
   stops = ota_test_emu_count_events (emu, "stop");
   frames = g_array_new (FALSE, FALSE, sizeof (gint64));
   cJSON_ArrayForEach (a, answers)
-    {
-      const cJSON *bytes = cJSON_GetObjectItemCaseSensitive (a, "bytes");
-      const cJSON *stage = cJSON_GetObjectItemCaseSensitive (a, "stage");
-      gint64 len;
+  {
+    const cJSON *bytes = cJSON_GetObjectItemCaseSensitive (a, "bytes");
+    const cJSON *stage = cJSON_GetObjectItemCaseSensitive (a, "stage");
+    gint64 len;
 
-      g_assert_true (cJSON_IsNumber (bytes) && cJSON_IsNumber (stage));
-      g_assert_true (cJSON_IsTrue (cJSON_GetObjectItemCaseSensitive (a, "accepted")));
-      g_assert_cmpint (stage->valueint, >=, 1);
-      g_assert_cmpint (stage->valueint, <=, 2);
-      stage_answers[stage->valueint]++;
-      len = OTA_NET_HEADER_SIZE + (gint64) bytes->valuedouble;
-      g_array_append_val (frames, len);
-    }
+    g_assert_true (cJSON_IsNumber (bytes) && cJSON_IsNumber (stage));
+    g_assert_true (cJSON_IsTrue (cJSON_GetObjectItemCaseSensitive (a, "accepted")));
+    g_assert_cmpint (stage->valueint, >=, 1);
+    g_assert_cmpint (stage->valueint, <=, 2);
+    stage_answers[stage->valueint]++;
+    len = OTA_NET_HEADER_SIZE + (gint64) bytes->valuedouble;
+    g_array_append_val (frames, len);
+  }
   /* a normal flash sends no STOP; a STOP would be one 20-byte frame in place
    * of an answer, and the emulator logs no "answer" for it */
   g_assert_cmpuint (stops, ==, 0);
@@ -454,8 +456,8 @@ test_flash (void)
   trace = trace_parse (text, emu->ota_port);
   g_test_message ("strace: %u calls, %u data connections, %u sends on them; emulator: %u "
                   "answers (%u in stage 1, %u in stage 2), %u STOPs",
-                  trace->lines, trace->conns->len, trace->sends->len, frames->len,
-                  stage_answers[1], stage_answers[2], stops);
+                  trace->lines, trace->conns->len, trace->sends->len, frames->len, stage_answers[1],
+                  stage_answers[2], stops);
 
   /* one data connection per stage (the emulator accepts one client per stage) */
   {
@@ -488,47 +490,54 @@ static void
 test_parser (void)
 {
   const guint16 port = 40123;
-  const gchar *good =
-    "100 connect(6, {sa_family=AF_INET, sin_port=htons(3333), sin_addr=inet_addr(\"127.0.0.1\")}, 16) = -1 EINPROGRESS (Operation now in progress)\n"
-    "100 setsockopt(6, SOL_TCP, TCP_NODELAY, [1], 4) = 0\n"
-    "100 sendto(6, \"\"..., 67, MSG_NOSIGNAL, NULL, 0) = 67\n"
-    "100 close(6)                          = 0\n"
-    "100 connect(7, {sa_family=AF_INET, sin_port=htons(40123), sin_addr=inet_addr(\"127.0.0.1\")}, 16) = -1 EINPROGRESS (Operation now in progress)\n"
-    "100 setsockopt(7, SOL_TCP, TCP_NODELAY, [1], 4) = 0\n"
-    "100 sendto(7, \"\"..., 20456, MSG_NOSIGNAL, NULL, 0 <unfinished ...>\n"
-    "99 write(4, \"\"..., 8)                = 8\n"
-    "100 <... sendto resumed>)              = 20456\n"
-    "100 write(4, \"\"..., 8)                = 8\n"
-    "100 sendto(7, \"\"..., 10392, MSG_NOSIGNAL, NULL, 0) = 4000\n"
-    "100 sendto(7, \"\"..., 6392, MSG_NOSIGNAL, NULL, 0) = -1 EAGAIN (Resource temporarily unavailable)\n"
-    "100 sendto(7, \"\"..., 6392, MSG_NOSIGNAL, NULL, 0) = 6392\n"
-    "100 close(7)                          = 0\n"
-    /* the same number, another socket: not data */
-    "100 connect(7, {sa_family=AF_INET, sin_port=htons(8080), sin_addr=inet_addr(\"127.0.0.1\")}, 16) = 0\n"
-    "100 sendto(7, \"\"..., 83, MSG_NOSIGNAL, NULL, 0) = 83\n"
-    "100 close(7)                          = 0\n"
-    "100 connect(6, {sa_family=AF_INET, sin_port=htons(40123), sin_addr=inet_addr(\"127.0.0.1\")}, 16) = -1 EINPROGRESS (Operation now in progress)\n"
-    "100 setsockopt(6, SOL_TCP, TCP_NODELAY, [1], 4) = 0\n"
-    "100 sendto(6, \"\"..., 40936, MSG_NOSIGNAL, NULL, 0) = 40936\n"
-    "100 close(6)                          = 0\n";
-  const gchar *nagle =
-    "100 connect(7, {sa_family=AF_INET, sin_port=htons(40123), sin_addr=inet_addr(\"127.0.0.1\")}, 16) = -1 EINPROGRESS (Operation now in progress)\n"
-    "100 setsockopt(7, SOL_TCP, TCP_NODELAY, [1], 4) = 0\n"
-    "100 setsockopt(7, SOL_TCP, TCP_NODELAY, [0], 4) = 0\n"
-    "100 sendto(7, \"\"..., 20, MSG_NOSIGNAL, NULL, 0) = 20\n"
-    "100 sendto(7, \"\"..., 20436, MSG_NOSIGNAL, NULL, 0) = 20436\n"
-    "100 sendto(7, \"\"..., 20, MSG_NOSIGNAL, NULL, 0) = 20\n"
-    "100 sendto(7, \"\"..., 10372, MSG_NOSIGNAL, NULL, 0) = 10372\n"
-    "100 close(7)                          = 0\n"
-    "100 connect(6, {sa_family=AF_INET, sin_port=htons(40123), sin_addr=inet_addr(\"127.0.0.1\")}, 16) = -1 EINPROGRESS (Operation now in progress)\n"
-    "100 setsockopt(6, SOL_TCP, TCP_NODELAY, [1], 4) = 0\n"
-    "100 setsockopt(6, SOL_TCP, TCP_NODELAY, [0], 4) = 0\n"
-    "100 sendto(6, \"\"..., 20, MSG_NOSIGNAL, NULL, 0) = 20\n"
-    "100 sendto(6, \"\"..., 40916, MSG_NOSIGNAL, NULL, 0) = 40916\n"
-    "100 close(6)                          = 0\n";
+  const gchar *good
+      = "100 connect(6, {sa_family=AF_INET, sin_port=htons(3333), "
+        "sin_addr=inet_addr(\"127.0.0.1\")}, 16) = -1 EINPROGRESS (Operation now in progress)\n"
+        "100 setsockopt(6, SOL_TCP, TCP_NODELAY, [1], 4) = 0\n"
+        "100 sendto(6, \"\"..., 67, MSG_NOSIGNAL, NULL, 0) = 67\n"
+        "100 close(6)                          = 0\n"
+        "100 connect(7, {sa_family=AF_INET, sin_port=htons(40123), "
+        "sin_addr=inet_addr(\"127.0.0.1\")}, 16) = -1 EINPROGRESS (Operation now in progress)\n"
+        "100 setsockopt(7, SOL_TCP, TCP_NODELAY, [1], 4) = 0\n"
+        "100 sendto(7, \"\"..., 20456, MSG_NOSIGNAL, NULL, 0 <unfinished ...>\n"
+        "99 write(4, \"\"..., 8)                = 8\n"
+        "100 <... sendto resumed>)              = 20456\n"
+        "100 write(4, \"\"..., 8)                = 8\n"
+        "100 sendto(7, \"\"..., 10392, MSG_NOSIGNAL, NULL, 0) = 4000\n"
+        "100 sendto(7, \"\"..., 6392, MSG_NOSIGNAL, NULL, 0) = -1 EAGAIN (Resource temporarily "
+        "unavailable)\n"
+        "100 sendto(7, \"\"..., 6392, MSG_NOSIGNAL, NULL, 0) = 6392\n"
+        "100 close(7)                          = 0\n"
+        /* the same number, another socket: not data */
+        "100 connect(7, {sa_family=AF_INET, sin_port=htons(8080), "
+        "sin_addr=inet_addr(\"127.0.0.1\")}, 16) = 0\n"
+        "100 sendto(7, \"\"..., 83, MSG_NOSIGNAL, NULL, 0) = 83\n"
+        "100 close(7)                          = 0\n"
+        "100 connect(6, {sa_family=AF_INET, sin_port=htons(40123), "
+        "sin_addr=inet_addr(\"127.0.0.1\")}, 16) = -1 EINPROGRESS (Operation now in progress)\n"
+        "100 setsockopt(6, SOL_TCP, TCP_NODELAY, [1], 4) = 0\n"
+        "100 sendto(6, \"\"..., 40936, MSG_NOSIGNAL, NULL, 0) = 40936\n"
+        "100 close(6)                          = 0\n";
+  const gchar *nagle
+      = "100 connect(7, {sa_family=AF_INET, sin_port=htons(40123), "
+        "sin_addr=inet_addr(\"127.0.0.1\")}, 16) = -1 EINPROGRESS (Operation now in progress)\n"
+        "100 setsockopt(7, SOL_TCP, TCP_NODELAY, [1], 4) = 0\n"
+        "100 setsockopt(7, SOL_TCP, TCP_NODELAY, [0], 4) = 0\n"
+        "100 sendto(7, \"\"..., 20, MSG_NOSIGNAL, NULL, 0) = 20\n"
+        "100 sendto(7, \"\"..., 20436, MSG_NOSIGNAL, NULL, 0) = 20436\n"
+        "100 sendto(7, \"\"..., 20, MSG_NOSIGNAL, NULL, 0) = 20\n"
+        "100 sendto(7, \"\"..., 10372, MSG_NOSIGNAL, NULL, 0) = 10372\n"
+        "100 close(7)                          = 0\n"
+        "100 connect(6, {sa_family=AF_INET, sin_port=htons(40123), "
+        "sin_addr=inet_addr(\"127.0.0.1\")}, 16) = -1 EINPROGRESS (Operation now in progress)\n"
+        "100 setsockopt(6, SOL_TCP, TCP_NODELAY, [1], 4) = 0\n"
+        "100 setsockopt(6, SOL_TCP, TCP_NODELAY, [0], 4) = 0\n"
+        "100 sendto(6, \"\"..., 20, MSG_NOSIGNAL, NULL, 0) = 20\n"
+        "100 sendto(6, \"\"..., 40916, MSG_NOSIGNAL, NULL, 0) = 40916\n"
+        "100 close(6)                          = 0\n";
   const gint64 sizes[] = { 20456, 10392, 40936 };
-  g_autoptr(GArray) frames = g_array_new (FALSE, FALSE, sizeof (gint64));
-  g_autoptr(Trace) t = NULL;
+  g_autoptr (GArray) frames = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autoptr (Trace) t = NULL;
   g_autofree gchar *why = NULL;
   guint continuations = 0;
 

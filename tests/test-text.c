@@ -70,7 +70,7 @@ test_escape_sequences (void)
   /* ESC shows as U+241B SYMBOL FOR ESCAPE */
   g_assert_true (g_str_has_prefix (clear, "\xe2\x90\x9b[2J"));
   g_assert_true (g_str_has_suffix (clear, "1.0.1"));
-  g_assert_true (g_str_has_suffix (back, "\xe2\x90\x89\xe2\x90\xa1"));   /* tab, DEL */
+  g_assert_true (g_str_has_suffix (back, "\xe2\x90\x89\xe2\x90\xa1")); /* tab, DEL */
 }
 
 /* C1 controls: 0x9B alone is a CSI on some terminals; encoded in UTF-8
@@ -87,20 +87,26 @@ test_c1 (void)
 
   assert_inert (raw);
   assert_inert (utf8);
-  g_assert_cmpstr (raw, ==, "a\xef\xbf\xbd"
-                            "2Jb");
-  g_assert_cmpstr (utf8, ==, "a\xef\xbf\xbd"
-                             "2Jb\xef\xbf\xbd");
+  g_assert_cmpstr (raw, ==,
+                   "a\xef\xbf\xbd"
+                   "2Jb");
+  g_assert_cmpstr (utf8, ==,
+                   "a\xef\xbf\xbd"
+                   "2Jb\xef\xbf\xbd");
 }
 
 /* Bidirectional overrides reorder the rest of the line. */
 static void
 test_bidi (void)
 {
-  g_autofree gchar *s = ota_text_sanitize ("v\xe2\x80\xae" "1.0.1\xe2\x81\xa6x\xe2\x80\xa8y", -1);
+  g_autofree gchar *s = ota_text_sanitize ("v\xe2\x80\xae"
+                                           "1.0.1\xe2\x81\xa6x\xe2\x80\xa8y",
+                                           -1);
 
   assert_inert (s);
-  g_assert_cmpstr (s, ==, "v\xef\xbf\xbd" "1.0.1\xef\xbf\xbdx\xef\xbf\xbdy");
+  g_assert_cmpstr (s, ==,
+                   "v\xef\xbf\xbd"
+                   "1.0.1\xef\xbf\xbdx\xef\xbf\xbdy");
 }
 
 /* Bytes that are not UTF-8: one U+FFFD each, the rest kept. */
@@ -109,13 +115,19 @@ test_invalid_utf8 (void)
 {
   /* a lone continuation byte, a truncated sequence, an overlong NUL, a
    * surrogate, a byte that never occurs */
-  static const gchar bad[] = "a\x80" "b\xe2\x82" "c\xc0\x80" "d\xed\xa0\x80" "e\xff";
+  static const gchar bad[] = "a\x80"
+                             "b\xe2\x82"
+                             "c\xc0\x80"
+                             "d\xed\xa0\x80"
+                             "e\xff";
   g_autofree gchar *s = ota_text_sanitize (bad, -1);
   g_autofree gchar *j = ota_text_make_valid_utf8 (bad, -1);
 
   assert_inert (s);
   g_assert_true (g_utf8_validate (j, -1, NULL));
-  g_assert_true (g_str_has_prefix (s, "a\xef\xbf\xbd" "b\xef\xbf\xbd\xef\xbf\xbd" "c"));
+  g_assert_true (g_str_has_prefix (s, "a\xef\xbf\xbd"
+                                      "b\xef\xbf\xbd\xef\xbf\xbd"
+                                      "c"));
   g_assert_true (g_str_has_suffix (s, "e\xef\xbf\xbd"));
   g_assert_cmpstr (s, ==, j);
 }

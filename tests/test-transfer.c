@@ -23,9 +23,9 @@
 #include "ota-transfer.h"
 #include "ota-test-peer.h"
 
-#define FILE_SIZE 150001u        /* not a multiple of any window */
-#define WAIT_MS 5000u            /* the fake's longest wait for an answer */
-#define QUIET_MS 200u            /* S2: nothing may arrive in this time */
+#define FILE_SIZE 150001u /* not a multiple of any window */
+#define WAIT_MS 5000u     /* the fake's longest wait for an answer */
+#define QUIET_MS 200u     /* S2: nothing may arrive in this time */
 
 static gchar *tmp_dir;
 static gchar *file_path;
@@ -37,21 +37,21 @@ typedef void (*FakeScript) (Fake *f);
 struct _Fake {
   FakeScript script;
   GSocket *socket;
-  GCancellable *cancel;         /* the app's, for the cancel cases */
-  guint32 seek;                 /* parameters of parameterised scripts */
+  GCancellable *cancel; /* the app's, for the cancel cases */
+  guint32 seek;         /* parameters of parameterised scripts */
   guint32 size;
   guint8 status;
-  guint32 announce;             /* scripts with an optional total-size message */
-  guint32 all_size;             /* what the fake announced */
-  guint64 served_after_commit;  /* what it received after announcing it */
-  OtaTransferLateCancelFunc late_cancel;  /* the app's hook, for the late-cancel cases */
+  guint32 announce;                      /* scripts with an optional total-size message */
+  guint32 all_size;                      /* what the fake announced */
+  guint64 served_after_commit;           /* what it received after announcing it */
+  OtaTransferLateCancelFunc late_cancel; /* the app's hook, for the late-cancel cases */
   gint late_calls;
-  gboolean late_drop;           /* what the hook answers */
-  GPtrArray *keep;              /* the fresh cancellables the hook made */
-  const gchar *path;            /* the firmware file, NULL: the shared one */
-  guint gap_ms;                 /* the erase-wait cases: the device's pause */
-  gboolean small_buffers;       /* the zero-window case: little room on both sides */
-  gint app_done;                /* atomic: ota_transfer_run() returned */
+  gboolean late_drop;     /* what the hook answers */
+  GPtrArray *keep;        /* the fresh cancellables the hook made */
+  const gchar *path;      /* the firmware file, NULL: the shared one */
+  guint gap_ms;           /* the erase-wait cases: the device's pause */
+  gboolean small_buffers; /* the zero-window case: little room on both sides */
+  gint app_done;          /* atomic: ota_transfer_run() returned */
 };
 
 /* --- the device side ---------------------------------------------------- */
@@ -167,7 +167,7 @@ peer_cb (OtaTestPeer *peer, GSocket *socket, gpointer user_data)
 /* --- the app side -------------------------------------------------------- */
 
 typedef struct {
-  GArray *states;               /* OtaTransferState, one per callback */
+  GArray *states; /* OtaTransferState, one per callback */
 } Progress;
 
 static void
@@ -183,10 +183,10 @@ static gboolean
 run_full (Fake *f, guint stage, guint timeout_ms, GCancellable *cancellable,
           OtaTransferState *state, Progress *progress, GError **error)
 {
-  g_autoptr(OtaTestPeer) peer = ota_test_peer_new (peer_cb, f);
-  g_autoptr(GError) local = NULL;
-  g_autoptr(GSocketConnection) conn = NULL;
-  g_autoptr(OtaFirmware) fw = ota_firmware_open (f->path != NULL ? f->path : file_path, &local);
+  g_autoptr (OtaTestPeer) peer = ota_test_peer_new (peer_cb, f);
+  g_autoptr (GError) local = NULL;
+  g_autoptr (GSocketConnection) conn = NULL;
+  g_autoptr (OtaFirmware) fw = ota_firmware_open (f->path != NULL ? f->path : file_path, &local);
   OtaTransferOptions opts;
   gboolean ok;
 
@@ -253,7 +253,7 @@ test_stage1_forward (void)
 {
   Fake f = { .script = script_stage1 };
   Progress p = { g_array_new (FALSE, FALSE, sizeof (OtaTransferState)) };
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   OtaTransferState st;
   guint flips = 0;
   gboolean was = FALSE;
@@ -321,7 +321,7 @@ static void
 test_stage2_backward (void)
 {
   Fake f = { .script = script_stage2 };
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   OtaTransferState st;
 
   g_assert_true (run_full (&f, 2, WAIT_MS, NULL, &st, NULL, &error));
@@ -354,7 +354,7 @@ static void
 test_edges (void)
 {
   Fake f = { .script = script_edges };
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   OtaTransferState st;
 
   g_assert_true (run (&f, &st, &error));
@@ -379,7 +379,7 @@ static void
 test_err_before_commit (void)
 {
   Fake f = { .script = script_err_before };
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   OtaTransferState st;
 
   g_assert_false (run (&f, &st, &error));
@@ -401,7 +401,7 @@ static void
 test_err_after_commit (void)
 {
   Fake f = { .script = script_err_after };
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   OtaTransferState st;
 
   g_assert_false (run (&f, &st, &error));
@@ -424,7 +424,7 @@ static void
 test_same (void)
 {
   Fake f = { .script = script_same };
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   OtaTransferState st;
 
   g_assert_false (run (&f, &st, &error));
@@ -448,7 +448,7 @@ test_unknown_status (void)
   for (guint i = 0; i < G_N_ELEMENTS (statuses); i++)
     {
       Fake f = { .script = script_unknown_status, .status = statuses[i] };
-      g_autoptr(GError) error = NULL;
+      g_autoptr (GError) error = NULL;
       OtaTransferState st;
 
       g_assert_false (run (&f, &st, &error));
@@ -477,7 +477,7 @@ test_hostile (gconstpointer data)
 {
   const guint32 *req = data;
   Fake f = { .script = script_hostile, .seek = req[0], .size = req[1] };
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   OtaTransferState st;
 
   g_assert_false (run (&f, &st, &error));
@@ -512,7 +512,7 @@ script_garbage (Fake *f)
 {
   static const guint8 garbage[OTA_NET_HEADER_SIZE] = "HTTP/1.1 200 OK\r\n\r\n";
   OtaNetHeader hdr;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
 
   /* not a valid header by accident */
   g_assert_false (ota_net_header_parse_device (garbage, &hdr, &error));
@@ -526,7 +526,7 @@ static void
 test_ignored (gconstpointer data)
 {
   Fake f = { .script = *(const FakeScript *) data };
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   OtaTransferState st;
 
   g_assert_true (run (&f, &st, &error));
@@ -565,7 +565,7 @@ static void
 test_closed (gconstpointer data)
 {
   Fake f = { .script = *(const FakeScript *) data };
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   OtaTransferState st;
   gint64 start = g_get_monotonic_time ();
 
@@ -587,7 +587,7 @@ static void
 test_timeout (void)
 {
   Fake f = { .script = script_silent };
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   OtaTransferState st;
   gint64 start = g_get_monotonic_time ();
   gint64 elapsed;
@@ -624,10 +624,10 @@ static void
 test_cancel (gconstpointer data)
 {
   gboolean after_commit = GPOINTER_TO_INT (data);
-  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr (GCancellable) cancellable = g_cancellable_new ();
   Fake f = { .script = script_cancel, .cancel = cancellable };
   Progress p = { g_array_new (FALSE, FALSE, sizeof (OtaTransferState)) };
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   OtaTransferState st;
 
   f.announce = after_commit ? 65536 : 0;
@@ -653,9 +653,9 @@ script_cancel_close (Fake *f)
 static void
 test_cancel_device_closes (void)
 {
-  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr (GCancellable) cancellable = g_cancellable_new ();
   Fake f = { .script = script_cancel_close, .cancel = cancellable };
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   OtaTransferState st;
   gint64 start = g_get_monotonic_time ();
 
@@ -681,9 +681,9 @@ script_cancel_first (Fake *f)
 static void
 test_cancel_before_start (void)
 {
-  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr (GCancellable) cancellable = g_cancellable_new ();
   Fake f = { .script = script_cancel_first };
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   OtaTransferState st;
 
   g_cancellable_cancel (cancellable);
@@ -711,7 +711,11 @@ late_cancel_hook (gpointer user_data)
   return fresh;
 }
 
-typedef enum { LATE_DROP_REARM, LATE_DROP_DEAF, LATE_CONFIRMED } LateMode;
+typedef enum {
+  LATE_DROP_REARM,
+  LATE_DROP_DEAF,
+  LATE_CONFIRMED
+} LateMode;
 
 /* The cancel comes after the answer to READ 1; the device then commits
  * before it asks again, so the STOP could only go out past the point of no
@@ -754,10 +758,10 @@ static void
 test_late_cancel (gconstpointer data)
 {
   LateMode mode = GPOINTER_TO_INT (data);
-  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
-  g_autoptr(GPtrArray) keep = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr (GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr (GPtrArray) keep = g_ptr_array_new_with_free_func (g_object_unref);
   Fake f = { .script = script_late_cancel, .cancel = cancellable, .keep = keep };
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   OtaTransferState st;
   gboolean ok;
 
@@ -827,7 +831,7 @@ static void
 test_erase_wait_after_total (void)
 {
   Fake f = { .script = script_erase_gap, .gap_ms = 1500 };
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   OtaTransferState st;
 
   g_assert_true (run_full (&f, 2, 300, NULL, &st, NULL, &error));
@@ -851,7 +855,7 @@ static void
 test_erase_wait_not_elsewhere (void)
 {
   Fake f = { .script = script_gap_elsewhere, .gap_ms = 1500 };
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   OtaTransferState st;
   gint64 start = g_get_monotonic_time ();
 
@@ -875,9 +879,9 @@ script_erase_cancel (Fake *f)
 static void
 test_erase_wait_cancel (void)
 {
-  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr (GCancellable) cancellable = g_cancellable_new ();
   Fake f = { .script = script_erase_cancel, .cancel = cancellable };
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   OtaTransferState st;
   gint64 start = g_get_monotonic_time ();
 
@@ -892,7 +896,7 @@ test_erase_wait_cancel (void)
 static void
 script_zero_window (Fake *f)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   gint64 until;
 
   g_socket_set_option (f->socket, SOL_SOCKET, SO_RCVBUF, 4096, &error);
@@ -911,7 +915,7 @@ static void
 test_zero_window (void)
 {
   Fake f = { .script = script_zero_window, .small_buffers = TRUE };
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   OtaTransferState st;
 
   g_assert_false (run_full (&f, 1, 300, NULL, &st, NULL, &error));
@@ -923,7 +927,10 @@ test_zero_window (void)
 
 /* --- the file changed after it was validated: STOP, never its new bytes --- */
 
-typedef enum { CHANGE_REWRITE, CHANGE_TRUNCATE } ChangeKind;
+typedef enum {
+  CHANGE_REWRITE,
+  CHANGE_TRUNCATE
+} ChangeKind;
 
 /* A private copy of the firmware file, its times set far in the past so
  * that any write now changes them whatever the timestamp resolution. */
@@ -943,9 +950,9 @@ private_copy (const gchar *name)
 static void
 change_file (const gchar *path, ChangeKind kind)
 {
-  g_autoptr(GFile) file = g_file_new_for_path (path);
-  g_autoptr(GFileIOStream) io = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GFile) file = g_file_new_for_path (path);
+  g_autoptr (GFileIOStream) io = NULL;
+  g_autoptr (GError) error = NULL;
 
   io = g_file_open_readwrite (file, NULL, &error);
   g_assert_no_error (error);
@@ -985,14 +992,15 @@ test_file_changed (gconstpointer data)
   ChangeKind kind = GPOINTER_TO_INT (data);
   g_autofree gchar *path = private_copy ("changed.bin");
   Fake f = { .script = script_file_changed, .path = path, .status = (guint8) kind };
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   OtaTransferState st;
 
   g_assert_false (run (&f, &st, &error));
   g_assert_error (error, OTA_ERROR, OTA_ERROR_INVALID_FILE);
-  g_assert_true (g_str_has_prefix (error->message, "the firmware file changed during the upgrade ("));
-  g_assert_nonnull (strstr (error->message, kind == CHANGE_TRUNCATE ? "its size went from"
-                                                                     : "it was written to"));
+  g_assert_true (
+      g_str_has_prefix (error->message, "the firmware file changed during the upgrade ("));
+  g_assert_nonnull (strstr (error->message,
+                            kind == CHANGE_TRUNCATE ? "its size went from" : "it was written to"));
   g_assert_true (st.committed);
   g_assert_cmpuint (st.reads, ==, 2);
   g_unlink (path);
@@ -1001,7 +1009,7 @@ test_file_changed (gconstpointer data)
 int
 main (int argc, char **argv)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   GRand *rand;
   int ret;
 
@@ -1031,13 +1039,10 @@ main (int argc, char **argv)
   g_test_add_data_func ("/ota/transfer/ignored/bad-sum", &bad_sum_script, test_ignored);
   g_test_add_data_func ("/ota/transfer/ignored/garbage", &garbage_script, test_ignored);
   g_test_add_data_func ("/ota/transfer/closed/midway", &close_midway, test_closed);
-  g_test_add_data_func ("/ota/transfer/closed/mid-header",
-                        &close_mid_header, test_closed);
+  g_test_add_data_func ("/ota/transfer/closed/mid-header", &close_mid_header, test_closed);
   g_test_add_func ("/ota/transfer/timeout", test_timeout);
-  g_test_add_data_func ("/ota/transfer/cancel/before-commit", GINT_TO_POINTER (FALSE),
-                        test_cancel);
-  g_test_add_data_func ("/ota/transfer/cancel/after-commit", GINT_TO_POINTER (TRUE),
-                        test_cancel);
+  g_test_add_data_func ("/ota/transfer/cancel/before-commit", GINT_TO_POINTER (FALSE), test_cancel);
+  g_test_add_data_func ("/ota/transfer/cancel/after-commit", GINT_TO_POINTER (TRUE), test_cancel);
   g_test_add_func ("/ota/transfer/cancel/device-closes", test_cancel_device_closes);
   g_test_add_func ("/ota/transfer/cancel/before-start", test_cancel_before_start);
   g_test_add_data_func ("/ota/transfer/cancel/late-dropped-rearmed",

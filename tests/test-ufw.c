@@ -22,7 +22,7 @@ tmp_path (const gchar *name)
 static gchar *
 build (const OtaUfwBuildOptions *opts, const gchar *name)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   gchar *path = tmp_path (name);
 
   g_assert_true (ota_ufw_build_file (opts, path, &error));
@@ -33,8 +33,8 @@ build (const OtaUfwBuildOptions *opts, const gchar *name)
 static OtaUfw *
 load (const gchar *path, OtaUfwCheckFlags flags, GError **error)
 {
-  g_autoptr(OtaFirmware) fw = NULL;
-  g_autoptr(GError) local_error = NULL;
+  g_autoptr (OtaFirmware) fw = NULL;
+  g_autoptr (GError) local_error = NULL;
 
   fw = ota_firmware_open (path, &local_error);
   g_assert_no_error (local_error);
@@ -70,7 +70,7 @@ crc16_bitwise (guint16 crc, const guint8 *data, gsize len)
 static void
 test_crc16_random (void)
 {
-  g_autoptr(GRand) rand = g_rand_new_with_seed (16);
+  g_autoptr (GRand) rand = g_rand_new_with_seed (16);
   guint8 buf[4096];
 
   for (gsize i = 0; i < sizeof buf; i++)
@@ -94,8 +94,7 @@ test_scramble_vector (void)
 {
   /* the key stream itself: zeros scrambled from 0xFFFF */
   static const guint8 stream[16] = {
-    0xff, 0xdf, 0x9f, 0x1f, 0x1f, 0x3e, 0x7c, 0xf8,
-    0xf0, 0xc1, 0xa3, 0x67, 0xce, 0xbd, 0x5b, 0x97,
+    0xff, 0xdf, 0x9f, 0x1f, 0x1f, 0x3e, 0x7c, 0xf8, 0xf0, 0xc1, 0xa3, 0x67, 0xce, 0xbd, 0x5b, 0x97,
   };
   /* "flash.bin" as it sits scrambled in an entry name... descrambled */
   static const guint8 scrambled[9] = { 0x99, 0xb3, 0xfe, 0x6c, 0x77, 0x10, 0x1e, 0x91, 0x9e };
@@ -115,7 +114,7 @@ test_scramble_vector (void)
 static void
 test_scramble_round_trip (void)
 {
-  g_autoptr(GRand) rand = g_rand_new_with_seed (79);
+  g_autoptr (GRand) rand = g_rand_new_with_seed (79);
   guint8 orig[1000];
   guint8 buf[1000];
   guint8 once[1000];
@@ -144,16 +143,16 @@ test_header_decode (void)
   guint8 raw[OTA_UFW_HEADER_SIZE] = { 0 };
   OtaUfwHeader hdr;
   guint16 crc;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
 
   raw[2] = 0x34;
-  raw[3] = 0x12;                 /* list_crc 0x1234 */
+  raw[3] = 0x12; /* list_crc 0x1234 */
   raw[4] = 0x78;
   raw[5] = 0x56;
-  raw[6] = 0x04;                 /* total 0x045678 */
-  raw[8] = 2;                    /* 2 entries */
+  raw[6] = 0x04; /* total 0x045678 */
+  raw[8] = 2;    /* 2 entries */
   raw[10] = 3;
-  raw[13] = 0x02;                /* 0x200 */
+  raw[13] = 0x02; /* 0x200 */
   memcpy (raw + 0x10, "AC791N", 6);
   crc = ota_crc16 (0, raw + 2, sizeof raw - 2);
   raw[0] = crc & 0xFF;
@@ -170,7 +169,7 @@ test_header_decode (void)
   g_assert_cmphex (hdr.unknown_0c, ==, 0x200);
   g_assert_cmpstr (hdr.chip, ==, "AC791N");
 
-  raw[0x20] ^= 0x40;   /* a chip name byte */
+  raw[0x20] ^= 0x40; /* a chip name byte */
   g_assert_false (ota_ufw_header_decode (raw, &hdr, &error));
   g_assert_error (error, OTA_ERROR, OTA_ERROR_INVALID_FILE);
   g_assert_nonnull (strstr (error->message, "header CRC 0x"));
@@ -182,19 +181,19 @@ test_entry_decode (void)
   guint8 raw[OTA_UFW_ENTRY_SIZE] = { 0 };
   OtaUfwEntry e;
 
-  raw[0] = 100;                  /* type */
-  raw[2] = 1;                    /* index */
+  raw[0] = 100; /* type */
+  raw[2] = 1;   /* index */
   raw[4] = 0xCD;
-  raw[5] = 0xAB;                 /* crc */
+  raw[5] = 0xAB; /* crc */
   raw[8] = 0x30;
-  raw[9] = 0x01;                 /* offset 0x130 */
+  raw[9] = 0x01; /* offset 0x130 */
   raw[12] = 0x01;
-  raw[13] = 0x10;                /* size 0x1001 */
+  raw[13] = 0x10; /* size 0x1001 */
   raw[16] = 0x10;
-  raw[17] = 0x10;                /* size2 0x1010 */
+  raw[17] = 0x10; /* size2 0x1010 */
   memcpy (raw + 0x40, "ota.bin", 7);
-  raw[0x48] = 0x01;              /* a control byte after the name... */
-  raw[0x47] = 0x07;              /* ...and one inside: shown as '?' */
+  raw[0x48] = 0x01; /* a control byte after the name... */
+  raw[0x47] = 0x07; /* ...and one inside: shown as '?' */
   ota_ufw_scramble (OTA_UFW_SCRAMBLE_KEY, raw, sizeof raw);
   ota_ufw_entry_decode (raw, &e);
   g_assert_cmpuint (e.type, ==, OTA_UFW_TYPE_OTA_LOADER);
@@ -224,8 +223,8 @@ test_round_trip_odd_size (void)
   OtaUfwBuildOptions opts;
   g_autofree gchar *path = NULL;
   g_autofree gchar *contents = NULL;
-  g_autoptr(OtaUfw) ufw = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (OtaUfw) ufw = NULL;
+  g_autoptr (GError) error = NULL;
   const OtaUfwEntry *e;
   const OtaUfwHeader *hdr;
   gsize len;
@@ -298,10 +297,10 @@ test_deterministic (void)
   g_autofree gchar *a = NULL;
   g_autofree gchar *b = NULL;
   g_autofree gchar *c = NULL;
-  g_autoptr(OtaUfw) ua = NULL;
-  g_autoptr(OtaUfw) ub = NULL;
-  g_autoptr(OtaUfw) uc = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (OtaUfw) ua = NULL;
+  g_autoptr (OtaUfw) ub = NULL;
+  g_autoptr (OtaUfw) uc = NULL;
+  g_autoptr (GError) error = NULL;
 
   ota_ufw_build_options_init (&opts);
   opts.flash_size = 5000;
@@ -326,8 +325,8 @@ test_no_version_and_empty_entries (void)
 {
   OtaUfwBuildOptions opts;
   g_autofree gchar *path = NULL;
-  g_autoptr(OtaUfw) ufw = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (OtaUfw) ufw = NULL;
+  g_autoptr (GError) error = NULL;
 
   ota_ufw_build_options_init (&opts);
   opts.version = NULL;
@@ -368,11 +367,11 @@ test_corrupt (gconstpointer data)
 {
   const CorruptCase *cc = data;
   OtaUfwBuildOptions opts;
-  g_autofree gchar *name =
-    g_strdup_printf ("corrupt-%s.ufw", ota_ufw_corruption_to_string (cc->kind));
+  g_autofree gchar *name
+      = g_strdup_printf ("corrupt-%s.ufw", ota_ufw_corruption_to_string (cc->kind));
   g_autofree gchar *path = NULL;
-  g_autoptr(OtaUfw) ufw = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (OtaUfw) ufw = NULL;
+  g_autoptr (GError) error = NULL;
 
   ota_ufw_build_options_init (&opts);
   opts.flash_size = 100000;
@@ -390,8 +389,8 @@ test_corrupt (gconstpointer data)
   /* force overrides the device checks, never the corruption checks */
   if (cc->kind != OTA_UFW_CORRUPT_NO_OTA_BIN && cc->kind != OTA_UFW_CORRUPT_UNKNOWN_CHIP)
     {
-      g_autoptr(OtaUfw) forced = NULL;
-      g_autoptr(GError) forced_error = NULL;
+      g_autoptr (OtaUfw) forced = NULL;
+      g_autoptr (GError) forced_error = NULL;
 
       forced = load (path, OTA_UFW_CHECK_FORCE, &forced_error);
       g_assert_null (forced);
@@ -408,8 +407,8 @@ test_corrupt_data_crc_values (void)
   g_autofree gchar *path = NULL;
   g_autofree gchar *contents = NULL;
   g_autofree gchar *expect = NULL;
-  g_autoptr(OtaUfw) ufw = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (OtaUfw) ufw = NULL;
+  g_autoptr (GError) error = NULL;
   OtaUfwEntry e;
   gsize len;
 
@@ -442,15 +441,15 @@ test_crc_span (gconstpointer data)
   OtaUfwBuildOptions opts;
   g_autofree gchar *path = NULL;
   g_autofree gchar *contents = NULL;
-  g_autoptr(OtaUfw) ufw = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (OtaUfw) ufw = NULL;
+  g_autoptr (GError) error = NULL;
   const OtaUfwEntry *e;
   gsize len;
 
   ota_ufw_build_options_init (&opts);
-  opts.flash_size = 100003;     /* padded by 13 bytes */
-  opts.ota_size = 4096;         /* a multiple of 16: both lengths are the same */
-  opts.version = "1.0.1";       /* padded by 11 bytes */
+  opts.flash_size = 100003; /* padded by 13 bytes */
+  opts.ota_size = 4096;     /* a multiple of 16: both lengths are the same */
+  opts.version = "1.0.1";   /* padded by 11 bytes */
   opts.crc_over_size = over_size;
   path = build (&opts, over_size ? "crc-over-size.ufw" : "crc-over-padded.ufw");
   ufw = load (path, OTA_UFW_CHECK_DEFAULT, &error);
@@ -461,10 +460,12 @@ test_crc_span (gconstpointer data)
   g_assert_true (g_file_get_contents (path, &contents, &len, NULL));
   e = ota_ufw_find_entry (ufw, OTA_UFW_TYPE_FLASH);
   g_assert_cmpuint (e->size, <, e->size2);
-  g_assert_cmphex (ota_crc16 (0, (const guint8 *) contents + e->offset,
-                              over_size ? e->size : e->size2), ==, e->data_crc);
-  g_assert_cmphex (ota_crc16 (0, (const guint8 *) contents + e->offset,
-                              over_size ? e->size2 : e->size), !=, e->data_crc);
+  g_assert_cmphex (
+      ota_crc16 (0, (const guint8 *) contents + e->offset, over_size ? e->size : e->size2), ==,
+      e->data_crc);
+  g_assert_cmphex (
+      ota_crc16 (0, (const guint8 *) contents + e->offset, over_size ? e->size2 : e->size), !=,
+      e->data_crc);
 
   g_assert_cmpint (ota_ufw_get_crc_span (ufw), ==,
                    over_size ? OTA_UFW_CRC_SPAN_SIZE : OTA_UFW_CRC_SPAN_PADDED);
@@ -490,8 +491,8 @@ test_crc_span_neither (gconstpointer data)
   gboolean over_size = GPOINTER_TO_INT (data);
   OtaUfwBuildOptions opts;
   g_autofree gchar *path = NULL;
-  g_autoptr(OtaUfw) ufw = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (OtaUfw) ufw = NULL;
+  g_autoptr (GError) error = NULL;
 
   ota_ufw_build_options_init (&opts);
   opts.flash_size = 100003;
@@ -519,8 +520,8 @@ test_version_nul_padded (void)
 {
   OtaUfwBuildOptions opts;
   g_autofree gchar *path = NULL;
-  g_autoptr(OtaUfw) ufw = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (OtaUfw) ufw = NULL;
+  g_autoptr (GError) error = NULL;
 
   ota_ufw_build_options_init (&opts);
   opts.version = "1.0.2";
@@ -538,8 +539,8 @@ test_force (gconstpointer data)
   OtaUfwCorruption kind = GPOINTER_TO_INT (data);
   OtaUfwBuildOptions opts;
   g_autofree gchar *path = NULL;
-  g_autoptr(OtaUfw) ufw = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (OtaUfw) ufw = NULL;
+  g_autoptr (GError) error = NULL;
   GPtrArray *warnings;
 
   ota_ufw_build_options_init (&opts);
@@ -572,8 +573,8 @@ test_chip_names (void)
 {
   OtaUfwBuildOptions opts;
   g_autofree gchar *path = NULL;
-  g_autoptr(OtaUfw) ufw = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (OtaUfw) ufw = NULL;
+  g_autoptr (GError) error = NULL;
 
   g_assert_true (ota_ufw_chip_is_known ("AC791N"));
   g_assert_true (ota_ufw_chip_is_known ("ac7911b"));
@@ -595,9 +596,9 @@ static void
 test_not_a_ufw (void)
 {
   g_autofree gchar *path = tmp_path ("random.bin");
-  g_autoptr(GRand) rand = g_rand_new_with_seed (3);
-  g_autoptr(OtaUfw) ufw = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GRand) rand = g_rand_new_with_seed (3);
+  g_autoptr (OtaUfw) ufw = NULL;
+  g_autoptr (GError) error = NULL;
   gchar buf[4096];
 
   for (gsize i = 0; i < sizeof buf; i++)
@@ -613,10 +614,10 @@ test_cancel (void)
 {
   OtaUfwBuildOptions opts;
   g_autofree gchar *path = NULL;
-  g_autoptr(OtaFirmware) fw = NULL;
-  g_autoptr(OtaUfw) ufw = NULL;
-  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
-  g_autoptr(GError) error = NULL;
+  g_autoptr (OtaFirmware) fw = NULL;
+  g_autoptr (OtaUfw) ufw = NULL;
+  g_autoptr (GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr (GError) error = NULL;
 
   ota_ufw_build_options_init (&opts);
   path = build (&opts, "cancel.ufw");
@@ -660,8 +661,8 @@ test_mkufw (void)
   g_autofree gchar *broken = tmp_path ("mkufw-broken.ufw");
   g_autofree gchar *out = NULL;
   g_autofree gchar *err = NULL;
-  g_autoptr(OtaUfw) ufw = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (OtaUfw) ufw = NULL;
+  g_autoptr (GError) error = NULL;
   gint status = -1;
 
   if (mkufw == NULL || !g_file_test (mkufw, G_FILE_TEST_IS_EXECUTABLE))
@@ -670,9 +671,9 @@ test_mkufw (void)
       return;
     }
   {
-    const gchar *argv[] = { mkufw, "--flash-size", "3K", "--ota-size", "100", "--seed", "5",
-                            "--version", "9.8.7", "--chip", "AC7916A", "--crc-over", "size",
-                            path, NULL };
+    const gchar *argv[]
+        = { mkufw,   "--flash-size", "3K",      "--ota-size", "100",  "--seed", "5", "--version",
+            "9.8.7", "--chip",       "AC7916A", "--crc-over", "size", path,     NULL };
 
     g_assert_true (g_spawn_sync (NULL, (gchar **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out,
                                  &err, &status, &error));
@@ -719,7 +720,7 @@ test_mkufw (void)
 static void
 remove_tmp_dir (void)
 {
-  g_autoptr(GDir) dir = g_dir_open (tmp_dir, 0, NULL);
+  g_autoptr (GDir) dir = g_dir_open (tmp_dir, 0, NULL);
   const gchar *name;
 
   while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
@@ -733,7 +734,7 @@ remove_tmp_dir (void)
 int
 main (int argc, char **argv)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   int ret;
 
   g_test_init (&argc, &argv, NULL);
@@ -752,9 +753,8 @@ main (int argc, char **argv)
                    test_no_version_and_empty_entries);
   for (gsize i = 0; i < G_N_ELEMENTS (corrupt_cases); i++)
     {
-      g_autofree gchar *test_path =
-        g_strdup_printf ("/ota/ufw/corrupt/%s",
-                         ota_ufw_corruption_to_string (corrupt_cases[i].kind));
+      g_autofree gchar *test_path = g_strdup_printf (
+          "/ota/ufw/corrupt/%s", ota_ufw_corruption_to_string (corrupt_cases[i].kind));
       g_test_add_data_func (test_path, &corrupt_cases[i], test_corrupt);
     }
   g_test_add_func ("/ota/ufw/corrupt/data-crc-values", test_corrupt_data_crc_values);

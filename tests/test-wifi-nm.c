@@ -33,7 +33,7 @@ typedef struct {
 static gchar *
 mock_string (const gchar *method, GVariant *args)
 {
-  g_autoptr(GVariant) reply = wifi_test_mock_call (bus, method, args, "(s)");
+  g_autoptr (GVariant) reply = wifi_test_mock_call (bus, method, args, "(s)");
   gchar *s = NULL;
 
   g_variant_get (reply, "(s)", &s);
@@ -51,16 +51,16 @@ add_ap (Fixture *f, const gchar *name, const gchar *ssid, const gchar *bssid, gu
 static void
 mock_void (const gchar *method, GVariant *args)
 {
-  g_autoptr(GVariant) reply = wifi_test_mock_call (bus, method, args, NULL);
+  g_autoptr (GVariant) reply = wifi_test_mock_call (bus, method, args, NULL);
 }
 
 /* The saved profiles, as NetworkManager shows them: path and settings. */
 static gchar *
 saved_profiles (void)
 {
-  g_autoptr(GVariant) reply = NULL;
-  g_autoptr(GVariantIter) iter = NULL;
-  g_autoptr(GString) out = g_string_new (NULL);
+  g_autoptr (GVariant) reply = NULL;
+  g_autoptr (GVariantIter) iter = NULL;
+  g_autoptr (GString) out = g_string_new (NULL);
   const gchar *path;
 
   reply = wifi_test_nm_call (bus, SETTINGS_PATH, "org.freedesktop.NetworkManager.Settings",
@@ -68,7 +68,7 @@ saved_profiles (void)
   g_variant_get (reply, "(ao)", &iter);
   while (g_variant_iter_next (iter, "&o", &path))
     {
-      g_autoptr(GVariant) settings
+      g_autoptr (GVariant) settings
           = wifi_test_nm_call (bus, path, CONN_IFACE, "GetSettings", NULL, "(a{sa{sv}})");
       g_autofree gchar *text = g_variant_print (settings, FALSE);
 
@@ -80,7 +80,7 @@ saved_profiles (void)
 static guint
 count_profiles (void)
 {
-  g_autoptr(GVariant) value = wifi_test_nm_get (
+  g_autoptr (GVariant) value = wifi_test_nm_get (
       bus, SETTINGS_PATH, "org.freedesktop.NetworkManager.Settings", "Connections");
 
   return (guint) g_variant_n_children (value);
@@ -90,8 +90,8 @@ count_profiles (void)
 static gchar *
 active_profile (Fixture *f)
 {
-  g_autoptr(GVariant) ac = wifi_test_nm_get (bus, f->dev, DEVICE_IFACE, "ActiveConnection");
-  g_autoptr(GVariant) conn = NULL;
+  g_autoptr (GVariant) ac = wifi_test_nm_get (bus, f->dev, DEVICE_IFACE, "ActiveConnection");
+  g_autoptr (GVariant) conn = NULL;
 
   if (g_strcmp0 (g_variant_get_string (ac, NULL), "/") == 0)
     return g_strdup ("/");
@@ -102,7 +102,7 @@ active_profile (Fixture *f)
 static GVariant *
 profile_settings (const gchar *path)
 {
-  g_autoptr(GVariant) reply
+  g_autoptr (GVariant) reply
       = wifi_test_nm_call (bus, path, CONN_IFACE, "GetSettings", NULL, "(a{sa{sv}})");
 
   return g_variant_get_child_value (reply, 0);
@@ -120,7 +120,7 @@ variant_bytes (GVariant *value, gsize *len)
   g_variant_iter_init (&iter, value);
   while ((child = g_variant_iter_next_value (&iter)) != NULL)
     {
-      g_autoptr(GVariant) inner = g_variant_is_of_type (child, G_VARIANT_TYPE_VARIANT)
+      g_autoptr (GVariant) inner = g_variant_is_of_type (child, G_VARIANT_TYPE_VARIANT)
                                        ? g_variant_get_variant (child)
                                        : g_variant_ref (child);
       guint8 b = g_variant_get_byte (inner);
@@ -146,7 +146,7 @@ log_count (const gchar *needle)
 static void
 setup_nm (Fixture *f, gconstpointer data)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree gchar *home_ap = NULL;
   g_autofree gchar *ac = NULL;
 
@@ -203,10 +203,10 @@ teardown_nm (Fixture *f, gconstpointer data)
 static void
 test_scan (Fixture *f, gconstpointer data)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GPtrArray) all = NULL;
-  g_autoptr(GPtrArray) devices = NULL;
-  g_autoptr(OtaWifiFilter) filter = ota_wifi_filter_new (NULL);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) all = NULL;
+  g_autoptr (GPtrArray) devices = NULL;
+  g_autoptr (OtaWifiFilter) filter = ota_wifi_filter_new (NULL);
   OtaWifiNetwork *n;
 
   add_device_aps (f);
@@ -238,7 +238,7 @@ test_scan (Fixture *f, gconstpointer data)
   g_assert_cmpstr (n->ssid, ==, "wifi_camera_corp");
   g_assert_cmpint (n->security, ==, OTA_WIFI_SECURITY_OTHER);
   {
-    g_autoptr(cJSON) json = ota_wifi_network_to_json (devices->pdata[1], TRUE);
+    g_autoptr (cJSON) json = ota_wifi_network_to_json (devices->pdata[1], TRUE);
     g_autofree gchar *text = cJSON_PrintUnformatted (json);
 
     g_assert_cmpstr (
@@ -262,14 +262,14 @@ test_scan (Fixture *f, gconstpointer data)
 static void
 join_and_restore (Fixture *f, const gchar *ssid, const gchar *password, gboolean psk)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree gchar *before = saved_profiles ();
   g_autofree gchar *temp = NULL;
   g_autofree gchar *after = NULL;
   g_autofree gchar *current = NULL;
   g_autofree gchar *gateway = NULL;
-  g_autoptr(GVariant) settings = NULL;
-  g_autoptr(GVariant) unsaved = NULL;
+  g_autoptr (GVariant) settings = NULL;
+  g_autoptr (GVariant) unsaved = NULL;
   const gchar *id = NULL;
   const gchar *key_mgmt = NULL;
   gboolean autoconnect = TRUE;
@@ -291,10 +291,10 @@ join_and_restore (Fixture *f, const gchar *ssid, const gchar *password, gboolean
   g_assert_true (g_variant_get_boolean (unsaved));
   settings = profile_settings (temp);
   {
-    g_autoptr(GVariant) con = g_variant_lookup_value (settings, "connection", NULL);
-    g_autoptr(GVariant) wifi = g_variant_lookup_value (settings, "802-11-wireless", NULL);
-    g_autoptr(GVariant) sec = g_variant_lookup_value (settings, "802-11-wireless-security", NULL);
-    g_autoptr(GVariant) ssid_bytes = NULL;
+    g_autoptr (GVariant) con = g_variant_lookup_value (settings, "connection", NULL);
+    g_autoptr (GVariant) wifi = g_variant_lookup_value (settings, "802-11-wireless", NULL);
+    g_autoptr (GVariant) sec = g_variant_lookup_value (settings, "802-11-wireless-security", NULL);
+    g_autoptr (GVariant) ssid_bytes = NULL;
     g_autofree gchar *expected_id = g_strdup_printf ("otaflash temporary %s", ssid);
     const gchar *iface = NULL;
     gsize len = 0;
@@ -358,7 +358,7 @@ test_join_wpa2 (Fixture *f, gconstpointer data)
 static void
 test_wrong_password (Fixture *f, gconstpointer data)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree gchar *before = saved_profiles ();
   g_autofree gchar *after = NULL;
   g_autofree gchar *current = NULL;
@@ -385,7 +385,7 @@ test_wrong_password (Fixture *f, gconstpointer data)
 static void
 test_join_refused (Fixture *f, gconstpointer data)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
 
   add_device_aps (f);
   /* not in range */
@@ -411,8 +411,8 @@ test_join_refused (Fixture *f, gconstpointer data)
 static void
 test_rejoin (Fixture *f, gconstpointer data)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(OtaWifiNetwork) back = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (OtaWifiNetwork) back = NULL;
   g_autofree gchar *before = saved_profiles ();
   g_autofree gchar *after = NULL;
   g_autofree gchar *current = NULL;
@@ -469,9 +469,9 @@ test_rejoin (Fixture *f, gconstpointer data)
 static void
 test_no_networkmanager (void)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(OtaWifi) wifi = ota_wifi_new ("nm", NULL, &error);
-  g_autoptr(GPtrArray) networks = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (OtaWifi) wifi = ota_wifi_new ("nm", NULL, &error);
+  g_autoptr (GPtrArray) networks = NULL;
 
   wifi_test_bus_check (bus);
   g_assert_no_error (error);
@@ -496,8 +496,8 @@ test_no_networkmanager (void)
 static void
 test_wifi_disabled (Fixture *f, gconstpointer data)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GPtrArray) networks = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) networks = NULL;
 
   add_device_aps (f);
   mock_void ("SetProperty", g_variant_new ("(sssv)", "/org/freedesktop/NetworkManager",
@@ -522,10 +522,10 @@ test_wifi_disabled (Fixture *f, gconstpointer data)
 static void
 test_interface (Fixture *f, gconstpointer data)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(OtaWifi) other = ota_wifi_new ("nm", "wlan9", &error);
-  g_autoptr(OtaWifi) named = ota_wifi_new ("nm", "wlan0", &error);
-  g_autoptr(GPtrArray) networks = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (OtaWifi) other = ota_wifi_new ("nm", "wlan9", &error);
+  g_autoptr (OtaWifi) named = ota_wifi_new ("nm", "wlan0", &error);
+  g_autoptr (GPtrArray) networks = NULL;
 
   g_assert_no_error (error);
   networks = ota_wifi_scan (other, ota_wifi_deadline_in (20000), NULL, &error);
@@ -541,9 +541,9 @@ test_interface (Fixture *f, gconstpointer data)
 static void
 test_no_adapter (void)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(OtaWifi) wifi = ota_wifi_new ("nm", NULL, &error);
-  g_autoptr(GPtrArray) networks = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (OtaWifi) wifi = ota_wifi_new ("nm", NULL, &error);
+  g_autoptr (GPtrArray) networks = NULL;
 
   wifi_test_bus_check (bus);
   wifi_test_bus_start_nm (bus, NULL);
@@ -562,8 +562,8 @@ test_no_adapter (void)
 static void
 test_wait_deadline (Fixture *f, gconstpointer data)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(OtaWifiNetwork) found = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (OtaWifiNetwork) found = NULL;
   gint64 start = g_get_monotonic_time ();
   gint64 elapsed;
 
@@ -630,7 +630,7 @@ static void
 test_wait_appears (Fixture *f, gconstpointer data)
 {
   WaitJob job = { f->wifi, NULL, NULL, NULL };
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   GThread *thread;
 
   /* the client is made in this thread, and then used in another */
@@ -650,7 +650,7 @@ test_wait_appears (Fixture *f, gconstpointer data)
 static void
 test_wait_cancel (Fixture *f, gconstpointer data)
 {
-  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr (GCancellable) cancellable = g_cancellable_new ();
   WaitJob job = { f->wifi, cancellable, NULL, NULL };
   GThread *thread = g_thread_new ("wait", wait_thread, &job);
   gint64 start;
@@ -700,7 +700,7 @@ wait_for_log (const gchar *needle, gint count)
 static void
 test_rejoin_helper (Fixture *f, gconstpointer data)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree gchar *current = NULL;
   RejoinJob job = { f->wifi, NULL, NULL };
   GThread *thread;
@@ -750,7 +750,7 @@ test_password_not_logged (Fixture *f, gconstpointer data)
 
   if (g_test_subprocess ())
     {
-      g_autoptr(GError) error = NULL;
+      g_autoptr (GError) error = NULL;
 
       g_log_set_debug_enabled (TRUE);
       g_assert_true (ota_wifi_remember (f->wifi, NULL, &error));
@@ -782,7 +782,7 @@ test_password_not_logged (Fixture *f, gconstpointer data)
 int
 main (int argc, char **argv)
 {
-  g_autoptr(WifiTestBus) owned = NULL;
+  g_autoptr (WifiTestBus) owned = NULL;
   int rc;
 
   g_test_init (&argc, &argv, NULL);

@@ -27,7 +27,7 @@ add (GPtrArray *networks, const gchar *ssid, guint signal, OtaWifiSecurity secur
 static void
 test_filter_defaults (void)
 {
-  g_autoptr(OtaWifiFilter) filter = ota_wifi_filter_new (NULL);
+  g_autoptr (OtaWifiFilter) filter = ota_wifi_filter_new (NULL);
 
   g_assert_true (ota_wifi_filter_is_device (filter, "WIFI_OTA_XXXXXX"));
   g_assert_true (ota_wifi_filter_is_device (filter, "WIFI_OTA_4F2A11"));
@@ -46,9 +46,9 @@ static void
 test_filter_patterns (void)
 {
   const gchar *patterns[] = { "CAM-??", "Dash*", NULL };
-  g_autoptr(OtaWifiFilter) filter = ota_wifi_filter_new (patterns);
-  g_autoptr(GPtrArray) networks = networks_new ();
-  g_autoptr(GPtrArray) devices = NULL;
+  g_autoptr (OtaWifiFilter) filter = ota_wifi_filter_new (patterns);
+  g_autoptr (GPtrArray) networks = networks_new ();
+  g_autoptr (GPtrArray) devices = NULL;
 
   g_assert_true (ota_wifi_filter_is_device (filter, "CAM-01"));
   g_assert_false (ota_wifi_filter_is_device (filter, "CAM-001"));
@@ -70,11 +70,11 @@ test_filter_patterns (void)
 static void
 test_pick_one (void)
 {
-  g_autoptr(OtaWifiFilter) filter = ota_wifi_filter_new (NULL);
-  g_autoptr(GPtrArray) networks = networks_new ();
-  g_autoptr(GPtrArray) candidates = NULL;
-  g_autoptr(OtaWifiNetwork) pick = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (OtaWifiFilter) filter = ota_wifi_filter_new (NULL);
+  g_autoptr (GPtrArray) networks = networks_new ();
+  g_autoptr (GPtrArray) candidates = NULL;
+  g_autoptr (OtaWifiNetwork) pick = NULL;
+  g_autoptr (GError) error = NULL;
 
   add (networks, "HomeNet", 90, OTA_WIFI_SECURITY_WPA2_PSK);
   add (networks, "wifi_camera_wl8x_77", 40, OTA_WIFI_SECURITY_WPA2_PSK);
@@ -90,11 +90,11 @@ test_pick_one (void)
 static void
 test_pick_recovery_first (void)
 {
-  g_autoptr(OtaWifiFilter) filter = ota_wifi_filter_new (NULL);
-  g_autoptr(GPtrArray) networks = networks_new ();
-  g_autoptr(GPtrArray) candidates = NULL;
-  g_autoptr(OtaWifiNetwork) pick = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (OtaWifiFilter) filter = ota_wifi_filter_new (NULL);
+  g_autoptr (GPtrArray) networks = networks_new ();
+  g_autoptr (GPtrArray) candidates = NULL;
+  g_autoptr (OtaWifiNetwork) pick = NULL;
+  g_autoptr (GError) error = NULL;
 
   add (networks, "wifi_camera_wl8x_1", 90, OTA_WIFI_SECURITY_WPA2_PSK);
   add (networks, "wifi_camera_wl8x_2", 80, OTA_WIFI_SECURITY_WPA2_PSK);
@@ -108,10 +108,10 @@ test_pick_recovery_first (void)
 static void
 test_pick_none (void)
 {
-  g_autoptr(OtaWifiFilter) filter = ota_wifi_filter_new (NULL);
-  g_autoptr(GPtrArray) networks = networks_new ();
-  g_autoptr(GPtrArray) candidates = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (OtaWifiFilter) filter = ota_wifi_filter_new (NULL);
+  g_autoptr (GPtrArray) networks = networks_new ();
+  g_autoptr (GPtrArray) candidates = NULL;
+  g_autoptr (GError) error = NULL;
   OtaWifiNetwork *pick;
 
   add (networks, "HomeNet", 90, OTA_WIFI_SECURITY_WPA2_PSK);
@@ -125,10 +125,10 @@ test_pick_none (void)
 static void
 test_pick_several (void)
 {
-  g_autoptr(OtaWifiFilter) filter = ota_wifi_filter_new (NULL);
-  g_autoptr(GPtrArray) networks = networks_new ();
-  g_autoptr(GPtrArray) candidates = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (OtaWifiFilter) filter = ota_wifi_filter_new (NULL);
+  g_autoptr (GPtrArray) networks = networks_new ();
+  g_autoptr (GPtrArray) candidates = NULL;
+  g_autoptr (GError) error = NULL;
   OtaWifiNetwork *pick;
 
   add (networks, "wifi_camera_wl8x_1", 30, OTA_WIFI_SECURITY_WPA2_PSK);
@@ -155,9 +155,9 @@ test_pick_several (void)
 static void
 test_network_json (void)
 {
-  g_autoptr(OtaWifiNetwork) n
+  g_autoptr (OtaWifiNetwork) n
       = ota_wifi_network_new ("WIFI_OTA_\"x\"", "02:aa:bb:cc:dd:ee", 140, OTA_WIFI_SECURITY_OPEN);
-  g_autoptr(cJSON) json = ota_wifi_network_to_json (n, ota_wifi_ssid_is_recovery (n->ssid));
+  g_autoptr (cJSON) json = ota_wifi_network_to_json (n, ota_wifi_ssid_is_recovery (n->ssid));
   g_autofree gchar *text = cJSON_PrintUnformatted (json);
 
   g_assert_cmpstr (text, ==,
@@ -170,7 +170,7 @@ test_network_json (void)
 static void
 test_network_sort (void)
 {
-  g_autoptr(GPtrArray) networks = networks_new ();
+  g_autoptr (GPtrArray) networks = networks_new ();
 
   add (networks, "b", 10, OTA_WIFI_SECURITY_OPEN);
   add (networks, "c", 70, OTA_WIFI_SECURITY_OPEN);
@@ -184,7 +184,7 @@ test_network_sort (void)
 static void
 test_profile_open (void)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree gchar *name = ota_wifi_profile_name ("WIFI_OTA_XXXXXX");
   g_autofree gchar *xml
       = ota_wifi_profile_xml (name, "WIFI_OTA_XXXXXX", OTA_WIFI_SECURITY_OPEN, "ignored1", &error);
@@ -219,7 +219,7 @@ test_profile_open (void)
 static void
 test_profile_wpa2 (void)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   const gchar *ssid = "cam <&> \"'\xc3\xa9";
   g_autofree gchar *xml = ota_wifi_profile_xml ("otaflash temporary x", ssid,
                                                 OTA_WIFI_SECURITY_WPA2_PSK, "p<w>&\"d'12", &error);
@@ -247,7 +247,7 @@ test_profile_wpa2 (void)
 static void
 test_profile_refused (void)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   gchar *xml;
 
   xml = ota_wifi_profile_xml ("n", "s", OTA_WIFI_SECURITY_WPA2_PSK, "short12", &error);
@@ -286,8 +286,8 @@ static void
 test_backends (void)
 {
   const gchar *const *names = ota_wifi_list_backends ();
-  g_autoptr(GError) error = NULL;
-  g_autoptr(OtaWifi) wifi = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (OtaWifi) wifi = NULL;
 
   g_assert_true (g_strv_contains (names, "none"));
 #ifdef OTA_TEST_HAVE_LIBNM
@@ -310,10 +310,10 @@ test_backends (void)
 static void
 test_none (void)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(OtaWifi) wifi = ota_wifi_new ("none", NULL, &error);
-  g_autoptr(GPtrArray) networks = NULL;
-  g_autoptr(OtaWifiNetwork) found = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (OtaWifi) wifi = ota_wifi_new ("none", NULL, &error);
+  g_autoptr (GPtrArray) networks = NULL;
+  g_autoptr (OtaWifiNetwork) found = NULL;
   g_autofree gchar *ssid = NULL;
   g_autofree gchar *gateway = NULL;
 

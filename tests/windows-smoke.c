@@ -34,8 +34,8 @@ typedef enum {
 } Phase;
 
 static const gchar *const phase_names[]
-    = { "the window", "the demo device", "a flashable file", "the upgrade to start",
-        "the upgrade to end", "done" };
+    = { "the window",           "the demo device",    "a flashable file",
+        "the upgrade to start", "the upgrade to end", "done" };
 
 static Phase phase = WAIT_WINDOW;
 

@@ -35,15 +35,15 @@ typedef struct {
 
   /* run */
   FILE *log;
-  OtaEventWriter *writer;        /* --json (stdout) and --log */
+  OtaEventWriter *writer; /* --json (stdout) and --log */
   gboolean tty;
   GMainLoop *loop;
   OtaFlash *engine;
-  gint64 last_interrupt;         /* the Ctrl-C that asked for a confirmation */
+  gint64 last_interrupt; /* the Ctrl-C that asked for a confirmation */
   gboolean cancel_said;
-  gint64 flash_start;            /* the session's clock, for events the CLI adds */
-  gboolean progress_line;        /* a live line is on the terminal */
-  gint last_decile;              /* non-terminal progress: one line per 10 % */
+  gint64 flash_start;     /* the session's clock, for events the CLI adds */
+  gboolean progress_line; /* a live line is on the terminal */
+  gint last_decile;       /* non-terminal progress: one line per 10 % */
   gboolean done;
   GError *error;
 } Cli;
@@ -68,8 +68,7 @@ clear_progress_line (Cli *cli)
 }
 
 /* Human lines go to stdout, errors and warnings to stderr. */
-static void G_GNUC_PRINTF (3, 4)
-say (Cli *cli, gboolean is_error, const gchar *format, ...)
+static void G_GNUC_PRINTF (3, 4) say (Cli *cli, gboolean is_error, const gchar *format, ...)
 {
   g_autofree gchar *text = NULL;
   g_autofree gchar *safe = NULL;
@@ -123,7 +122,8 @@ print_progress (Cli *cli, const OtaEvent *ev)
       if (ev->total == 0 || decile == cli->last_decile)
         return;
       cli->last_decile = decile;
-      fprintf (stdout, "  stage %u/2: %u%% (%" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT " bytes)\n",
+      fprintf (stdout,
+               "  stage %u/2: %u%% (%" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT " bytes)\n",
                ev->stage, ev->percent, ev->bytes, ev->total);
       fflush (stdout);
     }
@@ -162,8 +162,9 @@ event_cb (OtaFlash *engine, const OtaEvent *ev, Cli *cli)
     case OTA_EVENT_STAGE:
       cli->last_decile = -1;
       if (ev->state == OTA_STAGE_STATE_START)
-        say (cli, FALSE, ev->stage == 1 ? "Stage 1 of 2: sending the updater to the device"
-                                        : "Stage 2 of 2: sending the firmware to the updater");
+        say (cli, FALSE,
+             ev->stage == 1 ? "Stage 1 of 2: sending the updater to the device"
+                            : "Stage 2 of 2: sending the firmware to the updater");
       else if (ev->outcome == OTA_STAGE_OUTCOME_OK)
         say (cli, FALSE, "Stage %u of 2 done.", ev->stage);
       break;
@@ -184,7 +185,7 @@ event_cb (OtaFlash *engine, const OtaEvent *ev, Cli *cli)
 static OtaExitCode
 finish (Cli *cli, const OtaAdvice *advice)
 {
-  g_autoptr(cJSON) obj = ota_advice_to_json (advice);
+  g_autoptr (cJSON) obj = ota_advice_to_json (advice);
 
   write_json (cli, obj);
   if (advice->outcome == OTA_OUTCOME_SUCCESS)
@@ -203,14 +204,14 @@ finish (Cli *cli, const OtaAdvice *advice)
 static OtaExitCode
 finish_error (Cli *cli, const GError *error, OtaDeviceState state)
 {
-  g_autoptr(OtaAdvice) advice = ota_advice_new (error, state, NULL, NULL);
+  g_autoptr (OtaAdvice) advice = ota_advice_new (error, state, NULL, NULL);
   return finish (cli, advice);
 }
 
 static OtaExitCode
 finish_success (Cli *cli, OtaDeviceState state, const gchar *message, const gchar *version)
 {
-  g_autoptr(OtaAdvice) advice = ota_advice_new (NULL, state, version, message);
+  g_autoptr (OtaAdvice) advice = ota_advice_new (NULL, state, version, message);
   return finish (cli, advice);
 }
 
@@ -219,16 +220,15 @@ finish_success (Cli *cli, OtaDeviceState state, const gchar *message, const gcha
 static OtaUfw *
 load_file (Cli *cli, const gchar *path, OtaFirmware **out_fw, GError **error)
 {
-  g_autoptr(OtaFirmware) fw = NULL;
-  g_autoptr(OtaUfw) ufw = NULL;
-  g_autoptr(cJSON) obj = NULL;
+  g_autoptr (OtaFirmware) fw = NULL;
+  g_autoptr (OtaUfw) ufw = NULL;
+  g_autoptr (cJSON) obj = NULL;
   GPtrArray *warnings;
 
   fw = ota_firmware_open (path, error);
   if (fw == NULL)
     return NULL;
-  ufw = ota_ufw_load (fw, cli->force ? OTA_UFW_CHECK_FORCE : OTA_UFW_CHECK_DEFAULT,
-                      NULL, error);
+  ufw = ota_ufw_load (fw, cli->force ? OTA_UFW_CHECK_FORCE : OTA_UFW_CHECK_DEFAULT, NULL, error);
   if (ufw == NULL)
     {
       if (error != NULL && *error != NULL && (*error)->domain == OTA_ERROR
@@ -273,13 +273,13 @@ interrupt_cb (gpointer user_data)
     {
     case OTA_CANCEL_TAKEN:
       if (!cli->cancel_said)
-        say (cli, TRUE, confirmed ? "Cancelling: the device will be left in its updater…"
-                                  : "Cancelling: the device is told to stop at its next request…");
+        say (cli, TRUE,
+             confirmed ? "Cancelling: the device will be left in its updater…"
+                       : "Cancelling: the device is told to stop at its next request…");
       cli->cancel_said = TRUE;
       break;
-    case OTA_CANCEL_NEEDS_CONFIRMATION:
-      {
-        g_autoptr(OtaEvent) ev = ota_event_new (OTA_EVENT_LOG);
+      case OTA_CANCEL_NEEDS_CONFIRMATION: {
+        g_autoptr (OtaEvent) ev = ota_event_new (OTA_EVENT_LOG);
 
         cli->last_interrupt = now;
         say (cli, TRUE,
@@ -333,12 +333,12 @@ configure_session (Cli *cli, OtaSession *session)
 static int
 run_flash (Cli *cli, const gchar *path)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(OtaFirmware) fw = NULL;
-  g_autoptr(OtaUfw) ufw = NULL;
-  g_autoptr(OtaSession) session = NULL;
-  g_autoptr(OtaFlash) engine = NULL;
-  g_autoptr(OtaAdvice) advice = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (OtaFirmware) fw = NULL;
+  g_autoptr (OtaUfw) ufw = NULL;
+  g_autoptr (OtaSession) session = NULL;
+  g_autoptr (OtaFlash) engine = NULL;
+  g_autoptr (OtaAdvice) advice = NULL;
   guint sigint_id;
 
   /* a corrupt file is refused before the device is touched */
@@ -372,10 +372,10 @@ run_flash (Cli *cli, const gchar *path)
 static int
 run_info (Cli *cli)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(OtaSession) session = ota_session_new ();
-  g_autoptr(OtaDescription) desc = NULL;
-  g_autoptr(OtaEvent) ev = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (OtaSession) session = ota_session_new ();
+  g_autoptr (OtaDescription) desc = NULL;
+  g_autoptr (OtaEvent) ev = NULL;
 
   configure_session (cli, session);
   desc = ota_session_read_device (session, NULL, &error);
@@ -384,8 +384,8 @@ run_info (Cli *cli)
       /* a device that does not answer in time is not reachable */
       if (g_error_matches (error, OTA_ERROR, OTA_ERROR_TIMED_OUT))
         {
-          g_autoptr(GError) unreachable = g_error_new_literal (OTA_ERROR, OTA_ERROR_NOT_REACHABLE,
-                                                               error->message);
+          g_autoptr (GError) unreachable
+              = g_error_new_literal (OTA_ERROR, OTA_ERROR_NOT_REACHABLE, error->message);
           return finish_error (cli, unreachable, OTA_DEVICE_STATE_UNCHANGED);
         }
       return finish_error (cli, error, OTA_DEVICE_STATE_UNCHANGED);
@@ -394,7 +394,8 @@ run_info (Cli *cli)
   ev->device = ota_description_copy (desc);
   ota_event_writer_event (cli->writer, ev);
   say (cli, FALSE, "Product:          %s", desc->product_type != NULL ? desc->product_type : "-");
-  say (cli, FALSE, "Firmware version: %s", desc->firmware_version != NULL ? desc->firmware_version : "-");
+  say (cli, FALSE, "Firmware version: %s",
+       desc->firmware_version != NULL ? desc->firmware_version : "-");
   say (cli, FALSE, "Upgrade method:   %s",
        ota_description_is_single_backup (desc) ? "single backup (supported)"
                                                : "dual backup (not supported by otaflash)");
@@ -403,7 +404,8 @@ run_info (Cli *cli)
            ? "in its updater, waiting for stage two: flash the same file to finish"
            : "normal firmware running");
   say (cli, FALSE, "UUID:             %s", desc->uuid != NULL ? desc->uuid : "-");
-  say (cli, FALSE, "App type:         %s", desc->match_app_type != NULL ? desc->match_app_type : "-");
+  say (cli, FALSE, "App type:         %s",
+       desc->match_app_type != NULL ? desc->match_app_type : "-");
   return finish_success (cli,
                          ota_description_needs_stage_two (desc) ? OTA_DEVICE_STATE_NEEDS_RECOVERY
                                                                 : OTA_DEVICE_STATE_UNCHANGED,
@@ -413,8 +415,8 @@ run_info (Cli *cli)
 static int
 run_check (Cli *cli, const gchar *path)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(OtaUfw) ufw = load_file (cli, path, NULL, &error);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (OtaUfw) ufw = load_file (cli, path, NULL, &error);
 
   if (ufw == NULL)
     return finish_error (cli, error, OTA_DEVICE_STATE_UNKNOWN);
@@ -440,33 +442,33 @@ log_handler_cb (const gchar *domain, GLogLevelFlags level, const gchar *message,
     }
 }
 
-static const gchar *const summary_text =
-  "Upgrades a JieLi AC79 Wi-Fi device (camera, IoT board) over its own Wi-Fi\n"
-  "access point with the two-stage single-backup network upgrade.\n"
-  "\n"
-  "  otaflash --cli [OPTION…] FIRMWARE.ufw     flash both stages (or finish stage two)\n"
-  "  otaflash --cli --info [OPTION…]           read the device, change nothing\n"
-  "  otaflash --cli --check FIRMWARE.ufw       validate the file, no device needed\n"
-  "\n"
-  "Join the device's Wi-Fi network first. A device that lost power during an\n"
-  "upgrade shows up as an open network called WIFI_OTA_XXXXXX: join it and run\n"
-  "the same command again to finish (recovery).";
+static const gchar *const summary_text
+    = "Upgrades a JieLi AC79 Wi-Fi device (camera, IoT board) over its own Wi-Fi\n"
+      "access point with the two-stage single-backup network upgrade.\n"
+      "\n"
+      "  otaflash --cli [OPTION…] FIRMWARE.ufw     flash both stages (or finish stage two)\n"
+      "  otaflash --cli --info [OPTION…]           read the device, change nothing\n"
+      "  otaflash --cli --check FIRMWARE.ufw       validate the file, no device needed\n"
+      "\n"
+      "Join the device's Wi-Fi network first. A device that lost power during an\n"
+      "upgrade shows up as an open network called WIFI_OTA_XXXXXX: join it and run\n"
+      "the same command again to finish (recovery).";
 
-static const gchar *const exit_codes_text =
-  "Exit codes:\n"
-  "  0    success: the device restarted with the new firmware (version confirmed)\n"
-  "  2    usage error on the command line\n"
-  "  3    the device cannot be reached (wrong Wi-Fi network or address)\n"
-  "  4    the firmware file is missing, unreadable or corrupt (device not touched)\n"
-  "  5    the device refused (not single-backup, busy with another app, not ready)\n"
-  "  6    nothing to do: the device already runs this firmware\n"
-  "  7    failed, the device is unchanged (an error before the point of no return)\n"
-  "  8    failed, the device needs recovery: it waits for stage two; run again\n"
-  "  9    the device did not come back after a restart\n"
-  "  130  cancelled, the device is unchanged\n"
-  "\n"
-  "With --json, stdout carries JSON Lines events ending with one \"result\" event;\n"
-  "see docs/cli.md. Default address: 192.168.1.1 (or $OTAFLASH_HOST).";
+static const gchar *const exit_codes_text
+    = "Exit codes:\n"
+      "  0    success: the device restarted with the new firmware (version confirmed)\n"
+      "  2    usage error on the command line\n"
+      "  3    the device cannot be reached (wrong Wi-Fi network or address)\n"
+      "  4    the firmware file is missing, unreadable or corrupt (device not touched)\n"
+      "  5    the device refused (not single-backup, busy with another app, not ready)\n"
+      "  6    nothing to do: the device already runs this firmware\n"
+      "  7    failed, the device is unchanged (an error before the point of no return)\n"
+      "  8    failed, the device needs recovery: it waits for stage two; run again\n"
+      "  9    the device did not come back after a restart\n"
+      "  130  cancelled, the device is unchanged\n"
+      "\n"
+      "With --json, stdout carries JSON Lines events ending with one \"result\" event;\n"
+      "see docs/cli.md. Default address: 192.168.1.1 (or $OTAFLASH_HOST).";
 
 static void
 cli_clear (Cli *cli)
@@ -482,7 +484,6 @@ cli_clear (Cli *cli)
     }
 }
 
-
 /* A command line otaflash cannot run: said on stderr, and with --json as the
  * one result event a script waits for. Nothing has reached the device. */
 static int
@@ -491,8 +492,8 @@ usage_error (Cli *cli, const gchar *problem)
   fprintf (stderr, "otaflash: %s\nTry: otaflash --cli --help\n", problem);
   if (cli->json)
     {
-      g_autoptr(cJSON) obj = cJSON_CreateObject ();
-      g_autoptr(OtaEventWriter) writer = ota_event_writer_new ();
+      g_autoptr (cJSON) obj = cJSON_CreateObject ();
+      g_autoptr (OtaEventWriter) writer = ota_event_writer_new ();
 
       cJSON_AddStringToObject (obj, "event", "result");
       cJSON_AddStringToObject (obj, "status", "failed");
@@ -515,9 +516,9 @@ ota_cli_run (int argc, char **argv)
 {
   Cli cli_data = { 0 };
   Cli *cli = &cli_data;
-  g_autoptr(GOptionContext) context = NULL;
-  g_autoptr(GError) error = NULL;
-  g_auto(GStrv) args = NULL;
+  g_autoptr (GOptionContext) context = NULL;
+  g_autoptr (GError) error = NULL;
+  g_auto (GStrv) args = NULL;
   const gchar *env_host = g_getenv ("OTAFLASH_HOST");
   int n_rest;
   int ret;
@@ -540,7 +541,8 @@ ota_cli_run (int argc, char **argv)
       "Seconds between keep-alives on the control channel during stage one (default 15)", "S" },
     { "force", 'f', 0, G_OPTION_ARG_NONE, &cli->force,
       "Accept a file without the updater (ota.bin) or for an unknown chip; never accepts a "
-      "corrupt file", NULL },
+      "corrupt file",
+      NULL },
     { "info", 'i', 0, G_OPTION_ARG_NONE, &cli->info, "Read the device and show it; change nothing",
       NULL },
     { "check", 'c', 0, G_OPTION_ARG_NONE, &cli->check,
@@ -549,7 +551,8 @@ ota_cli_run (int argc, char **argv)
       "Print JSON Lines events on stdout instead of text (for scripts)", NULL },
     { "log", 'l', 0, G_OPTION_ARG_FILENAME, &cli->log_path,
       "Also write every event and protocol detail to FILE (JSON Lines)", "FILE" },
-    { "verbose", 'v', 0, G_OPTION_ARG_NONE, &cli->verbose, "Show protocol details on stderr", NULL },
+    { "verbose", 'v', 0, G_OPTION_ARG_NONE, &cli->verbose, "Show protocol details on stderr",
+      NULL },
     { "version", 'V', 0, G_OPTION_ARG_NONE, &cli->version, "Show the version and exit", NULL },
     { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &cli->rest, NULL, NULL },
     { NULL }

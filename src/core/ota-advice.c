@@ -6,8 +6,8 @@
 #include "ota-error.h"
 #include "ota-event.h"
 
-#define RECOVERY_SENTENCE                                                                  \
-  "Keep the device powered. Rejoin its Wi-Fi (it may now be an open network called "      \
+#define RECOVERY_SENTENCE                                                                          \
+  "Keep the device powered. Rejoin its Wi-Fi (it may now be an open network called "               \
   "WIFI_OTA_XXXXXX) and flash the same file again: otaflash finishes the upgrade."
 
 /* The table: one row per outcome. Worded for both front-ends: "try again" is
@@ -22,33 +22,36 @@ typedef struct {
 
 static const AdviceRow advice_table[OTA_OUTCOME_LAST] = {
   [OTA_OUTCOME_SUCCESS] = { "success", "success", OTA_EXIT_SUCCESS, "Updated", NULL },
-  [OTA_OUTCOME_NOT_REACHABLE] = { "not-reachable", "failed", OTA_EXIT_NOT_REACHABLE,
-    "Device not found",
-    "Connect this PC to the device's Wi-Fi network, check the device's address, then try "
-    "again." },
-  [OTA_OUTCOME_INVALID_FILE] = { "invalid-file", "failed", OTA_EXIT_INVALID_FILE,
-    "File refused", "Choose another firmware file; the device was not touched." },
-  [OTA_OUTCOME_REFUSED] = { "refused", "failed", OTA_EXIT_REFUSED, "Device refused",
-    "Close any other app connected to the device, restart the device if needed, then try "
-    "again." },
-  [OTA_OUTCOME_NOTHING_TO_DO] = { "nothing-to-do", "unchanged", OTA_EXIT_NOTHING_TO_DO,
-    "Already up to date", "Nothing to do: the device already runs this firmware." },
-  [OTA_OUTCOME_FAILED_UNCHANGED] = { "failed-unchanged", "failed", OTA_EXIT_FAILED_UNCHANGED,
-    "Failed — device unchanged",
-    "The device still runs its old firmware. Restart the device and try again." },
+  [OTA_OUTCOME_NOT_REACHABLE]
+  = { "not-reachable", "failed", OTA_EXIT_NOT_REACHABLE, "Device not found",
+      "Connect this PC to the device's Wi-Fi network, check the device's address, then try "
+      "again." },
+  [OTA_OUTCOME_INVALID_FILE] = { "invalid-file", "failed", OTA_EXIT_INVALID_FILE, "File refused",
+                                 "Choose another firmware file; the device was not touched." },
+  [OTA_OUTCOME_REFUSED]
+  = { "refused", "failed", OTA_EXIT_REFUSED, "Device refused",
+      "Close any other app connected to the device, restart the device if needed, then try "
+      "again." },
+  [OTA_OUTCOME_NOTHING_TO_DO]
+  = { "nothing-to-do", "unchanged", OTA_EXIT_NOTHING_TO_DO, "Already up to date",
+      "Nothing to do: the device already runs this firmware." },
+  [OTA_OUTCOME_FAILED_UNCHANGED]
+  = { "failed-unchanged", "failed", OTA_EXIT_FAILED_UNCHANGED, "Failed — device unchanged",
+      "The device still runs its old firmware. Restart the device and try again." },
   [OTA_OUTCOME_NEEDS_RECOVERY] = { "needs-recovery", "needs-recovery", OTA_EXIT_NEEDS_RECOVERY,
-    "Not finished — recovery needed", RECOVERY_SENTENCE },
-  [OTA_OUTCOME_NO_REBOOT] = { "no-reboot", "failed", OTA_EXIT_NO_REBOOT,
-    "Device did not come back",
-    /* the device had said the new firmware was written: only the check is missing */
-    "The device reported that the new firmware was written. Rejoin its Wi-Fi when it is "
-    "back and read it (otaflash --cli --info, or the window's device panel) to confirm its "
-    "version; flash again only if it waits for stage two." },
+                                   "Not finished — recovery needed", RECOVERY_SENTENCE },
+  [OTA_OUTCOME_NO_REBOOT]
+  = { "no-reboot", "failed", OTA_EXIT_NO_REBOOT, "Device did not come back",
+      /* the device had said the new firmware was written: only the check is missing */
+      "The device reported that the new firmware was written. Rejoin its Wi-Fi when it is "
+      "back and read it (otaflash --cli --info, or the window's device panel) to confirm its "
+      "version; flash again only if it waits for stage two." },
   [OTA_OUTCOME_CANCELLED] = { "cancelled", "cancelled", OTA_EXIT_CANCELLED,
-    "Cancelled — device unchanged", "The device was not changed." },
-  [OTA_OUTCOME_WIFI] = { "wifi", "failed", OTA_EXIT_WIFI, "Wi-Fi problem",
-    "Check that the device is on and near this PC and that Wi-Fi is switched on, then try "
-    "again." },
+                              "Cancelled — device unchanged", "The device was not changed." },
+  [OTA_OUTCOME_WIFI]
+  = { "wifi", "failed", OTA_EXIT_WIFI, "Wi-Fi problem",
+      "Check that the device is on and near this PC and that Wi-Fi is switched on, then try "
+      "again." },
 };
 
 const gchar *
@@ -72,11 +75,11 @@ ota_advice_event_hint (const OtaEvent *ev)
              "firmware until the second stage has finished. Keep it powered and in range.";
     case OTA_EVENT_CODE_REBOOT_WAIT:
       return ev->stage == 1
-               ? "The device is restarting into its updater. If this PC does not rejoin its "
-                 "Wi-Fi by itself, join it again: it may now be an open network called "
-                 "WIFI_OTA_XXXXXX."
-               : "The device is restarting into the new firmware. If this PC does not rejoin "
-                 "its Wi-Fi by itself, join it again.";
+                 ? "The device is restarting into its updater. If this PC does not rejoin its "
+                   "Wi-Fi by itself, join it again: it may now be an open network called "
+                   "WIFI_OTA_XXXXXX."
+                 : "The device is restarting into the new firmware. If this PC does not rejoin "
+                   "its Wi-Fi by itself, join it again.";
     case OTA_EVENT_CODE_RECOVERY:
       return "The device waits for the second stage: finishing the upgrade with this file.";
     case OTA_EVENT_CODE_CANCEL_TOO_LATE:

@@ -16,16 +16,16 @@
 G_BEGIN_DECLS
 
 typedef enum {
-  OTA_OUTCOME_SUCCESS,            /* the device runs the new firmware (confirmed) */
-  OTA_OUTCOME_NOT_REACHABLE,      /* nothing answers at the address */
-  OTA_OUTCOME_INVALID_FILE,       /* the file is missing, unreadable or corrupt */
-  OTA_OUTCOME_REFUSED,            /* not single-backup, busy, not ready */
-  OTA_OUTCOME_NOTHING_TO_DO,      /* the device already runs this firmware (SAME) */
-  OTA_OUTCOME_FAILED_UNCHANGED,   /* failed before the point of no return */
-  OTA_OUTCOME_NEEDS_RECOVERY,     /* failed or cancelled after it: stage two pending */
-  OTA_OUTCOME_NO_REBOOT,          /* the device did not come back after a restart */
-  OTA_OUTCOME_CANCELLED,          /* cancelled before the point of no return */
-  OTA_OUTCOME_WIFI,               /* could not join or rejoin the device's Wi-Fi */
+  OTA_OUTCOME_SUCCESS,          /* the device runs the new firmware (confirmed) */
+  OTA_OUTCOME_NOT_REACHABLE,    /* nothing answers at the address */
+  OTA_OUTCOME_INVALID_FILE,     /* the file is missing, unreadable or corrupt */
+  OTA_OUTCOME_REFUSED,          /* not single-backup, busy, not ready */
+  OTA_OUTCOME_NOTHING_TO_DO,    /* the device already runs this firmware (SAME) */
+  OTA_OUTCOME_FAILED_UNCHANGED, /* failed before the point of no return */
+  OTA_OUTCOME_NEEDS_RECOVERY,   /* failed or cancelled after it: stage two pending */
+  OTA_OUTCOME_NO_REBOOT,        /* the device did not come back after a restart */
+  OTA_OUTCOME_CANCELLED,        /* cancelled before the point of no return */
+  OTA_OUTCOME_WIFI,             /* could not join or rejoin the device's Wi-Fi */
   OTA_OUTCOME_LAST
 } OtaOutcome;
 
@@ -48,29 +48,29 @@ typedef enum {
 typedef struct {
   OtaOutcome outcome;
   OtaDeviceState state;
-  const gchar *status;       /* "success", "failed", … (the result event's "status") */
+  const gchar *status; /* "success", "failed", … (the result event's "status") */
   OtaExitCode exit_code;
-  const gchar *headline;     /* a few words, for the window's big result */
-  gchar *message;            /* the one-line result: what happened (facts) */
-  const gchar *next_step;    /* what to do now; NULL on success */
-  gchar *firmware_version;   /* what the device reports, when known */
+  const gchar *headline;   /* a few words, for the window's big result */
+  gchar *message;          /* the one-line result: what happened (facts) */
+  const gchar *next_step;  /* what to do now; NULL on success */
+  gchar *firmware_version; /* what the device reports, when known */
 } OtaAdvice;
 
 /* @error NULL means success. */
-OtaOutcome   ota_advice_classify (const GError *error, OtaDeviceState state);
+OtaOutcome ota_advice_classify (const GError *error, OtaDeviceState state);
 const gchar *ota_outcome_to_string (OtaOutcome outcome);
 /* "success", "unchanged", "failed", "needs-recovery", "cancelled". */
 const gchar *ota_outcome_to_status (OtaOutcome outcome);
 
 /* Renders the end of a flash (or of --info / --check, with @success_message
  * used on success instead of the upgrade's own). */
-OtaAdvice   *ota_advice_new (const GError *error, OtaDeviceState state,
-                             const gchar *firmware_version, const gchar *success_message);
-void         ota_advice_free (OtaAdvice *advice);
+OtaAdvice *ota_advice_new (const GError *error, OtaDeviceState state, const gchar *firmware_version,
+                           const gchar *success_message);
+void ota_advice_free (OtaAdvice *advice);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (OtaAdvice, ota_advice_free)
 
 /* The "result" event of docs/cli.md, exit_code included. */
-cJSON       *ota_advice_to_json (const OtaAdvice *advice);
+cJSON *ota_advice_to_json (const OtaAdvice *advice);
 
 /* What is happening now, in a technician's words, while @event is the latest
  * (the window's activity line; the CLI prints it for the restarts). NULL when

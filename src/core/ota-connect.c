@@ -36,9 +36,9 @@ GSocketConnection *
 ota_connect (const gchar *host, guint16 port, guint timeout_ms, GCancellable *cancellable,
              GError **error)
 {
-  g_autoptr(GSocketClient) client = g_socket_client_new ();
-  g_autoptr(GSocketConnection) conn = NULL;
-  g_autoptr(GError) local = NULL;
+  g_autoptr (GSocketClient) client = g_socket_client_new ();
+  g_autoptr (GSocketConnection) conn = NULL;
+  g_autoptr (GError) local = NULL;
   GSocket *socket;
 
   g_socket_client_set_enable_proxy (client, FALSE);
@@ -97,7 +97,7 @@ ota_connect_retry (const gchar *host, guint16 port, guint timeout_ms, guint wait
 
   for (;;)
     {
-      g_autoptr(GError) local = NULL;
+      g_autoptr (GError) local = NULL;
       GSocketConnection *conn = ota_connect (host, port, timeout_ms, cancellable, &local);
 
       if (conn != NULL)
@@ -133,7 +133,7 @@ wait_condition (GSocket *socket, GIOCondition cond, gint64 deadline, GCancellabl
                 GError **error)
 {
   gint64 left = deadline - g_get_monotonic_time ();
-  g_autoptr(GError) local = NULL;
+  g_autoptr (GError) local = NULL;
 
   if (left <= 0)
     {
@@ -163,8 +163,9 @@ ota_socket_send_all (GSocket *socket, const guint8 *buf, gsize len, guint timeou
 
   while (done < len)
     {
-      g_autoptr(GError) local = NULL;
-      gssize n = g_socket_send (socket, (const gchar *) buf + done, len - done, cancellable, &local);
+      g_autoptr (GError) local = NULL;
+      gssize n
+          = g_socket_send (socket, (const gchar *) buf + done, len - done, cancellable, &local);
 
       if (n >= 0)
         {
@@ -197,7 +198,7 @@ ota_socket_recv_some (GSocket *socket, guint8 *buf, gsize len, guint timeout_ms,
 
   for (;;)
     {
-      g_autoptr(GError) local = NULL;
+      g_autoptr (GError) local = NULL;
       gssize n;
 
       /* wait first: the device's next message is normally not there yet
@@ -237,7 +238,8 @@ ota_socket_recv_exact (GSocket *socket, guint8 *buf, gsize len, guint timeout_ms
 
       if (left_ms <= 0)
         {
-          g_set_error_literal (error, OTA_ERROR, OTA_ERROR_TIMED_OUT, "the device stopped answering");
+          g_set_error_literal (error, OTA_ERROR, OTA_ERROR_TIMED_OUT,
+                               "the device stopped answering");
           return FALSE;
         }
       n = ota_socket_recv_some (socket, buf + got, len - got, (guint) left_ms, cancellable, error);
@@ -246,8 +248,9 @@ ota_socket_recv_exact (GSocket *socket, guint8 *buf, gsize len, guint timeout_ms
       if (n == 0)
         {
           g_set_error_literal (error, OTA_ERROR, OTA_ERROR_PROTOCOL,
-                               got == 0 ? "the device closed the connection"
-                                        : "the device closed the connection in the middle of a message");
+                               got == 0
+                                   ? "the device closed the connection"
+                                   : "the device closed the connection in the middle of a message");
           return FALSE;
         }
       got += (gsize) n;

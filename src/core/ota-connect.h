@@ -25,8 +25,8 @@ GSocketConnection *ota_connect_retry (const gchar *host, guint16 port, guint tim
  * device that does not read for @timeout_ms (its window stays full) is
  * OTA_ERROR_TIMED_OUT "the device stopped taking data...", not "stopped
  * answering". */
-gboolean ota_socket_send_all (GSocket *socket, const guint8 *buf, gsize len,
-                              guint timeout_ms, GCancellable *cancellable, GError **error);
+gboolean ota_socket_send_all (GSocket *socket, const guint8 *buf, gsize len, guint timeout_ms,
+                              GCancellable *cancellable, GError **error);
 
 /* Receives up to @len bytes, waiting at most @timeout_ms for the first one.
  * Returns the count, 0 on an orderly close by the peer, -1 on error

@@ -12,12 +12,12 @@ struct _OtaCtpClient {
   GObject parent_instance;
   GSocketConnection *conn;
   OtaCtpDecoder *decoder;
-  GMutex lock;            /* serialises writes and the decoder */
+  GMutex lock; /* serialises writes and the decoder */
   GCond cond;
   GThread *keepalive_thread;
-  gint keepalive_stop;    /* atomic: read without the lock inside a drain */
+  gint keepalive_stop; /* atomic: read without the lock inside a drain */
   guint keepalive_interval_ms;
-  gint keepalives_sent;   /* atomic: read without waiting for a drain */
+  gint keepalives_sent; /* atomic: read without waiting for a drain */
 };
 
 G_DEFINE_TYPE (OtaCtpClient, ota_ctp_client, G_TYPE_OBJECT)
@@ -53,7 +53,7 @@ OtaCtpClient *
 ota_ctp_client_connect (const gchar *host, guint16 port, guint timeout_ms,
                         GCancellable *cancellable, GError **error)
 {
-  g_autoptr(OtaCtpClient) self = g_object_new (OTA_TYPE_CTP_CLIENT, NULL);
+  g_autoptr (OtaCtpClient) self = g_object_new (OTA_TYPE_CTP_CLIENT, NULL);
 
   self->conn = ota_connect (host, port, timeout_ms, cancellable, error);
   if (self->conn == NULL)
@@ -79,7 +79,7 @@ static gboolean
 send_frame (OtaCtpClient *self, const gchar *topic, const gchar *body, guint timeout_ms,
             GCancellable *cancellable, GError **error)
 {
-  g_autoptr(GBytes) frame = ota_ctp_frame_encode (topic, body, strlen (body));
+  g_autoptr (GBytes) frame = ota_ctp_frame_encode (topic, body, strlen (body));
   gsize len = 0;
   const guint8 *data = g_bytes_get_data (frame, &len);
 
@@ -117,8 +117,8 @@ errno_to_error (const gchar *topic, const OtaCtpMessage *msg, GError **error)
 }
 
 OtaCtpMessage *
-ota_ctp_client_request (OtaCtpClient *self, const gchar *topic, const gchar *body,
-                        guint timeout_ms, GCancellable *cancellable, GError **error)
+ota_ctp_client_request (OtaCtpClient *self, const gchar *topic, const gchar *body, guint timeout_ms,
+                        GCancellable *cancellable, GError **error)
 {
   gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
   GSocket *socket;
@@ -135,23 +135,23 @@ ota_ctp_client_request (OtaCtpClient *self, const gchar *topic, const gchar *bod
 
   for (;;)
     {
-      g_autoptr(OtaCtpFrame) frame = ota_ctp_decoder_pop (self->decoder);
+      g_autoptr (OtaCtpFrame) frame = ota_ctp_decoder_pop (self->decoder);
       guint8 buf[4096];
-      g_autoptr(GError) recv_error = NULL;
+      g_autoptr (GError) recv_error = NULL;
       gint64 left_ms;
       gssize n;
 
       if (frame != NULL)
         {
-          g_autoptr(OtaCtpMessage) msg = NULL;
-          g_autoptr(GError) local = NULL;
+          g_autoptr (OtaCtpMessage) msg = NULL;
+          g_autoptr (GError) local = NULL;
 
           /* --verbose shows it on a terminal: the device's bytes made inert */
           if (!g_log_writer_default_would_drop (G_LOG_LEVEL_DEBUG, G_LOG_DOMAIN))
             {
               g_autofree gchar *shown_topic = ota_text_sanitize (frame->topic, -1);
-              g_autofree gchar *shown = ota_text_sanitize (frame->content,
-                                                           (gssize) MIN (frame->content_len, 512));
+              g_autofree gchar *shown
+                  = ota_text_sanitize (frame->content, (gssize) MIN (frame->content_len, 512));
 
               g_debug ("CTP < %s %s", shown_topic, shown);
             }
@@ -176,11 +176,11 @@ ota_ctp_client_request (OtaCtpClient *self, const gchar *topic, const gchar *bod
       left_ms = (deadline - g_get_monotonic_time ()) / 1000;
       if (left_ms > 0)
         n = ota_socket_recv_some (socket, buf, sizeof buf, (guint) left_ms, cancellable,
-                                   &recv_error);
+                                  &recv_error);
       else
         n = -1;
-      if (n < 0 && (recv_error == NULL
-                    || g_error_matches (recv_error, OTA_ERROR, OTA_ERROR_TIMED_OUT)))
+      if (n < 0
+          && (recv_error == NULL || g_error_matches (recv_error, OTA_ERROR, OTA_ERROR_TIMED_OUT)))
         {
           g_set_error (error, OTA_ERROR, OTA_ERROR_TIMED_OUT,
                        "control channel: no reply to %s from the device in time", topic);
@@ -196,7 +196,8 @@ ota_ctp_client_request (OtaCtpClient *self, const gchar *topic, const gchar *bod
         {
           g_set_error (error, OTA_ERROR, OTA_ERROR_REFUSED,
                        "the device closed the control connection instead of answering %s "
-                       "(another app may be connected to it)", topic);
+                       "(another app may be connected to it)",
+                       topic);
           return NULL;
         }
       if (!ota_ctp_decoder_feed (self->decoder, buf, (gsize) n, error))
@@ -211,10 +212,12 @@ gboolean
 ota_ctp_client_app_access (OtaCtpClient *self, guint timeout_ms, GCancellable *cancellable,
                            GError **error)
 {
-  g_autofree gchar *body = ota_ctp_request_build ("PUT", "type", "0", "ver", OTA_CTP_APP_VERSION, NULL);
-  g_autoptr(OtaCtpMessage) msg = NULL;
+  g_autofree gchar *body
+      = ota_ctp_request_build ("PUT", "type", "0", "ver", OTA_CTP_APP_VERSION, NULL);
+  g_autoptr (OtaCtpMessage) msg = NULL;
 
-  msg = ota_ctp_client_request (self, OTA_CTP_TOPIC_APP_ACCESS, body, timeout_ms, cancellable, error);
+  msg = ota_ctp_client_request (self, OTA_CTP_TOPIC_APP_ACCESS, body, timeout_ms, cancellable,
+                                error);
   return msg != NULL;
 }
 
@@ -223,7 +226,7 @@ ota_ctp_client_net_ota_single (OtaCtpClient *self, guint timeout_ms, GCancellabl
                                GError **error)
 {
   g_autofree gchar *body = ota_ctp_request_build ("PUT", "status", "1", NULL);
-  g_autoptr(OtaCtpMessage) msg = NULL;
+  g_autoptr (OtaCtpMessage) msg = NULL;
   const gchar *status;
 
   msg = ota_ctp_client_request (self, OTA_CTP_TOPIC_NET_OTA_SINGLE, body, timeout_ms, cancellable,
@@ -259,7 +262,7 @@ ota_ctp_client_net_ota_single (OtaCtpClient *self, guint timeout_ms, GCancellabl
  * keep the keep-alive thread (and the lock) busy, or a stop would wait for
  * the flood to end. What is left stays in the socket for the next one. */
 #define DRAIN_MAX_BYTES (256 * 1024)
-#define DRAIN_MAX_US    (50 * 1000)
+#define DRAIN_MAX_US (50 * 1000)
 
 static void
 drain_incoming (OtaCtpClient *self)
@@ -271,7 +274,7 @@ drain_incoming (OtaCtpClient *self)
   while (taken < DRAIN_MAX_BYTES && g_get_monotonic_time () < until
          && !g_atomic_int_get (&self->keepalive_stop))
     {
-      g_autoptr(GError) local = NULL;
+      g_autoptr (GError) local = NULL;
       guint8 buf[2048];
       gssize n = g_socket_receive (socket, (gchar *) buf, sizeof buf, NULL, &local);
 
@@ -286,7 +289,7 @@ drain_incoming (OtaCtpClient *self)
         return;
       for (;;)
         {
-          g_autoptr(OtaCtpFrame) frame = ota_ctp_decoder_pop (self->decoder);
+          g_autoptr (OtaCtpFrame) frame = ota_ctp_decoder_pop (self->decoder);
           if (frame == NULL)
             break;
           g_autofree gchar *shown_topic = ota_text_sanitize (frame->topic, -1);
@@ -294,8 +297,7 @@ drain_incoming (OtaCtpClient *self)
           g_debug ("CTP < %s (during transfer)", shown_topic);
         }
     }
-  g_debug ("CTP: %" G_GSIZE_FORMAT " bytes drained, the rest waits for the next keep-alive",
-           taken);
+  g_debug ("CTP: %" G_GSIZE_FORMAT " bytes drained, the rest waits for the next keep-alive", taken);
 }
 
 static gpointer

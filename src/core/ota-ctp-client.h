@@ -23,8 +23,8 @@ OtaCtpMessage *ota_ctp_client_request (OtaCtpClient *self, const gchar *topic, c
                                        guint timeout_ms, GCancellable *cancellable, GError **error);
 
 /* APP_ACCESS PUT {"type":"0","ver":"20906"}. */
-gboolean ota_ctp_client_app_access (OtaCtpClient *self, guint timeout_ms,
-                                    GCancellable *cancellable, GError **error);
+gboolean ota_ctp_client_app_access (OtaCtpClient *self, guint timeout_ms, GCancellable *cancellable,
+                                    GError **error);
 
 /* NET_OTA_SINGLE PUT {"status":"1"}; a reply with status "0" is
  * OTA_ERROR_REFUSED. */

@@ -16,25 +16,25 @@
  * frames wait in a queue until popped.
  */
 typedef enum {
-  STATE_PREFIX,        /* "CTP:" + u16 topic_len */
+  STATE_PREFIX, /* "CTP:" + u16 topic_len */
   STATE_TOPIC,
-  STATE_CONTENT_LEN,   /* u32 */
+  STATE_CONTENT_LEN, /* u32 */
   STATE_CONTENT,
   STATE_FAILED,
 } DecoderState;
 
 struct _OtaCtpDecoder {
   DecoderState state;
-  guint8 field[OTA_CTP_PREFIX_LEN];   /* prefix or content length being read */
+  guint8 field[OTA_CTP_PREFIX_LEN]; /* prefix or content length being read */
   gsize field_fill;
   gchar topic[OTA_CTP_MAX_TOPIC + 1];
   gsize topic_len;
   gsize topic_fill;
-  gchar *content;                     /* content_len + 1 bytes */
+  gchar *content; /* content_len + 1 bytes */
   gsize content_len;
   gsize content_fill;
-  GQueue frames;                      /* of OtaCtpFrame, complete */
-  gchar *failure;                     /* why the stream is broken */
+  GQueue frames;  /* of OtaCtpFrame, complete */
+  gchar *failure; /* why the stream is broken */
 };
 
 OtaCtpDecoder *
@@ -58,8 +58,8 @@ ota_ctp_decoder_free (OtaCtpDecoder *self)
   g_free (self);
 }
 
-static gboolean
-decoder_fail (OtaCtpDecoder *self, GError **error, const gchar *format, ...) G_GNUC_PRINTF (3, 4);
+static gboolean decoder_fail (OtaCtpDecoder *self, GError **error, const gchar *format, ...)
+    G_GNUC_PRINTF (3, 4);
 
 static gboolean
 decoder_fail (OtaCtpDecoder *self, GError **error, const gchar *format, ...)
@@ -113,15 +113,14 @@ ota_ctp_decoder_feed (OtaCtpDecoder *self, const guint8 *data, gsize len, GError
     {
       switch (self->state)
         {
-        case STATE_PREFIX:
-          {
+          case STATE_PREFIX: {
             guint8 b = data[i++];
 
             if (self->field_fill < OTA_CTP_MAGIC_LEN
                 && b != (guint8) OTA_CTP_MAGIC[self->field_fill])
               return decoder_fail (self, error,
-                                   "expected \"" OTA_CTP_MAGIC "\", got byte 0x%02X at position %"
-                                   G_GSIZE_FORMAT " of a frame",
+                                   "expected \"" OTA_CTP_MAGIC
+                                   "\", got byte 0x%02X at position %" G_GSIZE_FORMAT " of a frame",
                                    b, self->field_fill);
             self->field[self->field_fill++] = b;
             if (self->field_fill == OTA_CTP_PREFIX_LEN)
@@ -129,8 +128,7 @@ ota_ctp_decoder_feed (OtaCtpDecoder *self, const guint8 *data, gsize len, GError
                 self->topic_len = ota_le16_get (self->field + OTA_CTP_MAGIC_LEN);
                 if (self->topic_len == 0 || self->topic_len > OTA_CTP_MAX_TOPIC)
                   return decoder_fail (self, error,
-                                       "topic length %" G_GSIZE_FORMAT
-                                       " (must be 1 to %u)",
+                                       "topic length %" G_GSIZE_FORMAT " (must be 1 to %u)",
                                        self->topic_len, (guint) OTA_CTP_MAX_TOPIC);
                 self->topic_fill = 0;
                 self->field_fill = 0;
@@ -139,8 +137,7 @@ ota_ctp_decoder_feed (OtaCtpDecoder *self, const guint8 *data, gsize len, GError
             break;
           }
 
-        case STATE_TOPIC:
-          {
+          case STATE_TOPIC: {
             guint8 b = data[i++];
 
             if (!g_ascii_isprint (b))
@@ -176,8 +173,7 @@ ota_ctp_decoder_feed (OtaCtpDecoder *self, const guint8 *data, gsize len, GError
             }
           break;
 
-        case STATE_CONTENT:
-          {
+          case STATE_CONTENT: {
             gsize n = MIN (len - i, self->content_len - self->content_fill);
 
             memcpy (self->content + self->content_fill, data + i, n);

@@ -71,7 +71,7 @@ ota_ctp_frame_encode (const gchar *topic, const gchar *content, gsize content_le
 gchar *
 ota_ctp_request_build (const gchar *op, const gchar *first_key, ...)
 {
-  g_autoptr(cJSON) root = NULL;
+  g_autoptr (cJSON) root = NULL;
   cJSON *param;
   const gchar *key;
   va_list args;
@@ -101,7 +101,7 @@ ota_ctp_request_build (const gchar *op, const gchar *first_key, ...)
   va_end (args);
 
   printed = cJSON_PrintUnformatted (root);
-  if (printed == NULL)   /* only when out of memory */
+  if (printed == NULL) /* only when out of memory */
     return NULL;
   result = g_strdup (printed);
   cJSON_free (printed);
@@ -140,8 +140,8 @@ ctp_errno_from_json (const cJSON *item, gint *out, GError **error)
 OtaCtpMessage *
 ota_ctp_message_parse (const gchar *content, gsize len, GError **error)
 {
-  g_autoptr(cJSON) root = NULL;
-  g_autoptr(OtaCtpMessage) msg = NULL;
+  g_autoptr (cJSON) root = NULL;
+  g_autoptr (OtaCtpMessage) msg = NULL;
   const char *end = NULL;
   const cJSON *op;
   const cJSON *err_no;
@@ -166,19 +166,22 @@ ota_ctp_message_parse (const gchar *content, gsize len, GError **error)
     {
       gsize at = (end != NULL && end >= content) ? (gsize) (end - content) : 0;
 
-      g_set_error (error, OTA_ERROR, OTA_ERROR_PROTOCOL,
-                   "the device sent a CTP frame that is not valid JSON (error near byte %"
-                   G_GSIZE_FORMAT " of %" G_GSIZE_FORMAT ")", at, len);
+      g_set_error (
+          error, OTA_ERROR, OTA_ERROR_PROTOCOL,
+          "the device sent a CTP frame that is not valid JSON (error near byte %" G_GSIZE_FORMAT
+          " of %" G_GSIZE_FORMAT ")",
+          at, len);
       return NULL;
     }
   for (const char *p = end; p < content + len; p++)
     {
       if (!g_ascii_isspace (*p))
         {
-          g_set_error (error, OTA_ERROR, OTA_ERROR_PROTOCOL,
-                       "the device sent a CTP frame with data after the JSON (at byte %"
-                       G_GSIZE_FORMAT " of %" G_GSIZE_FORMAT ")",
-                       (gsize) (p - content), len);
+          g_set_error (
+              error, OTA_ERROR, OTA_ERROR_PROTOCOL,
+              "the device sent a CTP frame with data after the JSON (at byte %" G_GSIZE_FORMAT
+              " of %" G_GSIZE_FORMAT ")",
+              (gsize) (p - content), len);
           return NULL;
         }
     }
@@ -255,7 +258,8 @@ ota_ctp_message_describe_param (const OtaCtpMessage *msg, const gchar *key)
   if (item == NULL)
     return g_strdup ("missing");
   if (cJSON_IsString (item))
-    return ota_text_sanitize (item->valuestring, (gssize) MIN (strlen (item->valuestring), DESCRIBE_MAX));
+    return ota_text_sanitize (item->valuestring,
+                              (gssize) MIN (strlen (item->valuestring), DESCRIBE_MAX));
   printed = cJSON_PrintUnformatted (item);
   if (printed == NULL)
     return g_strdup ("unreadable");

@@ -9,12 +9,10 @@
 
 G_BEGIN_DECLS
 
-
-
 #define OTA_CTP_MAGIC "CTP:"
 #define OTA_CTP_MAGIC_LEN 4
-#define OTA_CTP_PREFIX_LEN 6          /* magic + u16 topic_len */
-#define OTA_CTP_MAX_TOPIC 128         /* longer topics are refused as absurd */
+#define OTA_CTP_PREFIX_LEN 6  /* magic + u16 topic_len */
+#define OTA_CTP_MAX_TOPIC 128 /* longer topics are refused as absurd */
 #define OTA_CTP_MAX_CONTENT (64 * 1024)
 
 #define OTA_CTP_TOPIC_APP_ACCESS "APP_ACCESS"
@@ -31,12 +29,12 @@ G_BEGIN_DECLS
 
 typedef struct {
   gchar *topic;
-  gchar *content;          /* NUL-terminated copy; may contain embedded NULs up to content_len */
+  gchar *content; /* NUL-terminated copy; may contain embedded NULs up to content_len */
   gsize content_len;
 } OtaCtpFrame;
 
 OtaCtpFrame *ota_ctp_frame_new (const gchar *topic, const gchar *content, gsize content_len);
-void         ota_ctp_frame_free (OtaCtpFrame *frame);
+void ota_ctp_frame_free (OtaCtpFrame *frame);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (OtaCtpFrame, ota_ctp_frame_free)
 
 /* Encodes one frame into a new buffer (one write on the wire). */
@@ -49,25 +47,25 @@ gchar *ota_ctp_request_build (const gchar *op, const gchar *first_key, ...) G_GN
 
 /* A parsed reply/notification. */
 typedef struct {
-  gchar *op;               /* "NOTIFY", "PUT", "GET" */
-  gint err_no;             /* -1 when the message has no errno (see has_errno) */
-  gboolean has_errno;      /* an errno was present: any value but 0 is a refusal,
-                            * negative ones included */
-  cJSON *param;            /* owned; NULL when absent */
+  gchar *op;          /* "NOTIFY", "PUT", "GET" */
+  gint err_no;        /* -1 when the message has no errno (see has_errno) */
+  gboolean has_errno; /* an errno was present: any value but 0 is a refusal,
+                       * negative ones included */
+  cJSON *param;       /* owned; NULL when absent */
 } OtaCtpMessage;
 
 /* Parses the JSON content of a frame. OTA_ERROR_PROTOCOL on malformed JSON
  * (including embedded NULs) or a missing "op". */
 OtaCtpMessage *ota_ctp_message_parse (const gchar *content, gsize len, GError **error);
-void           ota_ctp_message_free (OtaCtpMessage *msg);
+void ota_ctp_message_free (OtaCtpMessage *msg);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (OtaCtpMessage, ota_ctp_message_free)
 /* param[key] if it is a string, else NULL. */
-const gchar   *ota_ctp_message_get_param (const OtaCtpMessage *msg, const gchar *key);
+const gchar *ota_ctp_message_get_param (const OtaCtpMessage *msg, const gchar *key);
 /* param[key] for a message: the string itself, the JSON text of another
  * value followed by what it is ("1 (a number)", "true (not a string)"), or
  * "missing"; cut at 64 bytes and made safe for a terminal
  * (ota_text_sanitize()). */
-gchar         *ota_ctp_message_describe_param (const OtaCtpMessage *msg, const gchar *key);
+gchar *ota_ctp_message_describe_param (const OtaCtpMessage *msg, const gchar *key);
 
 /* "access refused: another app is connected to the device" etc. Never NULL. */
 const gchar *ota_ctp_errno_to_string (gint err_no);

@@ -72,16 +72,15 @@ ota_description_parse (const gchar *json, gsize len, GError **error)
 {
   g_autofree gchar *text = NULL;
   guint nul_escapes;
-  g_autoptr(OtaDescription) desc = NULL;
-  g_autoptr(cJSON) root = NULL;
+  g_autoptr (OtaDescription) desc = NULL;
+  g_autoptr (cJSON) root = NULL;
   const char *end = NULL;
 
   g_return_val_if_fail (json != NULL || len == 0, NULL);
 
   if (len == 0)
     {
-      g_set_error_literal (error, OTA_ERROR, OTA_ERROR_PROTOCOL,
-                           "the device description is empty");
+      g_set_error_literal (error, OTA_ERROR, OTA_ERROR_PROTOCOL, "the device description is empty");
       return NULL;
     }
   if (memchr (json, '\0', len) != NULL)
@@ -192,7 +191,7 @@ copy_bounded (const cJSON *item, guint depth, guint max_depth)
       cJSON *c = copy_bounded (child, depth + 1, max_depth);
 
       if (c == NULL)
-        continue;   /* out of memory: leave it out */
+        continue; /* out of memory: leave it out */
       if (cJSON_IsObject (item))
         cJSON_AddItemToObject (copy, child->string != NULL ? child->string : "", c);
       else
@@ -212,7 +211,7 @@ parse_raw (const OtaDescription *desc)
 cJSON *
 ota_description_dup_json (const OtaDescription *desc, guint max_depth)
 {
-  g_autoptr(cJSON) root = NULL;
+  g_autoptr (cJSON) root = NULL;
 
   g_return_val_if_fail (desc != NULL, NULL);
 
@@ -225,7 +224,7 @@ ota_description_dup_json (const OtaDescription *desc, guint max_depth)
 gchar *
 ota_description_describe_field (const OtaDescription *desc, const gchar *key)
 {
-  g_autoptr(cJSON) root = NULL;
+  g_autoptr (cJSON) root = NULL;
   g_autofree gchar *text = NULL;
   const cJSON *item;
   const gchar *what;
@@ -246,12 +245,13 @@ ota_description_describe_field (const OtaDescription *desc, const gchar *key)
     }
   /* the bounded copy: a deep value is not printed in full */
   {
-    g_autoptr(cJSON) shown = copy_bounded (item, 1, 2);
+    g_autoptr (cJSON) shown = copy_bounded (item, 1, 2);
 
     printed = shown != NULL ? cJSON_PrintUnformatted (shown) : NULL;
   }
-  text = printed != NULL ? ota_text_sanitize (printed, (gssize) MIN (strlen (printed), DESCRIBE_MAX))
-                         : g_strdup ("?");
+  text = printed != NULL
+             ? ota_text_sanitize (printed, (gssize) MIN (strlen (printed), DESCRIBE_MAX))
+             : g_strdup ("?");
   cJSON_free (printed);
   if (cJSON_IsArray (item))
     what = "a list";

@@ -11,16 +11,16 @@ G_BEGIN_DECLS
 #define OTA_DESCRIPTION_PATH "/mnt/spiflash/res/dev_desc.txt"
 
 typedef struct {
-  gchar *ota_type;           /* "1" single backup; NULL when absent */
-  gchar *ota_step;           /* "0" stage one may start; "1" stage two pending */
+  gchar *ota_type; /* "1" single backup; NULL when absent */
+  gchar *ota_step; /* "0" stage one may start; "1" stage two pending */
   gchar *firmware_version;
   gchar *product_type;
   gchar *uuid;
   gchar *match_app_type;
-  gchar *raw_json;           /* the document as received, each \u0000 escape
-                              * replaced by \uFFFD (see nul_escapes) */
-  guint nul_escapes;         /* \u0000 escapes inside strings: a value that
-                              * held one shows U+FFFD there, never cut short */
+  gchar *raw_json;   /* the document as received, each \u0000 escape
+                      * replaced by \uFFFD (see nul_escapes) */
+  guint nul_escapes; /* \u0000 escapes inside strings: a value that
+                      * held one shows U+FFFD there, never cut short */
 } OtaDescription;
 
 /* How deep ota_description_dup_json() echoes the document by default: the
@@ -33,7 +33,7 @@ typedef struct {
  * and an ota_type "1\u0000" is not "1". Missing fields stay NULL; unknown
  * ones are kept in raw_json. */
 OtaDescription *ota_description_parse (const gchar *json, gsize len, GError **error);
-void            ota_description_free (OtaDescription *desc);
+void ota_description_free (OtaDescription *desc);
 OtaDescription *ota_description_copy (const OtaDescription *desc);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (OtaDescription, ota_description_free)
 

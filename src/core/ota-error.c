@@ -3,7 +3,7 @@
 
 #include "ota-error.h"
 
-G_DEFINE_QUARK (ota-error-quark, ota_error)
+G_DEFINE_QUARK (ota - error - quark, ota_error)
 
 gboolean
 ota_error_is_cancelled (const GError *error)

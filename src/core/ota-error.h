@@ -13,18 +13,18 @@ G_BEGIN_DECLS
  * G_IO_ERROR_CANCELLED and stays recognisable as such.
  */
 typedef enum {
-  OTA_ERROR_FAILED,          /* anything not covered below */
-  OTA_ERROR_NOT_REACHABLE,   /* nothing answers at the address/port */
-  OTA_ERROR_TIMED_OUT,       /* the device stopped answering */
-  OTA_ERROR_REFUSED,         /* device refused: busy (errno 3), not ready, NET_OTA_SINGLE status 0 */
-  OTA_ERROR_NOT_SUPPORTED,   /* not a single-backup device (ota_type != "1") */
-  OTA_ERROR_INVALID_FILE,    /* the firmware file is missing, unreadable or corrupt */
-  OTA_ERROR_PROTOCOL,        /* the device sent something that breaks the protocol */
-  OTA_ERROR_DEVICE_ERROR,    /* the device reported ERR */
-  OTA_ERROR_NOTHING_TO_DO,   /* the device reported SAME: it runs this firmware already */
-  OTA_ERROR_NEEDS_RECOVERY,  /* failed after the point of no return: stage two pending */
-  OTA_ERROR_NO_REBOOT,       /* the device did not come back after a reboot */
-  OTA_ERROR_WIFI,            /* could not find, join or rejoin the device's Wi-Fi */
+  OTA_ERROR_FAILED,         /* anything not covered below */
+  OTA_ERROR_NOT_REACHABLE,  /* nothing answers at the address/port */
+  OTA_ERROR_TIMED_OUT,      /* the device stopped answering */
+  OTA_ERROR_REFUSED,        /* device refused: busy (errno 3), not ready, NET_OTA_SINGLE status 0 */
+  OTA_ERROR_NOT_SUPPORTED,  /* not a single-backup device (ota_type != "1") */
+  OTA_ERROR_INVALID_FILE,   /* the firmware file is missing, unreadable or corrupt */
+  OTA_ERROR_PROTOCOL,       /* the device sent something that breaks the protocol */
+  OTA_ERROR_DEVICE_ERROR,   /* the device reported ERR */
+  OTA_ERROR_NOTHING_TO_DO,  /* the device reported SAME: it runs this firmware already */
+  OTA_ERROR_NEEDS_RECOVERY, /* failed after the point of no return: stage two pending */
+  OTA_ERROR_NO_REBOOT,      /* the device did not come back after a reboot */
+  OTA_ERROR_WIFI,           /* could not find, join or rejoin the device's Wi-Fi */
 } OtaError;
 
 GQuark ota_error_quark (void);

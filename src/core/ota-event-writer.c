@@ -10,7 +10,7 @@ typedef struct {
 } Sink;
 
 struct _OtaEventWriter {
-  GArray *sinks;            /* Sink */
+  GArray *sinks; /* Sink */
   gboolean progress_seen;
   guint last_stage;
   guint last_percent;
@@ -97,7 +97,7 @@ write_line (OtaEventWriter *self, const cJSON *obj, gboolean debug)
 gboolean
 ota_event_writer_event (OtaEventWriter *self, const OtaEvent *event)
 {
-  g_autoptr(cJSON) obj = NULL;
+  g_autoptr (cJSON) obj = NULL;
 
   g_return_val_if_fail (self != NULL && event != NULL, FALSE);
   if (event->kind == OTA_EVENT_PROGRESS)
@@ -125,7 +125,7 @@ ota_event_writer_object (OtaEventWriter *self, const cJSON *obj)
 void
 ota_event_writer_debug (OtaEventWriter *self, const gchar *domain, const gchar *message)
 {
-  g_autoptr(cJSON) obj = cJSON_CreateObject ();
+  g_autoptr (cJSON) obj = cJSON_CreateObject ();
 
   cJSON_AddStringToObject (obj, "event", "debug");
   ota_json_add_string (obj, "domain", domain != NULL ? domain : "");

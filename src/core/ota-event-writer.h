@@ -19,11 +19,11 @@ typedef struct _OtaEventWriter OtaEventWriter;
 typedef void (*OtaEventWriterSink) (const gchar *line, gpointer user_data);
 
 OtaEventWriter *ota_event_writer_new (void);
-void            ota_event_writer_free (OtaEventWriter *self);
+void ota_event_writer_free (OtaEventWriter *self);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (OtaEventWriter, ota_event_writer_free)
 
-void ota_event_writer_add_sink (OtaEventWriter *self, OtaEventWriterSink sink,
-                                gpointer user_data, gboolean with_debug);
+void ota_event_writer_add_sink (OtaEventWriter *self, OtaEventWriterSink sink, gpointer user_data,
+                                gboolean with_debug);
 /* A sink that writes each line and a newline to @file and flushes it. */
 void ota_event_writer_add_file (OtaEventWriter *self, FILE *file, gboolean with_debug);
 /* A sink that keeps the lines in @lines (gchar*, owned by the array). */
@@ -35,8 +35,8 @@ void ota_event_writer_reset (OtaEventWriter *self);
 /* Writes @event; returns FALSE when it was a progress event with nothing new. */
 gboolean ota_event_writer_event (OtaEventWriter *self, const OtaEvent *event);
 /* Writes any JSON object (file, result, network, …); takes nothing. */
-void     ota_event_writer_object (OtaEventWriter *self, const cJSON *obj);
+void ota_event_writer_object (OtaEventWriter *self, const cJSON *obj);
 /* A "debug" line (domain, message), only to sinks that want them. */
-void     ota_event_writer_debug (OtaEventWriter *self, const gchar *domain, const gchar *message);
+void ota_event_writer_debug (OtaEventWriter *self, const gchar *domain, const gchar *message);
 
 G_END_DECLS

@@ -207,7 +207,7 @@ ota_event_to_json (const OtaEvent *event)
 
   if (event->kind == OTA_EVENT_DEVICE && event->device != NULL)
     {
-      g_autoptr(cJSON) dev = ota_description_to_json (event->device);
+      g_autoptr (cJSON) dev = ota_description_to_json (event->device);
       cJSON *child;
 
       obj = cJSON_CreateObject ();
@@ -291,8 +291,7 @@ ota_event_file_to_json (const gchar *path, OtaUfw *ufw)
       cJSON_AddNumberToObject (je, "type", e->type);
       cJSON_AddNumberToObject (je, "offset", e->offset);
       cJSON_AddNumberToObject (je, "size", e->size);
-      add_string (je, "crc_span",
-                  ota_ufw_crc_span_to_string (ota_ufw_get_entry_crc_span (ufw, i)));
+      add_string (je, "crc_span", ota_ufw_crc_span_to_string (ota_ufw_get_entry_crc_span (ufw, i)));
       cJSON_AddItemToArray (entries, je);
     }
   warnings = ota_ufw_get_warnings (ufw);

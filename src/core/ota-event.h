@@ -28,7 +28,7 @@ typedef enum {
 } OtaStageState;
 
 typedef enum {
-  OTA_STAGE_OUTCOME_NONE,       /* at "start" */
+  OTA_STAGE_OUTCOME_NONE, /* at "start" */
   OTA_STAGE_OUTCOME_OK,
   OTA_STAGE_OUTCOME_ERROR,
   OTA_STAGE_OUTCOME_CANCELLED,
@@ -42,40 +42,40 @@ typedef enum {
 /* The stable "code" of a log event (docs/cli.md). */
 typedef enum {
   OTA_EVENT_CODE_NONE,
-  OTA_EVENT_CODE_DEVICE,              /* reading the device description */
-  OTA_EVENT_CODE_CONNECT,             /* opening the control channel */
-  OTA_EVENT_CODE_TRANSFER,            /* the device reads from the PC */
-  OTA_EVENT_CODE_POINT_OF_NO_RETURN,  /* the device started writing (stage one) */
-  OTA_EVENT_CODE_REBOOT_WAIT,         /* waiting for the device to come back */
-  OTA_EVENT_CODE_RECOVERY,            /* the device waits for stage two */
-  OTA_EVENT_CODE_CANCEL_TOO_LATE,     /* a safe cancel was overtaken and dropped */
-  OTA_EVENT_CODE_CANCEL_CONFIRM,      /* a cancel now needs confirmation */
-  OTA_EVENT_CODE_RETRY,               /* stage two is tried again */
-  OTA_EVENT_CODE_VERSION_MISMATCH,    /* the device reports another version than the file */
-  OTA_EVENT_CODE_APP_ACCESS,          /* stage two's control exchange went unanswered */
-  OTA_EVENT_CODE_HOLD_PORT,           /* the control port is held during stage two */
-  OTA_EVENT_CODE_WIFI,                /* a Wi-Fi step */
+  OTA_EVENT_CODE_DEVICE,             /* reading the device description */
+  OTA_EVENT_CODE_CONNECT,            /* opening the control channel */
+  OTA_EVENT_CODE_TRANSFER,           /* the device reads from the PC */
+  OTA_EVENT_CODE_POINT_OF_NO_RETURN, /* the device started writing (stage one) */
+  OTA_EVENT_CODE_REBOOT_WAIT,        /* waiting for the device to come back */
+  OTA_EVENT_CODE_RECOVERY,           /* the device waits for stage two */
+  OTA_EVENT_CODE_CANCEL_TOO_LATE,    /* a safe cancel was overtaken and dropped */
+  OTA_EVENT_CODE_CANCEL_CONFIRM,     /* a cancel now needs confirmation */
+  OTA_EVENT_CODE_RETRY,              /* stage two is tried again */
+  OTA_EVENT_CODE_VERSION_MISMATCH,   /* the device reports another version than the file */
+  OTA_EVENT_CODE_APP_ACCESS,         /* stage two's control exchange went unanswered */
+  OTA_EVENT_CODE_HOLD_PORT,          /* the control port is held during stage two */
+  OTA_EVENT_CODE_WIFI,               /* a Wi-Fi step */
 } OtaEventCode;
 
 typedef struct {
   OtaEventKind kind;
-  gdouble t;                  /* seconds since the flash started */
-  guint stage;                /* 1 or 2; 0 when not about a stage */
-  guint overall;              /* the whole upgrade, both stages weighted, 0..100 */
+  gdouble t;     /* seconds since the flash started */
+  guint stage;   /* 1 or 2; 0 when not about a stage */
+  guint overall; /* the whole upgrade, both stages weighted, 0..100 */
   /* OTA_EVENT_STAGE */
   OtaStageState state;
-  OtaStageOutcome outcome;    /* at OTA_STAGE_STATE_END */
+  OtaStageOutcome outcome; /* at OTA_STAGE_STATE_END */
   /* OTA_EVENT_PROGRESS */
-  guint percent;              /* the device's own download_percent */
-  guint64 bytes;              /* bytes served of total */
-  guint64 total;              /* all_size: 0 until the device said it */
-  gdouble rate;               /* bytes per second, smoothed; 0 unknown */
-  gint64 eta;                 /* seconds left; -1 unknown */
-  gboolean committed;         /* past the point of no return */
+  guint percent;      /* the device's own download_percent */
+  guint64 bytes;      /* bytes served of total */
+  guint64 total;      /* all_size: 0 until the device said it */
+  gdouble rate;       /* bytes per second, smoothed; 0 unknown */
+  gint64 eta;         /* seconds left; -1 unknown */
+  gboolean committed; /* past the point of no return */
   /* OTA_EVENT_LOG */
   OtaLogLevel level;
   OtaEventCode code;
-  gchar *message;             /* also the stage's error at OTA_STAGE_OUTCOME_ERROR */
+  gchar *message; /* also the stage's error at OTA_STAGE_OUTCOME_ERROR */
   /* OTA_EVENT_DEVICE */
   OtaDescription *device;
 } OtaEvent;
@@ -83,30 +83,30 @@ typedef struct {
 typedef void (*OtaEventFunc) (const OtaEvent *event, gpointer user_data);
 
 #define OTA_TYPE_EVENT (ota_event_get_type ())
-GType        ota_event_get_type (void) G_GNUC_CONST;
+GType ota_event_get_type (void) G_GNUC_CONST;
 
-OtaEvent    *ota_event_new (OtaEventKind kind);
-OtaEvent    *ota_event_copy (const OtaEvent *event);
-void         ota_event_free (OtaEvent *event);
+OtaEvent *ota_event_new (OtaEventKind kind);
+OtaEvent *ota_event_copy (const OtaEvent *event);
+void ota_event_free (OtaEvent *event);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (OtaEvent, ota_event_free)
 
 const gchar *ota_event_kind_to_string (OtaEventKind kind);
 const gchar *ota_stage_state_to_string (OtaStageState state);
-const gchar *ota_stage_outcome_to_string (OtaStageOutcome outcome);   /* NULL for NONE */
+const gchar *ota_stage_outcome_to_string (OtaStageOutcome outcome); /* NULL for NONE */
 const gchar *ota_log_level_to_string (OtaLogLevel level);
-const gchar *ota_event_code_to_string (OtaEventCode code);            /* NULL for NONE */
+const gchar *ota_event_code_to_string (OtaEventCode code); /* NULL for NONE */
 
 /* The JSON object of docs/cli.md ("event": "device" | "stage" | ...). Every
  * string in it is valid UTF-8. */
-cJSON       *ota_event_to_json (const OtaEvent *event);
+cJSON *ota_event_to_json (const OtaEvent *event);
 /* The description as the JSON object of a "device" event. */
-cJSON       *ota_description_to_json (const OtaDescription *desc);
+cJSON *ota_description_to_json (const OtaDescription *desc);
 
 /* The "file" event of docs/cli.md for a validated container (@ufw may be
  * NULL: then only the path). */
-cJSON       *ota_event_file_to_json (const gchar *path, OtaUfw *ufw);
+cJSON *ota_event_file_to_json (const gchar *path, OtaUfw *ufw);
 
 /* cJSON_AddStringToObject with @value made valid UTF-8 (NULL: JSON null). */
-void         ota_json_add_string (cJSON *obj, const gchar *key, const gchar *value);
+void ota_json_add_string (cJSON *obj, const gchar *key, const gchar *value);
 
 G_END_DECLS

@@ -11,11 +11,11 @@ struct _OtaFirmware {
   gchar *path;
   int fd;
   guint64 size;
-  OtaPlatformFileId id;      /* at open: what "unchanged" means */
+  OtaPlatformFileId id; /* at open: what "unchanged" means */
   GMutex change_lock;
-  gchar *change;             /* what changed, once seen; never cleared */
+  gchar *change; /* what changed, once seen; never cleared */
 #ifdef G_OS_WIN32
-  GMutex lock;   /* the Windows read seeks first: one reader at a time */
+  GMutex lock; /* the Windows read seeks first: one reader at a time */
 #endif
 };
 
@@ -55,8 +55,8 @@ ota_firmware_init (OtaFirmware *self)
 OtaFirmware *
 ota_firmware_open (const gchar *path, GError **error)
 {
-  g_autoptr(OtaFirmware) self = NULL;
-  g_autoptr(GError) local_error = NULL;
+  g_autoptr (OtaFirmware) self = NULL;
+  g_autoptr (GError) local_error = NULL;
   guint64 size = 0;
   int fd;
 
@@ -89,8 +89,8 @@ ota_firmware_open (const gchar *path, GError **error)
 
   if (size == 0)
     {
-      g_set_error (error, OTA_ERROR, OTA_ERROR_INVALID_FILE,
-                   "the firmware file '%s' is empty", path);
+      g_set_error (error, OTA_ERROR, OTA_ERROR_INVALID_FILE, "the firmware file '%s' is empty",
+                   path);
       return NULL;
     }
   if (size > OTA_FIRMWARE_MAX_SIZE)
@@ -154,8 +154,8 @@ set_changed_error (OtaFirmware *self, GError **error)
 gboolean
 ota_firmware_check_unchanged (OtaFirmware *self, GError **error)
 {
-  g_autoptr(GError) local_error = NULL;
-  g_autoptr(GMutexLocker) locker = NULL;
+  g_autoptr (GError) local_error = NULL;
+  g_autoptr (GMutexLocker) locker = NULL;
   OtaPlatformFileId now;
 
   g_return_val_if_fail (OTA_IS_FIRMWARE (self), FALSE);
@@ -164,8 +164,7 @@ ota_firmware_check_unchanged (OtaFirmware *self, GError **error)
   if (self->change == NULL)
     {
       if (!ota_platform_file_id (self->fd, &now, &local_error))
-        self->change = g_strdup_printf ("it cannot be examined any more: %s",
-                                        local_error->message);
+        self->change = g_strdup_printf ("it cannot be examined any more: %s", local_error->message);
       else
         self->change = describe_change (&self->id, &now);
     }
@@ -177,7 +176,7 @@ ota_firmware_check_unchanged (OtaFirmware *self, GError **error)
 gchar *
 ota_firmware_dup_change (OtaFirmware *self)
 {
-  g_autoptr(GMutexLocker) locker = NULL;
+  g_autoptr (GMutexLocker) locker = NULL;
 
   g_return_val_if_fail (OTA_IS_FIRMWARE (self), NULL);
 
@@ -186,10 +185,9 @@ ota_firmware_dup_change (OtaFirmware *self)
 }
 
 gboolean
-ota_firmware_read_at (OtaFirmware *self, guint64 offset, guint8 *buf, gsize len,
-                      GError **error)
+ota_firmware_read_at (OtaFirmware *self, guint64 offset, guint8 *buf, gsize len, GError **error)
 {
-  g_autoptr(GError) local_error = NULL;
+  g_autoptr (GError) local_error = NULL;
   gboolean ok;
 
   g_return_val_if_fail (OTA_IS_FIRMWARE (self), FALSE);

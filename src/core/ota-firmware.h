@@ -19,14 +19,14 @@ G_DECLARE_FINAL_TYPE (OtaFirmware, ota_firmware, OTA, FIRMWARE, GObject)
 OtaFirmware *ota_firmware_open (const gchar *path, GError **error);
 
 const gchar *ota_firmware_get_path (OtaFirmware *self);
-guint64      ota_firmware_get_size (OtaFirmware *self);
+guint64 ota_firmware_get_size (OtaFirmware *self);
 
 /* Reads exactly @len bytes at @offset into @buf (offset + len must be within
  * the file). Thread-safe. Fails with OTA_ERROR_INVALID_FILE when the file
  * changed since it was opened (see below), checked after the read: bytes
  * returned are the bytes that were there when it was opened. */
-gboolean ota_firmware_read_at (OtaFirmware *self, guint64 offset, guint8 *buf,
-                               gsize len, GError **error);
+gboolean ota_firmware_read_at (OtaFirmware *self, guint64 offset, guint8 *buf, gsize len,
+                               GError **error);
 
 /* The file as it was opened is the file that was validated: a change of the
  * open file (its size, modification or inode-change time to the nanosecond,
@@ -34,6 +34,6 @@ gboolean ota_firmware_read_at (OtaFirmware *self, guint64 offset, guint8 *buf,
  * so: every later read fails. OTA_ERROR_INVALID_FILE, naming what changed. */
 gboolean ota_firmware_check_unchanged (OtaFirmware *self, GError **error);
 /* What changed ("it was written to"...), once a check saw it; else NULL. */
-gchar   *ota_firmware_dup_change (OtaFirmware *self);
+gchar *ota_firmware_dup_change (OtaFirmware *self);
 
 G_END_DECLS

@@ -10,11 +10,11 @@ struct _OtaFlash {
   GObject parent_instance;
 
   OtaSession *session;
-  OtaProgressRelay *relay;    /* while running */
-  GTask *task;                /* the caller's, while running */
+  OtaProgressRelay *relay; /* while running */
+  GTask *task;             /* the caller's, while running */
   gboolean committed;
   gboolean cancelling;
-  GError *error;              /* the last run's; NULL: success (or none yet) */
+  GError *error; /* the last run's; NULL: success (or none yet) */
   gboolean ran;
 };
 
@@ -88,7 +88,7 @@ static void
 run_done_cb (GObject *source, GAsyncResult *res, gpointer user_data)
 {
   OtaFlash *self = OTA_FLASH (source);
-  g_autoptr(GTask) task = g_steal_pointer (&self->task);
+  g_autoptr (GTask) task = g_steal_pointer (&self->task);
 
   g_clear_error (&self->error);
   g_task_propagate_boolean (G_TASK (res), &self->error);
@@ -106,10 +106,10 @@ run_done_cb (GObject *source, GAsyncResult *res, gpointer user_data)
 }
 
 void
-ota_flash_run_async (OtaFlash *self, OtaFirmware *firmware, OtaUfw *ufw,
-                     GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data)
+ota_flash_run_async (OtaFlash *self, OtaFirmware *firmware, OtaUfw *ufw, GCancellable *cancellable,
+                     GAsyncReadyCallback callback, gpointer user_data)
 {
-  g_autoptr(GTask) worker = NULL;
+  g_autoptr (GTask) worker = NULL;
   RunData *data;
 
   g_return_if_fail (OTA_IS_FLASH (self));
@@ -265,22 +265,22 @@ ota_flash_class_init (OtaFlashClass *klass)
   object_class->dispose = ota_flash_dispose;
   object_class->finalize = ota_flash_finalize;
 
-  props[PROP_COMMITTED] = g_param_spec_boolean ("committed", NULL, NULL, FALSE,
-                                                G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY
-                                                  | G_PARAM_STATIC_STRINGS);
-  props[PROP_RUNNING] = g_param_spec_boolean ("running", NULL, NULL, FALSE,
-                                              G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY
-                                                | G_PARAM_STATIC_STRINGS);
+  props[PROP_COMMITTED]
+      = g_param_spec_boolean ("committed", NULL, NULL, FALSE,
+                              G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  props[PROP_RUNNING]
+      = g_param_spec_boolean ("running", NULL, NULL, FALSE,
+                              G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, props);
 
   /* OtaEvent, in the main context of run_async() */
-  signals[SIGNAL_EVENT] = g_signal_new ("event", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
-                                        NULL, NULL, NULL, G_TYPE_NONE, 1,
-                                        OTA_TYPE_EVENT | G_SIGNAL_TYPE_STATIC_SCOPE);
+  signals[SIGNAL_EVENT]
+      = g_signal_new ("event", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                      G_TYPE_NONE, 1, OTA_TYPE_EVENT | G_SIGNAL_TYPE_STATIC_SCOPE);
   /* a safe cancel was overtaken by the point of no return: the flash goes on */
-  signals[SIGNAL_CANCEL_DROPPED] = g_signal_new ("cancel-dropped", G_TYPE_FROM_CLASS (klass),
-                                                 G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
-                                                 G_TYPE_NONE, 0);
+  signals[SIGNAL_CANCEL_DROPPED]
+      = g_signal_new ("cancel-dropped", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                      NULL, G_TYPE_NONE, 0);
 }
 
 static void

@@ -24,29 +24,29 @@ G_DECLARE_FINAL_TYPE (OtaFlash, ota_flash, OTA, FLASH, GObject)
 
 /* @session: configured (address, ports, timing); the engine sets its event
  * function. */
-OtaFlash       *ota_flash_new (OtaSession *session);
-OtaSession     *ota_flash_get_session (OtaFlash *self);
+OtaFlash *ota_flash_new (OtaSession *session);
+OtaSession *ota_flash_get_session (OtaFlash *self);
 
 /* @cancellable: cancelling it is a confirmed cancel (closing the program).
  * A front-end's Cancel button and Ctrl-C go through ota_flash_cancel(). */
-void            ota_flash_run_async (OtaFlash *self, OtaFirmware *firmware, OtaUfw *ufw,
-                                     GCancellable *cancellable, GAsyncReadyCallback callback,
-                                     gpointer user_data);
-gboolean        ota_flash_run_finish (OtaFlash *self, GAsyncResult *result, GError **error);
+void ota_flash_run_async (OtaFlash *self, OtaFirmware *firmware, OtaUfw *ufw,
+                          GCancellable *cancellable, GAsyncReadyCallback callback,
+                          gpointer user_data);
+gboolean ota_flash_run_finish (OtaFlash *self, GAsyncResult *result, GError **error);
 
 /* See ota_session_cancel(); NOT_RUNNING when no run is under way. */
 OtaCancelAnswer ota_flash_cancel (OtaFlash *self, OtaCancelKind kind);
 /* A cancel of either kind was taken and not dropped during the current (or
  * the last) run. */
-gboolean        ota_flash_is_cancelling (OtaFlash *self);
+gboolean ota_flash_is_cancelling (OtaFlash *self);
 
-gboolean        ota_flash_is_running (OtaFlash *self);
+gboolean ota_flash_is_running (OtaFlash *self);
 /* The device is past the point of no return (as of the last event delivered). */
-gboolean        ota_flash_get_committed (OtaFlash *self);
-OtaDeviceState  ota_flash_get_device_state (OtaFlash *self);
-const gchar    *ota_flash_get_new_version (OtaFlash *self);
+gboolean ota_flash_get_committed (OtaFlash *self);
+OtaDeviceState ota_flash_get_device_state (OtaFlash *self);
+const gchar *ota_flash_get_new_version (OtaFlash *self);
 
 /* After a run: what it means for the technician (ota-advice.h). */
-OtaAdvice      *ota_flash_dup_advice (OtaFlash *self);
+OtaAdvice *ota_flash_dup_advice (OtaFlash *self);
 
 G_END_DECLS

@@ -11,8 +11,8 @@ gchar *
 ota_http_get (const gchar *host, guint16 port, const gchar *path, guint timeout_ms,
               guint *out_status, gsize *out_len, GCancellable *cancellable, GError **error)
 {
-  g_autoptr(GSocketConnection) conn = NULL;
-  g_autoptr(OtaHttpParser) parser = ota_http_parser_new (OTA_HTTP_MAX_BODY);
+  g_autoptr (GSocketConnection) conn = NULL;
+  g_autoptr (OtaHttpParser) parser = ota_http_parser_new (OTA_HTTP_MAX_BODY);
   g_autofree gchar *request = NULL;
   gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
   GSocket *socket;
@@ -27,7 +27,8 @@ ota_http_get (const gchar *host, guint16 port, const gchar *path, guint timeout_
   socket = g_socket_connection_get_socket (conn);
 
   /* one write: the loader's stub answers every segment it receives */
-  request = g_strdup_printf ("GET %s HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n", path, host);
+  request
+      = g_strdup_printf ("GET %s HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n", path, host);
   if (!ota_socket_send_all (socket, (const guint8 *) request, strlen (request), timeout_ms,
                             cancellable, error))
     return NULL;
@@ -37,7 +38,7 @@ ota_http_get (const gchar *host, guint16 port, const gchar *path, guint timeout_
       gint64 left_ms = (deadline - g_get_monotonic_time ()) / 1000;
       gssize n;
 
-      g_autoptr(GError) local = NULL;
+      g_autoptr (GError) local = NULL;
 
       /* one message for the one deadline, whichever check sees it pass
        * first: a drip that lands a byte just before it must not change
@@ -50,7 +51,8 @@ ota_http_get (const gchar *host, guint16 port, const gchar *path, guint timeout_
         {
           g_set_error (error, OTA_ERROR, OTA_ERROR_TIMED_OUT,
                        "device description: the device's web server did not answer in time "
-                       "(port %u)", (guint) port);
+                       "(port %u)",
+                       (guint) port);
           return NULL;
         }
       if (n < 0)
@@ -87,7 +89,7 @@ ota_http_fetch_description (const gchar *host, guint16 port, guint timeout_ms,
                             GCancellable *cancellable, GError **error)
 {
   g_autofree gchar *body = NULL;
-  g_autoptr(OtaDescription) desc = NULL;
+  g_autoptr (OtaDescription) desc = NULL;
   guint status = 0;
   gsize len = 0;
 

@@ -21,15 +21,15 @@ typedef enum {
 struct _OtaHttpParser {
   ParserState state;
   gsize max_body;
-  GString *line;             /* the line being read, without its end */
-  gsize header_bytes;        /* status line and headers so far, line ends included */
+  GString *line;      /* the line being read, without its end */
+  gsize header_bytes; /* status line and headers so far, line ends included */
   guint status;
-  GHashTable *headers;       /* lowercase name -> trimmed value; the first one wins */
+  GHashTable *headers; /* lowercase name -> trimmed value; the first one wins */
   gboolean have_length;
   gsize content_length;
-  gchar *body;               /* content_length + 1 */
+  gchar *body; /* content_length + 1 */
   gsize body_fill;
-  guint interim;             /* 1xx responses skipped before the real one */
+  guint interim; /* 1xx responses skipped before the real one */
   gchar *failure;
 };
 
@@ -57,8 +57,8 @@ ota_http_parser_free (OtaHttpParser *self)
   g_free (self);
 }
 
-static gboolean
-parser_fail (OtaHttpParser *self, GError **error, const gchar *format, ...) G_GNUC_PRINTF (3, 4);
+static gboolean parser_fail (OtaHttpParser *self, GError **error, const gchar *format, ...)
+    G_GNUC_PRINTF (3, 4);
 
 static gboolean
 parser_fail (OtaHttpParser *self, GError **error, const gchar *format, ...)
@@ -167,10 +167,11 @@ parse_header_line (OtaHttpParser *self, const gchar *line, GError **error)
           g_autofree gchar *shown = line_for_message (value);
 
           if (too_big)
-            return parser_fail (self, error,
-                                "the device announces a body of %s bytes, more than the %"
-                                G_GSIZE_FORMAT " bytes allowed",
-                                shown, self->max_body);
+            return parser_fail (
+                self, error,
+                "the device announces a body of %s bytes, more than the %" G_GSIZE_FORMAT
+                " bytes allowed",
+                shown, self->max_body);
           return parser_fail (self, error, "the device sent a bad Content-Length: '%s'", shown);
         }
       if (self->have_length && length != self->content_length)
@@ -279,8 +280,7 @@ ota_http_parser_feed (OtaHttpParser *self, const guint8 *data, gsize len, gboole
 
       self->header_bytes += n;
       if (self->header_bytes > OTA_HTTP_MAX_HEADER)
-        return parser_fail (self, error,
-                            "the device sent more than %u bytes of HTTP headers",
+        return parser_fail (self, error, "the device sent more than %u bytes of HTTP headers",
                             (guint) OTA_HTTP_MAX_HEADER);
       g_string_append_len (self->line, (const gchar *) data + i, (gssize) (nl != NULL ? n - 1 : n));
       i += n;
@@ -288,7 +288,8 @@ ota_http_parser_feed (OtaHttpParser *self, const guint8 *data, gsize len, gboole
       /* fail early on a stream that is not HTTP at all */
       if (self->state == STATE_STATUS_LINE
           && strncmp (self->line->str, HTTP_VERSION_PREFIX,
-                      MIN (self->line->len, strlen (HTTP_VERSION_PREFIX))) != 0)
+                      MIN (self->line->len, strlen (HTTP_VERSION_PREFIX)))
+                 != 0)
         {
           g_autofree gchar *shown = line_for_message (self->line->str);
           return parser_fail (self, error, "the device did not answer with HTTP: '%s'", shown);

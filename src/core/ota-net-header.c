@@ -37,12 +37,12 @@ sum_bulk (guint32 sum, const guint8 **data, gsize *len)
     {
       /* two chains, so that the adds need not wait for each other */
       acc0 = _mm_add_epi64 (acc0, _mm_sad_epu8 (_mm_loadu_si128 ((const __m128i *) p), zero));
-      acc1 = _mm_add_epi64 (acc1,
-                            _mm_sad_epu8 (_mm_loadu_si128 ((const __m128i *) (p + 16)), zero));
-      acc0 = _mm_add_epi64 (acc0,
-                            _mm_sad_epu8 (_mm_loadu_si128 ((const __m128i *) (p + 32)), zero));
-      acc1 = _mm_add_epi64 (acc1,
-                            _mm_sad_epu8 (_mm_loadu_si128 ((const __m128i *) (p + 48)), zero));
+      acc1
+          = _mm_add_epi64 (acc1, _mm_sad_epu8 (_mm_loadu_si128 ((const __m128i *) (p + 16)), zero));
+      acc0
+          = _mm_add_epi64 (acc0, _mm_sad_epu8 (_mm_loadu_si128 ((const __m128i *) (p + 32)), zero));
+      acc1
+          = _mm_add_epi64 (acc1, _mm_sad_epu8 (_mm_loadu_si128 ((const __m128i *) (p + 48)), zero));
     }
   for (; n >= 16; p += 16, n -= 16)
     acc0 = _mm_add_epi64 (acc0, _mm_sad_epu8 (_mm_loadu_si128 ((const __m128i *) p), zero));
@@ -56,7 +56,7 @@ sum_bulk (guint32 sum, const guint8 **data, gsize *len)
 
 #else
 
-#define SUM_LANE_MASK      G_GUINT64_CONSTANT (0x00FF00FF00FF00FF)
+#define SUM_LANE_MASK G_GUINT64_CONSTANT (0x00FF00FF00FF00FF)
 #define SUM_WORDS_PER_FOLD 128
 
 static inline guint32
@@ -83,7 +83,7 @@ sum_bulk (guint32 sum, const guint8 **data, gsize *len)
         {
           guint64 v;
 
-          memcpy (&v, p + i * 8, 8);   /* unaligned-safe, one load */
+          memcpy (&v, p + i * 8, 8); /* unaligned-safe, one load */
           acc += (v & SUM_LANE_MASK) + ((v >> 8) & SUM_LANE_MASK);
         }
       /* byte order does not matter: every lane ends up in the same total */
@@ -189,8 +189,8 @@ ota_net_read_request_check (const OtaNetHeader *req, guint64 file_size, guint32 
   if (req->read_size > OTA_NET_MAX_READ)
     {
       g_set_error (error, OTA_ERROR, OTA_ERROR_PROTOCOL,
-                   "the device asked for %u bytes at once (at most %u are allowed)",
-                   req->read_size, (guint) OTA_NET_MAX_READ);
+                   "the device asked for %u bytes at once (at most %u are allowed)", req->read_size,
+                   (guint) OTA_NET_MAX_READ);
       return FALSE;
     }
   if (req->seek_addr >= file_size)

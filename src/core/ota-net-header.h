@@ -48,15 +48,15 @@ guint32 ota_net_header_sum (const OtaNetHeader *hdr);
 /* Decodes a header the device sent and checks its sum. On a bad sum returns
  * FALSE with OTA_ERROR_PROTOCOL ("bad checksum"): the vendor client ignores
  * such a frame; the caller decides. */
-gboolean ota_net_header_parse_device (const guint8 in[OTA_NET_HEADER_SIZE],
-                                      OtaNetHeader *hdr, GError **error);
+gboolean ota_net_header_parse_device (const guint8 in[OTA_NET_HEADER_SIZE], OtaNetHeader *hdr,
+                                      GError **error);
 
 /* Checks a READ request against a file of @file_size bytes and returns the
  * number of bytes to answer with (clamped at the end of the file).
  * OTA_ERROR_PROTOCOL when read_size is 0 or larger than OTA_NET_MAX_READ, or
  * seek_addr is at or beyond the end of the file. */
-gboolean ota_net_read_request_check (const OtaNetHeader *req, guint64 file_size,
-                                     guint32 *out_len, GError **error);
+gboolean ota_net_read_request_check (const OtaNetHeader *req, guint64 file_size, guint32 *out_len,
+                                     GError **error);
 
 /* Builds the answer to READ @req in place: @frame holds @len data bytes at
  * frame + OTA_NET_HEADER_SIZE (already read from the file); this writes the

@@ -46,7 +46,8 @@ ota_platform_open_read (const gchar *path, guint64 *out_size, GError **error)
    * that a folder is named as one */
   if (g_stat (path, &st) == 0 && (st.st_mode & _S_IFMT) == _S_IFDIR)
     {
-      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_IS_DIRECTORY, "it is a folder, not a file");
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_IS_DIRECTORY,
+                           "it is a folder, not a file");
       return -1;
     }
 #endif
@@ -70,14 +71,16 @@ ota_platform_open_read (const gchar *path, guint64 *out_size, GError **error)
     if ((st64.st_mode & _S_IFMT) == _S_IFDIR)
       {
         close (fd);
-        g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_IS_DIRECTORY, "it is a folder, not a file");
+        g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_IS_DIRECTORY,
+                             "it is a folder, not a file");
         return -1;
       }
     /* a device (NUL, CON, a serial port) */
     if ((st64.st_mode & _S_IFMT) != _S_IFREG)
       {
         close (fd);
-        g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_REGULAR_FILE, "it is not a regular file");
+        g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_REGULAR_FILE,
+                             "it is not a regular file");
         return -1;
       }
     if (out_size != NULL)
@@ -94,13 +97,15 @@ ota_platform_open_read (const gchar *path, guint64 *out_size, GError **error)
   if (S_ISDIR (st.st_mode))
     {
       close (fd);
-      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_IS_DIRECTORY, "it is a folder, not a file");
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_IS_DIRECTORY,
+                           "it is a folder, not a file");
       return -1;
     }
   if (!S_ISREG (st.st_mode))
     {
       close (fd);
-      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_REGULAR_FILE, "it is not a regular file");
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_REGULAR_FILE,
+                           "it is not a regular file");
       return -1;
     }
   /* a regular file: reads block as usual (mandatory locks, network file systems) */
@@ -183,8 +188,8 @@ ota_platform_pread (int fd, guint64 offset, void *buf, gsize len, GError **error
           if (saved == EINTR)
             continue;
           g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
-                       "cannot read at offset %" G_GUINT64_FORMAT ": %s",
-                       offset + done, g_strerror (saved));
+                       "cannot read at offset %" G_GUINT64_FORMAT ": %s", offset + done,
+                       g_strerror (saved));
           return FALSE;
         }
       if (n == 0)
@@ -234,9 +239,9 @@ stop_timeout_cb (gpointer user_data)
 static gboolean
 wait_bounded (GSubprocess *proc, guint timeout_ms)
 {
-  g_autoptr(GMainContext) ctx = g_main_context_new ();
-  g_autoptr(GSource) timeout = g_timeout_source_new (timeout_ms);
-  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr (GMainContext) ctx = g_main_context_new ();
+  g_autoptr (GSource) timeout = g_timeout_source_new (timeout_ms);
+  g_autoptr (GCancellable) cancellable = g_cancellable_new ();
   gboolean done = FALSE;
 
   g_main_context_push_thread_default (ctx);

@@ -25,10 +25,10 @@ void ota_platform_close (int fd);
 typedef struct {
   guint64 size;
   gint64 mtime_ns;
-  gint64 ctime_ns;           /* inode change time (creation time on Windows) */
-  guint64 inode;             /* 0 on Windows */
+  gint64 ctime_ns; /* inode change time (creation time on Windows) */
+  guint64 inode;   /* 0 on Windows */
   guint64 device;
-  guint64 links;             /* 0: deleted or replaced by another file (a rename over it) */
+  guint64 links; /* 0: deleted or replaced by another file (a rename over it) */
 } OtaPlatformFileId;
 
 /* fstat() of @fd into @out. G_IO_ERROR on failure. */

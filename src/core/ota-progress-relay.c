@@ -16,10 +16,10 @@ struct _OtaProgressRelay {
   OtaEventFunc func;
   gpointer user_data;
   GMutex lock;
-  GQueue queue;             /* OtaEvent*, oldest first */
+  GQueue queue; /* OtaEvent*, oldest first */
   gboolean scheduled;
-  gint64 last_delivery;        /* monotonic time of the last batch delivered; 0: none yet */
-  gint disconnected;           /* atomic: read while delivering without the lock */
+  gint64 last_delivery; /* monotonic time of the last batch delivered; 0: none yet */
+  gint disconnected;    /* atomic: read while delivering without the lock */
   guint pushed, delivered, dispatches;
 };
 
@@ -29,7 +29,8 @@ ota_progress_relay_new (GMainContext *context, OtaEventFunc func, gpointer user_
   OtaProgressRelay *self = g_new0 (OtaProgressRelay, 1);
 
   self->ref_count = 1;
-  self->context = context != NULL ? g_main_context_ref (context) : g_main_context_ref_thread_default ();
+  self->context
+      = context != NULL ? g_main_context_ref (context) : g_main_context_ref_thread_default ();
   self->func = func;
   self->user_data = user_data;
   g_mutex_init (&self->lock);
@@ -135,8 +136,8 @@ ota_progress_relay_push (const OtaEvent *event, gpointer relay)
 
   if (schedule)
     {
-      g_autoptr(GSource) source = delay_ms > 0 ? g_timeout_source_new (delay_ms)
-                                               : g_idle_source_new ();
+      g_autoptr (GSource) source
+          = delay_ms > 0 ? g_timeout_source_new (delay_ms) : g_idle_source_new ();
 
       g_source_set_priority (source, G_PRIORITY_DEFAULT);
       g_source_set_callback (source, dispatch_cb, ota_progress_relay_ref (self),

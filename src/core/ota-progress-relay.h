@@ -20,7 +20,7 @@ typedef struct _OtaProgressRelay OtaProgressRelay;
 OtaProgressRelay *ota_progress_relay_new (GMainContext *context, OtaEventFunc func,
                                           gpointer user_data);
 OtaProgressRelay *ota_progress_relay_ref (OtaProgressRelay *self);
-void              ota_progress_relay_unref (OtaProgressRelay *self);
+void ota_progress_relay_unref (OtaProgressRelay *self);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (OtaProgressRelay, ota_progress_relay_unref)
 
 /* An OtaEventFunc: pass it with the relay as user data to

@@ -12,8 +12,8 @@
 /* How the pending cancel was asked for (ota_session_cancel). */
 typedef enum {
   CANCEL_NONE,
-  CANCEL_SAFE,       /* before the point of no return: only if the device stays unchanged */
-  CANCEL_CONFIRMED,  /* the user accepted leaving the device in its updater */
+  CANCEL_SAFE,      /* before the point of no return: only if the device stays unchanged */
+  CANCEL_CONFIRMED, /* the user accepted leaving the device in its updater */
 } CancelKind;
 
 /* The whole upgrade as weighted steps (as fwupd's FuProgress): the overall
@@ -51,16 +51,16 @@ struct _OtaSession {
   GDestroyNotify event_destroy;
 
   gint64 start_time;
-  gint committed;            /* atomic; written under cancel_lock */
+  gint committed; /* atomic; written under cancel_lock */
   GMutex cancel_lock;
-  gboolean running;          /* under cancel_lock */
-  GCancellable *op;          /* under cancel_lock: what the steps wait on; replaced, never
-                              * reset, when a late cancel is dropped */
-  GPtrArray *spent_ops;      /* dropped cancellables, kept until the flash ends */
-  CancelKind cancel_kind;    /* under cancel_lock */
-  gboolean recovery_only;    /* this flash is stage two alone */
-  Step step;                 /* worker thread only */
-  gint device_state;         /* atomic OtaDeviceState */
+  gboolean running;       /* under cancel_lock */
+  GCancellable *op;       /* under cancel_lock: what the steps wait on; replaced, never
+                           * reset, when a late cancel is dropped */
+  GPtrArray *spent_ops;   /* dropped cancellables, kept until the flash ends */
+  CancelKind cancel_kind; /* under cancel_lock */
+  gboolean recovery_only; /* this flash is stage two alone */
+  Step step;              /* worker thread only */
+  gint device_state;      /* atomic OtaDeviceState */
   gchar *new_version;
 
   /* progress rate, worker thread only */
@@ -329,11 +329,10 @@ emit (OtaSession *self, OtaEvent *event)
     self->event_func (event, self->event_data);
 }
 
-static void G_GNUC_PRINTF (5, 6)
-emit_log (OtaSession *self, guint stage, OtaLogLevel level, OtaEventCode code,
-          const gchar *format, ...)
+static void G_GNUC_PRINTF (5, 6) emit_log (OtaSession *self, guint stage, OtaLogLevel level,
+                                           OtaEventCode code, const gchar *format, ...)
 {
-  g_autoptr(OtaEvent) event = ota_event_new (OTA_EVENT_LOG);
+  g_autoptr (OtaEvent) event = ota_event_new (OTA_EVENT_LOG);
   va_list args;
 
   va_start (args, format);
@@ -350,7 +349,7 @@ emit_log (OtaSession *self, guint stage, OtaLogLevel level, OtaEventCode code,
 static void
 emit_device (OtaSession *self, const OtaDescription *desc)
 {
-  g_autoptr(OtaEvent) event = ota_event_new (OTA_EVENT_DEVICE);
+  g_autoptr (OtaEvent) event = ota_event_new (OTA_EVENT_DEVICE);
 
   event->device = ota_description_copy (desc);
   event->overall = overall (self, 0);
@@ -361,15 +360,15 @@ static void
 emit_stage (OtaSession *self, guint stage, OtaStageState state, OtaStageOutcome outcome,
             const GError *error)
 {
-  g_autoptr(OtaEvent) event = ota_event_new (OTA_EVENT_STAGE);
+  g_autoptr (OtaEvent) event = ota_event_new (OTA_EVENT_STAGE);
 
   event->stage = stage;
   event->state = state;
   event->outcome = outcome;
   if (error != NULL)
     event->message = g_strdup (error->message);
-  event->overall = overall (self, state == OTA_STAGE_STATE_END && outcome == OTA_STAGE_OUTCOME_OK
-                                      ? 1.0 : 0.0);
+  event->overall
+      = overall (self, state == OTA_STAGE_STATE_END && outcome == OTA_STAGE_OUTCOME_OK ? 1.0 : 0.0);
   emit (self, event);
 }
 
@@ -386,7 +385,7 @@ static void
 transfer_progress_cb (const OtaTransferState *st, gpointer user_data)
 {
   OtaSession *self = user_data;
-  g_autoptr(OtaEvent) event = ota_event_new (OTA_EVENT_PROGRESS);
+  g_autoptr (OtaEvent) event = ota_event_new (OTA_EVENT_PROGRESS);
   gint64 now = g_get_monotonic_time ();
   guint64 bytes = st->all_size > 0 ? MIN (st->bytes_served, (guint64) st->all_size) : 0;
 
@@ -395,7 +394,8 @@ transfer_progress_cb (const OtaTransferState *st, gpointer user_data)
       set_state (self, OTA_DEVICE_STATE_NEEDS_RECOVERY);
       emit_log (self, 1, OTA_LOG_LEVEL_WARNING, OTA_EVENT_CODE_POINT_OF_NO_RETURN,
                 "The device has started writing (%u bytes): from now on it cannot go back to "
-                "its old firmware until stage two has finished.", st->all_size);
+                "its old firmware until stage two has finished.",
+                st->all_size);
     }
 
   /* a smoothed rate over samples at least 250 ms apart */
@@ -470,9 +470,9 @@ static gboolean
 run_transfer (OtaSession *self, OtaFirmware *firmware, guint stage, OtaTransferState *state,
               GError **error)
 {
-  g_autoptr(GSocketConnection) conn = NULL;
-  g_autoptr(GCancellable) op = current_op (self);
-  g_autoptr(GError) local = NULL;
+  g_autoptr (GSocketConnection) conn = NULL;
+  g_autoptr (GCancellable) op = current_op (self);
+  g_autoptr (GError) local = NULL;
   OtaTransferOptions opts;
   GSocket *socket;
   gboolean ok;
@@ -519,14 +519,14 @@ wait_for_step (OtaSession *self, const gchar *want, gboolean *back_in_updater, G
 {
   gint64 deadline = g_get_monotonic_time () + (gint64) self->reboot_timeout_ms * 1000;
   g_autofree gchar *last_problem = NULL;
-  g_autoptr(GCancellable) op = current_op (self);
+  g_autoptr (GCancellable) op = current_op (self);
   guint attempt_ms = MIN (self->timeout_ms, 3000u);
   gboolean gone = FALSE;
 
   for (;;)
     {
-      g_autoptr(GError) local = NULL;
-      g_autoptr(OtaDescription) desc = NULL;
+      g_autoptr (GError) local = NULL;
+      g_autoptr (OtaDescription) desc = NULL;
 
       desc = ota_http_fetch_description (self->host, self->http_port, attempt_ms, op, &local);
       if (desc != NULL && g_strcmp0 (desc->ota_step, want) == 0)
@@ -567,9 +567,9 @@ wait_for_step (OtaSession *self, const gchar *want, gboolean *back_in_updater, G
 static gboolean
 stage_one (OtaSession *self, OtaFirmware *firmware, GError **error)
 {
-  g_autoptr(OtaCtpClient) ctp = NULL;
-  g_autoptr(GError) local = NULL;
-  g_autoptr(GCancellable) op = current_op (self);
+  g_autoptr (OtaCtpClient) ctp = NULL;
+  g_autoptr (GError) local = NULL;
+  g_autoptr (GCancellable) op = current_op (self);
   OtaTransferState st = { 0 };
   gboolean ok;
 
@@ -624,9 +624,9 @@ stage_one (OtaSession *self, OtaFirmware *firmware, GError **error)
 static void
 hold_control_port (OtaSession *self, OtaCtpClient **ctp)
 {
-  g_autoptr(GError) local = NULL;
-  g_autoptr(GCancellable) op = current_op (self);
-  g_autoptr(OtaCtpClient) client = NULL;
+  g_autoptr (GError) local = NULL;
+  g_autoptr (GCancellable) op = current_op (self);
+  g_autoptr (OtaCtpClient) client = NULL;
   guint ms = MIN (self->timeout_ms, (guint) STAGE_TWO_APP_ACCESS_MS);
 
   if (*ctp != NULL)
@@ -643,15 +643,16 @@ hold_control_port (OtaSession *self, OtaCtpClient **ctp)
   if (!ota_ctp_client_app_access (client, ms, op, &local) && !ota_error_is_cancelled (local))
     emit_log (self, 2, OTA_LOG_LEVEL_WARNING, OTA_EVENT_CODE_APP_ACCESS,
               "The updater did not answer the control exchange (%s); its data channel does not "
-              "need it, going on", local->message);
+              "need it, going on",
+              local->message);
   *ctp = g_steal_pointer (&client);
 }
 
 static gboolean
 stage_two_once (OtaSession *self, OtaFirmware *firmware, OtaCtpClient **ctp, GError **error)
 {
-  g_autoptr(OtaDescription) desc = NULL;
-  g_autoptr(GCancellable) op = current_op (self);
+  g_autoptr (OtaDescription) desc = NULL;
+  g_autoptr (GCancellable) op = current_op (self);
   OtaTransferState st = { 0 };
 
   /* S6: the control exchange, then the description, then 3335. The
@@ -676,15 +677,15 @@ stage_two_once (OtaSession *self, OtaFirmware *firmware, OtaCtpClient **ctp, GEr
 static gboolean
 stage_two (OtaSession *self, OtaFirmware *firmware, GError **error)
 {
-  g_autoptr(GError) local = NULL;
-  g_autoptr(OtaCtpClient) ctp = NULL;
+  g_autoptr (GError) local = NULL;
+  g_autoptr (OtaCtpClient) ctp = NULL;
   gboolean ok = FALSE;
 
   self->step = STEP_STAGE_TWO;
   emit_stage (self, 2, OTA_STAGE_STATE_START, OTA_STAGE_OUTCOME_NONE, NULL);
   for (guint attempt = 0;; attempt++)
     {
-      g_autoptr(GCancellable) op = NULL;
+      g_autoptr (GCancellable) op = NULL;
 
       g_clear_error (&local);
       if (stage_two_once (self, firmware, &ctp, &local))
@@ -732,8 +733,8 @@ stage_two (OtaSession *self, OtaFirmware *firmware, GError **error)
 static gboolean
 confirm (OtaSession *self, const OtaDescription *before, OtaUfw *ufw, GError **error)
 {
-  g_autoptr(OtaDescription) after = NULL;
-  g_autoptr(GError) local = NULL;
+  g_autoptr (OtaDescription) after = NULL;
+  g_autoptr (GError) local = NULL;
   gboolean back_in_updater = FALSE;
   const gchar *file_version = ufw != NULL ? ota_ufw_get_version (ufw) : NULL;
   const gchar *old_version = before != NULL ? before->firmware_version : NULL;
@@ -769,8 +770,8 @@ confirm (OtaSession *self, const OtaDescription *before, OtaUfw *ufw, GError **e
           emit_device (self, after);
           set_state (self, OTA_DEVICE_STATE_UNCHANGED);
           g_set_error (error, OTA_ERROR, OTA_ERROR_DEVICE_ERROR,
-                       "the device restarted but still runs %s; the file holds %s",
-                       old_version, file_version);
+                       "the device restarted but still runs %s; the file holds %s", old_version,
+                       file_version);
           return FALSE;
         }
       emit_log (self, 0, OTA_LOG_LEVEL_WARNING, OTA_EVENT_CODE_VERSION_MISMATCH,
@@ -787,10 +788,10 @@ confirm (OtaSession *self, const OtaDescription *before, OtaUfw *ufw, GError **e
 static gboolean
 flash (OtaSession *self, OtaFirmware *firmware, OtaUfw *ufw, GError **error)
 {
-  g_autoptr(OtaDescription) desc = NULL;
-  g_autoptr(OtaDescription) before = NULL;
-  g_autoptr(GError) local = NULL;
-  g_autoptr(GCancellable) op = current_op (self);
+  g_autoptr (OtaDescription) desc = NULL;
+  g_autoptr (OtaDescription) before = NULL;
+  g_autoptr (GError) local = NULL;
+  g_autoptr (GCancellable) op = current_op (self);
 
   self->start_time = g_get_monotonic_time ();
   self->step = STEP_READ_DEVICE;
@@ -799,8 +800,7 @@ flash (OtaSession *self, OtaFirmware *firmware, OtaUfw *ufw, GError **error)
   g_clear_pointer (&self->new_version, g_free);
 
   emit_log (self, 0, OTA_LOG_LEVEL_INFO, OTA_EVENT_CODE_DEVICE,
-            "Reading the device description from %s port %u", self->host,
-            (guint) self->http_port);
+            "Reading the device description from %s port %u", self->host, (guint) self->http_port);
   desc = ota_http_fetch_description (self->host, self->http_port, self->timeout_ms, op, &local);
   if (desc == NULL)
     {
@@ -826,8 +826,9 @@ flash (OtaSession *self, OtaFirmware *firmware, OtaUfw *ufw, GError **error)
     {
       set_state (self, OTA_DEVICE_STATE_NEEDS_RECOVERY);
       self->recovery_only = TRUE;
-      emit_log (self, 0, OTA_LOG_LEVEL_WARNING, OTA_EVENT_CODE_RECOVERY,
-                "The device is in its updater, waiting for stage two: recovering it with this file");
+      emit_log (
+          self, 0, OTA_LOG_LEVEL_WARNING, OTA_EVENT_CODE_RECOVERY,
+          "The device is in its updater, waiting for stage two: recovering it with this file");
     }
   else if (g_strcmp0 (desc->ota_step, "0") == 0)
     {
@@ -866,8 +867,8 @@ flash (OtaSession *self, OtaFirmware *firmware, OtaUfw *ufw, GError **error)
 }
 
 gboolean
-ota_session_flash (OtaSession *self, OtaFirmware *firmware, OtaUfw *ufw,
-                   GCancellable *cancellable, GError **error)
+ota_session_flash (OtaSession *self, OtaFirmware *firmware, OtaUfw *ufw, GCancellable *cancellable,
+                   GError **error)
 {
   gulong handler = 0;
   gboolean ok;

@@ -23,9 +23,9 @@ G_BEGIN_DECLS
 /* What the device is left with. */
 typedef enum {
   OTA_DEVICE_STATE_UNKNOWN,
-  OTA_DEVICE_STATE_UNCHANGED,       /* still runs its old firmware */
-  OTA_DEVICE_STATE_NEEDS_RECOVERY,  /* in its updater, waiting for stage two */
-  OTA_DEVICE_STATE_UPDATED,         /* runs the new firmware (confirmed) */
+  OTA_DEVICE_STATE_UNCHANGED,      /* still runs its old firmware */
+  OTA_DEVICE_STATE_NEEDS_RECOVERY, /* in its updater, waiting for stage two */
+  OTA_DEVICE_STATE_UPDATED,        /* runs the new firmware (confirmed) */
 } OtaDeviceState;
 
 const gchar *ota_device_state_to_string (OtaDeviceState state);
@@ -76,14 +76,14 @@ gboolean ota_session_flash (OtaSession *self, OtaFirmware *firmware, OtaUfw *ufw
 gboolean ota_session_is_committed (OtaSession *self);
 
 typedef enum {
-  OTA_CANCEL_SAFE,        /* only if the device keeps its old firmware */
-  OTA_CANCEL_CONFIRMED,   /* the user accepted leaving the device in its updater */
+  OTA_CANCEL_SAFE,      /* only if the device keeps its old firmware */
+  OTA_CANCEL_CONFIRMED, /* the user accepted leaving the device in its updater */
 } OtaCancelKind;
 
 typedef enum {
-  OTA_CANCEL_TAKEN,                /* the device is told to stop at its next request */
-  OTA_CANCEL_NEEDS_CONFIRMATION,   /* refused: past the point of no return (S5); ask first */
-  OTA_CANCEL_NOT_RUNNING,          /* no flash runs: nothing to cancel */
+  OTA_CANCEL_TAKEN,              /* the device is told to stop at its next request */
+  OTA_CANCEL_NEEDS_CONFIRMATION, /* refused: past the point of no return (S5); ask first */
+  OTA_CANCEL_NOT_RUNNING,        /* no flash runs: nothing to cancel */
 } OtaCancelAnswer;
 
 const gchar *ota_cancel_answer_to_string (OtaCancelAnswer answer);

@@ -6,8 +6,8 @@
 #include <string.h>
 
 #define REPLACEMENT 0xFFFDu
-#define PICTURE_NUL 0x2400u     /* U+2400..U+241F: SYMBOL FOR NULL .. UNIT SEPARATOR */
-#define PICTURE_DEL 0x2421u     /* SYMBOL FOR DELETE */
+#define PICTURE_NUL 0x2400u /* U+2400..U+241F: SYMBOL FOR NULL .. UNIT SEPARATOR */
+#define PICTURE_DEL 0x2421u /* SYMBOL FOR DELETE */
 
 typedef gunichar (*MapFunc) (gunichar c);
 

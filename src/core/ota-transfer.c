@@ -19,8 +19,8 @@ ota_transfer_options_init (OtaTransferOptions *opts)
 guint
 ota_transfer_erase_wait_ms (guint32 all_size, guint read_timeout_ms)
 {
-  guint64 ms = OTA_TRANSFER_ERASE_WAIT_BASE_MS
-               + (guint64) all_size * 1000 / OTA_TRANSFER_ERASE_RATE;
+  guint64 ms
+      = OTA_TRANSFER_ERASE_WAIT_BASE_MS + (guint64) all_size * 1000 / OTA_TRANSFER_ERASE_RATE;
 
   ms = MAX (ms, (guint64) OTA_TRANSFER_ERASE_WAIT_MIN_MS);
   ms = MAX (ms, (guint64) read_timeout_ms);
@@ -34,16 +34,16 @@ typedef struct {
   OtaTransferFunc func;
   gpointer user_data;
   OtaTransferState state;
-  guint8 *frame;            /* header + the largest answer, reused for every READ */
-  gint64 last_progress;     /* when the device last moved the conversation on */
-  guint junk;               /* messages since then that did not */
-  guint64 served;           /* data bytes answered on this connection */
+  guint8 *frame;             /* header + the largest answer, reused for every READ */
+  gint64 last_progress;      /* when the device last moved the conversation on */
+  guint junk;                /* messages since then that did not */
+  guint64 served;            /* data bytes answered on this connection */
   GCancellable *cancellable; /* what the waits watch (a reference); NULL: nothing */
   gboolean hold_fd;          /* its fd is held for the whole transfer */
   GPollFD cancel_fd;
-  guint wait_ms;            /* the current wait for a message: read_timeout_ms, or
-                             * the erase wait from the total size to the next READ */
-  gboolean erasing;         /* in the erase wait */
+  guint wait_ms;    /* the current wait for a message: read_timeout_ms, or
+                     * the erase wait from the total size to the next READ */
+  gboolean erasing; /* in the erase wait */
 } Transfer;
 
 /* A real device reads the file about once per stage (windows overlap a
@@ -73,9 +73,8 @@ send_frame (Transfer *t, const guint8 *frame, gsize len, GCancellable *cancellab
       if (!ota_socket_send_all (t->socket, frame, OTA_NET_HEADER_SIZE, t->opts->read_timeout_ms,
                                 cancellable, error))
         return FALSE;
-      return ota_socket_send_all (t->socket, frame + OTA_NET_HEADER_SIZE,
-                                  len - OTA_NET_HEADER_SIZE, t->opts->read_timeout_ms,
-                                  cancellable, error);
+      return ota_socket_send_all (t->socket, frame + OTA_NET_HEADER_SIZE, len - OTA_NET_HEADER_SIZE,
+                                  t->opts->read_timeout_ms, cancellable, error);
     }
   return ota_socket_send_all (t->socket, frame, len, t->opts->read_timeout_ms, cancellable, error);
 }
@@ -90,11 +89,11 @@ recv_header (Transfer *t, guint8 raw[OTA_NET_HEADER_SIZE], GCancellable *cancell
 
   while (have < OTA_NET_HEADER_SIZE)
     {
-      g_autoptr(GError) local = NULL;
+      g_autoptr (GError) local = NULL;
       gsize got = 0;
 
-      if (ota_socket_recv_exact (t->socket, raw + have, OTA_NET_HEADER_SIZE - have,
-                                 t->wait_ms, &got, *cancelled ? NULL : cancellable, &local))
+      if (ota_socket_recv_exact (t->socket, raw + have, OTA_NET_HEADER_SIZE - have, t->wait_ms,
+                                 &got, *cancelled ? NULL : cancellable, &local))
         return TRUE;
       have += got;
       if (ota_error_is_cancelled (local))
@@ -138,8 +137,8 @@ send_stop (Transfer *t, guint8 percent, GError **error)
 
 typedef enum {
   ANSWER_SENT,
-  ANSWER_REFUSED,   /* a request we must not or cannot serve: answer it with STOP */
-  ANSWER_FAILED,    /* the connection broke */
+  ANSWER_REFUSED, /* a request we must not or cannot serve: answer it with STOP */
+  ANSWER_FAILED,  /* the connection broke */
 } AnswerResult;
 
 static AnswerResult
@@ -153,8 +152,9 @@ answer_read (Transfer *t, const OtaNetHeader *req, GError **error)
   if (t->served + len > SERVE_LIMIT (ota_firmware_get_size (t->firmware)))
     {
       g_set_error (error, OTA_ERROR, OTA_ERROR_PROTOCOL,
-                   "the device asked for more than %" G_GUINT64_FORMAT " bytes of a %"
-                   G_GUINT64_FORMAT "-byte file in %u requests without finishing: it is going "
+                   "the device asked for more than %" G_GUINT64_FORMAT
+                   " bytes of a %" G_GUINT64_FORMAT
+                   "-byte file in %u requests without finishing: it is going "
                    "round in circles",
                    t->served, ota_firmware_get_size (t->firmware), t->state.reads);
       return ANSWER_REFUSED;
@@ -192,11 +192,11 @@ answer_read (Transfer *t, const OtaNetHeader *req, GError **error)
 /* What to do with one device message. Returns FALSE when the conversation
  * is over (success, or @failure set). */
 typedef struct {
-  gboolean cancelled;       /* the user asked to stop */
-  gboolean deaf;            /* a late cancel was dropped: the cancellable is not watched */
+  gboolean cancelled; /* the user asked to stop */
+  gboolean deaf;      /* a late cancel was dropped: the cancellable is not watched */
   gboolean stop_sent;
   gboolean ok;
-  GError *stop_reason;      /* why we sent STOP, when it was not a cancel */
+  GError *stop_reason; /* why we sent STOP, when it was not a cancel */
   GError *failure;
 } Conversation;
 
@@ -232,7 +232,7 @@ late_cancel (Transfer *t, Conversation *c)
 static gboolean
 handle_message (Transfer *t, Conversation *c, const OtaNetHeader *hdr)
 {
-  g_autoptr(GError) local = NULL;
+  g_autoptr (GError) local = NULL;
 
   switch (hdr->status)
     {
@@ -270,8 +270,7 @@ handle_message (Transfer *t, Conversation *c, const OtaNetHeader *hdr)
       c->stop_sent = TRUE;
       return TRUE;
 
-    case OTA_NET_STATUS_DOING:
-      {
+      case OTA_NET_STATUS_DOING: {
         gboolean news = FALSE, commit = FALSE;
 
         if (hdr->all_size != 0 && !t->state.committed)
@@ -363,8 +362,7 @@ junk_check (Transfer *t, GError **error)
   g_set_error (error, OTA_ERROR, OTA_ERROR_TIMED_OUT,
                "the device sent no valid request for %.1f s, only %u message%s that lead "
                "nowhere (%u with a bad checksum)",
-               t->wait_ms / 1000.0, t->junk, t->junk == 1 ? "" : "s",
-               t->state.bad_headers);
+               t->wait_ms / 1000.0, t->junk, t->junk == 1 ? "" : "s", t->state.bad_headers);
   return FALSE;
 }
 
@@ -403,7 +401,7 @@ ota_transfer_run (GSocket *socket, OtaFirmware *firmware, guint stage,
   while (going)
     {
       guint8 raw[OTA_NET_HEADER_SIZE];
-      g_autoptr(GError) local = NULL;
+      g_autoptr (GError) local = NULL;
       OtaNetHeader hdr;
 
       if (!recv_header (&t, raw, c.deaf ? NULL : t.cancellable, &c.cancelled, &local))
@@ -452,8 +450,9 @@ ota_transfer_run (GSocket *socket, OtaFirmware *firmware, guint stage,
     }
   /* the user cancelled: whether the device then took our STOP or went away
    * before asking again, the outcome is a cancel */
-  if (c.cancelled && (c.stop_sent || g_error_matches (c.failure, OTA_ERROR, OTA_ERROR_PROTOCOL)
-                      || g_error_matches (c.failure, OTA_ERROR, OTA_ERROR_TIMED_OUT)))
+  if (c.cancelled
+      && (c.stop_sent || g_error_matches (c.failure, OTA_ERROR, OTA_ERROR_PROTOCOL)
+          || g_error_matches (c.failure, OTA_ERROR, OTA_ERROR_TIMED_OUT)))
     {
       g_clear_error (&c.failure);
       g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CANCELLED, "cancelled");

@@ -12,15 +12,15 @@
 G_BEGIN_DECLS
 
 typedef struct {
-  guint stage;              /* 1 or 2, as given by the caller */
-  guint percent;            /* the device's own download_percent */
-  guint32 all_size;         /* bytes this stage writes; 0 until the total-size message */
-  gboolean committed;       /* total-size seen: from here the device cannot go back */
-  guint64 bytes_served;     /* data bytes answered after the total-size message */
-  guint reads;              /* READ requests answered */
-  guint bad_headers;        /* device messages with a bad checksum, ignored */
-  gboolean done;            /* the device said percent 100 (writing finished) */
-  guint late_cancels;       /* cancels dropped because the total size came first */
+  guint stage;          /* 1 or 2, as given by the caller */
+  guint percent;        /* the device's own download_percent */
+  guint32 all_size;     /* bytes this stage writes; 0 until the total-size message */
+  gboolean committed;   /* total-size seen: from here the device cannot go back */
+  guint64 bytes_served; /* data bytes answered after the total-size message */
+  guint reads;          /* READ requests answered */
+  guint bad_headers;    /* device messages with a bad checksum, ignored */
+  gboolean done;        /* the device said percent 100 (writing finished) */
+  guint late_cancels;   /* cancels dropped because the total size came first */
 } OtaTransferState;
 
 /* Called in the thread that runs the transfer, after every message that
@@ -39,9 +39,9 @@ typedef void (*OtaTransferFunc) (const OtaTransferState *state, gpointer user_da
 typedef GCancellable *(*OtaTransferLateCancelFunc) (gpointer user_data);
 
 typedef struct {
-  guint read_timeout_ms;    /* longest wait for the device's next message, except
-                             * the first request after the total size (below) */
-  gboolean split_writes;    /* benchmark only: header and data in two writes */
+  guint read_timeout_ms; /* longest wait for the device's next message, except
+                          * the first request after the total size (below) */
+  gboolean split_writes; /* benchmark only: header and data in two writes */
   /* NULL: a late cancel is dropped and no cancellable is watched again
    * during this transfer */
   OtaTransferLateCancelFunc late_cancel_func;
@@ -57,9 +57,9 @@ void ota_transfer_options_init (OtaTransferOptions *opts);
  * and never shorter than @read_timeout_ms; every other wait is the
  * ordinary read_timeout_ms. A cancel shortens it back to read_timeout_ms
  * (the STOP still waits for a READ to answer, S3). */
-#define OTA_TRANSFER_ERASE_WAIT_MIN_MS  120000u
+#define OTA_TRANSFER_ERASE_WAIT_MIN_MS 120000u
 #define OTA_TRANSFER_ERASE_WAIT_BASE_MS 10000u
-#define OTA_TRANSFER_ERASE_RATE         (32u * 1024u)   /* bytes per second, worst case */
+#define OTA_TRANSFER_ERASE_RATE (32u * 1024u) /* bytes per second, worst case */
 guint ota_transfer_erase_wait_ms (guint32 all_size, guint read_timeout_ms);
 
 /* Runs the conversation on a connected socket until the device reports the
@@ -81,8 +81,7 @@ guint ota_transfer_erase_wait_ms (guint32 all_size, guint read_timeout_ms);
  *    goes through opts->late_cancel_func (see there).
  * @out_state (may be NULL) receives the final state in every case. */
 gboolean ota_transfer_run (GSocket *socket, OtaFirmware *firmware, guint stage,
-                           const OtaTransferOptions *opts, OtaTransferFunc func,
-                           gpointer user_data, OtaTransferState *out_state,
-                           GCancellable *cancellable, GError **error);
+                           const OtaTransferOptions *opts, OtaTransferFunc func, gpointer user_data,
+                           OtaTransferState *out_state, GCancellable *cancellable, GError **error);
 
 G_END_DECLS

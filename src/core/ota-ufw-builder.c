@@ -140,14 +140,14 @@ typedef struct {
   const gchar *name;
   guint16 type;
   EntrySource source;
-  const gchar *text;         /* SOURCE_TEXT */
-  guint64 stream;            /* SOURCE_RANDOM */
+  const gchar *text; /* SOURCE_TEXT */
+  guint64 stream;    /* SOURCE_RANDOM */
   guint64 offset;
   guint64 size;
   guint64 size2;
   guint16 crc;
-  gboolean crc_over_size;    /* the CRC covers size bytes, not size2 */
-  gint64 flip_at;            /* data byte to flip after the CRC, -1: none */
+  gboolean crc_over_size; /* the CRC covers size bytes, not size2 */
+  gint64 flip_at;         /* data byte to flip after the CRC, -1: none */
 } PlanEntry;
 
 #define PLAN_MAX 3
@@ -199,13 +199,13 @@ encode_entry (const PlanEntry *e, guint index, guint8 raw[OTA_UFW_ENTRY_SIZE])
   ota_le32_put (raw + 0x08, (guint32) e->offset);
   ota_le32_put (raw + 0x0C, (guint32) e->size);
   ota_le32_put (raw + 0x10, (guint32) e->size2);
-  memcpy (raw + 0x40, e->name, strlen (e->name));   /* < 16, NUL from memset */
+  memcpy (raw + 0x40, e->name, strlen (e->name)); /* < 16, NUL from memset */
   ota_ufw_scramble (OTA_UFW_SCRAMBLE_KEY, raw, OTA_UFW_ENTRY_SIZE);
 }
 
 static void
-encode_header (guint16 list_crc, guint32 total, guint16 count, const gchar *chip,
-               gboolean bad_crc, guint8 raw[OTA_UFW_HEADER_SIZE])
+encode_header (guint16 list_crc, guint32 total, guint16 count, const gchar *chip, gboolean bad_crc,
+               guint8 raw[OTA_UFW_HEADER_SIZE])
 {
   guint16 crc;
 
@@ -215,7 +215,7 @@ encode_header (guint16 list_crc, guint32 total, guint16 count, const gchar *chip
   ota_le16_put (raw + 0x08, count);
   ota_le16_put (raw + 0x0A, BUILD_UNKNOWN_0A);
   ota_le32_put (raw + 0x0C, BUILD_UNKNOWN_0C);
-  memcpy (raw + 0x10, chip, strlen (chip));   /* < 48, NUL from memset */
+  memcpy (raw + 0x10, chip, strlen (chip)); /* < 48, NUL from memset */
   crc = ota_crc16 (0, raw + 2, OTA_UFW_HEADER_SIZE - 2);
   ota_le16_put (raw + 0x00, bad_crc ? crc ^ 0xFFFF : crc);
   ota_ufw_scramble (OTA_UFW_SCRAMBLE_KEY, raw, OTA_UFW_HEADER_SIZE);
@@ -335,7 +335,7 @@ build_to_stream (const OtaUfwBuildOptions *opts, GFileOutputStream *fout, GError
     }
 
   if (opts->corruption == OTA_UFW_CORRUPT_ENTRY_BOUNDS)
-    flash->size2 += 16;        /* flash.bin is last: now it ends past the file */
+    flash->size2 += 16; /* flash.bin is last: now it ends past the file */
   else if (opts->corruption == OTA_UFW_CORRUPT_ENTRY_SIZE)
     flash->size = flash->size2 + 1;
   for (guint i = 0; i < n; i++)
@@ -369,9 +369,9 @@ build_to_stream (const OtaUfwBuildOptions *opts, GFileOutputStream *fout, GError
 gboolean
 ota_ufw_build_file (const OtaUfwBuildOptions *opts, const gchar *path, GError **error)
 {
-  g_autoptr(GFile) file = NULL;
-  g_autoptr(GFileOutputStream) fout = NULL;
-  g_autoptr(GError) local_error = NULL;
+  g_autoptr (GFile) file = NULL;
+  g_autoptr (GFileOutputStream) fout = NULL;
+  g_autoptr (GError) local_error = NULL;
 
   g_return_val_if_fail (opts != NULL, FALSE);
   g_return_val_if_fail (path != NULL, FALSE);
@@ -388,7 +388,7 @@ ota_ufw_build_file (const OtaUfwBuildOptions *opts, const gchar *path, GError **
   if (fout != NULL && !build_to_stream (opts, fout, &local_error))
     {
       /* closing with a cancelled cancellable drops the half-written file */
-      g_autoptr(GCancellable) abort = g_cancellable_new ();
+      g_autoptr (GCancellable) abort = g_cancellable_new ();
 
       g_cancellable_cancel (abort);
       g_output_stream_close (G_OUTPUT_STREAM (fout), abort, NULL);
@@ -398,8 +398,8 @@ ota_ufw_build_file (const OtaUfwBuildOptions *opts, const gchar *path, GError **
   if (local_error != NULL)
     {
       ota_error_convert (&local_error);
-      g_propagate_prefixed_error (error, g_steal_pointer (&local_error), "cannot write '%s': ",
-                                  path);
+      g_propagate_prefixed_error (error, g_steal_pointer (&local_error),
+                                  "cannot write '%s': ", path);
       return FALSE;
     }
   return TRUE;

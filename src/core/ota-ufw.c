@@ -18,8 +18,8 @@ struct _OtaUfw {
   GObject parent_instance;
   OtaUfwHeader header;
   OtaUfwEntry *entries;
-  OtaUfwCrcSpan *spans;      /* per entry */
-  OtaUfwCrcSpan span;        /* the file */
+  OtaUfwCrcSpan *spans; /* per entry */
+  OtaUfwCrcSpan span;   /* the file */
   guint n_entries;
   gchar *version;
   gchar *sha256;
@@ -141,8 +141,8 @@ ota_ufw_table_decode (const OtaUfwHeader *hdr, const guint8 *raw_table, gsize ra
   if (hdr->entry_count > OTA_UFW_MAX_ENTRIES)
     {
       g_set_error (error, OTA_ERROR, OTA_ERROR_INVALID_FILE,
-                   "the header lists %u entries; at most %u are supported",
-                   hdr->entry_count, (guint) OTA_UFW_MAX_ENTRIES);
+                   "the header lists %u entries; at most %u are supported", hdr->entry_count,
+                   (guint) OTA_UFW_MAX_ENTRIES);
       return NULL;
     }
   need = (gsize) hdr->entry_count * OTA_UFW_ENTRY_SIZE;
@@ -158,8 +158,8 @@ ota_ufw_table_decode (const OtaUfwHeader *hdr, const guint8 *raw_table, gsize ra
   if (crc != hdr->list_crc)
     {
       g_set_error (error, OTA_ERROR, OTA_ERROR_INVALID_FILE,
-                   "entry table CRC 0x%04X, expected 0x%04X: the entry table is damaged",
-                   crc, hdr->list_crc);
+                   "entry table CRC 0x%04X, expected 0x%04X: the entry table is damaged", crc,
+                   hdr->list_crc);
       return NULL;
     }
 
@@ -181,8 +181,8 @@ ota_ufw_table_decode (const OtaUfwHeader *hdr, const guint8 *raw_table, gsize ra
       if (e->size > e->size2)
         {
           g_set_error (error, OTA_ERROR, OTA_ERROR_INVALID_FILE,
-                       "entry %u '%s': size %u is larger than its stored size %u",
-                       i + 1, e->name, e->size, e->size2);
+                       "entry %u '%s': size %u is larger than its stored size %u", i + 1, e->name,
+                       e->size, e->size2);
           return NULL;
         }
     }
@@ -220,7 +220,7 @@ static gboolean
 ufw_scan (OtaUfw *self, OtaFirmware *firmware, guint16 *crcs_padded, guint16 *crcs_size,
           GCancellable *cancellable, GError **error)
 {
-  g_autoptr(GChecksum) sha = g_checksum_new (G_CHECKSUM_SHA256);
+  g_autoptr (GChecksum) sha = g_checksum_new (G_CHECKSUM_SHA256);
   g_autofree guint8 *buf = g_malloc (UFW_CHUNK_SIZE);
   guint64 pos = 0;
 
@@ -348,7 +348,7 @@ OtaUfw *
 ota_ufw_load (OtaFirmware *firmware, OtaUfwCheckFlags flags, GCancellable *cancellable,
               GError **error)
 {
-  g_autoptr(OtaUfw) self = NULL;
+  g_autoptr (OtaUfw) self = NULL;
   g_autofree guint8 *table = NULL;
   g_autofree guint16 *crcs = NULL;
   g_autofree guint16 *crcs_size = NULL;
@@ -424,16 +424,16 @@ ota_ufw_load (OtaFirmware *firmware, OtaUfwCheckFlags flags, GCancellable *cance
                                    "device cannot run stage two of the upgrade")))
     return NULL;
   if (!ota_ufw_chip_is_known (self->header.chip)
-      && !ufw_soft_fail (self, flags, error,
-                         g_strdup_printf ("the file is for chip '%s', not an AC79 chip",
-                                          self->header.chip)))
+      && !ufw_soft_fail (
+          self, flags, error,
+          g_strdup_printf ("the file is for chip '%s', not an AC79 chip", self->header.chip)))
     return NULL;
 
   /* 5. what to show */
   script = ota_ufw_find_entry (self, OTA_UFW_TYPE_SCRIPT_VER);
   if (script != NULL)
     {
-      g_autoptr(GError) local_error = NULL;
+      g_autoptr (GError) local_error = NULL;
 
       self->version = ufw_read_version (firmware, script, &local_error);
       if (local_error != NULL)

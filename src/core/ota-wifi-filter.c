@@ -100,8 +100,8 @@ static GPtrArray *
 ota_wifi_filter_unique (GPtrArray *networks)
 {
   GPtrArray *out = g_ptr_array_new_with_free_func ((GDestroyNotify) ota_wifi_network_free);
-  g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
-  g_autoptr(GPtrArray) sorted = g_ptr_array_sized_new (networks->len);
+  g_autoptr (GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr (GPtrArray) sorted = g_ptr_array_sized_new (networks->len);
 
   /* borrowed pointers: g_ptr_array_copy() would take the free function too */
   for (guint i = 0; i < networks->len; i++)
@@ -139,9 +139,9 @@ OtaWifiNetwork *
 ota_wifi_filter_pick_auto (OtaWifiFilter *self, GPtrArray *networks, GPtrArray **out_candidates,
                            GError **error)
 {
-  g_autoptr(GPtrArray) devices = NULL;
-  g_autoptr(GPtrArray) unique = NULL;
-  g_autoptr(GPtrArray) recovery = g_ptr_array_new ();
+  g_autoptr (GPtrArray) devices = NULL;
+  g_autoptr (GPtrArray) unique = NULL;
+  g_autoptr (GPtrArray) recovery = g_ptr_array_new ();
   GPtrArray *pool;
 
   g_return_val_if_fail (OTA_IS_WIFI_FILTER (self), NULL);

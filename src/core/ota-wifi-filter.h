@@ -20,7 +20,7 @@ G_DECLARE_FINAL_TYPE (OtaWifiFilter, ota_wifi_filter, OTA, WIFI_FILTER, GObject)
 
 /* @patterns: NULL-terminated glob patterns (GPatternSpec: * and ?), NULL or
  * empty for the defaults WIFI_OTA_* and wifi_camera_*. */
-OtaWifiFilter      *ota_wifi_filter_new (const gchar *const *patterns);
+OtaWifiFilter *ota_wifi_filter_new (const gchar *const *patterns);
 const gchar *const *ota_wifi_filter_get_patterns (OtaWifiFilter *self);
 
 gboolean ota_wifi_filter_is_device (OtaWifiFilter *self, const gchar *ssid);

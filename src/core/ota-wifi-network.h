@@ -19,17 +19,17 @@ typedef enum {
 const gchar *ota_wifi_security_to_string (OtaWifiSecurity security);
 
 typedef struct {
-  gchar *ssid;              /* UTF-8; invalid bytes replaced (never a device network) */
-  gchar *bssid;             /* "AA:BB:CC:DD:EE:FF", upper case; may be "" when unknown */
-  guint signal;             /* 0..100 % */
+  gchar *ssid;  /* UTF-8; invalid bytes replaced (never a device network) */
+  gchar *bssid; /* "AA:BB:CC:DD:EE:FF", upper case; may be "" when unknown */
+  guint signal; /* 0..100 % */
   OtaWifiSecurity security;
 } OtaWifiNetwork;
 
 OtaWifiNetwork *ota_wifi_network_new (const gchar *ssid, const gchar *bssid, guint signal,
                                       OtaWifiSecurity security);
 OtaWifiNetwork *ota_wifi_network_copy (const OtaWifiNetwork *network);
-void            ota_wifi_network_free (OtaWifiNetwork *network);
-GType           ota_wifi_network_get_type (void);
+void ota_wifi_network_free (OtaWifiNetwork *network);
+GType ota_wifi_network_get_type (void);
 #define OTA_TYPE_WIFI_NETWORK (ota_wifi_network_get_type ())
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (OtaWifiNetwork, ota_wifi_network_free)
 

@@ -70,8 +70,8 @@ static gboolean
 ota_wifi_nm_iterate_until (OtaWifiNm *self, OtaWifiNmDoneFunc done, gpointer data, gint64 deadline,
                            GCancellable *cancellable, GError **error)
 {
-  g_autoptr(GSource) wake = g_source_new (&ota_wifi_nm_wake_funcs, sizeof (GSource));
-  g_autoptr(GSource) cancel = NULL;
+  g_autoptr (GSource) wake = g_source_new (&ota_wifi_nm_wake_funcs, sizeof (GSource));
+  g_autoptr (GSource) cancel = NULL;
   gboolean ok = FALSE;
 
   g_source_set_ready_time (wake, deadline);
@@ -150,10 +150,10 @@ ota_wifi_nm_convert_error (GError **error)
 static gboolean
 ota_wifi_nm_sync (OtaWifiNm *self, gint64 deadline, GCancellable *cancellable, GError **error)
 {
-  g_autoptr(GCancellable) op_cancel = g_cancellable_new ();
-  g_autoptr(GAsyncResult) res = NULL;
-  g_autoptr(GVariant) reply = NULL;
-  g_autoptr(GError) local = NULL;
+  g_autoptr (GCancellable) op_cancel = g_cancellable_new ();
+  g_autoptr (GAsyncResult) res = NULL;
+  g_autoptr (GVariant) reply = NULL;
+  g_autoptr (GError) local = NULL;
 
   g_dbus_connection_call (nm_client_get_dbus_connection (self->client), NM_DBUS_SERVICE,
                           NM_DBUS_PATH, "org.freedesktop.DBus.Properties", "Get",
@@ -173,9 +173,9 @@ ota_wifi_nm_ready (OtaWifiNm *self, gint64 deadline, GCancellable *cancellable, 
 {
   if (self->client == NULL)
     {
-      g_autoptr(GCancellable) op_cancel = g_cancellable_new ();
-      g_autoptr(GAsyncResult) res = NULL;
-      g_autoptr(GError) local = NULL;
+      g_autoptr (GCancellable) op_cancel = g_cancellable_new ();
+      g_autoptr (GAsyncResult) res = NULL;
+      g_autoptr (GError) local = NULL;
 
       nm_client_new_async (op_cancel, ota_wifi_nm_result_cb, &res);
       if (!ota_wifi_nm_wait_result (self, &res, op_cancel, deadline, cancellable, error))
@@ -310,10 +310,10 @@ static GPtrArray *
 ota_wifi_nm_scan (OtaWifi *wifi, gint64 deadline, GCancellable *cancellable, GError **error)
 {
   OtaWifiNm *self = OTA_WIFI_NM (wifi);
-  g_autoptr(OtaWifiNmPush) pushed = ota_wifi_nm_push (self);
-  g_autoptr(GCancellable) op_cancel = g_cancellable_new ();
-  g_autoptr(GAsyncResult) res = NULL;
-  g_autoptr(GError) local = NULL;
+  g_autoptr (OtaWifiNmPush) pushed = ota_wifi_nm_push (self);
+  g_autoptr (GCancellable) op_cancel = g_cancellable_new ();
+  g_autoptr (GAsyncResult) res = NULL;
+  g_autoptr (GError) local = NULL;
   OtaWifiNmScan scan = { NULL, 0 };
 
   if (!ota_wifi_nm_ready (self, deadline, cancellable, error))
@@ -398,9 +398,9 @@ static gboolean
 ota_wifi_nm_delete_temp (OtaWifiNm *self, gint64 deadline, GCancellable *cancellable,
                          GError **error)
 {
-  g_autoptr(GCancellable) op_cancel = g_cancellable_new ();
-  g_autoptr(GAsyncResult) res = NULL;
-  g_autoptr(GError) local = NULL;
+  g_autoptr (GCancellable) op_cancel = g_cancellable_new ();
+  g_autoptr (GAsyncResult) res = NULL;
+  g_autoptr (GError) local = NULL;
   g_autofree gchar *uuid = g_steal_pointer (&self->temp_uuid);
   g_autofree gchar *ssid = g_steal_pointer (&self->temp_ssid);
   NMRemoteConnection *rc;
@@ -444,7 +444,7 @@ ota_wifi_nm_profile (OtaWifiNm *self, const OtaWifiNetwork *network, const gchar
   NMSetting *s_con = nm_setting_connection_new ();
   NMSetting *s_wifi = nm_setting_wireless_new ();
   NMSetting *s_ip4 = nm_setting_ip4_config_new ();
-  g_autoptr(GBytes) ssid = g_bytes_new (network->ssid, strlen (network->ssid));
+  g_autoptr (GBytes) ssid = g_bytes_new (network->ssid, strlen (network->ssid));
   g_autofree gchar *id = ota_wifi_profile_name (network->ssid);
 
   g_object_set (s_con, NM_SETTING_CONNECTION_ID, id, NM_SETTING_CONNECTION_UUID, uuid,
@@ -490,12 +490,12 @@ ota_wifi_nm_join (OtaWifi *wifi, const OtaWifiNetwork *network, const gchar *pas
                   gint64 deadline, GCancellable *cancellable, GError **error)
 {
   OtaWifiNm *self = OTA_WIFI_NM (wifi);
-  g_autoptr(OtaWifiNmPush) pushed = ota_wifi_nm_push (self);
-  g_autoptr(GCancellable) op_cancel = g_cancellable_new ();
-  g_autoptr(GAsyncResult) res = NULL;
-  g_autoptr(GError) local = NULL;
-  g_autoptr(NMConnection) profile = NULL;
-  g_autoptr(NMActiveConnection) ac = NULL;
+  g_autoptr (OtaWifiNmPush) pushed = ota_wifi_nm_push (self);
+  g_autoptr (GCancellable) op_cancel = g_cancellable_new ();
+  g_autoptr (GAsyncResult) res = NULL;
+  g_autoptr (GError) local = NULL;
+  g_autoptr (NMConnection) profile = NULL;
+  g_autoptr (NMActiveConnection) ac = NULL;
   g_autofree gchar *uuid = NULL;
   g_autofree gchar *what = g_strdup_printf ("joining %s", network->ssid);
   GVariantBuilder options;
@@ -574,7 +574,7 @@ ota_wifi_nm_get_current (OtaWifi *wifi, gchar **out_ssid, gchar **out_gateway,
                          GCancellable *cancellable, GError **error)
 {
   OtaWifiNm *self = OTA_WIFI_NM (wifi);
-  g_autoptr(OtaWifiNmPush) pushed = ota_wifi_nm_push (self);
+  g_autoptr (OtaWifiNmPush) pushed = ota_wifi_nm_push (self);
   gint64 deadline = ota_wifi_deadline_in (OTA_WIFI_NM_DISPOSE_MS);
   NMDeviceWifi *device;
   NMActiveConnection *ac;
@@ -610,7 +610,7 @@ static gboolean
 ota_wifi_nm_check (OtaWifi *wifi, gint64 deadline, GCancellable *cancellable, GError **error)
 {
   OtaWifiNm *self = OTA_WIFI_NM (wifi);
-  g_autoptr(OtaWifiNmPush) pushed = ota_wifi_nm_push (self);
+  g_autoptr (OtaWifiNmPush) pushed = ota_wifi_nm_push (self);
 
   if (!ota_wifi_nm_ready (self, deadline, cancellable, error))
     return FALSE;
@@ -621,7 +621,7 @@ static gboolean
 ota_wifi_nm_remember (OtaWifi *wifi, GCancellable *cancellable, GError **error)
 {
   OtaWifiNm *self = OTA_WIFI_NM (wifi);
-  g_autoptr(OtaWifiNmPush) pushed = ota_wifi_nm_push (self);
+  g_autoptr (OtaWifiNmPush) pushed = ota_wifi_nm_push (self);
   NMDeviceWifi *device;
   NMActiveConnection *ac;
 
@@ -655,11 +655,11 @@ static gboolean
 ota_wifi_nm_restore (OtaWifi *wifi, gint64 deadline, GCancellable *cancellable, GError **error)
 {
   OtaWifiNm *self = OTA_WIFI_NM (wifi);
-  g_autoptr(OtaWifiNmPush) pushed = ota_wifi_nm_push (self);
-  g_autoptr(GCancellable) op_cancel = g_cancellable_new ();
-  g_autoptr(GAsyncResult) res = NULL;
-  g_autoptr(GError) local = NULL;
-  g_autoptr(NMActiveConnection) ac = NULL;
+  g_autoptr (OtaWifiNmPush) pushed = ota_wifi_nm_push (self);
+  g_autoptr (GCancellable) op_cancel = g_cancellable_new ();
+  g_autoptr (GAsyncResult) res = NULL;
+  g_autoptr (GError) local = NULL;
+  g_autoptr (NMActiveConnection) ac = NULL;
   g_autofree gchar *what = NULL;
   NMRemoteConnection *rc;
   NMActiveConnection *up;
@@ -731,7 +731,7 @@ ota_wifi_nm_dispose (GObject *object)
 
   if (self->client != NULL)
     {
-      g_autoptr(OtaWifiNmPush) pushed = ota_wifi_nm_push (self);
+      g_autoptr (OtaWifiNmPush) pushed = ota_wifi_nm_push (self);
       gboolean gone = FALSE;
 
       /* libnm's rule: iterate its context until the busy watcher is gone */

@@ -55,7 +55,7 @@ gchar *
 ota_wifi_profile_xml (const gchar *profile_name, const gchar *ssid, OtaWifiSecurity security,
                       const gchar *password, GError **error)
 {
-  g_autoptr(GString) xml = g_string_new (NULL);
+  g_autoptr (GString) xml = g_string_new (NULL);
   g_autofree gchar *name_esc = NULL;
   g_autofree gchar *ssid_esc = NULL;
   gsize ssid_len;

@@ -23,7 +23,7 @@ gboolean ota_wifi_password_check (const gchar *password, GError **error);
  * WPA2PSK/AES with the passphrase (or 64-digit key) as keyMaterial.
  * OTA_ERROR_WIFI for OTA_WIFI_SECURITY_OTHER, an SSID over 32 bytes or a bad
  * password. */
-gchar *ota_wifi_profile_xml (const gchar *profile_name, const gchar *ssid,
-                             OtaWifiSecurity security, const gchar *password, GError **error);
+gchar *ota_wifi_profile_xml (const gchar *profile_name, const gchar *ssid, OtaWifiSecurity security,
+                             const gchar *password, GError **error);
 
 G_END_DECLS

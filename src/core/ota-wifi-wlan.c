@@ -247,8 +247,8 @@ ota_wifi_wlan_scan (OtaWifi *wifi, gint64 deadline, GCancellable *cancellable, G
   GPtrArray *networks;
   PWLAN_AVAILABLE_NETWORK_LIST avail = NULL;
   PWLAN_BSS_LIST bss = NULL;
-  g_autoptr(GHashTable) security = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  g_autoptr(GError) local = NULL;
+  g_autoptr (GHashTable) security = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr (GError) local = NULL;
   guint seen;
   DWORD rc;
 
@@ -478,7 +478,7 @@ ota_wifi_wlan_gateway (OtaWifiWlan *self)
       {
         const struct sockaddr_in *sin
             = (const struct sockaddr_in *) a->FirstGatewayAddress->Address.lpSockaddr;
-        g_autoptr(GInetAddress) inet
+        g_autoptr (GInetAddress) inet
             = g_inet_address_new_from_bytes ((const guint8 *) &sin->sin_addr, G_SOCKET_FAMILY_IPV4);
 
         gateway = g_inet_address_to_string (inet);

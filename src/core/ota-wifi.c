@@ -32,7 +32,11 @@ typedef struct {
 
 G_DEFINE_ABSTRACT_TYPE_WITH_PRIVATE (OtaWifi, ota_wifi, G_TYPE_OBJECT)
 
-enum { PROP_0, PROP_INTERFACE, N_PROPS };
+enum {
+  PROP_0,
+  PROP_INTERFACE,
+  N_PROPS
+};
 
 static GParamSpec *props[N_PROPS];
 
@@ -198,7 +202,7 @@ GPtrArray *
 ota_wifi_scan (OtaWifi *self, gint64 deadline, GCancellable *cancellable, GError **error)
 {
   OtaWifiPrivate *priv;
-  g_autoptr(GMutexLocker) locker = NULL;
+  g_autoptr (GMutexLocker) locker = NULL;
 
   g_return_val_if_fail (OTA_IS_WIFI (self), NULL);
   priv = ota_wifi_get_instance_private (self);
@@ -232,7 +236,7 @@ ota_wifi_join_locked (OtaWifi *self, const gchar *ssid, const gchar *password, g
                       GCancellable *cancellable, GError **error)
 {
   OtaWifiPrivate *priv = ota_wifi_get_instance_private (self);
-  g_autoptr(GPtrArray) networks = NULL;
+  g_autoptr (GPtrArray) networks = NULL;
   const OtaWifiNetwork *network;
 
   if (!ota_wifi_can_join (self))
@@ -274,7 +278,7 @@ ota_wifi_join (OtaWifi *self, const gchar *ssid, const gchar *password, gint64 d
                GCancellable *cancellable, GError **error)
 {
   OtaWifiPrivate *priv;
-  g_autoptr(GMutexLocker) locker = NULL;
+  g_autoptr (GMutexLocker) locker = NULL;
 
   g_return_val_if_fail (OTA_IS_WIFI (self), FALSE);
   g_return_val_if_fail (ssid != NULL, FALSE);
@@ -288,7 +292,7 @@ ota_wifi_wait_for_network (OtaWifi *self, const gchar *ssid, gboolean or_recover
                            GCancellable *cancellable, GError **error)
 {
   OtaWifiPrivate *priv;
-  g_autoptr(GMutexLocker) locker = NULL;
+  g_autoptr (GMutexLocker) locker = NULL;
 
   g_return_val_if_fail (OTA_IS_WIFI (self), NULL);
   priv = ota_wifi_get_instance_private (self);
@@ -308,8 +312,8 @@ ota_wifi_wait_locked (OtaWifi *self, const gchar *ssid, gboolean or_recovery, gi
 
   for (;;)
     {
-      g_autoptr(GError) local = NULL;
-      g_autoptr(GPtrArray) networks = ota_wifi_scan_locked (self, deadline, cancellable, &local);
+      g_autoptr (GError) local = NULL;
+      g_autoptr (GPtrArray) networks = ota_wifi_scan_locked (self, deadline, cancellable, &local);
       const OtaWifiNetwork *found;
       gint64 now;
 
@@ -362,7 +366,7 @@ ota_wifi_rejoin (OtaWifi *self, const gchar *ssid, gboolean or_recovery, const g
                  gint64 deadline, GCancellable *cancellable, GError **error)
 {
   OtaWifiPrivate *priv;
-  g_autoptr(GMutexLocker) locker = NULL;
+  g_autoptr (GMutexLocker) locker = NULL;
   gint64 drop_deadline;
   gboolean on = TRUE;
 
@@ -392,8 +396,8 @@ ota_wifi_rejoin (OtaWifi *self, const gchar *ssid, gboolean or_recovery, const g
 
   for (;;)
     {
-      g_autoptr(OtaWifiNetwork) back = NULL;
-      g_autoptr(GError) local = NULL;
+      g_autoptr (OtaWifiNetwork) back = NULL;
+      g_autoptr (GError) local = NULL;
       gint64 now;
 
       back = ota_wifi_wait_locked (self, ssid, or_recovery, deadline, cancellable, error);
@@ -421,7 +425,7 @@ ota_wifi_get_current (OtaWifi *self, gchar **out_ssid, gchar **out_gateway,
                       GCancellable *cancellable, GError **error)
 {
   OtaWifiPrivate *priv;
-  g_autoptr(GMutexLocker) locker = NULL;
+  g_autoptr (GMutexLocker) locker = NULL;
   g_autofree gchar *ssid = NULL;
   g_autofree gchar *gateway = NULL;
 
@@ -443,7 +447,7 @@ gboolean
 ota_wifi_check (OtaWifi *self, gint64 deadline, GCancellable *cancellable, GError **error)
 {
   OtaWifiPrivate *priv;
-  g_autoptr(GMutexLocker) locker = NULL;
+  g_autoptr (GMutexLocker) locker = NULL;
 
   g_return_val_if_fail (OTA_IS_WIFI (self), FALSE);
   priv = ota_wifi_get_instance_private (self);
@@ -457,7 +461,7 @@ gboolean
 ota_wifi_remember (OtaWifi *self, GCancellable *cancellable, GError **error)
 {
   OtaWifiPrivate *priv;
-  g_autoptr(GMutexLocker) locker = NULL;
+  g_autoptr (GMutexLocker) locker = NULL;
 
   g_return_val_if_fail (OTA_IS_WIFI (self), FALSE);
   priv = ota_wifi_get_instance_private (self);
@@ -471,7 +475,7 @@ gboolean
 ota_wifi_restore (OtaWifi *self, gint64 deadline, GCancellable *cancellable, GError **error)
 {
   OtaWifiPrivate *priv;
-  g_autoptr(GMutexLocker) locker = NULL;
+  g_autoptr (GMutexLocker) locker = NULL;
 
   g_return_val_if_fail (OTA_IS_WIFI (self), FALSE);
   priv = ota_wifi_get_instance_private (self);

@@ -22,7 +22,12 @@ typedef enum {
   EMU_MODE_LOADER, /* the stage-two loader, ota_step "1" */
 } EmuMode;
 
-typedef enum { EMU_PORT_CTP, EMU_PORT_HTTP, EMU_PORT_OTA, EMU_N_PORTS } EmuPortId;
+typedef enum {
+  EMU_PORT_CTP,
+  EMU_PORT_HTTP,
+  EMU_PORT_OTA,
+  EMU_N_PORTS
+} EmuPortId;
 
 typedef struct _EmuDevice EmuDevice;
 

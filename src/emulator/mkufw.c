@@ -94,8 +94,8 @@ seed_cb (const gchar *name, const gchar *value, gpointer data, GError **error)
 
   if (!g_ascii_string_to_unsigned (value, 10, 0, G_MAXUINT32, &v, NULL))
     {
-      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                   "'%s' is not a seed (0 to %u)", value, G_MAXUINT32);
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "'%s' is not a seed (0 to %u)",
+                   value, G_MAXUINT32);
       return FALSE;
     }
   seed = (guint32) v;
@@ -122,17 +122,16 @@ help_description (void)
   for (OtaUfwCorruption c = OTA_UFW_CORRUPT_NONE; ota_ufw_corruption_to_string (c) != NULL; c++)
     g_string_append_printf (s, "  %-14s %s\n", ota_ufw_corruption_to_string (c),
                             ota_ufw_corruption_describe (c));
-  g_string_append (s,
-                   "\nLayout: header, entry table, script.ver (unless --no-version), ota.bin,\n"
-                   "flash.bin; each entry padded with 0xFF to a multiple of 16 bytes.\n"
-                   "Each data CRC covers the padded bytes, or with --crc-over size only\n"
-                   "the entry's real size (a flasher must accept both).\n"
-                   "The same options and seed always give the same file.\n"
-                   "\nExamples:\n"
-                   "  otaflash-mkufw test.ufw\n"
-                   "  otaflash-mkufw --flash-size 4M --seed 7 --version 1.0.2 new.ufw\n"
-                   "  otaflash-mkufw --corrupt data-crc broken.ufw\n"
-                   "\nExit status: 0 written, 1 could not write, 2 bad usage.");
+  g_string_append (s, "\nLayout: header, entry table, script.ver (unless --no-version), ota.bin,\n"
+                      "flash.bin; each entry padded with 0xFF to a multiple of 16 bytes.\n"
+                      "Each data CRC covers the padded bytes, or with --crc-over size only\n"
+                      "the entry's real size (a flasher must accept both).\n"
+                      "The same options and seed always give the same file.\n"
+                      "\nExamples:\n"
+                      "  otaflash-mkufw test.ufw\n"
+                      "  otaflash-mkufw --flash-size 4M --seed 7 --version 1.0.2 new.ufw\n"
+                      "  otaflash-mkufw --corrupt data-crc broken.ufw\n"
+                      "\nExit status: 0 written, 1 could not write, 2 bad usage.");
   return g_string_free (s, FALSE);
 }
 
@@ -142,33 +141,33 @@ main (int argc, char **argv)
   g_autofree gchar *version = NULL;
   g_autofree gchar *chip = NULL;
   gboolean no_version = FALSE;
-  g_auto(GStrv) args = NULL;
-  g_autoptr(GOptionContext) context = NULL;
-  g_autoptr(GError) error = NULL;
+  g_auto (GStrv) args = NULL;
+  g_autoptr (GOptionContext) context = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree gchar *description = NULL;
-  g_autoptr(GString) summary = NULL;
+  g_autoptr (GString) summary = NULL;
   OtaUfwBuildOptions opts;
   GStatBuf st;
-  const GOptionEntry entries[] = {
-    { "flash-size", 'f', 0, G_OPTION_ARG_CALLBACK, flash_size_cb,
-      "Bytes of flash.bin, with K/M/G suffixes (default 256K)", "N" },
-    { "ota-size", 'o', 0, G_OPTION_ARG_CALLBACK, ota_size_cb,
-      "Bytes of ota.bin, the OTA loader (default 64K)", "N" },
-    { "seed", 's', 0, G_OPTION_ARG_CALLBACK, seed_cb,
-      "Seed of the pseudo-random data (default 1)", "N" },
-    { "version", 'v', 0, G_OPTION_ARG_STRING, &version,
-      "Text of script.ver (default 1.0.1); given alone, prints the program version", "V" },
-    { "no-version", 0, 0, G_OPTION_ARG_NONE, &no_version, "Write no script.ver entry", NULL },
-    { "chip", 'c', 0, G_OPTION_ARG_STRING, &chip, "Chip name in the header (default AC791N)",
-      "NAME" },
-    { "crc-over", 0, 0, G_OPTION_ARG_CALLBACK, crc_over_cb,
-      "What each data CRC covers: 'padded' (the stored size, default) or 'size' (the real "
-      "size, as the device's own verify)", "LEN" },
-    { "corrupt", 'x', 0, G_OPTION_ARG_CALLBACK, corrupt_cb,
-      "Break the file on purpose, see the list below", "KIND" },
-    { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &args, NULL, "OUTPUT.ufw" },
-    { NULL }
-  };
+  const GOptionEntry entries[]
+      = { { "flash-size", 'f', 0, G_OPTION_ARG_CALLBACK, flash_size_cb,
+            "Bytes of flash.bin, with K/M/G suffixes (default 256K)", "N" },
+          { "ota-size", 'o', 0, G_OPTION_ARG_CALLBACK, ota_size_cb,
+            "Bytes of ota.bin, the OTA loader (default 64K)", "N" },
+          { "seed", 's', 0, G_OPTION_ARG_CALLBACK, seed_cb,
+            "Seed of the pseudo-random data (default 1)", "N" },
+          { "version", 'v', 0, G_OPTION_ARG_STRING, &version,
+            "Text of script.ver (default 1.0.1); given alone, prints the program version", "V" },
+          { "no-version", 0, 0, G_OPTION_ARG_NONE, &no_version, "Write no script.ver entry", NULL },
+          { "chip", 'c', 0, G_OPTION_ARG_STRING, &chip, "Chip name in the header (default AC791N)",
+            "NAME" },
+          { "crc-over", 0, 0, G_OPTION_ARG_CALLBACK, crc_over_cb,
+            "What each data CRC covers: 'padded' (the stored size, default) or 'size' (the real "
+            "size, as the device's own verify)",
+            "LEN" },
+          { "corrupt", 'x', 0, G_OPTION_ARG_CALLBACK, corrupt_cb,
+            "Break the file on purpose, see the list below", "KIND" },
+          { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &args, NULL, "OUTPUT.ufw" },
+          { NULL } };
 
   setlocale (LC_ALL, "");
 
@@ -234,12 +233,10 @@ main (int argc, char **argv)
     g_string_append (summary, ", no script.ver");
   if (corruption != OTA_UFW_CORRUPT_NO_OTA_BIN)
     g_string_append_printf (summary, ", ota.bin %" G_GUINT64_FORMAT " bytes", opts.ota_size);
-  g_string_append_printf (summary,
-                          ", flash.bin %" G_GUINT64_FORMAT " bytes, seed %u, CRC over %s, %s",
-                          opts.flash_size, opts.seed, crc_over_size ? "size" : "padded",
-                          corruption == OTA_UFW_CORRUPT_NONE
-                            ? "valid"
-                            : ota_ufw_corruption_to_string (corruption));
+  g_string_append_printf (
+      summary, ", flash.bin %" G_GUINT64_FORMAT " bytes, seed %u, CRC over %s, %s", opts.flash_size,
+      opts.seed, crc_over_size ? "size" : "padded",
+      corruption == OTA_UFW_CORRUPT_NONE ? "valid" : ota_ufw_corruption_to_string (corruption));
   g_print ("%s\n", summary->str);
   return EXIT_SUCCESS;
 }

@@ -11,6 +11,6 @@ G_BEGIN_DECLS
 
 OtaWindow *ota_application_get_window (OtaApplication *self);
 GtkWidget *ota_application_get_cancel_dialog (OtaApplication *self);
-OtaFlash  *ota_application_get_engine (OtaApplication *self);
+OtaFlash *ota_application_get_engine (OtaApplication *self);
 
 G_END_DECLS

@@ -17,20 +17,20 @@ struct _OtaApplication {
   GtkApplication parent_instance;
 
   OtaSettings *settings;
-  OtaColorScheme *color_scheme;  /* the desktop's dark/light preference */
+  OtaColorScheme *color_scheme; /* the desktop's dark/light preference */
   OtaDeviceMonitor *monitor;
   OtaDemo *demo;
-  OtaWindow *window;             /* owned by GTK; cleared when destroyed */
+  OtaWindow *window; /* owned by GTK; cleared when destroyed */
 
   /* the firmware file */
   GCancellable *file_cancellable;
-  gchar *file_path;              /* chosen (being checked or checked) */
-  OtaFirmware *firmware;         /* when valid */
+  gchar *file_path;      /* chosen (being checked or checked) */
+  OtaFirmware *firmware; /* when valid */
   OtaUfw *ufw;
 
   /* the upgrade */
-  OtaFlash *engine;              /* the flash engine, reused for every upgrade */
-  gboolean flash_pending;        /* waiting for the device monitor's read to end */
+  OtaFlash *engine;       /* the flash engine, reused for every upgrade */
+  gboolean flash_pending; /* waiting for the device monitor's read to end */
   GtkWidget *cancel_dialog;
 };
 
@@ -55,7 +55,7 @@ initial_host (OtaApplication *self)
 static void
 save_settings (OtaApplication *self)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
 
   if (!ota_settings_save (self->settings, &error))
     g_warning ("cannot save the settings to %s: %s", ota_settings_get_path (self->settings),
@@ -84,8 +84,8 @@ retarget (OtaApplication *self)
   ota_window_get_ports (self->window, NULL, &http, NULL);
   if (*host == '\0')
     {
-      g_autoptr(GError) error = g_error_new_literal (OTA_ERROR, OTA_ERROR_NOT_REACHABLE,
-                                                     "no address");
+      g_autoptr (GError) error
+          = g_error_new_literal (OTA_ERROR, OTA_ERROR_NOT_REACHABLE, "no address");
       ota_device_monitor_set_paused (self->monitor, TRUE);
       ota_window_set_device (self->window, NULL, error);
       return;
@@ -124,10 +124,10 @@ device_updated_cb (OtaDeviceMonitor *monitor, const OtaDescription *desc, const 
 static void
 file_checked_cb (GObject *source, GAsyncResult *res, gpointer user_data)
 {
-  g_autoptr(OtaApplication) self = user_data;
-  g_autoptr(OtaFirmware) firmware = NULL;
-  g_autoptr(OtaUfw) ufw = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (OtaApplication) self = user_data;
+  g_autoptr (OtaFirmware) firmware = NULL;
+  g_autoptr (OtaUfw) ufw = NULL;
+  g_autoptr (GError) error = NULL;
 
   ufw = ota_file_check_finish (res, &firmware, &error);
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
@@ -202,8 +202,8 @@ close_cancel_dialog (OtaApplication *self)
 static void
 flash_done_cb (GObject *source, GAsyncResult *res, gpointer user_data)
 {
-  g_autoptr(OtaApplication) self = user_data;
-  g_autoptr(OtaAdvice) advice = NULL;
+  g_autoptr (OtaApplication) self = user_data;
+  g_autoptr (OtaAdvice) advice = NULL;
 
   ota_flash_run_finish (OTA_FLASH (source), res, NULL);
   close_cancel_dialog (self);
@@ -274,9 +274,9 @@ cancel_requested_cb (OtaWindow *window, OtaApplication *self)
   if (self->flash_pending)
     {
       /* nothing has reached the device yet */
-      g_autoptr(GError) error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED,
-                                                     "cancelled");
-      g_autoptr(OtaAdvice) advice = ota_advice_new (error, OTA_DEVICE_STATE_UNCHANGED, NULL, NULL);
+      g_autoptr (GError) error
+          = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED, "cancelled");
+      g_autoptr (OtaAdvice) advice = ota_advice_new (error, OTA_DEVICE_STATE_UNCHANGED, NULL, NULL);
 
       self->flash_pending = FALSE;
       ota_window_flash_finished (window, advice);
@@ -321,8 +321,8 @@ point_at_demo (OtaApplication *self)
 static void
 demo_started_cb (GObject *source, GAsyncResult *res, gpointer user_data)
 {
-  g_autoptr(OtaApplication) self = user_data;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (OtaApplication) self = user_data;
+  g_autoptr (GError) error = NULL;
 
   if (!ota_demo_start_finish (OTA_DEMO (source), res, &error))
     {
@@ -360,8 +360,8 @@ demo_requested_cb (OtaWindow *window, OtaApplication *self)
 static void
 demo_firmware_made_cb (GObject *source, GAsyncResult *res, gpointer user_data)
 {
-  g_autoptr(OtaApplication) self = user_data;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (OtaApplication) self = user_data;
+  g_autoptr (GError) error = NULL;
   g_autofree gchar *path = ota_demo_make_firmware_finish (OTA_DEMO (source), res, &error);
 
   if (self->window == NULL)
@@ -554,7 +554,7 @@ ota_application_class_init (OtaApplicationClass *klass)
 static void
 ota_application_init (OtaApplication *self)
 {
-  g_autoptr(OtaSession) session = ota_session_new ();
+  g_autoptr (OtaSession) session = ota_session_new ();
 
   ota_gui_register_resources ();
   self->engine = ota_flash_new (session);

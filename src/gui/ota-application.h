@@ -18,5 +18,4 @@ G_DECLARE_FINAL_TYPE (OtaApplication, ota_application, OTA, APPLICATION, GtkAppl
 
 OtaApplication *ota_application_new (void);
 
-
 G_END_DECLS

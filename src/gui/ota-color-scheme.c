@@ -3,11 +3,11 @@
 
 #include "ota-color-scheme.h"
 
-#define PORTAL_BUS_NAME    "org.freedesktop.portal.Desktop"
+#define PORTAL_BUS_NAME "org.freedesktop.portal.Desktop"
 #define PORTAL_OBJECT_PATH "/org/freedesktop/portal/desktop"
-#define PORTAL_SETTINGS    "org.freedesktop.portal.Settings"
-#define APPEARANCE         "org.freedesktop.appearance"
-#define COLOR_SCHEME_KEY   "color-scheme"
+#define PORTAL_SETTINGS "org.freedesktop.portal.Settings"
+#define APPEARANCE "org.freedesktop.appearance"
+#define COLOR_SCHEME_KEY "color-scheme"
 
 /* the portal's values */
 enum {
@@ -20,13 +20,13 @@ struct _OtaColorScheme {
   GObject parent_instance;
 
   GtkSettings *settings;
-  gboolean startup_dark;     /* what "no preference" goes back to */
-  gboolean applied;          /* the property holds a value we set */
+  gboolean startup_dark; /* what "no preference" goes back to */
+  gboolean applied;      /* the property holds a value we set */
   gboolean busy;
-  gboolean tried_read;       /* ReadOne was unknown: Read asked */
+  gboolean tried_read; /* ReadOne was unknown: Read asked */
   GCancellable *cancellable;
   GDBusConnection *connection;
-  guint changed_id;          /* SettingChanged subscription */
+  guint changed_id; /* SettingChanged subscription */
 };
 
 G_DEFINE_TYPE (OtaColorScheme, ota_color_scheme, G_TYPE_OBJECT)
@@ -47,7 +47,7 @@ set_dark (OtaColorScheme *self, gboolean dark)
 static void
 apply (OtaColorScheme *self, GVariant *value)
 {
-  g_autoptr(GVariant) inner = g_variant_ref (value);
+  g_autoptr (GVariant) inner = g_variant_ref (value);
   guint32 scheme;
 
   while (g_variant_is_of_type (inner, G_VARIANT_TYPE_VARIANT))
@@ -91,7 +91,7 @@ setting_changed_cb (GDBusConnection *connection, const gchar *sender, const gcha
   OtaColorScheme *self = OTA_COLOR_SCHEME (user_data);
   const gchar *namespace_ = NULL;
   const gchar *key = NULL;
-  g_autoptr(GVariant) value = NULL;
+  g_autoptr (GVariant) value = NULL;
 
   if (!g_variant_is_of_type (parameters, G_VARIANT_TYPE ("(ssv)")))
     return;
@@ -105,9 +105,9 @@ setting_changed_cb (GDBusConnection *connection, const gchar *sender, const gcha
 static void
 read_done_cb (GObject *source, GAsyncResult *res, gpointer user_data)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GVariant) reply = NULL;
-  g_autoptr(GVariant) value = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GVariant) reply = NULL;
+  g_autoptr (GVariant) value = NULL;
   OtaColorScheme *self;
 
   reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), res, &error);
@@ -120,11 +120,10 @@ read_done_cb (GObject *source, GAsyncResult *res, gpointer user_data)
       /* a portal older than 1.15.0: only the deprecated Read */
       g_debug ("color scheme: no ReadOne, trying Read");
       self->tried_read = TRUE;
-      g_dbus_connection_call (self->connection, PORTAL_BUS_NAME, PORTAL_OBJECT_PATH,
-                              PORTAL_SETTINGS, "Read",
-                              g_variant_new ("(ss)", APPEARANCE, COLOR_SCHEME_KEY),
-                              G_VARIANT_TYPE ("(v)"), G_DBUS_CALL_FLAGS_NONE, -1,
-                              self->cancellable, read_done_cb, self);
+      g_dbus_connection_call (
+          self->connection, PORTAL_BUS_NAME, PORTAL_OBJECT_PATH, PORTAL_SETTINGS, "Read",
+          g_variant_new ("(ss)", APPEARANCE, COLOR_SCHEME_KEY), G_VARIANT_TYPE ("(v)"),
+          G_DBUS_CALL_FLAGS_NONE, -1, self->cancellable, read_done_cb, self);
       return;
     }
   self->busy = FALSE;
@@ -140,8 +139,8 @@ read_done_cb (GObject *source, GAsyncResult *res, gpointer user_data)
 static void
 bus_got_cb (GObject *source, GAsyncResult *res, gpointer user_data)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GDBusConnection) connection = g_bus_get_finish (res, &error);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GDBusConnection) connection = g_bus_get_finish (res, &error);
   OtaColorScheme *self;
 
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))

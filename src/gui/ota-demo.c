@@ -17,7 +17,7 @@
 #include "ota-ufw-builder.h"
 
 #define READY_TIMEOUT_MS 20000
-#define STOP_TIMEOUT_MS  5000
+#define STOP_TIMEOUT_MS 5000
 
 #ifdef G_OS_WIN32
 #define EMU_NAME "otaflash-emu.exe"
@@ -28,15 +28,15 @@
 /* A short, watchable demo: about ten seconds for both stages over the
  * emulator's modelled link. */
 #define DEMO_FLASH_SIZE (768 * 1024)
-#define DEMO_OTA_SIZE   (96 * 1024)
-#define DEMO_SEED       2024
+#define DEMO_OTA_SIZE (96 * 1024)
+#define DEMO_SEED 2024
 
 struct _OtaDemo {
   GObject parent_instance;
 
   GSubprocess *proc;
   GDataInputStream *stdout_stream;
-  gchar *dir;              /* temporary: device state and the demo firmware */
+  gchar *dir; /* temporary: device state and the demo firmware */
   gchar *firmware_path;
   gboolean running;
   guint16 ctp_port, http_port, ota_port;
@@ -115,7 +115,7 @@ ota_demo_find_emulator (GError **error)
 static void
 rm_rf (const gchar *path)
 {
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  g_autoptr (GDir) dir = g_dir_open (path, 0, NULL);
   const gchar *name;
 
   while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
@@ -157,12 +157,12 @@ start_data_free (StartData *d)
 static gboolean
 parse_ready (OtaDemo *self, const gchar *line)
 {
-  g_auto(GStrv) words = g_strsplit (line, " ", -1);
+  g_auto (GStrv) words = g_strsplit (line, " ", -1);
   guint found = 0;
 
   for (guint i = 1; words[i] != NULL; i++)
     {
-      g_auto(GStrv) kv = g_strsplit (words[i], "=", 2);
+      g_auto (GStrv) kv = g_strsplit (words[i], "=", 2);
       guint64 port = 0;
 
       if (kv[0] == NULL || kv[1] == NULL
@@ -186,21 +186,21 @@ read_next_line (GTask *task)
   OtaDemo *self = g_task_get_source_object (task);
   StartData *d = g_task_get_task_data (task);
 
-  g_data_input_stream_read_line_async (self->stdout_stream, G_PRIORITY_DEFAULT,
-                                       d->read_cancellable, read_line_cb, task);
+  g_data_input_stream_read_line_async (self->stdout_stream, G_PRIORITY_DEFAULT, d->read_cancellable,
+                                       read_line_cb, task);
 }
 
 static void
 read_line_cb (GObject *source, GAsyncResult *res, gpointer user_data)
 {
-  g_autoptr(GTask) task = user_data;
+  g_autoptr (GTask) task = user_data;
   OtaDemo *self = g_task_get_source_object (task);
   StartData *d = g_task_get_task_data (task);
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree gchar *line = NULL;
 
-  line = g_data_input_stream_read_line_finish_utf8 (G_DATA_INPUT_STREAM (source), res, NULL,
-                                                    &error);
+  line
+      = g_data_input_stream_read_line_finish_utf8 (G_DATA_INPUT_STREAM (source), res, NULL, &error);
   if (line == NULL)
     {
       ota_demo_stop (self);
@@ -265,9 +265,9 @@ void
 ota_demo_start_async (OtaDemo *self, GCancellable *cancellable, GAsyncReadyCallback callback,
                       gpointer user_data)
 {
-  g_autoptr(GTask) task = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  g_autoptr (GTask) task = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GSubprocessLauncher) launcher = NULL;
   g_autofree gchar *exe = NULL;
   g_autofree gchar *state_dir = NULL;
   g_autofree gchar *state_arg = NULL;
@@ -292,11 +292,25 @@ ota_demo_start_async (OtaDemo *self, GCancellable *cancellable, GAsyncReadyCallb
   state_dir = g_build_filename (self->dir, "device", NULL);
   state_arg = g_strdup_printf ("--state-dir=%s", state_dir);
   {
-    const gchar *argv[] = {
-      exe, "--host", OTA_DEMO_HOST, "--ctp-port", "0", "--http-port", "0", "--ota-port", "0",
-      state_arg, "--time-scale", "0.2", "--link-bandwidth", "1500000", "--flash-rate", "1000000",
-      "--installed-version", OTA_DEMO_INSTALLED, NULL
-    };
+    const gchar *argv[] = { exe,
+                            "--host",
+                            OTA_DEMO_HOST,
+                            "--ctp-port",
+                            "0",
+                            "--http-port",
+                            "0",
+                            "--ota-port",
+                            "0",
+                            state_arg,
+                            "--time-scale",
+                            "0.2",
+                            "--link-bandwidth",
+                            "1500000",
+                            "--flash-rate",
+                            "1000000",
+                            "--installed-version",
+                            OTA_DEMO_INSTALLED,
+                            NULL };
 
     launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
 #ifdef __linux__
@@ -375,8 +389,8 @@ void
 ota_demo_make_firmware_async (OtaDemo *self, GCancellable *cancellable,
                               GAsyncReadyCallback callback, gpointer user_data)
 {
-  g_autoptr(GTask) task = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GTask) task = NULL;
+  g_autoptr (GError) error = NULL;
 
   g_return_if_fail (OTA_IS_DEMO (self));
 
@@ -388,8 +402,8 @@ ota_demo_make_firmware_async (OtaDemo *self, GCancellable *cancellable,
       return;
     }
   g_free (self->firmware_path);
-  self->firmware_path = g_build_filename (self->dir, "demo-" OTA_DEMO_FIRMWARE_VERSION ".ufw",
-                                          NULL);
+  self->firmware_path
+      = g_build_filename (self->dir, "demo-" OTA_DEMO_FIRMWARE_VERSION ".ufw", NULL);
   g_task_set_task_data (task, g_strdup (self->firmware_path), g_free);
   g_task_run_in_thread (task, make_firmware_thread_cb);
 }

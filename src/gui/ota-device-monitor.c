@@ -15,14 +15,21 @@ struct _OtaDeviceMonitor {
   guint16 http_port;
   gboolean paused;
   gboolean busy;
-  gboolean again;            /* read once more when the read in flight returns */
-  guint generation;          /* bumped by each new target */
+  gboolean again;   /* read once more when the read in flight returns */
+  guint generation; /* bumped by each new target */
   guint timeout_id;
   GCancellable *cancellable; /* of the read in flight */
 };
 
-enum { PROP_0, PROP_BUSY, N_PROPS };
-enum { SIGNAL_UPDATED, N_SIGNALS };
+enum {
+  PROP_0,
+  PROP_BUSY,
+  N_PROPS
+};
+enum {
+  SIGNAL_UPDATED,
+  N_SIGNALS
+};
 static GParamSpec *props[N_PROPS];
 static guint signals[N_SIGNALS];
 
@@ -72,8 +79,8 @@ read_done_cb (GObject *source, GAsyncResult *res, gpointer user_data)
 {
   OtaDeviceMonitor *self = OTA_DEVICE_MONITOR (source);
   ReadData *d = g_task_get_task_data (G_TASK (res));
-  g_autoptr(OtaDescription) desc = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (OtaDescription) desc = NULL;
+  g_autoptr (GError) error = NULL;
   gboolean current;
 
   desc = g_task_propagate_pointer (G_TASK (res), &error);
@@ -93,7 +100,7 @@ read_done_cb (GObject *source, GAsyncResult *res, gpointer user_data)
 static void
 start_read (OtaDeviceMonitor *self)
 {
-  g_autoptr(GTask) task = NULL;
+  g_autoptr (GTask) task = NULL;
   ReadData *d;
 
   if (self->paused || self->host == NULL)
@@ -203,8 +210,7 @@ ota_device_monitor_refresh (OtaDeviceMonitor *self)
 }
 
 static void
-ota_device_monitor_get_property (GObject *object, guint prop_id, GValue *value,
-                                 GParamSpec *pspec)
+ota_device_monitor_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
 {
   OtaDeviceMonitor *self = OTA_DEVICE_MONITOR (object);
 
@@ -251,9 +257,9 @@ ota_device_monitor_class_init (OtaDeviceMonitorClass *klass)
                                            G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, props);
 
-  signals[SIGNAL_UPDATED] = g_signal_new ("updated", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
-                                          0, NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_POINTER,
-                                          G_TYPE_POINTER);
+  signals[SIGNAL_UPDATED]
+      = g_signal_new ("updated", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                      G_TYPE_NONE, 2, G_TYPE_POINTER, G_TYPE_POINTER);
 }
 
 static void

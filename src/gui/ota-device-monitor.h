@@ -13,7 +13,7 @@
 G_BEGIN_DECLS
 
 #define OTA_DEVICE_MONITOR_INTERVAL_MS 3000
-#define OTA_DEVICE_MONITOR_TIMEOUT_MS  2000
+#define OTA_DEVICE_MONITOR_TIMEOUT_MS 2000
 
 #define OTA_TYPE_DEVICE_MONITOR (ota_device_monitor_get_type ())
 G_DECLARE_FINAL_TYPE (OtaDeviceMonitor, ota_device_monitor, OTA, DEVICE_MONITOR, GObject)
@@ -22,16 +22,15 @@ G_DECLARE_FINAL_TYPE (OtaDeviceMonitor, ota_device_monitor, OTA, DEVICE_MONITOR,
 OtaDeviceMonitor *ota_device_monitor_new (void);
 
 /* Forgets what a read in flight would say and reads the new target soon. */
-void     ota_device_monitor_set_target (OtaDeviceMonitor *self, const gchar *host,
-                                        guint16 http_port);
+void ota_device_monitor_set_target (OtaDeviceMonitor *self, const gchar *host, guint16 http_port);
 /* Pausing cancels a read in flight; resuming reads at once. */
-void     ota_device_monitor_set_paused (OtaDeviceMonitor *self, gboolean paused);
+void ota_device_monitor_set_paused (OtaDeviceMonitor *self, gboolean paused);
 gboolean ota_device_monitor_get_paused (OtaDeviceMonitor *self);
 /* TRUE while a read runs (property "busy"; a cancelled read still counts
  * until its thread has returned). */
 gboolean ota_device_monitor_get_busy (OtaDeviceMonitor *self);
 /* Reads now (after the read in flight, if any). */
-void     ota_device_monitor_refresh (OtaDeviceMonitor *self);
+void ota_device_monitor_refresh (OtaDeviceMonitor *self);
 
 /* Signal "updated" (const OtaDescription *desc, const GError *error): exactly
  * one of them is non-NULL. Not emitted for cancelled or outdated reads. */

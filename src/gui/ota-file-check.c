@@ -21,7 +21,7 @@ static void
 check_thread_cb (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
 {
   const gchar *path = task_data;
-  g_autoptr(CheckResult) r = g_new0 (CheckResult, 1);
+  g_autoptr (CheckResult) r = g_new0 (CheckResult, 1);
   GError *error = NULL;
 
   r->firmware = ota_firmware_open (path, &error);
@@ -39,7 +39,7 @@ void
 ota_file_check_async (const gchar *path, GCancellable *cancellable, GAsyncReadyCallback callback,
                       gpointer user_data)
 {
-  g_autoptr(GTask) task = NULL;
+  g_autoptr (GTask) task = NULL;
 
   g_return_if_fail (path != NULL);
   task = g_task_new (NULL, cancellable, callback, user_data);
@@ -52,7 +52,7 @@ ota_file_check_async (const gchar *path, GCancellable *cancellable, GAsyncReadyC
 OtaUfw *
 ota_file_check_finish (GAsyncResult *result, OtaFirmware **out_firmware, GError **error)
 {
-  g_autoptr(CheckResult) r = NULL;
+  g_autoptr (CheckResult) r = NULL;
 
   g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
   r = g_task_propagate_pointer (G_TASK (result), error);

@@ -10,11 +10,10 @@
 
 G_BEGIN_DECLS
 
-void    ota_file_check_async (const gchar *path, GCancellable *cancellable,
-                              GAsyncReadyCallback callback, gpointer user_data);
+void ota_file_check_async (const gchar *path, GCancellable *cancellable,
+                           GAsyncReadyCallback callback, gpointer user_data);
 /* The validated container and, in @out_firmware, the open file; or NULL with
  * OTA_ERROR_INVALID_FILE (the message says what is wrong) or cancelled. */
-OtaUfw *ota_file_check_finish (GAsyncResult *result, OtaFirmware **out_firmware,
-                               GError **error);
+OtaUfw *ota_file_check_finish (GAsyncResult *result, OtaFirmware **out_firmware, GError **error);
 
 G_END_DECLS

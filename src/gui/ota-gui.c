@@ -23,7 +23,7 @@ ota_gui_register_resources (void)
 int
 ota_gui_run (int argc, char **argv)
 {
-  g_autoptr(OtaApplication) app = NULL;
+  g_autoptr (OtaApplication) app = NULL;
 
   g_set_application_name ("otaflash");
   /* the desktop file and the window manager know the window by this */
@@ -35,8 +35,7 @@ ota_gui_run (int argc, char **argv)
       "otaflash: upgrades a JieLi AC79 Wi-Fi device over its own access point. Opens the window, "
       "with FIRMWARE.ufw chosen if given.");
   g_application_set_option_context_description (
-      G_APPLICATION (app),
-      "Without a window (scripts, production lines): otaflash --cli --help. "
-      "The version: otaflash --version");
+      G_APPLICATION (app), "Without a window (scripts, production lines): otaflash --cli --help. "
+                           "The version: otaflash --version");
   return g_application_run (G_APPLICATION (app), argc, argv);
 }

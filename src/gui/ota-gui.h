@@ -2,7 +2,7 @@
 #pragma once
 
 /* Runs the GTK application; returns the process exit status. */
-int  ota_gui_run (int argc, char **argv);
+int ota_gui_run (int argc, char **argv);
 
 /* Registers the bundled resources (templates, icon) once; the application
  * and the widgets call it before they need them. Thread-safe. */

@@ -10,9 +10,9 @@ struct _OtaLogModel {
   GObject parent_instance;
 
   GtkTextBuffer *buffer;
-  GPtrArray *lines;              /* JSON Lines, as otaflash --cli --json prints them */
+  GPtrArray *lines; /* JSON Lines, as otaflash --cli --json prints them */
   OtaEventWriter *writer;
-  guint progress_stage;          /* the readable log: one line per 10 % */
+  guint progress_stage; /* the readable log: one line per 10 % */
   gint progress_decile;
 };
 
@@ -50,12 +50,11 @@ event_to_text (const OtaEvent *ev)
   switch (ev->kind)
     {
     case OTA_EVENT_DEVICE:
-      return g_strdup_printf ("device: %s, firmware %s, %s, ota_step %s, uuid %s",
-                              or_dash (ev->device->product_type),
-                              or_dash (ev->device->firmware_version),
-                              ota_description_is_single_backup (ev->device) ? "single backup"
-                                                                           : "dual backup",
-                              or_dash (ev->device->ota_step), or_dash (ev->device->uuid));
+      return g_strdup_printf (
+          "device: %s, firmware %s, %s, ota_step %s, uuid %s", or_dash (ev->device->product_type),
+          or_dash (ev->device->firmware_version),
+          ota_description_is_single_backup (ev->device) ? "single backup" : "dual backup",
+          or_dash (ev->device->ota_step), or_dash (ev->device->uuid));
     case OTA_EVENT_STAGE:
       if (ev->state == OTA_STAGE_STATE_START)
         return g_strdup_printf ("stage %u: start", ev->stage);
@@ -65,16 +64,13 @@ event_to_text (const OtaEvent *ev)
       return g_strdup_printf ("stage %u: end, %s", ev->stage,
                               or_dash (ota_stage_outcome_to_string (ev->outcome)));
     case OTA_EVENT_PROGRESS:
-      return g_strdup_printf ("stage %u: %u%% (%" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT
-                              " bytes)%s",
-                              ev->stage, ev->percent, ev->bytes, ev->total,
-                              ev->committed ? ", past the point of no return" : "");
+      return g_strdup_printf (
+          "stage %u: %u%% (%" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT " bytes)%s", ev->stage,
+          ev->percent, ev->bytes, ev->total, ev->committed ? ", past the point of no return" : "");
     case OTA_EVENT_LOG:
     default:
-      return g_strdup_printf ("%s%s: %s",
-                              ev->level == OTA_LOG_LEVEL_WARNING ? "warning, " : "",
-                              or_dash (ota_event_code_to_string (ev->code)),
-                              or_dash (ev->message));
+      return g_strdup_printf ("%s%s: %s", ev->level == OTA_LOG_LEVEL_WARNING ? "warning, " : "",
+                              or_dash (ota_event_code_to_string (ev->code)), or_dash (ev->message));
     }
 }
 
@@ -101,7 +97,7 @@ ota_log_model_add_event (OtaLogModel *self, const OtaEvent *ev)
 void
 ota_log_model_add_file (OtaLogModel *self, const gchar *path, OtaUfw *ufw)
 {
-  g_autoptr(cJSON) obj = ota_event_file_to_json (path, ufw);
+  g_autoptr (cJSON) obj = ota_event_file_to_json (path, ufw);
   g_autofree gchar *text = NULL;
 
   g_return_if_fail (OTA_IS_LOG_MODEL (self));
@@ -115,7 +111,7 @@ ota_log_model_add_file (OtaLogModel *self, const gchar *path, OtaUfw *ufw)
 void
 ota_log_model_add_result (OtaLogModel *self, const OtaAdvice *advice)
 {
-  g_autoptr(cJSON) obj = ota_advice_to_json (advice);
+  g_autoptr (cJSON) obj = ota_advice_to_json (advice);
   g_autofree gchar *text = NULL;
 
   g_return_if_fail (OTA_IS_LOG_MODEL (self));
@@ -153,7 +149,7 @@ ota_log_model_get_lines (OtaLogModel *self)
 gboolean
 ota_log_model_save (OtaLogModel *self, const gchar *path, GError **error)
 {
-  g_autoptr(GString) text = g_string_new (NULL);
+  g_autoptr (GString) text = g_string_new (NULL);
 
   g_return_val_if_fail (OTA_IS_LOG_MODEL (self), FALSE);
   g_return_val_if_fail (path != NULL, FALSE);
@@ -180,9 +176,8 @@ static void
 ota_log_model_class_init (OtaLogModelClass *klass)
 {
   G_OBJECT_CLASS (klass)->finalize = ota_log_model_finalize;
-  signals[SIGNAL_CHANGED] = g_signal_new ("changed", G_TYPE_FROM_CLASS (klass),
-                                          G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
-                                          G_TYPE_NONE, 0);
+  signals[SIGNAL_CHANGED] = g_signal_new ("changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                          0, NULL, NULL, NULL, G_TYPE_NONE, 0);
 }
 
 static void

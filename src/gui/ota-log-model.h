@@ -16,19 +16,19 @@ G_BEGIN_DECLS
 #define OTA_TYPE_LOG_MODEL (ota_log_model_get_type ())
 G_DECLARE_FINAL_TYPE (OtaLogModel, ota_log_model, OTA, LOG_MODEL, GObject)
 
-OtaLogModel   *ota_log_model_new (void);
+OtaLogModel *ota_log_model_new (void);
 
 /* The readable log; "changed" is emitted after each line added to it. */
 GtkTextBuffer *ota_log_model_get_buffer (OtaLogModel *self);
 /* The JSON Lines (element-type utf8). */
-GPtrArray     *ota_log_model_get_lines (OtaLogModel *self);
+GPtrArray *ota_log_model_get_lines (OtaLogModel *self);
 
-void           ota_log_model_clear (OtaLogModel *self);
-void           ota_log_model_add_file (OtaLogModel *self, const gchar *path, OtaUfw *ufw);
-void           ota_log_model_add_event (OtaLogModel *self, const OtaEvent *event);
-void           ota_log_model_add_result (OtaLogModel *self, const OtaAdvice *advice);
+void ota_log_model_clear (OtaLogModel *self);
+void ota_log_model_add_file (OtaLogModel *self, const gchar *path, OtaUfw *ufw);
+void ota_log_model_add_event (OtaLogModel *self, const OtaEvent *event);
+void ota_log_model_add_result (OtaLogModel *self, const OtaAdvice *advice);
 
 /* Writes the JSON Lines to @path. */
-gboolean       ota_log_model_save (OtaLogModel *self, const gchar *path, GError **error);
+gboolean ota_log_model_save (OtaLogModel *self, const gchar *path, GError **error);
 
 G_END_DECLS

@@ -9,7 +9,7 @@
 #include "ota-session.h"
 
 #define GROUP_FIRMWARE "firmware"
-#define GROUP_DEVICE   "device"
+#define GROUP_DEVICE "device"
 
 struct _OtaSettings {
   GObject parent_instance;
@@ -50,7 +50,7 @@ ota_settings_init (OtaSettings *self)
 static guint16
 read_port (GKeyFile *kf, const gchar *key, guint16 fallback)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   gint value = g_key_file_get_integer (kf, GROUP_DEVICE, key, &error);
 
   if (error != NULL || value < 1 || value > G_MAXUINT16)
@@ -71,8 +71,8 @@ read_string (GKeyFile *kf, const gchar *group, const gchar *key)
 static void
 load (OtaSettings *self)
 {
-  g_autoptr(GKeyFile) kf = g_key_file_new ();
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GKeyFile) kf = g_key_file_new ();
+  g_autoptr (GError) error = NULL;
 
   if (!g_key_file_load_from_file (kf, self->path, G_KEY_FILE_NONE, &error))
     {
@@ -121,7 +121,7 @@ ota_settings_get_path (OtaSettings *self)
 gboolean
 ota_settings_save (OtaSettings *self, GError **error)
 {
-  g_autoptr(GKeyFile) kf = g_key_file_new ();
+  g_autoptr (GKeyFile) kf = g_key_file_new ();
   g_autofree gchar *dir = NULL;
 
   g_return_val_if_fail (OTA_IS_SETTINGS (self), FALSE);

@@ -8,21 +8,21 @@
 
 G_BEGIN_DECLS
 
-GtkWidget   *ota_window_get_flash_button (OtaWindow *self);
-GtkWidget   *ota_window_get_cancel_button (OtaWindow *self);
-GtkWidget   *ota_window_get_stage_label (OtaWindow *self);
-GtkWidget   *ota_window_get_progress_bar (OtaWindow *self);
-GtkWidget   *ota_window_get_activity_label (OtaWindow *self);
-GtkWidget   *ota_window_get_result_bar (OtaWindow *self);
-GtkWidget   *ota_window_get_result_label (OtaWindow *self);
-GtkWidget   *ota_window_get_next_step_label (OtaWindow *self);
-GtkWidget   *ota_window_get_recovery_bar (OtaWindow *self);
-GtkWidget   *ota_window_get_demo_bar (OtaWindow *self);
-GtkWidget   *ota_window_get_file_status_label (OtaWindow *self);
-GtkWidget   *ota_window_get_file_version_label (OtaWindow *self);
-GtkWidget   *ota_window_get_device_status_label (OtaWindow *self);
-GtkWidget   *ota_window_get_device_version_label (OtaWindow *self);
-GtkWidget   *ota_window_get_log_expander (OtaWindow *self);
-GPtrArray   *ota_window_get_log_lines (OtaWindow *self);   /* element-type utf8 */
+GtkWidget *ota_window_get_flash_button (OtaWindow *self);
+GtkWidget *ota_window_get_cancel_button (OtaWindow *self);
+GtkWidget *ota_window_get_stage_label (OtaWindow *self);
+GtkWidget *ota_window_get_progress_bar (OtaWindow *self);
+GtkWidget *ota_window_get_activity_label (OtaWindow *self);
+GtkWidget *ota_window_get_result_bar (OtaWindow *self);
+GtkWidget *ota_window_get_result_label (OtaWindow *self);
+GtkWidget *ota_window_get_next_step_label (OtaWindow *self);
+GtkWidget *ota_window_get_recovery_bar (OtaWindow *self);
+GtkWidget *ota_window_get_demo_bar (OtaWindow *self);
+GtkWidget *ota_window_get_file_status_label (OtaWindow *self);
+GtkWidget *ota_window_get_file_version_label (OtaWindow *self);
+GtkWidget *ota_window_get_device_status_label (OtaWindow *self);
+GtkWidget *ota_window_get_device_version_label (OtaWindow *self);
+GtkWidget *ota_window_get_log_expander (OtaWindow *self);
+GPtrArray *ota_window_get_log_lines (OtaWindow *self); /* element-type utf8 */
 
 G_END_DECLS

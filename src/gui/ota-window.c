@@ -62,15 +62,15 @@ struct _OtaWindow {
   /* state */
   FileState file_state;
   gchar *file_path;
-  OtaUfw *ufw;                   /* the valid file's container, or NULL */
-  OtaDescription *device;        /* the last description read, or NULL */
+  OtaUfw *ufw;            /* the valid file's container, or NULL */
+  OtaDescription *device; /* the last description read, or NULL */
   gboolean flashing;
   gboolean demo_starting;
-  gboolean quiet;                /* filling the address fields: no "address-changed" */
-  gboolean writing_shown;        /* stage two's "writing" activity was shown */
-  OtaLogModel *log;              /* this upgrade's log (JSON Lines and readable) */
-  GtkFileChooserNative *chooser;        /* open, while shown */
-  GtkFileChooserNative *save_chooser;   /* save the log, while shown */
+  gboolean quiet;                     /* filling the address fields: no "address-changed" */
+  gboolean writing_shown;             /* stage two's "writing" activity was shown */
+  OtaLogModel *log;                   /* this upgrade's log (JSON Lines and readable) */
+  GtkFileChooserNative *chooser;      /* open, while shown */
+  GtkFileChooserNative *save_chooser; /* save the log, while shown */
 };
 
 enum {
@@ -197,8 +197,7 @@ update_actions (OtaWindow *self)
 
   gtk_widget_set_sensitive (self->cancel_button, self->flashing);
   gtk_widget_set_sensitive (self->file_button, !self->flashing);
-  gtk_widget_set_sensitive (gtk_bin_get_child (GTK_BIN (self->advanced_expander)),
-                            !self->flashing);
+  gtk_widget_set_sensitive (gtk_bin_get_child (GTK_BIN (self->advanced_expander)), !self->flashing);
   set_simple_action_enabled (self, "open", !self->flashing);
   set_simple_action_enabled (self, "try-demo", !self->flashing && !self->demo_starting);
   set_simple_action_enabled (self, "save-log", ota_log_model_get_lines (self->log)->len > 0);
@@ -253,8 +252,8 @@ set_file_details (OtaWindow *self, OtaUfw *ufw)
     }
   {
     g_autofree gchar *size = g_format_size (ota_ufw_get_size (ufw));
-    g_autofree gchar *size_text = g_strdup_printf ("%s (%" G_GUINT64_FORMAT " bytes)", size,
-                                                   ota_ufw_get_size (ufw));
+    g_autofree gchar *size_text
+        = g_strdup_printf ("%s (%" G_GUINT64_FORMAT " bytes)", size, ota_ufw_get_size (ufw));
     g_autofree gchar *sha = g_strndup (ota_ufw_get_sha256 (ufw), 16);
     g_autofree gchar *sha_text = g_strconcat (sha, "…", NULL);
 
@@ -421,8 +420,7 @@ ota_window_get_ports (OtaWindow *self, guint16 *ctp, guint16 *http, guint16 *ota
 }
 
 void
-ota_window_set_address (OtaWindow *self, const gchar *host, guint16 ctp, guint16 http,
-                        guint16 ota)
+ota_window_set_address (OtaWindow *self, const gchar *host, guint16 ctp, guint16 http, guint16 ota)
 {
   g_return_if_fail (OTA_IS_WINDOW (self));
   g_return_if_fail (host != NULL);
@@ -544,10 +542,9 @@ ota_window_show_event (OtaWindow *self, const OtaEvent *ev)
         }
       else
         {
-          g_autofree gchar *text = g_strdup_printf ("Stage %u of 2 %s", ev->stage,
-                                                    ev->outcome == OTA_STAGE_OUTCOME_CANCELLED
-                                                        ? "cancelled"
-                                                        : "failed");
+          g_autofree gchar *text = g_strdup_printf (
+              "Stage %u of 2 %s", ev->stage,
+              ev->outcome == OTA_STAGE_OUTCOME_CANCELLED ? "cancelled" : "failed");
           gtk_label_set_text (GTK_LABEL (self->stage_label), text);
         }
       break;
@@ -765,7 +762,7 @@ static void
 drag_data_received_cb (GtkWidget *widget, GdkDragContext *context, gint x, gint y,
                        GtkSelectionData *data, guint info, guint time, OtaWindow *self)
 {
-  g_auto(GStrv) uris = gtk_selection_data_get_uris (data);
+  g_auto (GStrv) uris = gtk_selection_data_get_uris (data);
   g_autofree gchar *path = NULL;
 
   if (uris == NULL || uris[0] == NULL || self->flashing)
@@ -803,7 +800,7 @@ save_log_response_cb (GtkNativeDialog *dialog, gint response, OtaWindow *self)
   if (response == GTK_RESPONSE_ACCEPT)
     {
       g_autofree gchar *path = gtk_file_chooser_get_filename (GTK_FILE_CHOOSER (dialog));
-      g_autoptr(GError) error = NULL;
+      g_autoptr (GError) error = NULL;
 
       if (path != NULL && !ota_window_save_log (self, path, &error))
         ota_window_show_problem (self, error->message, "Choose another folder for the log.");
@@ -816,13 +813,13 @@ save_log_action_cb (GSimpleAction *action, GVariant *parameter, gpointer user_da
 {
   OtaWindow *self = OTA_WINDOW (user_data);
   GtkFileChooserNative *chooser;
-  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+  g_autoptr (GDateTime) now = g_date_time_new_now_local ();
   g_autofree gchar *name = g_date_time_format (now, "otaflash-%Y%m%d-%H%M%S.jsonl");
 
   if (self->save_chooser != NULL)
     return;
-  chooser = self->save_chooser = gtk_file_chooser_native_new ("Save the Log", GTK_WINDOW (self),
-                                         GTK_FILE_CHOOSER_ACTION_SAVE, "_Save", "_Cancel");
+  chooser = self->save_chooser = gtk_file_chooser_native_new (
+      "Save the Log", GTK_WINDOW (self), GTK_FILE_CHOOSER_ACTION_SAVE, "_Save", "_Cancel");
   gtk_file_chooser_set_do_overwrite_confirmation (GTK_FILE_CHOOSER (chooser), TRUE);
   gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), name);
   g_signal_connect (chooser, "response", G_CALLBACK (save_log_response_cb), self);
@@ -879,24 +876,24 @@ ota_window_class_init (OtaWindowClass *klass)
   object_class->dispose = ota_window_dispose;
   object_class->finalize = ota_window_finalize;
 
-  signals[SIGNAL_FILE_CHOSEN] = g_signal_new ("file-chosen", G_TYPE_FROM_CLASS (klass),
-                                              G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
-                                              G_TYPE_NONE, 1, G_TYPE_STRING);
-  signals[SIGNAL_ADDRESS_CHANGED] = g_signal_new ("address-changed", G_TYPE_FROM_CLASS (klass),
-                                                  G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
-                                                  G_TYPE_NONE, 0);
-  signals[SIGNAL_FLASH_REQUESTED] = g_signal_new ("flash-requested", G_TYPE_FROM_CLASS (klass),
-                                                  G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
-                                                  G_TYPE_NONE, 0);
-  signals[SIGNAL_CANCEL_REQUESTED] = g_signal_new ("cancel-requested", G_TYPE_FROM_CLASS (klass),
-                                                   G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
-                                                   G_TYPE_NONE, 0);
-  signals[SIGNAL_DEMO_REQUESTED] = g_signal_new ("demo-requested", G_TYPE_FROM_CLASS (klass),
-                                                 G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
-                                                 G_TYPE_NONE, 0);
-  signals[SIGNAL_DEMO_FIRMWARE_REQUESTED] =
-    g_signal_new ("demo-firmware-requested", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
-                  NULL, NULL, NULL, G_TYPE_NONE, 0);
+  signals[SIGNAL_FILE_CHOSEN]
+      = g_signal_new ("file-chosen", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                      NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+  signals[SIGNAL_ADDRESS_CHANGED]
+      = g_signal_new ("address-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
+                      NULL, NULL, G_TYPE_NONE, 0);
+  signals[SIGNAL_FLASH_REQUESTED]
+      = g_signal_new ("flash-requested", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
+                      NULL, NULL, G_TYPE_NONE, 0);
+  signals[SIGNAL_CANCEL_REQUESTED]
+      = g_signal_new ("cancel-requested", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
+                      NULL, NULL, G_TYPE_NONE, 0);
+  signals[SIGNAL_DEMO_REQUESTED]
+      = g_signal_new ("demo-requested", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                      NULL, G_TYPE_NONE, 0);
+  signals[SIGNAL_DEMO_FIRMWARE_REQUESTED]
+      = g_signal_new ("demo-firmware-requested", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                      NULL, NULL, NULL, G_TYPE_NONE, 0);
 
   ota_gui_register_resources ();
   gtk_widget_class_set_template_from_resource (widget_class,
@@ -974,11 +971,11 @@ ota_window_new (GtkApplication *application)
 
 /* ---- for tests -------------------------------------------------------------------- */
 
-#define ACCESSOR(name)                                                                   \
-  GtkWidget *ota_window_get_##name (OtaWindow *self)                                     \
-  {                                                                                      \
-    g_return_val_if_fail (OTA_IS_WINDOW (self), NULL);                                   \
-    return self->name;                                                                   \
+#define ACCESSOR(name)                                                                             \
+  GtkWidget *ota_window_get_##name (OtaWindow *self)                                               \
+  {                                                                                                \
+    g_return_val_if_fail (OTA_IS_WINDOW (self), NULL);                                             \
+    return self->name;                                                                             \
   }
 
 ACCESSOR (flash_button)

@@ -26,43 +26,41 @@ G_BEGIN_DECLS
 #define OTA_TYPE_WINDOW (ota_window_get_type ())
 G_DECLARE_FINAL_TYPE (OtaWindow, ota_window, OTA, WINDOW, GtkApplicationWindow)
 
-OtaWindow   *ota_window_new (GtkApplication *application);
+OtaWindow *ota_window_new (GtkApplication *application);
 
 /* The address and ports in the Advanced fields. */
 const gchar *ota_window_get_host (OtaWindow *self);
-void         ota_window_get_ports (OtaWindow *self, guint16 *ctp, guint16 *http, guint16 *ota);
+void ota_window_get_ports (OtaWindow *self, guint16 *ctp, guint16 *http, guint16 *ota);
 /* Fills the fields; does not emit "address-changed". */
-void         ota_window_set_address (OtaWindow *self, const gchar *host, guint16 ctp,
-                                     guint16 http, guint16 ota);
+void ota_window_set_address (OtaWindow *self, const gchar *host, guint16 ctp, guint16 http,
+                             guint16 ota);
 
 /* The firmware file: being checked, then valid (@ufw) or not (@error). */
-void         ota_window_set_file_checking (OtaWindow *self, const gchar *path);
-void         ota_window_set_file_result (OtaWindow *self, const gchar *path, OtaUfw *ufw,
-                                         const GError *error);
+void ota_window_set_file_checking (OtaWindow *self, const gchar *path);
+void ota_window_set_file_result (OtaWindow *self, const gchar *path, OtaUfw *ufw,
+                                 const GError *error);
 
 /* What answers at the address: a description, or why nothing does. NULL
  * and NULL: looking for it. */
-void         ota_window_set_device (OtaWindow *self, const OtaDescription *desc,
-                                    const GError *error);
+void ota_window_set_device (OtaWindow *self, const OtaDescription *desc, const GError *error);
 
 /* The upgrade. */
-void         ota_window_flash_started (OtaWindow *self);
-void         ota_window_show_event (OtaWindow *self, const OtaEvent *event);
-void         ota_window_show_cancelling (OtaWindow *self);
+void ota_window_flash_started (OtaWindow *self);
+void ota_window_show_event (OtaWindow *self, const OtaEvent *event);
+void ota_window_show_cancelling (OtaWindow *self);
 /* A safe cancel was overtaken by the point of no return: Cancel again. */
-void         ota_window_cancel_dropped (OtaWindow *self);
-void         ota_window_flash_finished (OtaWindow *self, const OtaAdvice *advice);
-gboolean     ota_window_is_flashing (OtaWindow *self);
+void ota_window_cancel_dropped (OtaWindow *self);
+void ota_window_flash_finished (OtaWindow *self, const OtaAdvice *advice);
+gboolean ota_window_is_flashing (OtaWindow *self);
 
 /* "Try without a device". */
-void         ota_window_set_demo_starting (OtaWindow *self, gboolean starting);
-void         ota_window_offer_demo_firmware (OtaWindow *self, gboolean offer);
+void ota_window_set_demo_starting (OtaWindow *self, gboolean starting);
+void ota_window_offer_demo_firmware (OtaWindow *self, gboolean offer);
 /* A problem outside an upgrade (the emulator did not start, the log could
  * not be saved), in the result bar. */
-void         ota_window_show_problem (OtaWindow *self, const gchar *message,
-                                      const gchar *next_step);
+void ota_window_show_problem (OtaWindow *self, const gchar *message, const gchar *next_step);
 
 /* Writes the log as JSON Lines (what "Save Log…" writes). */
-gboolean     ota_window_save_log (OtaWindow *self, const gchar *path, GError **error);
+gboolean ota_window_save_log (OtaWindow *self, const gchar *path, GError **error);
 
 G_END_DECLS

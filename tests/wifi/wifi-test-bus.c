@@ -23,7 +23,7 @@ struct _WifiTestBus {
 static gchar *
 wifi_test_bus_read_line (WifiTestBus *bus, const gchar *prefix)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree gchar *line = g_data_input_stream_read_line_utf8 (bus->out, NULL, NULL, &error);
 
   g_assert_no_error (error);
@@ -35,7 +35,7 @@ wifi_test_bus_read_line (WifiTestBus *bus, const gchar *prefix)
 static void
 wifi_test_bus_command (WifiTestBus *bus, const gchar *command)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   g_autofree gchar *line = g_strconcat (command, "\n", NULL);
 
   g_assert_nonnull (bus->launcher);
@@ -48,7 +48,7 @@ wifi_test_bus_command (WifiTestBus *bus, const gchar *command)
 WifiTestBus *
 wifi_test_bus_start (void)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   WifiTestBus *bus = g_new0 (WifiTestBus, 1);
   const gchar *python = g_getenv ("OTA_TEST_PYTHON3");
   const gchar *inherited = g_getenv (ENV_PRIVATE_BUS);
@@ -99,8 +99,8 @@ wifi_test_bus_start (void)
 static gchar *
 wifi_test_bus_id (GDBusConnection *conn)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GVariant) reply = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GVariant) reply = NULL;
   gchar *id = NULL;
 
   reply = g_dbus_connection_call_sync (
@@ -114,8 +114,8 @@ wifi_test_bus_id (GDBusConnection *conn)
 void
 wifi_test_bus_check (WifiTestBus *bus)
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GDBusConnection) system = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GDBusConnection) system = NULL;
   g_autofree gchar *ours = NULL;
   g_autofree gchar *theirs = NULL;
 
@@ -166,7 +166,7 @@ wifi_test_bus_stop_nm (WifiTestBus *bus)
 gchar *
 wifi_test_bus_read_log (WifiTestBus *bus)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   gchar *text = NULL;
 
   g_assert_nonnull (bus->log);
@@ -179,7 +179,7 @@ GVariant *
 wifi_test_nm_call (WifiTestBus *bus, const gchar *path, const gchar *iface, const gchar *method,
                    GVariant *args, const gchar *reply_type)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   GVariant *reply;
 
   reply = g_dbus_connection_call_sync (bus->conn, NM_NAME, path, iface, method, args,
@@ -198,7 +198,7 @@ wifi_test_mock_call (WifiTestBus *bus, const gchar *method, GVariant *args, cons
 GVariant *
 wifi_test_nm_get (WifiTestBus *bus, const gchar *path, const gchar *iface, const gchar *name)
 {
-  g_autoptr(GVariant) reply = NULL;
+  g_autoptr (GVariant) reply = NULL;
   GVariant *value = NULL;
 
   reply = wifi_test_nm_call (bus, path, "org.freedesktop.DBus.Properties", "Get",
@@ -210,7 +210,7 @@ wifi_test_nm_get (WifiTestBus *bus, const gchar *path, const gchar *iface, const
 static void
 wifi_test_bus_remove_dir (const gchar *dir)
 {
-  g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
+  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
   const gchar *name;
 
   while (d != NULL && (name = g_dir_read_name (d)) != NULL)
@@ -230,7 +230,7 @@ wifi_test_bus_free (WifiTestBus *bus)
   g_clear_object (&bus->conn);
   if (bus->launcher != NULL)
     {
-      g_autoptr(GError) error = NULL;
+      g_autoptr (GError) error = NULL;
 
       /* end of input: the launcher stops the mock and the bus */
       g_output_stream_close (bus->in, NULL, NULL);
