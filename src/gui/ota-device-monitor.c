@@ -188,25 +188,10 @@ ota_device_monitor_set_paused (OtaDeviceMonitor *self, gboolean paused)
 }
 
 gboolean
-ota_device_monitor_get_paused (OtaDeviceMonitor *self)
-{
-  g_return_val_if_fail (OTA_IS_DEVICE_MONITOR (self), TRUE);
-  return self->paused;
-}
-
-gboolean
 ota_device_monitor_get_busy (OtaDeviceMonitor *self)
 {
   g_return_val_if_fail (OTA_IS_DEVICE_MONITOR (self), FALSE);
   return self->busy;
-}
-
-void
-ota_device_monitor_refresh (OtaDeviceMonitor *self)
-{
-  g_return_if_fail (OTA_IS_DEVICE_MONITOR (self));
-  g_clear_handle_id (&self->timeout_id, g_source_remove);
-  start_read (self);
 }
 
 static void

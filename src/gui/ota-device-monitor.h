@@ -25,12 +25,9 @@ OtaDeviceMonitor *ota_device_monitor_new (void);
 void ota_device_monitor_set_target (OtaDeviceMonitor *self, const gchar *host, guint16 http_port);
 /* Pausing cancels a read in flight; resuming reads at once. */
 void ota_device_monitor_set_paused (OtaDeviceMonitor *self, gboolean paused);
-gboolean ota_device_monitor_get_paused (OtaDeviceMonitor *self);
 /* TRUE while a read runs (property "busy"; a cancelled read still counts
  * until its thread has returned). */
 gboolean ota_device_monitor_get_busy (OtaDeviceMonitor *self);
-/* Reads now (after the read in flight, if any). */
-void ota_device_monitor_refresh (OtaDeviceMonitor *self);
 
 /* Signal "updated" (const OtaDescription *desc, const GError *error): exactly
  * one of them is non-NULL. Not emitted for cancelled or outdated reads. */
