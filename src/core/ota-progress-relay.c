@@ -19,9 +19,18 @@ struct _OtaProgressRelay {
   GQueue queue; /* OtaEvent*, oldest first */
   gboolean scheduled;
   gint64 last_delivery; /* monotonic time of the last batch delivered; 0: none yet */
-  gint disconnected;    /* atomic: read while delivering without the lock */
+  guint last_delay_ms;  /* what the last scheduled source waits */
+  OtaRelayClockFunc clock;
+  gpointer clock_data;
+  gint disconnected; /* atomic: read while delivering without the lock */
   guint pushed, delivered, dispatches;
 };
+
+static gint64
+real_clock (gpointer user_data)
+{
+  return g_get_monotonic_time ();
+}
 
 OtaProgressRelay *
 ota_progress_relay_new (GMainContext *context, OtaEventFunc func, gpointer user_data)
@@ -35,7 +44,17 @@ ota_progress_relay_new (GMainContext *context, OtaEventFunc func, gpointer user_
   self->user_data = user_data;
   g_mutex_init (&self->lock);
   g_queue_init (&self->queue);
+  self->clock = real_clock;
   return self;
+}
+
+void
+ota_progress_relay_set_clock (OtaProgressRelay *self, OtaRelayClockFunc func, gpointer user_data)
+{
+  g_mutex_lock (&self->lock);
+  self->clock = func != NULL ? func : real_clock;
+  self->clock_data = user_data;
+  g_mutex_unlock (&self->lock);
 }
 
 OtaProgressRelay *
@@ -67,7 +86,7 @@ ota_progress_relay_flush (OtaProgressRelay *self)
   g_queue_init (&self->queue);
   self->scheduled = FALSE;
   if (batch.length > 0)
-    self->last_delivery = g_get_monotonic_time ();
+    self->last_delivery = self->clock (self->clock_data);
   if (self->disconnected)
     {
       g_mutex_unlock (&self->lock);
@@ -122,7 +141,7 @@ ota_progress_relay_push (const OtaEvent *event, gpointer relay)
   g_queue_push_tail (&self->queue, ota_event_copy (event));
   if (!self->scheduled)
     {
-      gint64 since = g_get_monotonic_time () - self->last_delivery;
+      gint64 since = self->clock (self->clock_data) - self->last_delivery;
 
       self->scheduled = TRUE;
       schedule = TRUE;
@@ -131,6 +150,7 @@ ota_progress_relay_push (const OtaEvent *event, gpointer relay)
       if (event->kind == OTA_EVENT_PROGRESS && self->last_delivery != 0
           && since < PROGRESS_INTERVAL_MS * 1000)
         delay_ms = (guint) ((PROGRESS_INTERVAL_MS * 1000 - since + 999) / 1000);
+      self->last_delay_ms = delay_ms;
     }
   g_mutex_unlock (&self->lock);
 
@@ -155,6 +175,17 @@ ota_progress_relay_disconnect (OtaProgressRelay *self)
   g_queue_clear_full (&self->queue, (GDestroyNotify) ota_event_free);
   g_queue_init (&self->queue);
   g_mutex_unlock (&self->lock);
+}
+
+guint
+ota_progress_relay_get_last_delay (OtaProgressRelay *self)
+{
+  guint delay;
+
+  g_mutex_lock (&self->lock);
+  delay = self->last_delay_ms;
+  g_mutex_unlock (&self->lock);
+  return delay;
 }
 
 void

@@ -27,6 +27,17 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (OtaProgressRelay, ota_progress_relay_unref)
  * ota_session_set_event_func(). Thread-safe. */
 void ota_progress_relay_push (const OtaEvent *event, gpointer relay);
 
+/* The clock the 40 ms limit is judged by (default g_get_monotonic_time):
+ * tests inject their own to make the hold-back decision deterministic. The
+ * wait itself is a timeout source on @context, as always. */
+typedef gint64 (*OtaRelayClockFunc) (gpointer user_data);
+void ota_progress_relay_set_clock (OtaProgressRelay *self, OtaRelayClockFunc func,
+                                   gpointer user_data);
+
+/* How long (ms) the source scheduled last waits: 0 for "at the next
+ * iteration" (for tests and logs). */
+guint ota_progress_relay_get_last_delay (OtaProgressRelay *self);
+
 /* Delivers what is pending now (call from the relay's context). */
 void ota_progress_relay_flush (OtaProgressRelay *self);
 
