@@ -152,6 +152,108 @@ test_recovery (Fixture *f, gconstpointer data)
   ota_test_emu_assert_clean (emu);
 }
 
+/* The updater erases the whole area after the total size: a 16 MiB area at
+ * the emulator's realistic default rate (400 KiB/s: 40 device seconds, 4 s
+ * at this time scale) outlasts --timeout 1 many times over, and the flash
+ * still succeeds, because the wait after the total size scales with the
+ * size (docs/protocol.md). Before that rule this run failed. */
+static void
+test_erase_16mib (Fixture *f, gconstpointer data)
+{
+  const gchar *emu_extra[] = { "--time-scale=0.1", NULL };
+  g_autoptr (OtaTestEmu) emu = start_emu (emu_extra);
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *big = ota_test_make_ufw (f->dir, 16 * 1024 * 1024, 60 * 1024, 11, "1.0.2",
+                                             OTA_UFW_CORRUPT_NONE, &error);
+  const gchar *extra[] = { "--timeout", "1", "--retries", "0", big, NULL };
+  g_autoptr (OtaTestCliRun) r = NULL;
+  g_autoptr (cJSON) erases = NULL;
+  const cJSON *erase;
+
+  g_assert_no_error (error);
+  r = run_json (emu, extra, NULL, NULL);
+  g_assert_cmpint (r->status, ==, 0);
+  erases = ota_test_emu_get_events (emu, "erase");
+  erase = cJSON_GetArrayItem (erases, cJSON_GetArraySize (erases) - 1);
+  g_assert_nonnull (erase);
+  g_assert_cmpfloat (cJSON_GetObjectItem (erase, "bytes")->valuedouble, >=, 16.0 * 1024 * 1024);
+  g_assert_cmpfloat (cJSON_GetObjectItem (erase, "scaled_s")->valuedouble, >, 3.0);
+  ota_test_emu_assert_installed (emu, "1.0.2", FALSE);
+  ota_test_emu_assert_clean (emu);
+}
+
+/* A second control client (a phone app, say) sends to the updater's port
+ * 3333 while stage two runs: otaflash holds that port, silent, so the
+ * updater takes nobody's bytes into the buffer it flashes from. */
+typedef struct {
+  OtaTestEmu *emu;
+  GSocketConnection *rogue;
+} Rogue;
+
+static void
+rogue_line_cb (GPid pid, const gchar *line, gpointer user_data)
+{
+  Rogue *rogue = user_data;
+  static const gchar segment[]
+      = "CTP:\x00\x0aAPP_ACCESS\x00\x00\x00\x20{\"op\":\"PUT\",\"param\":{}}";
+
+  if (rogue->rogue != NULL || strstr (line, "\"event\":\"progress\"") == NULL
+      || strstr (line, "\"stage\":2") == NULL)
+    return;
+  {
+    g_autoptr (GSocketClient) client = g_socket_client_new ();
+    g_autoptr (GError) error = NULL;
+
+    rogue->rogue
+        = g_socket_client_connect_to_host (client, "127.0.0.1", rogue->emu->ctp_port, NULL, &error);
+    g_assert_no_error (error);
+    g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (rogue->rogue)), segment,
+                               sizeof segment - 1, NULL, NULL, &error);
+    g_assert_no_error (error);
+  }
+}
+
+static void
+test_held_control_port (Fixture *f, gconstpointer data)
+{
+  /* a pause in the middle of stage two, so the stray bytes arrive during it */
+  const gchar *emu_extra[] = { "--fault", "slow-erase:stage=2,read=3,secs=50", NULL };
+  g_autoptr (OtaTestEmu) emu = start_emu (emu_extra);
+  const gchar *extra[] = { "--retries", "0", f->ufw, NULL };
+  Rogue rogue = { emu, NULL };
+  g_autoptr (OtaTestCliRun) r = run_json (emu, extra, rogue_line_cb, &rogue);
+
+  g_assert_nonnull (rogue.rogue);
+  g_assert_cmpint (r->status, ==, 0);
+  g_assert_cmpuint (count_events (r, "log", "code", "app-access"), ==, 0);
+  g_assert_cmpuint (ota_test_emu_count_events (emu, "ctp-corruption"), ==, 0);
+  ota_test_emu_assert_installed (emu, "1.0.2", FALSE);
+  /* the rogue's bytes are its own S6 break; otaflash caused none */
+  g_assert_cmpuint (ota_test_emu_count_violations (emu), ==,
+                    ota_test_emu_count_violations_of (emu, "S6"));
+  g_io_stream_close (G_IO_STREAM (rogue.rogue), NULL, NULL);
+  g_object_unref (rogue.rogue);
+}
+
+/* After ERR the updater restarts: otaflash waits out its teardown and reads
+ * the description again before the next try, or 3335 would never start. */
+static void
+test_updater_restart (Fixture *f, gconstpointer data)
+{
+  const gchar *emu_extra[]
+      = { "--fault", "err:stage=2,read=2", "--fault", "updater-restart", NULL };
+  g_autoptr (OtaTestEmu) emu = start_emu (emu_extra);
+  const gchar *extra[] = { "--timeout", "5", f->ufw, NULL };
+  g_autoptr (OtaTestCliRun) r = run_json (emu, extra, NULL, NULL);
+
+  g_assert_cmpint (r->status, ==, 0);
+  g_assert_cmpuint (count_events (r, "log", "code", "retry"), ==, 1);
+  g_assert_cmpuint (ota_test_emu_count_events (emu, "updater-restart"), ==, 1);
+  g_assert_cmpuint (ota_test_emu_count_events (emu, "ota-teardown-reset"), ==, 0);
+  ota_test_emu_assert_installed (emu, "1.0.2", FALSE);
+  ota_test_emu_assert_clean (emu);
+}
+
 static void
 test_same_firmware (Fixture *f, gconstpointer data)
 {
@@ -619,6 +721,9 @@ main (int argc, char **argv)
   ADD ("flash/log-file", test_log_file, NULL);
   ADD ("recovery/start-in-loader", test_recovery, NULL);
   ADD ("recovery/power-loss", test_power_loss, NULL);
+  ADD ("field/erase-16mib", test_erase_16mib, NULL);
+  ADD ("field/held-control-port", test_held_control_port, NULL);
+  ADD ("field/updater-restart", test_updater_restart, NULL);
   ADD ("same-firmware/current-sdk", test_same_firmware, GINT_TO_POINTER (FALSE));
   ADD ("same-firmware/sdk-1.1", test_same_firmware, GINT_TO_POINTER (TRUE));
   for (guint i = 0; i < G_N_ELEMENTS (fault_cases); i++)

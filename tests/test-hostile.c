@@ -192,7 +192,16 @@ typedef enum {
   HTTP_HEADER_FLOOD, /* headers without end */
   HTTP_CLOSE,        /* closes without an answer */
   HTTP_NOT_OBJECT,   /* a JSON array */
+  HTTP_FORGED,       /* escape sequences, C1 controls and bad UTF-8 in the fields */
 } HttpKind;
+
+/* A description whose strings try to take over a terminal: clear the screen
+ * and print a forged success line, a C1 CSI (U+009B), a bare CR, and bytes
+ * that are not UTF-8. */
+static const gchar forged_desc[]
+    = "{\"product_type\":\"cam\\u001b[2J\\u001b[1;1HSuccess: the device restarted\","
+      "\"ota_type\":\"1\",\"ota_step\":\"0\",\"firmware_version\":\"1.0\\u009b31m\\r9\","
+      "\"uuid\":\"\xff\xfe-uuid\",\"match_app_type\":\"x\\u0007\\u007f\"}";
 
 static void
 send_response (GSocket *socket, const gchar *body, gsize len)
@@ -284,6 +293,9 @@ http_cb (Fake *fake, GSocket *socket, guint index)
       }
     case HTTP_NOT_OBJECT:
       send_response (socket, "[\"ota_type\",\"1\"]", 16);
+      break;
+    case HTTP_FORGED:
+      send_response (socket, forged_desc, strlen (forged_desc));
       break;
     case HTTP_CLOSE:
     default:
@@ -612,6 +624,44 @@ test_http_info (Fixture *f, gconstpointer data)
     }
 }
 
+/* What a device says reaches the terminal as text, never as control: no
+ * escape sequence, no C1 control, no carriage return, valid UTF-8 — and in
+ * JSON, valid UTF-8 JSON (ota_test_cli_check_json parses every line). */
+static void
+test_http_terminal_injection (Fixture *f, gconstpointer data)
+{
+  g_autoptr (Fake) http = fake_new (http_cb, HTTP_FORGED);
+  guint16 closed = ota_test_closed_port ();
+  const gchar *human_extra[] = { "--info", "--timeout", "5", NULL };
+  g_auto (GStrv) argv = ota_test_cli_argv_ports (closed, http->port, closed, human_extra);
+  g_autoptr (OtaTestCliRun) human = ota_test_cli_run ((const gchar *const *) argv, NULL, NULL, 30);
+  g_autoptr (OtaTestCliRun) json = NULL;
+  g_autoptr (GString) out = g_string_new (NULL);
+  const gchar *json_extra[] = { "--info", NULL };
+
+  g_assert_cmpint (human->status, ==, 0);
+  for (guint i = 0; i < human->lines->len; i++)
+    g_string_append_printf (out, "%s\n", (const gchar *) g_ptr_array_index (human->lines, i));
+  g_string_append (out, human->err);
+  g_assert_true (g_utf8_validate (out->str, -1, NULL));
+  g_assert_null (strchr (out->str, '\033'));
+  g_assert_null (strchr (out->str, '\r'));
+  g_assert_null (strchr (out->str, '\a'));
+  g_assert_null (strchr (out->str, '\177'));
+  g_assert_null (strstr (out->str, "\xc2\x9b"));
+  /* the text is shown, made visible, not dropped */
+  g_assert_nonnull (strstr (out->str, "Success: the device restarted"));
+  g_assert_nonnull (strstr (out->str, "-uuid"));
+  /* no line of ours can be forged: the forged text stays inside the product line */
+  for (guint i = 0; i < human->lines->len; i++)
+    g_assert_false (g_str_has_prefix (g_ptr_array_index (human->lines, i), "Success"));
+
+  json = run_bounded (closed, http->port, closed, "5", json_extra, 4);
+  g_assert_cmpint (json->status, ==, 0);
+  for (guint i = 0; i < json->lines->len; i++)
+    g_assert_true (g_utf8_validate (g_ptr_array_index (json->lines, i), -1, NULL));
+}
+
 /* ---- control channel cases: a good description, a hostile CTP ---------------------- */
 
 typedef struct {
@@ -737,6 +787,8 @@ main (int argc, char **argv)
     g_test_add (http_cases[i].path, Fixture, &http_cases[i], fixture_setup, test_http,
                 fixture_teardown);
   g_test_add ("/hostile/http/info", Fixture, NULL, fixture_setup, test_http_info, fixture_teardown);
+  g_test_add ("/hostile/http/terminal-injection", Fixture, NULL, fixture_setup,
+              test_http_terminal_injection, fixture_teardown);
   for (guint i = 0; i < G_N_ELEMENTS (ctp_cases); i++)
     g_test_add (ctp_cases[i].path, Fixture, &ctp_cases[i], fixture_setup, test_ctp,
                 fixture_teardown);
