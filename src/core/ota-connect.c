@@ -178,13 +178,11 @@ ota_socket_send_all (GSocket *socket, const guint8 *buf, gsize len, guint timeou
             return FALSE;
           continue;
         }
-      ota_error_convert (&local);
-      if (!ota_error_is_cancelled (local))
-        {
-          local->code = OTA_ERROR_PROTOCOL;
-          g_prefix_error (&local, "the connection to the device broke: ");
-        }
-      g_propagate_error (error, g_steal_pointer (&local));
+      if (ota_error_is_cancelled (local))
+        g_propagate_error (error, g_steal_pointer (&local));
+      else
+        g_set_error (error, OTA_ERROR, OTA_ERROR_PROTOCOL, "the connection to the device broke: %s",
+                     local->message);
       return FALSE;
     }
   return TRUE;

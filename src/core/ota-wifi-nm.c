@@ -139,10 +139,14 @@ ota_wifi_nm_wait_result (OtaWifiNm *self, GAsyncResult **res, GCancellable *op_c
 static void
 ota_wifi_nm_convert_error (GError **error)
 {
+  GError *converted;
+
   if (error == NULL || *error == NULL || ota_error_is_cancelled (*error))
     return;
-  (*error)->domain = OTA_ERROR;
-  (*error)->code = OTA_ERROR_WIFI;
+  /* a new error, never one edited in place */
+  converted = g_error_new_literal (OTA_ERROR, OTA_ERROR_WIFI, (*error)->message);
+  g_error_free (*error);
+  *error = converted;
 }
 
 /* A round trip to NetworkManager: what it announced before the answer has
