@@ -2,6 +2,6 @@
 # End-to-end tests of `otaflash --cli` against the emulator, one ctest entry
 # per group of test paths.
 ota_add_test(test-cli SOURCES test-cli.c TIMEOUT 600 PREFIX /cli
-  GROUPS flash recovery same-firmware fault cancel info unreachable check bad-file-untouched
+  GROUPS flash recovery field same-firmware fault cancel info unreachable check bad-file-untouched
          usage help-version)
 add_dependencies(test-cli otaflash otaflash-emu)
