@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "ota-error.h"
+#include "ota-json.h"
 #include "ota-wifi.h"
 #include "wifi-test-bus.h"
 
@@ -779,6 +780,67 @@ test_password_not_logged (Fixture *f, gconstpointer data)
   g_assert_cmpint (log_count (secret), >=, 1);
 }
 
+/* `otaflash --cli --scan --json` on the same private bus (the child
+ * inherits DBUS_SYSTEM_BUS_ADDRESS, checked by wifi_test_bus_check() in
+ * this process): exactly the device networks, recovery marked, then the
+ * result. */
+static void
+test_cli_scan (Fixture *f, gconstpointer data)
+{
+  const gchar *otaflash = g_getenv ("OTA_TEST_OTAFLASH");
+  g_autoptr (GSubprocessLauncher) launcher = NULL;
+  g_autoptr (GSubprocess) proc = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *out = NULL;
+  g_auto (GStrv) lines = NULL;
+  guint n_networks = 0;
+  gboolean saw_recovery = FALSE;
+
+  g_assert_nonnull (otaflash);
+  wifi_test_bus_check (bus);
+  add_device_aps (f);
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  g_subprocess_launcher_setenv (launcher, "OTA_WIFI_BACKEND", "nm", TRUE);
+  g_subprocess_launcher_setenv (launcher, "DBUS_SYSTEM_BUS_ADDRESS",
+                                wifi_test_bus_get_address (bus), TRUE);
+  proc
+      = g_subprocess_launcher_spawn (launcher, &error, otaflash, "--cli", "--scan", "--json", NULL);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8 (proc, NULL, NULL, &out, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_get_if_exited (proc));
+  g_assert_cmpint (g_subprocess_get_exit_status (proc), ==, 0);
+  lines = g_strsplit (out, "\n", -1);
+  for (guint i = 0; lines[i] != NULL && lines[i][0] != '\0'; i++)
+    {
+      g_autoptr (cJSON) obj = cJSON_Parse (lines[i]);
+      const gchar *event;
+
+      g_assert_nonnull (obj);
+      event = cJSON_GetObjectItem (obj, "event")->valuestring;
+      if (g_str_equal (event, "network"))
+        {
+          const gchar *ssid = cJSON_GetObjectItem (obj, "ssid")->valuestring;
+          gboolean recovery = cJSON_IsTrue (cJSON_GetObjectItem (obj, "recovery"));
+
+          n_networks++;
+          /* never the others in range (HomeNet, Cafe) */
+          g_assert_true (g_str_has_prefix (ssid, "wifi_camera_")
+                         || g_str_has_prefix (ssid, "WIFI_OTA_"));
+          g_assert_true (recovery == g_str_has_prefix (ssid, "WIFI_OTA_"));
+          saw_recovery |= recovery;
+        }
+      else
+        {
+          g_assert_cmpstr (event, ==, "result");
+          g_assert_cmpint (cJSON_GetObjectItem (obj, "exit_code")->valueint, ==, 0);
+          g_assert_null (lines[i + 1] != NULL && lines[i + 1][0] != '\0' ? "more" : NULL);
+        }
+    }
+  g_assert_cmpuint (n_networks, ==, 3);
+  g_assert_true (saw_recovery);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -803,6 +865,7 @@ main (int argc, char **argv)
   ADD ("wait-appears", test_wait_appears);
   ADD ("wait-cancel", test_wait_cancel);
   ADD ("password-not-logged", test_password_not_logged);
+  ADD ("cli-scan", test_cli_scan);
 #undef ADD
   g_test_add_func ("/ota/wifi/nm/no-networkmanager", test_no_networkmanager);
   g_test_add_func ("/ota/wifi/nm/no-adapter", test_no_adapter);

@@ -17,6 +17,8 @@
 #include "ota-session.h"
 #include "ota-text.h"
 #include "ota-ufw.h"
+#include "ota-wifi-filter.h"
+#include "ota-wifi.h"
 
 /* A second Ctrl-C within this time confirms a cancel after the point of no
  * return. */
@@ -29,7 +31,9 @@ typedef struct {
   gint ctp_port, http_port, ota_port;
   gdouble timeout_s, reboot_timeout_s, keepalive_s;
   gint retries;
-  gboolean json, verbose, force, info, check, version;
+  gboolean json, verbose, force, info, check, version, scan;
+  gchar *wifi_interface;
+  gchar **wifi_patterns;
   gchar *log_path;
   gchar **rest;
 
@@ -412,6 +416,41 @@ run_info (Cli *cli)
                          "Device read; nothing was changed.", desc->firmware_version);
 }
 
+/* The device networks in range; changes nothing. */
+static int
+run_scan (Cli *cli)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (OtaWifi) wifi = ota_wifi_new (NULL, cli->wifi_interface, &error);
+  g_autoptr (OtaWifiFilter) filter = NULL;
+  g_autoptr (GPtrArray) all = NULL;
+  g_autoptr (GPtrArray) devices = NULL;
+  g_autofree gchar *summary = NULL;
+
+  if (wifi == NULL)
+    return finish_error (cli, error, OTA_DEVICE_STATE_UNKNOWN);
+  all = ota_wifi_scan (wifi, ota_wifi_deadline_in (30000), NULL, &error);
+  if (all == NULL)
+    return finish_error (cli, error, OTA_DEVICE_STATE_UNKNOWN);
+  filter = ota_wifi_filter_new ((const gchar *const *) cli->wifi_patterns);
+  devices = ota_wifi_filter_devices (filter, all);
+  for (guint i = 0; i < devices->len; i++)
+    {
+      const OtaWifiNetwork *n = g_ptr_array_index (devices, i);
+      gboolean recovery = ota_wifi_ssid_is_recovery (n->ssid);
+      g_autoptr (cJSON) obj = ota_wifi_network_to_json (n, recovery);
+
+      write_json (cli, obj);
+      say (cli, FALSE, "%-32s  %-17s  %3u %%  %-8s%s", n->ssid, n->bssid, n->signal,
+           ota_wifi_security_to_string (n->security),
+           recovery ? "  recovery: waits for stage two" : "");
+    }
+  summary = devices->len == 0 ? g_strdup ("No device network in range.")
+                              : g_strdup_printf ("%u device network%s in range.", devices->len,
+                                                 devices->len == 1 ? "" : "s");
+  return finish_success (cli, OTA_DEVICE_STATE_UNKNOWN, summary, NULL);
+}
+
 static int
 run_check (Cli *cli, const gchar *path)
 {
@@ -449,6 +488,7 @@ static const gchar *const summary_text
       "  otaflash --cli [OPTION…] FIRMWARE.ufw     flash both stages (or finish stage two)\n"
       "  otaflash --cli --info [OPTION…]           read the device, change nothing\n"
       "  otaflash --cli --check FIRMWARE.ufw       validate the file, no device needed\n"
+      "  otaflash --cli --scan                     list the device networks in range\n"
       "\n"
       "Join the device's Wi-Fi network first. A device that lost power during an\n"
       "upgrade shows up as an open network called WIFI_OTA_XXXXXX: join it and run\n"
@@ -465,6 +505,7 @@ static const gchar *const exit_codes_text
       "  7    failed, the device is unchanged (an error before the point of no return)\n"
       "  8    failed, the device needs recovery: it waits for stage two; run again\n"
       "  9    the device did not come back after a restart\n"
+      "  10   Wi-Fi: no adapter, NetworkManager not running, Wi-Fi off, or the scan failed\n"
       "  130  cancelled, the device is unchanged\n"
       "\n"
       "With --json, stdout carries JSON Lines events ending with one \"result\" event;\n"
@@ -476,6 +517,8 @@ cli_clear (Cli *cli)
   g_clear_pointer (&cli->host, g_free);
   g_clear_pointer (&cli->log_path, g_free);
   g_clear_pointer (&cli->rest, g_strfreev);
+  g_clear_pointer (&cli->wifi_interface, g_free);
+  g_clear_pointer (&cli->wifi_patterns, g_strfreev);
   g_clear_pointer (&cli->writer, ota_event_writer_free);
   if (cli->log != NULL)
     {
@@ -543,6 +586,13 @@ ota_cli_run (int argc, char **argv)
       "Accept a file without the updater (ota.bin) or for an unknown chip; never accepts a "
       "corrupt file",
       NULL },
+    { "scan", 0, 0, G_OPTION_ARG_NONE, &cli->scan,
+      "List the device networks in range (Wi-Fi scan): name, signal, security, recovery", NULL },
+    { "wifi-interface", 0, 0, G_OPTION_ARG_STRING, &cli->wifi_interface,
+      "The Wi-Fi interface to use (default: the first one)", "IF" },
+    { "wifi-pattern", 0, 0, G_OPTION_ARG_STRING_ARRAY, &cli->wifi_patterns,
+      "A device network's name, with * and ? (repeatable; default WIFI_OTA_* and wifi_camera_*)",
+      "GLOB" },
     { "info", 'i', 0, G_OPTION_ARG_NONE, &cli->info, "Read the device and show it; change nothing",
       NULL },
     { "check", 'c', 0, G_OPTION_ARG_NONE, &cli->check,
@@ -595,11 +645,13 @@ ota_cli_run (int argc, char **argv)
   n_rest = cli->rest != NULL ? (int) g_strv_length (cli->rest) : 0;
   {
     const gchar *problem = NULL;
-    if (cli->info && cli->check)
+    if (cli->scan && (cli->info || cli->check || n_rest > 0))
+      problem = "--scan lists the networks in range; it takes no firmware file, --info or --check";
+    else if (cli->info && cli->check)
       problem = "--info and --check cannot be combined";
     else if (cli->info && n_rest > 0)
       problem = "--info reads the device only; it takes no firmware file";
-    else if (!cli->info && n_rest != 1)
+    else if (!cli->info && !cli->scan && n_rest != 1)
       problem = n_rest == 0 ? "which firmware file? Give one FIRMWARE.ufw"
                             : "give exactly one firmware file";
     else if (cli->ctp_port < 1 || cli->ctp_port > 65535 || cli->http_port < 1
@@ -633,7 +685,9 @@ ota_cli_run (int argc, char **argv)
     ota_event_writer_add_file (cli->writer, cli->log, TRUE);
   g_log_set_default_handler (log_handler_cb, cli);
 
-  if (cli->info)
+  if (cli->scan)
+    ret = run_scan (cli);
+  else if (cli->info)
     ret = run_info (cli);
   else if (cli->check)
     ret = run_check (cli, cli->rest[0]);

@@ -18,4 +18,6 @@ if(OTA_HAVE_LIBNM)
   ota_add_test(test-wifi-nm SOURCES test-wifi-nm.c wifi/wifi-test-bus.c TIMEOUT 300
                ENV OTA_TEST_PYTHON3=${OTA_PYTHON3})
   target_include_directories(test-wifi-nm PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/wifi)
+  # /ota/wifi/nm/cli-scan runs otaflash --cli --scan on the private bus
+  add_dependencies(test-wifi-nm otaflash)
 endif()
