@@ -206,8 +206,10 @@ update_actions (OtaWindow *self)
     gtk_widget_grab_default (self->flash_button);
   if (!self->flashing)
     {
+      /* it names the device's and the file's versions */
       g_autofree gchar *hint = idle_hint (self);
-      gtk_label_set_text (GTK_LABEL (self->activity_label), hint);
+      g_autofree gchar *safe = ota_text_sanitize (hint, -1);
+      gtk_label_set_text (GTK_LABEL (self->activity_label), safe);
     }
 }
 
@@ -270,8 +272,11 @@ set_file_details (OtaWindow *self, OtaUfw *ufw)
 static void
 set_file_name (OtaWindow *self, const gchar *path)
 {
-  g_autofree gchar *base = path != NULL ? g_filename_display_basename (path) : NULL;
-  g_autofree gchar *full = path != NULL ? g_filename_display_name (path) : NULL;
+  g_autofree gchar *base_name = path != NULL ? g_filename_display_basename (path) : NULL;
+  g_autofree gchar *full_name = path != NULL ? g_filename_display_name (path) : NULL;
+  /* a file name may hold control characters too */
+  g_autofree gchar *base = ota_text_sanitize (base_name, -1);
+  g_autofree gchar *full = ota_text_sanitize (full_name, -1);
 
   if (path != self->file_path)
     {
@@ -325,7 +330,7 @@ ota_window_set_file_result (OtaWindow *self, const gchar *path, OtaUfw *ufw, con
       self->file_state = FILE_INVALID;
       gtk_image_set_from_icon_name (GTK_IMAGE (self->file_status_image), "dialog-error-symbolic",
                                     GTK_ICON_SIZE_BUTTON);
-      gtk_label_set_text (GTK_LABEL (self->file_status_label), full);
+      set_outside_text (self->file_status_label, full);
     }
   update_actions (self);
 }
