@@ -4,6 +4,7 @@
 /* The device description (dev_desc.txt) as any bytes: parsed, copied and
  * turned into the "device" event of the CLI's JSON output. */
 
+#include <string.h>
 #include "fuzz-common.h"
 #include "ota-description.h"
 #include "ota-event.h"
@@ -45,7 +46,16 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   (void) ota_description_needs_stage_two (copy);
   event = ota_event_new (OTA_EVENT_DEVICE);
   event->device = g_steal_pointer (&copy);
-  line = ota_event_to_json_line (event);
-  g_assert_nonnull (line);
+  {
+    /* what --json prints: one line of valid UTF-8 */
+    g_autoptr (cJSON) obj = ota_event_to_json (event);
+    char *text = cJSON_PrintUnformatted (obj);
+
+    g_assert_nonnull (text);
+    line = g_strdup (text);
+    cJSON_free (text);
+  }
+  g_assert_true (g_utf8_validate (line, -1, NULL));
+  g_assert_null (strchr (line, '\n'));
   return 0;
 }

@@ -23,7 +23,9 @@ command -v perl >/dev/null || { echo "fuzz: perl not found (Debian: perl-base)" 
 
 cmake -S . -B "$build" -G Ninja -DCMAKE_C_COMPILER="$cc" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
       -DOTA_FUZZ=ON -DOTA_BUILD_GUI=OFF >/dev/null
-ninja -C "$build" fuzz otaflash-mkufw >/dev/null
+mkdir -p "$build"
+ninja -C "$build" fuzz otaflash-mkufw >"$build/build.log" 2>&1 \
+  || { cat "$build/build.log"; echo "fuzz: the targets did not build" >&2; exit 2; }
 mkdir -p "$build"/artifacts
 
 # the binary inputs, made from the text in tests/fuzz/{corpus,regressions}/<target>/
