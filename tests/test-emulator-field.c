@@ -196,9 +196,20 @@ fetch_description (OtaTestEmu *emu, const gchar *ota_step, const gchar *version)
   g_autoptr (GError) error = NULL;
   g_autoptr (OtaDescription) desc = NULL;
   guint status = 0;
-  g_autofree gchar *body
-      = tc_http_get (emu->http_port, OTA_DESCRIPTION_PATH, &status, NULL, &error);
+  g_autofree gchar *body = NULL;
+  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
 
+  /* the boot event can come a moment before the port listens (seen under
+   * Wine): connection refused is retried, for a bounded time */
+  for (;;)
+    {
+      g_clear_error (&error);
+      body = tc_http_get (emu->http_port, OTA_DESCRIPTION_PATH, &status, NULL, &error);
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED)
+          || g_get_monotonic_time () > deadline)
+        break;
+      g_usleep (50 * 1000);
+    }
   g_assert_no_error (error);
   g_assert_cmpuint (status, ==, 200);
   desc = ota_description_parse (body, strlen (body), &error);
