@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "ota-ctp-frame.h"
+#include "ota-text.h"
 
 G_DEFINE_BOXED_TYPE (OtaEvent, ota_event, ota_event_copy, ota_event_free)
 
@@ -135,46 +136,36 @@ ota_json_add_string (cJSON *obj, const gchar *key, const gchar *value)
       return;
     }
   /* device and file strings may hold any bytes: JSON Lines stay UTF-8 */
-  valid = g_utf8_make_valid (value, -1);
+  valid = ota_text_make_valid_utf8 (value, -1);
   cJSON_AddStringToObject (obj, key, valid);
 }
 
 #define add_string ota_json_add_string
 
-/* The device's own description, echoed: a hostile device may nest deeply
- * or send bytes that are not UTF-8. Deeper than this is replaced by null;
- * every key and string is made valid UTF-8. */
-#define DESCRIPTION_ECHO_DEPTH 8
-
+/* The device's own description, echoed (already at most
+ * OTA_DESCRIPTION_ECHO_DEPTH deep, ota_description_dup_json()): every key
+ * and string made valid UTF-8, so a --json line always is. */
 static void
-echo_sanitize (cJSON *item, guint depth)
+echo_make_valid (cJSON *item)
 {
   for (cJSON *child = item->child; child != NULL; child = child->next)
     {
       if (child->string != NULL && !g_utf8_validate (child->string, -1, NULL))
         {
-          gchar *valid = g_utf8_make_valid (child->string, -1);
+          g_autofree gchar *valid = ota_text_make_valid_utf8 (child->string, -1);
+          gsize len = strlen (valid) + 1;
+
           cJSON_free (child->string);
-          child->string = cJSON_malloc (strlen (valid) + 1);
-          memcpy (child->string, valid, strlen (valid) + 1);
-          g_free (valid);
+          child->string = cJSON_malloc (len);
+          memcpy (child->string, valid, len);
         }
       if (cJSON_IsString (child) && !g_utf8_validate (child->valuestring, -1, NULL))
         {
-          g_autofree gchar *valid = g_utf8_make_valid (child->valuestring, -1);
+          g_autofree gchar *valid = ota_text_make_valid_utf8 (child->valuestring, -1);
           cJSON_SetValuestring (child, valid);
         }
       if (child->child != NULL)
-        {
-          if (depth + 1 >= DESCRIPTION_ECHO_DEPTH)
-            {
-              cJSON_Delete (child->child);
-              child->child = NULL;
-              child->type = cJSON_NULL;
-            }
-          else
-            echo_sanitize (child, depth + 1);
-        }
+        echo_make_valid (child);
     }
 }
 
@@ -194,7 +185,7 @@ ota_description_to_json (const OtaDescription *desc)
   cJSON_AddBoolToObject (obj, "stage_two_pending", ota_description_needs_stage_two (desc));
   if (raw != NULL)
     {
-      echo_sanitize (raw, 0);
+      echo_make_valid (raw);
       cJSON_AddItemToObject (obj, "description", raw);
     }
   return obj;
@@ -298,7 +289,7 @@ ota_event_file_to_json (const gchar *path, OtaUfw *ufw)
   warnings_json = cJSON_AddArrayToObject (obj, "warnings");
   for (guint i = 0; warnings != NULL && i < warnings->len; i++)
     {
-      g_autofree gchar *valid = g_utf8_make_valid (g_ptr_array_index (warnings, i), -1);
+      g_autofree gchar *valid = ota_text_make_valid_utf8 (g_ptr_array_index (warnings, i), -1);
       cJSON_AddItemToArray (warnings_json, cJSON_CreateString (valid));
     }
   return obj;
