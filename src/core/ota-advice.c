@@ -98,12 +98,6 @@ ota_advice_event_hint (const OtaEvent *ev)
     }
 }
 
-const gchar *
-ota_advice_recovery_sentence (void)
-{
-  return RECOVERY_SENTENCE;
-}
-
 OtaOutcome
 ota_advice_classify (const GError *error, OtaDeviceState state)
 {
@@ -146,13 +140,6 @@ ota_outcome_to_string (OtaOutcome outcome)
 {
   g_return_val_if_fail (outcome < OTA_OUTCOME_LAST, "unknown");
   return advice_table[outcome].id;
-}
-
-const gchar *
-ota_outcome_to_status (OtaOutcome outcome)
-{
-  g_return_val_if_fail (outcome < OTA_OUTCOME_LAST, "failed");
-  return advice_table[outcome].status;
 }
 
 /* The one-line result. The error says what happened; a cancel says what the

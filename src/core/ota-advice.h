@@ -59,8 +59,6 @@ typedef struct {
 /* @error NULL means success. */
 OtaOutcome ota_advice_classify (const GError *error, OtaDeviceState state);
 const gchar *ota_outcome_to_string (OtaOutcome outcome);
-/* "success", "unchanged", "failed", "needs-recovery", "cancelled". */
-const gchar *ota_outcome_to_status (OtaOutcome outcome);
 
 /* Renders the end of a flash (or of --info / --check, with @success_message
  * used on success instead of the upgrade's own). */
@@ -76,9 +74,5 @@ cJSON *ota_advice_to_json (const OtaAdvice *advice);
  * (the window's activity line; the CLI prints it for the restarts). NULL when
  * the event's own message says it all. */
 const gchar *ota_advice_event_hint (const OtaEvent *event);
-
-/* What a technician reads about a device that waits in its updater (used in
- * the advice and by front-ends' status lines): one sentence, one place. */
-const gchar *ota_advice_recovery_sentence (void);
 
 G_END_DECLS
