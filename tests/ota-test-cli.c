@@ -535,6 +535,20 @@ check_event (const cJSON *obj, const gchar *line)
       g_assert_true (cJSON_IsString (cJSON_GetObjectItem (obj, "level")));
       g_assert_true (cJSON_IsString (cJSON_GetObjectItem (obj, "code")));
       g_assert_true (cJSON_IsString (cJSON_GetObjectItem (obj, "message")));
+      if (g_str_equal (cJSON_GetObjectItem (obj, "code")->valuestring, "wifi"))
+        {
+          const cJSON *network = cJSON_GetObjectItem (obj, "network");
+
+          g_assert_true (cJSON_IsString (cJSON_GetObjectItem (obj, "wifi_step")));
+          g_assert_true (cJSON_IsString (network) || cJSON_IsNull (network));
+        }
+    }
+  else if (g_str_equal (name, "network"))
+    {
+      g_assert_true (cJSON_IsString (cJSON_GetObjectItem (obj, "ssid")));
+      g_assert_true (cJSON_IsNumber (cJSON_GetObjectItem (obj, "signal")));
+      g_assert_true (cJSON_IsString (cJSON_GetObjectItem (obj, "security")));
+      g_assert_true (cJSON_IsBool (cJSON_GetObjectItem (obj, "recovery")));
     }
   else if (g_str_equal (name, "device"))
     {

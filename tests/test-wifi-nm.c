@@ -677,8 +677,8 @@ rejoin_thread (gpointer data)
 {
   RejoinJob *job = data;
 
-  job->joined = ota_wifi_rejoin (job->wifi, "wifi_camera_wl8x_1234", TRUE, NULL,
-                                 ota_wifi_deadline_in (60000), NULL, &job->error);
+  job->joined = ota_wifi_rejoin (job->wifi, "wifi_camera_wl8x_1234", "wifi_camera_wl8x_1234", TRUE,
+                                 NULL, NULL, ota_wifi_deadline_in (60000), NULL, &job->error);
   return NULL;
 }
 

@@ -34,6 +34,9 @@ typedef struct {
   gboolean json, verbose, force, info, check, version, scan;
   gchar *wifi_interface;
   gchar **wifi_patterns;
+  gchar *wifi;          /* --wifi SSID | auto */
+  gchar *wifi_password; /* never printed */
+  gboolean host_given;  /* --host or $OTAFLASH_HOST: not the network's gateway */
   gchar *log_path;
   gchar **rest;
 
@@ -352,6 +355,16 @@ run_flash (Cli *cli, const gchar *path)
 
   session = ota_session_new ();
   configure_session (cli, session);
+  if (cli->wifi != NULL)
+    {
+      g_autoptr (OtaWifi) wifi = ota_wifi_new (NULL, cli->wifi_interface, &error);
+      g_autoptr (OtaWifiFilter) filter
+          = ota_wifi_filter_new ((const gchar *const *) cli->wifi_patterns);
+
+      if (wifi == NULL)
+        return finish_error (cli, error, OTA_DEVICE_STATE_UNCHANGED);
+      ota_session_set_wifi (session, wifi, filter, cli->wifi, cli->wifi_password, !cli->host_given);
+    }
   engine = ota_flash_new (session);
   g_signal_connect (engine, "event", G_CALLBACK (event_cb), cli);
   g_signal_connect (engine, "cancel-dropped", G_CALLBACK (cancel_dropped_cb), cli);
@@ -489,10 +502,13 @@ static const gchar *const summary_text
       "  otaflash --cli --info [OPTION…]           read the device, change nothing\n"
       "  otaflash --cli --check FIRMWARE.ufw       validate the file, no device needed\n"
       "  otaflash --cli --scan                     list the device networks in range\n"
+      "  otaflash --cli --wifi auto FIRMWARE.ufw   join the device's Wi-Fi, flash, put\n"
+      "                                            this PC's network back\n"
       "\n"
-      "Join the device's Wi-Fi network first. A device that lost power during an\n"
-      "upgrade shows up as an open network called WIFI_OTA_XXXXXX: join it and run\n"
-      "the same command again to finish (recovery).";
+      "Without --wifi, join the device's Wi-Fi network first (and again after each\n"
+      "restart). A device that lost power during an upgrade shows up as an open\n"
+      "network called WIFI_OTA_XXXXXX: join it (or use --wifi auto) and run the same\n"
+      "command again to finish (recovery).";
 
 static const gchar *const exit_codes_text
     = "Exit codes:\n"
@@ -505,11 +521,14 @@ static const gchar *const exit_codes_text
       "  7    failed, the device is unchanged (an error before the point of no return)\n"
       "  8    failed, the device needs recovery: it waits for stage two; run again\n"
       "  9    the device did not come back after a restart\n"
-      "  10   Wi-Fi: no adapter, NetworkManager not running, Wi-Fi off, or the scan failed\n"
+      "  10   Wi-Fi: could not scan, join or rejoin the device's network (not in range,\n"
+      "       wrong password, no adapter, NetworkManager not running, Wi-Fi off); the\n"
+      "       result's device_state says what the device is left with\n"
       "  130  cancelled, the device is unchanged\n"
       "\n"
       "With --json, stdout carries JSON Lines events ending with one \"result\" event;\n"
-      "see docs/cli.md. Default address: 192.168.1.1 (or $OTAFLASH_HOST).";
+      "see docs/cli.md. Default address: 192.168.1.1 (or $OTAFLASH_HOST); with --wifi,\n"
+      "the gateway of the device's network.";
 
 static void
 cli_clear (Cli *cli)
@@ -518,6 +537,10 @@ cli_clear (Cli *cli)
   g_clear_pointer (&cli->log_path, g_free);
   g_clear_pointer (&cli->rest, g_strfreev);
   g_clear_pointer (&cli->wifi_interface, g_free);
+  g_clear_pointer (&cli->wifi, g_free);
+  if (cli->wifi_password != NULL)
+    memset (cli->wifi_password, 0, strlen (cli->wifi_password));
+  g_clear_pointer (&cli->wifi_password, g_free);
   g_clear_pointer (&cli->wifi_patterns, g_strfreev);
   g_clear_pointer (&cli->writer, ota_event_writer_free);
   if (cli->log != NULL)
@@ -588,6 +611,14 @@ ota_cli_run (int argc, char **argv)
       NULL },
     { "scan", 0, 0, G_OPTION_ARG_NONE, &cli->scan,
       "List the device networks in range (Wi-Fi scan): name, signal, security, recovery", NULL },
+    { "wifi", 0, 0, G_OPTION_ARG_STRING, &cli->wifi,
+      "Join the device's Wi-Fi network SSID (\"auto\": the only device network in range), "
+      "rejoin it after each restart, and put this PC's network back at the end",
+      "SSID" },
+    { "wifi-password", 0, 0, G_OPTION_ARG_STRING, &cli->wifi_password,
+      "The device network's password when it has one (default 12345678, or "
+      "$OTAFLASH_WIFI_PASSWORD); never printed",
+      "PW" },
     { "wifi-interface", 0, 0, G_OPTION_ARG_STRING, &cli->wifi_interface,
       "The Wi-Fi interface to use (default: the first one)", "IF" },
     { "wifi-pattern", 0, 0, G_OPTION_ARG_STRING_ARRAY, &cli->wifi_patterns,
@@ -639,14 +670,22 @@ ota_cli_run (int argc, char **argv)
       cli_clear (cli);
       return OTA_EXIT_SUCCESS;
     }
+  cli->host_given = cli->host != NULL || (env_host != NULL && *env_host != '\0');
   if (cli->host == NULL)
     cli->host = g_strdup (env_host != NULL && *env_host != '\0' ? env_host : OTA_DEFAULT_HOST);
+  if (cli->wifi_password == NULL && g_getenv ("OTAFLASH_WIFI_PASSWORD") != NULL)
+    cli->wifi_password = g_strdup (g_getenv ("OTAFLASH_WIFI_PASSWORD"));
 
   n_rest = cli->rest != NULL ? (int) g_strv_length (cli->rest) : 0;
   {
     const gchar *problem = NULL;
     if (cli->scan && (cli->info || cli->check || n_rest > 0))
       problem = "--scan lists the networks in range; it takes no firmware file, --info or --check";
+    else if (cli->wifi != NULL && (cli->info || cli->check || cli->scan))
+      problem = "--wifi joins the device's network for a flash; --info, --check and --scan "
+                "take no --wifi";
+    else if (cli->wifi != NULL && *cli->wifi == '\0')
+      problem = "--wifi needs a network name (SSID) or \"auto\"";
     else if (cli->info && cli->check)
       problem = "--info and --check cannot be combined";
     else if (cli->info && n_rest > 0)

@@ -74,6 +74,12 @@ ota_advice_event_hint (const OtaEvent *ev)
       return "Point of no return: the device has started writing and cannot go back to its old "
              "firmware until the second stage has finished. Keep it powered and in range.";
     case OTA_EVENT_CODE_REBOOT_WAIT:
+      /* otaflash rejoins the device's network itself (Wi-Fi steps) */
+      if (ev->network != NULL)
+        return ev->stage == 1 ? "The device is restarting into its updater; this PC rejoins its "
+                                "Wi-Fi as soon as it is back."
+                              : "The device is restarting into the new firmware; this PC rejoins "
+                                "its Wi-Fi as soon as it is back.";
       return ev->stage == 1
                  ? "The device is restarting into its updater. If this PC does not rejoin its "
                    "Wi-Fi by itself, join it again: it may now be an open network called "
@@ -125,7 +131,8 @@ ota_advice_classify (const GError *error, OtaDeviceState state)
     case OTA_ERROR_NO_REBOOT:
       return OTA_OUTCOME_NO_REBOOT;
     case OTA_ERROR_WIFI:
-      return stranded ? OTA_OUTCOME_NEEDS_RECOVERY : OTA_OUTCOME_WIFI;
+      /* exit 10 in every state; the next step says what the device needs */
+      return OTA_OUTCOME_WIFI;
     case OTA_ERROR_TIMED_OUT:
     case OTA_ERROR_PROTOCOL:
     case OTA_ERROR_DEVICE_ERROR:
@@ -177,8 +184,12 @@ ota_advice_new (const GError *error, OtaDeviceState state, const gchar *firmware
   advice->headline = row->headline;
   advice->next_step = row->next_step;
   /* not back between the stages: the device waits in its updater */
-  if (advice->outcome == OTA_OUTCOME_NO_REBOOT && state == OTA_DEVICE_STATE_NEEDS_RECOVERY)
+  if ((advice->outcome == OTA_OUTCOME_NO_REBOOT || advice->outcome == OTA_OUTCOME_WIFI)
+      && state == OTA_DEVICE_STATE_NEEDS_RECOVERY)
     advice->next_step = RECOVERY_SENTENCE;
+  /* the Wi-Fi was lost after stage two said the firmware was written */
+  else if (advice->outcome == OTA_OUTCOME_WIFI && state == OTA_DEVICE_STATE_UNKNOWN)
+    advice->next_step = advice_table[OTA_OUTCOME_NO_REBOOT].next_step;
   advice->message = result_message (error, state, firmware_version, success_message);
   advice->firmware_version = g_strdup (firmware_version);
   return advice;

@@ -27,6 +27,7 @@ ota_event_copy (const OtaEvent *event)
 
   *copy = *event;
   copy->message = g_strdup (event->message);
+  copy->network = g_strdup (event->network);
   copy->device = event->device != NULL ? ota_description_copy (event->device) : NULL;
   return copy;
 }
@@ -37,6 +38,7 @@ ota_event_free (OtaEvent *event)
   if (event == NULL)
     return;
   g_free (event->message);
+  g_free (event->network);
   g_clear_pointer (&event->device, ota_description_free);
   g_free (event);
 }
@@ -120,6 +122,29 @@ ota_event_code_to_string (OtaEventCode code)
     case OTA_EVENT_CODE_WIFI:
       return "wifi";
     case OTA_EVENT_CODE_NONE:
+    default:
+      return NULL;
+    }
+}
+
+const gchar *
+ota_wifi_step_to_string (OtaWifiStep step)
+{
+  switch (step)
+    {
+    case OTA_WIFI_STEP_REMEMBER:
+      return "remember";
+    case OTA_WIFI_STEP_JOIN:
+      return "join";
+    case OTA_WIFI_STEP_WAIT:
+      return "wait";
+    case OTA_WIFI_STEP_JOINED:
+      return "joined";
+    case OTA_WIFI_STEP_RESTORE:
+      return "restore";
+    case OTA_WIFI_STEP_RESTORED:
+      return "restored";
+    case OTA_WIFI_STEP_NONE:
     default:
       return NULL;
     }
@@ -246,6 +271,13 @@ ota_event_to_json (const OtaEvent *event)
       add_string (obj, "level", ota_log_level_to_string (event->level));
       add_string (obj, "code", ota_event_code_to_string (event->code));
       add_string (obj, "message", event->message);
+      if (event->code == OTA_EVENT_CODE_REBOOT_WAIT && event->network != NULL)
+        add_string (obj, "network", event->network);
+      if (event->code == OTA_EVENT_CODE_WIFI)
+        {
+          add_string (obj, "wifi_step", ota_wifi_step_to_string (event->wifi_step));
+          add_string (obj, "network", event->network);
+        }
       break;
     case OTA_EVENT_DEVICE:
     default:

@@ -39,6 +39,17 @@ typedef enum {
   OTA_LOG_LEVEL_WARNING,
 } OtaLogLevel;
 
+/* What a Wi-Fi event (OTA_EVENT_CODE_WIFI) is about; "wifi_step" in JSON. */
+typedef enum {
+  OTA_WIFI_STEP_NONE,
+  OTA_WIFI_STEP_REMEMBER, /* the PC's own network, put back at the end */
+  OTA_WIFI_STEP_JOIN,     /* joining the device's network */
+  OTA_WIFI_STEP_WAIT,     /* the device restarts: waiting for its network to come back */
+  OTA_WIFI_STEP_JOINED,   /* on the device's network (joined, rejoined or already on it) */
+  OTA_WIFI_STEP_RESTORE,  /* putting the PC's own network back */
+  OTA_WIFI_STEP_RESTORED, /* the PC is back on it (or on none, as before) */
+} OtaWifiStep;
+
 /* The stable "code" of a log event (docs/cli.md). */
 typedef enum {
   OTA_EVENT_CODE_NONE,
@@ -76,6 +87,11 @@ typedef struct {
   OtaLogLevel level;
   OtaEventCode code;
   gchar *message; /* also the stage's error at OTA_STAGE_OUTCOME_ERROR */
+  /* OTA_EVENT_LOG with OTA_EVENT_CODE_WIFI: the step and the SSID it is
+   * about (NULL: none); with OTA_EVENT_CODE_REBOOT_WAIT, @network is the
+   * device's network otaflash rejoins (NULL: the technician does) */
+  OtaWifiStep wifi_step;
+  gchar *network;
   /* OTA_EVENT_DEVICE */
   OtaDescription *device;
 } OtaEvent;
@@ -95,6 +111,7 @@ const gchar *ota_stage_state_to_string (OtaStageState state);
 const gchar *ota_stage_outcome_to_string (OtaStageOutcome outcome); /* NULL for NONE */
 const gchar *ota_log_level_to_string (OtaLogLevel level);
 const gchar *ota_event_code_to_string (OtaEventCode code); /* NULL for NONE */
+const gchar *ota_wifi_step_to_string (OtaWifiStep step);   /* NULL for NONE */
 
 /* The JSON object of docs/cli.md ("event": "device" | "stage" | ...). Every
  * string in it is valid UTF-8. */

@@ -33,6 +33,14 @@ static const guint step_weight[N_STEPS] = { 2, 23, 10, 60, 5 };
  * updater's stub need not answer, protocol.md 4.5). */
 #define STAGE_TWO_APP_ACCESS_MS 3000
 
+/* At most this long to join the device's network before stage one (a scan
+ * takes a few seconds, an association and DHCP a few more), and to put the
+ * PC's own network back at the end. */
+#define WIFI_JOIN_MS 60000
+#define WIFI_RESTORE_MS 30000
+/* After a join, how long the device's own server may take to answer. */
+#define WIFI_SETTLE_MS 10000
+
 struct _OtaSession {
   GObject parent_instance;
 
@@ -62,6 +70,18 @@ struct _OtaSession {
   Step step;              /* worker thread only */
   gint device_state;      /* atomic OtaDeviceState */
   gchar *new_version;
+
+  /* Wi-Fi (ota_session_set_wifi) */
+  OtaWifi *wifi;
+  OtaWifiFilter *wifi_filter;
+  gchar *wifi_request; /* NULL: auto */
+  gchar *wifi_password;
+  gboolean host_from_gateway;
+  /* during a flash, worker thread only */
+  gboolean wifi_remembered;
+  gchar *wifi_home;    /* the PC's network before the flash; NULL: none */
+  gchar *wifi_network; /* the device network the PC is on */
+  gchar *wifi_product; /* the product's own (not recovery) network, when known */
 
   /* progress rate, worker thread only */
   gint64 rate_time;
@@ -97,6 +117,13 @@ ota_session_finalize (GObject *object)
     self->event_destroy (self->event_data);
   g_free (self->host);
   g_free (self->new_version);
+  g_clear_object (&self->wifi);
+  g_clear_object (&self->wifi_filter);
+  g_free (self->wifi_request);
+  g_free (self->wifi_password);
+  g_free (self->wifi_home);
+  g_free (self->wifi_network);
+  g_free (self->wifi_product);
   g_clear_object (&self->op);
   g_ptr_array_unref (self->spent_ops);
   g_mutex_clear (&self->cancel_lock);
@@ -199,6 +226,29 @@ ota_session_set_nagle_mode (OtaSession *self, gboolean on)
 {
   g_return_if_fail (OTA_IS_SESSION (self));
   self->nagle_mode = on;
+}
+
+void
+ota_session_set_wifi (OtaSession *self, OtaWifi *wifi, OtaWifiFilter *filter, const gchar *ssid,
+                      const gchar *password, gboolean host_from_gateway)
+{
+  g_return_if_fail (OTA_IS_SESSION (self));
+  g_return_if_fail (wifi == NULL || OTA_IS_WIFI (wifi));
+  g_set_object (&self->wifi, wifi);
+  g_clear_object (&self->wifi_filter);
+  self->wifi_filter = filter != NULL ? g_object_ref (filter) : ota_wifi_filter_new (NULL);
+  g_free (self->wifi_request);
+  self->wifi_request = g_strcmp0 (ssid, "auto") == 0 ? NULL : g_strdup (ssid);
+  g_free (self->wifi_password);
+  self->wifi_password = g_strdup (password);
+  self->host_from_gateway = wifi != NULL && host_from_gateway;
+}
+
+const gchar *
+ota_session_get_wifi_network (OtaSession *self)
+{
+  g_return_val_if_fail (OTA_IS_SESSION (self), NULL);
+  return self->wifi_network;
 }
 
 void
@@ -346,6 +396,22 @@ static void G_GNUC_PRINTF (5, 6) emit_log (OtaSession *self, guint stage, OtaLog
   emit (self, event);
 }
 
+/* A restart: with Wi-Fi steps the event names the device's network (the
+ * front-ends then say otaflash rejoins it, ota_advice_event_hint()). */
+static void
+emit_reboot_wait (OtaSession *self, guint stage, const gchar *message)
+{
+  g_autoptr (OtaEvent) event = ota_event_new (OTA_EVENT_LOG);
+
+  event->message = g_strdup (message);
+  event->stage = stage;
+  event->level = OTA_LOG_LEVEL_INFO;
+  event->code = OTA_EVENT_CODE_REBOOT_WAIT;
+  event->network = g_strdup (self->wifi_network);
+  event->overall = overall (self, 0);
+  emit (self, event);
+}
+
 static void
 emit_device (OtaSession *self, const OtaDescription *desc)
 {
@@ -425,6 +491,221 @@ transfer_progress_cb (const OtaTransferState *st, gpointer user_data)
   event->committed = st->committed || ota_session_is_committed (self);
   event->overall = overall (self, MIN (st->percent, 100u) / 100.0);
   emit (self, event);
+}
+
+/* ---- Wi-Fi steps (docs/wifi.md) ------------------------------------------ */
+
+static void G_GNUC_PRINTF (6, 7)
+    emit_wifi (OtaSession *self, guint stage, OtaLogLevel level, OtaWifiStep step,
+               const gchar *network, const gchar *format, ...)
+{
+  g_autoptr (OtaEvent) event = ota_event_new (OTA_EVENT_LOG);
+  va_list args;
+
+  va_start (args, format);
+  event->message = g_strdup_vprintf (format, args);
+  va_end (args);
+  event->stage = stage;
+  event->level = level;
+  event->code = OTA_EVENT_CODE_WIFI;
+  event->wifi_step = step;
+  event->network = g_strdup (network);
+  event->overall = overall (self, 0);
+  g_debug ("wifi %s: %s", ota_wifi_step_to_string (step), event->message);
+  emit (self, event);
+}
+
+static void
+wifi_set_network (OtaSession *self, const gchar *ssid)
+{
+  g_free (self->wifi_network);
+  self->wifi_network = g_strdup (ssid);
+  if (!ota_wifi_ssid_is_recovery (ssid))
+    {
+      g_free (self->wifi_product);
+      self->wifi_product = g_strdup (ssid);
+    }
+}
+
+/* With host_from_gateway, the device's address is the gateway of the
+ * network just joined (the device is the network's router). */
+static gboolean
+wifi_take_gateway (OtaSession *self, GCancellable *op, GError **error)
+{
+  g_autofree gchar *ssid = NULL;
+  g_autofree gchar *gateway = NULL;
+
+  gint64 settle = g_get_monotonic_time () + (gint64) WIFI_SETTLE_MS * 1000;
+
+  if (!self->host_from_gateway)
+    return TRUE;
+  /* the address may come a moment after the association (DHCP) */
+  for (;;)
+    {
+      g_clear_pointer (&ssid, g_free);
+      g_clear_pointer (&gateway, g_free);
+      if (!ota_wifi_get_current (self->wifi, &ssid, &gateway, op, error))
+        return FALSE;
+      if ((gateway != NULL && *gateway != '\0') || g_get_monotonic_time () >= settle)
+        break;
+      if (!ota_sleep (self->poll_ms, op, error))
+        return FALSE;
+    }
+  if (gateway == NULL || *gateway == '\0')
+    {
+      g_set_error (error, OTA_ERROR, OTA_ERROR_WIFI,
+                   "the network %s gave this PC no gateway, which would be the device's address; "
+                   "give the address instead",
+                   self->wifi_network);
+      return FALSE;
+    }
+  g_free (self->host);
+  self->host = g_steal_pointer (&gateway);
+  return TRUE;
+}
+
+/* Before anything else: remember the PC's network and join the device's. */
+static gboolean
+wifi_begin (OtaSession *self, GError **error)
+{
+  g_autoptr (GCancellable) op = current_op (self);
+  g_autofree gchar *current = NULL;
+  g_autofree gchar *target = NULL;
+  gint64 deadline = ota_wifi_deadline_in (WIFI_JOIN_MS);
+
+  self->wifi_remembered = FALSE;
+  g_clear_pointer (&self->wifi_home, g_free);
+  g_clear_pointer (&self->wifi_network, g_free);
+  g_clear_pointer (&self->wifi_product, g_free);
+  if (self->wifi == NULL)
+    return TRUE;
+
+  if (!ota_wifi_check (self->wifi, deadline, op, error)
+      || !ota_wifi_get_current (self->wifi, &current, NULL, op, error)
+      || !ota_wifi_remember (self->wifi, op, error))
+    return FALSE;
+  self->wifi_remembered = TRUE;
+  self->wifi_home = g_strdup (current);
+  if (current != NULL)
+    emit_wifi (self, 0, OTA_LOG_LEVEL_INFO, OTA_WIFI_STEP_REMEMBER, current,
+               "This PC is on %s; it goes back to it at the end", current);
+  else
+    emit_wifi (self, 0, OTA_LOG_LEVEL_INFO, OTA_WIFI_STEP_REMEMBER, NULL,
+               "This PC is on no Wi-Fi network; it leaves the device's at the end");
+
+  if (self->wifi_request != NULL)
+    target = g_strdup (self->wifi_request);
+  else if (current != NULL && ota_wifi_filter_is_device (self->wifi_filter, current))
+    target = g_strdup (current); /* joined by hand: the rejoins are still ours */
+  else
+    {
+      g_autoptr (GPtrArray) all = ota_wifi_scan (self->wifi, deadline, op, error);
+      g_autoptr (OtaWifiNetwork) pick = NULL;
+
+      if (all == NULL)
+        return FALSE;
+      pick = ota_wifi_filter_pick_auto (self->wifi_filter, all, NULL, error);
+      if (pick == NULL)
+        return FALSE;
+      target = g_strdup (pick->ssid);
+    }
+
+  if (g_strcmp0 (current, target) != 0)
+    {
+      emit_wifi (self, 0, OTA_LOG_LEVEL_INFO, OTA_WIFI_STEP_JOIN, target,
+                 "Joining the device's network %s", target);
+      if (!ota_wifi_join (self->wifi, target, self->wifi_password, deadline, op, error))
+        return FALSE;
+    }
+  wifi_set_network (self, target);
+  if (!wifi_take_gateway (self, op, error))
+    return FALSE;
+  emit_wifi (self, 0, OTA_LOG_LEVEL_INFO, OTA_WIFI_STEP_JOINED, target,
+             "%s the device's network %s (device address %s)",
+             g_strcmp0 (current, target) != 0 ? "Joined" : "Already on", target, self->host);
+  return TRUE;
+}
+
+/* The device restarted (@after_restart: it dropped the PC first) or the PC
+ * lost its network: wait for the device's network to come back and join it. */
+static gboolean
+wifi_rejoin (OtaSession *self, guint stage, gboolean after_restart, GError **error)
+{
+  g_autoptr (GCancellable) op = current_op (self);
+  g_autoptr (OtaWifiNetwork) back = NULL;
+  g_autofree gchar *want = NULL;
+  gint64 deadline = ota_wifi_deadline_in (self->reboot_timeout_ms);
+
+  if (self->wifi == NULL)
+    return TRUE;
+  want = self->wifi_product != NULL
+             ? g_strdup_printf ("%s or a recovery network (%s)", self->wifi_product,
+                                OTA_WIFI_RECOVERY_PATTERN)
+             : g_strdup_printf ("the product's network or a recovery network (%s)",
+                                OTA_WIFI_RECOVERY_PATTERN);
+  emit_wifi (self, stage, OTA_LOG_LEVEL_INFO, OTA_WIFI_STEP_WAIT, self->wifi_product,
+             after_restart ? "The device restarts and drops this PC from %s; waiting for %s"
+                           : "This PC is no longer on %s; waiting for %s",
+             self->wifi_network, want);
+  back = ota_wifi_rejoin (self->wifi, after_restart ? self->wifi_network : NULL, self->wifi_product,
+                          TRUE, self->wifi_product == NULL ? self->wifi_filter : NULL,
+                          self->wifi_password, deadline, op, error);
+  if (back == NULL)
+    return FALSE;
+  wifi_set_network (self, back->ssid);
+  if (!wifi_take_gateway (self, op, error))
+    return FALSE;
+  emit_wifi (self, stage, OTA_LOG_LEVEL_INFO, OTA_WIFI_STEP_JOINED, back->ssid,
+             "Rejoined the device's network %s (device address %s)", back->ssid, self->host);
+  return TRUE;
+}
+
+/* Between stage two's tries: a Wi-Fi drop without a restart is harmless,
+ * the PC rejoins. *@rejoined: the connection changed (a held control port
+ * is gone). */
+static gboolean
+wifi_ensure (OtaSession *self, gboolean *rejoined, GError **error)
+{
+  g_autoptr (GCancellable) op = current_op (self);
+  g_autofree gchar *current = NULL;
+
+  *rejoined = FALSE;
+  if (self->wifi == NULL)
+    return TRUE;
+  if (!ota_wifi_get_current (self->wifi, &current, NULL, op, error))
+    return FALSE;
+  if (g_strcmp0 (current, self->wifi_network) == 0)
+    return TRUE;
+  *rejoined = TRUE;
+  return wifi_rejoin (self, 2, FALSE, error);
+}
+
+/* After the flash, whatever its outcome: the PC's own network back. Not
+ * cancellable by the flash's cancel (that one may be what ended it). */
+static void
+wifi_end (OtaSession *self)
+{
+  g_autoptr (GCancellable) own = g_cancellable_new ();
+  g_autoptr (GError) local = NULL;
+  const gchar *home = self->wifi_home;
+
+  if (self->wifi == NULL || !self->wifi_remembered)
+    return;
+  self->wifi_remembered = FALSE;
+  if (home != NULL)
+    emit_wifi (self, 0, OTA_LOG_LEVEL_INFO, OTA_WIFI_STEP_RESTORE, home,
+               "Putting this PC back on %s", home);
+  else
+    emit_wifi (self, 0, OTA_LOG_LEVEL_INFO, OTA_WIFI_STEP_RESTORE, NULL,
+               "Leaving the device's network (this PC was on no network before)");
+  if (!ota_wifi_restore (self->wifi, ota_wifi_deadline_in (WIFI_RESTORE_MS), own, &local))
+    emit_wifi (self, 0, OTA_LOG_LEVEL_WARNING, OTA_WIFI_STEP_RESTORE, home,
+               "This PC could not be put back on %s (%s); reconnect it by hand",
+               home != NULL ? home : "its previous network", local->message);
+  else
+    emit_wifi (self, 0, OTA_LOG_LEVEL_INFO, OTA_WIFI_STEP_RESTORED, home,
+               home != NULL ? "This PC is back on %s" : "This PC is off the device's network%s",
+               home != NULL ? home : "");
 }
 
 /* ---- steps --------------------------------------------------------------- */
@@ -649,11 +930,29 @@ hold_control_port (OtaSession *self, OtaCtpClient **ctp)
 }
 
 static gboolean
-stage_two_once (OtaSession *self, OtaFirmware *firmware, OtaCtpClient **ctp, GError **error)
+stage_two_once (OtaSession *self, OtaFirmware *firmware, guint attempt, OtaCtpClient **ctp,
+                GError **error)
 {
   g_autoptr (OtaDescription) desc = NULL;
   g_autoptr (GCancellable) op = current_op (self);
   OtaTransferState st = { 0 };
+  gboolean rejoined = FALSE;
+
+  /* the PC may have lost the device's network since the last try */
+  if (attempt > 0 && !wifi_ensure (self, &rejoined, error))
+    return FALSE;
+  if (rejoined)
+    {
+      g_autoptr (OtaDescription) back = NULL;
+
+      /* the held control port went with the old connection */
+      if (*ctp != NULL)
+        ota_ctp_client_close (*ctp);
+      g_clear_object (ctp);
+      back = wait_for_step (self, "1", NULL, error);
+      if (back == NULL)
+        return FALSE;
+    }
 
   /* S6: the control exchange, then the description, then 3335. The
    * description is fetched before every try: after a restart the updater
@@ -688,7 +987,7 @@ stage_two (OtaSession *self, OtaFirmware *firmware, GError **error)
       g_autoptr (GCancellable) op = NULL;
 
       g_clear_error (&local);
-      if (stage_two_once (self, firmware, &ctp, &local))
+      if (stage_two_once (self, firmware, attempt, &ctp, &local))
         {
           ok = TRUE;
           break;
@@ -740,9 +1039,9 @@ confirm (OtaSession *self, const OtaDescription *before, OtaUfw *ufw, GError **e
   const gchar *old_version = before != NULL ? before->firmware_version : NULL;
 
   self->step = STEP_REBOOT_TWO;
-  emit_log (self, 2, OTA_LOG_LEVEL_INFO, OTA_EVENT_CODE_REBOOT_WAIT,
-            "The device is restarting into the new firmware");
-  after = wait_for_step (self, "0", &back_in_updater, &local);
+  emit_reboot_wait (self, 2, "The device is restarting into the new firmware");
+  if (wifi_rejoin (self, 2, TRUE, &local))
+    after = wait_for_step (self, "0", &back_in_updater, &local);
   if (after == NULL)
     {
       /* stage two said OK: the firmware is written; only the check is missing */
@@ -799,9 +1098,25 @@ flash (OtaSession *self, OtaFirmware *firmware, OtaUfw *ufw, GError **error)
   set_state (self, OTA_DEVICE_STATE_UNKNOWN);
   g_clear_pointer (&self->new_version, g_free);
 
+  if (!wifi_begin (self, error))
+    {
+      set_state (self, OTA_DEVICE_STATE_UNCHANGED);
+      return FALSE;
+    }
   emit_log (self, 0, OTA_LOG_LEVEL_INFO, OTA_EVENT_CODE_DEVICE,
             "Reading the device description from %s port %u", self->host, (guint) self->http_port);
   desc = ota_http_fetch_description (self->host, self->http_port, self->timeout_ms, op, &local);
+  /* just joined: the device's server may answer a moment after the PC got
+   * its address */
+  for (gint64 settle = g_get_monotonic_time () + (gint64) WIFI_SETTLE_MS * 1000;
+       desc == NULL && self->wifi != NULL && !ota_error_is_cancelled (local)
+       && g_get_monotonic_time () < settle;)
+    {
+      g_clear_error (&local);
+      if (!ota_sleep (self->poll_ms, op, &local))
+        break;
+      desc = ota_http_fetch_description (self->host, self->http_port, self->timeout_ms, op, &local);
+    }
   if (desc == NULL)
     {
       /* a device that does not answer in time is not reachable */
@@ -837,10 +1152,10 @@ flash (OtaSession *self, OtaFirmware *firmware, OtaUfw *ufw, GError **error)
       if (!stage_one (self, firmware, error))
         return FALSE;
       self->step = STEP_REBOOT_ONE;
-      emit_log (self, 1, OTA_LOG_LEVEL_INFO, OTA_EVENT_CODE_REBOOT_WAIT,
-                "The device is restarting into its updater");
+      emit_reboot_wait (self, 1, "The device is restarting into its updater");
       g_clear_pointer (&desc, ota_description_free);
-      desc = wait_for_step (self, "1", NULL, &local);
+      if (wifi_rejoin (self, 1, TRUE, &local))
+        desc = wait_for_step (self, "1", NULL, &local);
       if (desc == NULL)
         {
           if (ota_error_is_cancelled (local))
@@ -896,6 +1211,7 @@ ota_session_flash (OtaSession *self, OtaFirmware *firmware, OtaUfw *ufw, GCancel
   if (cancellable != NULL)
     handler = g_cancellable_connect (cancellable, G_CALLBACK (external_cancelled_cb), self, NULL);
   ok = flash (self, firmware, ufw, error);
+  wifi_end (self);
   if (cancellable != NULL)
     g_cancellable_disconnect (cancellable, handler);
 

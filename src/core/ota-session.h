@@ -12,6 +12,7 @@
 #include "ota-firmware.h"
 #include "ota-transfer.h"
 #include "ota-ufw.h"
+#include "ota-wifi.h"
 
 G_BEGIN_DECLS
 
@@ -52,6 +53,23 @@ void ota_session_set_keepalive_interval (OtaSession *self, guint interval_ms);
 void ota_session_set_poll_interval (OtaSession *self, guint interval_ms);
 /* Benchmarks only: header and data in separate writes, TCP_NODELAY off. */
 void ota_session_set_nagle_mode (OtaSession *self, gboolean on);
+
+/* The Wi-Fi steps of a flash (docs/wifi.md). With @wifi the flash remembers
+ * the PC's network, joins the device's network @ssid (NULL or "auto": the
+ * device network the PC is already on, else ota_wifi_filter_pick_auto() of
+ * a scan), rejoins it after each restart of the device (the same SSID, a
+ * recovery network WIFI_OTA_*, or — after a recovery, when the product's
+ * name is unknown — a device network new in range), and puts the PC's
+ * network back at the end whatever the outcome. @filter: the device
+ * networks (NULL: the default patterns). @password for WPA2-PSK networks
+ * (NULL: the SDK's default); never logged. @host_from_gateway: the device's
+ * address is the connection's IPv4 gateway, read after every join, instead
+ * of ota_session_set_host()'s. @wifi NULL: the technician joins by hand. */
+void ota_session_set_wifi (OtaSession *self, OtaWifi *wifi, OtaWifiFilter *filter,
+                           const gchar *ssid, const gchar *password, gboolean host_from_gateway);
+/* The device network the last flash was on (joined or rejoined last); NULL
+ * without Wi-Fi steps. */
+const gchar *ota_session_get_wifi_network (OtaSession *self);
 
 /* @func is called in the thread that runs the session. */
 void ota_session_set_event_func (OtaSession *self, OtaEventFunc func, gpointer user_data,

@@ -231,6 +231,23 @@ ota_wifi_find (GPtrArray *networks, const gchar *ssid, gboolean or_recovery)
   return NULL;
 }
 
+/* A device network of @filter (not a recovery one) whose SSID was not in
+ * range before (@before): the product's own network of a device that left
+ * its updater, when that network's name is not known. */
+static const OtaWifiNetwork *
+ota_wifi_find_new_device (GPtrArray *networks, OtaWifiFilter *filter, GHashTable *before)
+{
+  for (guint i = 0; filter != NULL && i < networks->len; i++)
+    {
+      const OtaWifiNetwork *n = g_ptr_array_index (networks, i);
+
+      if (ota_wifi_filter_is_device (filter, n->ssid) && !ota_wifi_ssid_is_recovery (n->ssid)
+          && !g_hash_table_contains (before, n->ssid))
+        return n;
+    }
+  return NULL;
+}
+
 static gboolean
 ota_wifi_join_locked (OtaWifi *self, const gchar *ssid, const gchar *password, gint64 deadline,
                       GCancellable *cancellable, GError **error)
@@ -270,6 +287,7 @@ ota_wifi_join_locked (OtaWifi *self, const gchar *ssid, const gchar *password, g
 }
 
 static OtaWifiNetwork *ota_wifi_wait_locked (OtaWifi *self, const gchar *ssid, gboolean or_recovery,
+                                             OtaWifiFilter *new_device, GHashTable *before,
                                              gint64 deadline, GCancellable *cancellable,
                                              GError **error);
 
@@ -297,11 +315,12 @@ ota_wifi_wait_for_network (OtaWifi *self, const gchar *ssid, gboolean or_recover
   g_return_val_if_fail (OTA_IS_WIFI (self), NULL);
   priv = ota_wifi_get_instance_private (self);
   locker = g_mutex_locker_new (&priv->lock);
-  return ota_wifi_wait_locked (self, ssid, or_recovery, deadline, cancellable, error);
+  return ota_wifi_wait_locked (self, ssid, or_recovery, NULL, NULL, deadline, cancellable, error);
 }
 
 static OtaWifiNetwork *
-ota_wifi_wait_locked (OtaWifi *self, const gchar *ssid, gboolean or_recovery, gint64 deadline,
+ota_wifi_wait_locked (OtaWifi *self, const gchar *ssid, gboolean or_recovery,
+                      OtaWifiFilter *new_device, GHashTable *before, gint64 deadline,
                       GCancellable *cancellable, GError **error)
 {
   gint64 started = g_get_monotonic_time ();
@@ -327,6 +346,8 @@ ota_wifi_wait_locked (OtaWifi *self, const gchar *ssid, gboolean or_recovery, gi
         }
       scans++;
       found = ota_wifi_find (networks, ssid, or_recovery);
+      if (found == NULL && new_device != NULL)
+        found = ota_wifi_find_new_device (networks, new_device, before);
       if (found != NULL)
         {
           g_debug ("%s in range after %u scan(s)", found->ssid, scans);
@@ -340,9 +361,10 @@ ota_wifi_wait_locked (OtaWifi *self, const gchar *ssid, gboolean or_recovery, gi
         return NULL;
     }
 
-  g_set_error (error, OTA_ERROR, OTA_ERROR_WIFI, "%s%s%s not in range after %.0f s (%u scans)",
+  g_set_error (error, OTA_ERROR, OTA_ERROR_WIFI, "%s%s%s%s not in range after %.0f s (%u scans)",
                ssid != NULL ? ssid : "", ssid != NULL && or_recovery ? " or " : "",
                or_recovery ? "a recovery network (" OTA_WIFI_RECOVERY_PATTERN ")" : "",
+               new_device != NULL ? " or a new device network" : "",
                (g_get_monotonic_time () - started) / 1e6, scans);
   return NULL;
 }
@@ -362,11 +384,13 @@ ota_wifi_still_on (OtaWifi *self, const gchar *ssid, GCancellable *cancellable, 
 }
 
 OtaWifiNetwork *
-ota_wifi_rejoin (OtaWifi *self, const gchar *ssid, gboolean or_recovery, const gchar *password,
-                 gint64 deadline, GCancellable *cancellable, GError **error)
+ota_wifi_rejoin (OtaWifi *self, const gchar *leaving, const gchar *ssid, gboolean or_recovery,
+                 OtaWifiFilter *new_device, const gchar *password, gint64 deadline,
+                 GCancellable *cancellable, GError **error)
 {
   OtaWifiPrivate *priv;
   g_autoptr (GMutexLocker) locker = NULL;
+  g_autoptr (GHashTable) before = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   gint64 drop_deadline;
   gboolean on = TRUE;
 
@@ -378,21 +402,27 @@ ota_wifi_rejoin (OtaWifi *self, const gchar *ssid, gboolean or_recovery, const g
       OTA_WIFI_GET_CLASS (self)->join (self, NULL, NULL, deadline, cancellable, error);
       return NULL;
     }
+  /* what was in range before the restart, for "a new device network" */
+  for (guint i = 0; new_device != NULL && priv->last_scan != NULL && i < priv->last_scan->len; i++)
+    {
+      const OtaWifiNetwork *n = g_ptr_array_index (priv->last_scan, i);
+      g_hash_table_add (before, g_strdup (n->ssid));
+    }
 
   /* the device drops its stations a moment before it restarts: do not
    * rejoin the access point that is about to go away */
   drop_deadline = MIN (deadline, ota_wifi_deadline_in (OTA_WIFI_DROP_WAIT_MS));
-  while (ssid != NULL)
+  while (leaving != NULL)
     {
-      if (!ota_wifi_still_on (self, ssid, cancellable, error, &on))
+      if (!ota_wifi_still_on (self, leaving, cancellable, error, &on))
         return NULL;
       if (!on || g_get_monotonic_time () >= drop_deadline)
         break;
       if (!ota_sleep (OTA_WIFI_DROP_POLL_MS, cancellable, error))
         return NULL;
     }
-  if (on && ssid != NULL)
-    g_debug ("still on %s after %u s; rejoining anyway", ssid, OTA_WIFI_DROP_WAIT_MS / 1000);
+  if (on && leaving != NULL)
+    g_debug ("still on %s after %u s; rejoining anyway", leaving, OTA_WIFI_DROP_WAIT_MS / 1000);
 
   for (;;)
     {
@@ -400,7 +430,8 @@ ota_wifi_rejoin (OtaWifi *self, const gchar *ssid, gboolean or_recovery, const g
       g_autoptr (GError) local = NULL;
       gint64 now;
 
-      back = ota_wifi_wait_locked (self, ssid, or_recovery, deadline, cancellable, error);
+      back = ota_wifi_wait_locked (self, ssid, or_recovery, new_device, before, deadline,
+                                   cancellable, error);
       if (back == NULL)
         return NULL;
       if (ota_wifi_join_locked (self, back->ssid, password, deadline, cancellable, &local))

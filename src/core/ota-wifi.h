@@ -84,13 +84,18 @@ OtaWifiNetwork *ota_wifi_wait_for_network (OtaWifi *self, const gchar *ssid, gbo
                                            gint64 deadline, GCancellable *cancellable,
                                            GError **error);
 
-/* After a restart of the device: waits until the PC is off @ssid (at most
- * 10 s: the device drops its stations just before it restarts), then until
- * @ssid — or with @or_recovery, or @ssid NULL, a recovery network — is in
- * range, and joins it (@password for WPA2-PSK, as ota_wifi_join()). A join
- * that fails is tried again (a device still booting) until @deadline; the
- * last error then. Returns the network joined. */
-OtaWifiNetwork *ota_wifi_rejoin (OtaWifi *self, const gchar *ssid, gboolean or_recovery,
+/* After a restart of the device: waits until the PC is off @leaving (at
+ * most 10 s: the device drops its stations just before it restarts; NULL:
+ * no wait), then until a network to rejoin is in range — @ssid; else, with
+ * @or_recovery (or @ssid NULL), a recovery network; else, with @new_device,
+ * a device network of that filter (not a recovery one) that was not in the
+ * last scan before this call (the product's network of a device that left
+ * its updater, when its name is not known) — and joins it (@password for
+ * WPA2-PSK, as ota_wifi_join()). A join that fails is tried again (a device
+ * still booting) until @deadline; the last error then. Returns the network
+ * joined. */
+OtaWifiNetwork *ota_wifi_rejoin (OtaWifi *self, const gchar *leaving, const gchar *ssid,
+                                 gboolean or_recovery, OtaWifiFilter *new_device,
                                  const gchar *password, gint64 deadline, GCancellable *cancellable,
                                  GError **error);
 

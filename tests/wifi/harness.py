@@ -80,7 +80,11 @@ READY_TIMEOUT_S = 20
 
 
 def say(line):
-    print(line, flush=True)
+    # the test that reads us may be gone (it failed): carry on to a clean stop
+    try:
+        print(line, flush=True)
+    except (BrokenPipeError, ValueError):
+        pass
 
 
 class Harness:
@@ -126,8 +130,12 @@ class Harness:
         profile = self._active_profile()
         if profile == '/':
             return None
-        settings = self.bus.conn.get_object(NM_NAME, profile).GetSettings(
-            dbus_interface=CONN_IFACE)
+        try:
+            settings = self.bus.conn.get_object(NM_NAME, profile).GetSettings(
+                dbus_interface=CONN_IFACE)
+        except dbus.exceptions.DBusException:
+            # the profile went away under us (a temporary one being removed)
+            return None
         return bytes(settings['802-11-wireless']['ssid']).decode('UTF-8', 'replace')
 
     def _device_changed(self, iface, changed, _invalidated):
@@ -254,6 +262,12 @@ class Harness:
         return False
 
     def finish(self):
+        try:
+            self._finish()
+        finally:
+            self.loop.quit()
+
+    def _finish(self):
         self._tell_emulator('quit')
         try:
             self.emu_exit = self.emu.wait(timeout=10)
@@ -270,7 +284,6 @@ class Harness:
         home_active = self._active_profile() == self.home
         say(f'SUMMARY joins={joins} home-active={str(home_active).lower()} '
             f'temporary-profiles={temporary} emu-exit={self.emu_exit}')
-        self.loop.quit()
 
     def close(self):
         if self.emu is not None and self.emu.poll() is None:

@@ -21,3 +21,16 @@ if(OTA_HAVE_LIBNM)
   # /ota/wifi/nm/cli-scan runs otaflash --cli --scan on the private bus
   add_dependencies(test-wifi-nm otaflash)
 endif()
+
+# A whole flash with the Wi-Fi steps (otaflash --cli --wifi), end to end:
+# the emulator coupled to the mock by wifi/harness.py on a private bus of
+# its own, one ctest entry per case so that they run side by side.
+if(OTA_HAVE_LIBNM)
+  ota_add_test(test-wifi-flash SOURCES test-wifi-flash.c wifi/wifi-harness.c TIMEOUT 600
+               ENV OTA_TEST_PYTHON3=${OTA_PYTHON3}
+               PREFIX /wifi/flash
+               GROUPS both-stages updater-open-gateway auto-recovery not-in-range wrong-password
+                      password lost-between-stages no-backend usage)
+  target_include_directories(test-wifi-flash PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/wifi)
+  add_dependencies(test-wifi-flash otaflash otaflash-emu)
+endif()
