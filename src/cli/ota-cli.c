@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "ota-advice.h"
+#include "ota-cli-history.h"
 #include "ota-error.h"
 #include "ota-event-writer.h"
 #include "ota-event.h"
@@ -36,6 +37,7 @@ typedef struct {
   gchar **wifi_patterns;
   gchar *log_path;
   gchar **rest;
+  OtaCliHistory history; /* --history, --no-history, … (ota-cli-history.c) */
 
   /* run */
   FILE *log;
@@ -343,12 +345,20 @@ run_flash (Cli *cli, const gchar *path)
   g_autoptr (OtaSession) session = NULL;
   g_autoptr (OtaFlash) engine = NULL;
   g_autoptr (OtaAdvice) advice = NULL;
+  g_autoptr (OtaHistoryRecorder) recorder = NULL;
   guint sigint_id;
 
+  /* every flash is recorded (docs/history.md), a refused file too */
+  recorder = ota_cli_history_recorder (&cli->history, cli->writer);
   /* a corrupt file is refused before the device is touched */
   ufw = load_file (cli, path, &fw, &error);
   if (ufw == NULL)
-    return finish_error (cli, error, OTA_DEVICE_STATE_UNCHANGED);
+    {
+      advice = ota_advice_new (error, OTA_DEVICE_STATE_UNCHANGED, NULL, NULL);
+      ota_cli_history_begin (&cli->history, recorder, cli->writer, NULL, path, NULL);
+      ota_cli_history_end (&cli->history, recorder, cli->writer, advice);
+      return finish (cli, advice);
+    }
 
   session = ota_session_new ();
   configure_session (cli, session);
@@ -359,6 +369,7 @@ run_flash (Cli *cli, const gchar *path)
   cli->loop = g_main_loop_new (NULL, FALSE);
   sigint_id = ota_platform_add_interrupt_handler (interrupt_cb, cli);
 
+  ota_cli_history_begin (&cli->history, recorder, cli->writer, engine, path, ufw);
   cli->flash_start = g_get_monotonic_time ();
   ota_flash_run_async (engine, fw, ufw, NULL, flash_done_cb, cli);
   while (!cli->done)
@@ -370,6 +381,7 @@ run_flash (Cli *cli, const gchar *path)
   advice = ota_flash_dup_advice (engine);
   cli->engine = NULL;
   g_clear_error (&cli->error);
+  ota_cli_history_end (&cli->history, recorder, cli->writer, advice);
   return finish (cli, advice);
 }
 
@@ -489,6 +501,8 @@ static const gchar *const summary_text
       "  otaflash --cli --info [OPTION…]           read the device, change nothing\n"
       "  otaflash --cli --check FIRMWARE.ufw       validate the file, no device needed\n"
       "  otaflash --cli --scan                     list the device networks in range\n"
+      "  otaflash --cli --history [--device UUID]  list the flashes recorded (newest first)\n"
+      "  otaflash --cli --history-export FILE.csv  write the recorded flashes as CSV\n"
       "\n"
       "Join the device's Wi-Fi network first. A device that lost power during an\n"
       "upgrade shows up as an open network called WIFI_OTA_XXXXXX: join it and run\n"
@@ -506,6 +520,7 @@ static const gchar *const exit_codes_text
       "  8    failed, the device needs recovery: it waits for stage two; run again\n"
       "  9    the device did not come back after a restart\n"
       "  10   Wi-Fi: no adapter, NetworkManager not running, Wi-Fi off, or the scan failed\n"
+      "  11   --history or --history-export: the history database cannot be used\n"
       "  130  cancelled, the device is unchanged\n"
       "\n"
       "With --json, stdout carries JSON Lines events ending with one \"result\" event;\n"
@@ -520,6 +535,7 @@ cli_clear (Cli *cli)
   g_clear_pointer (&cli->wifi_interface, g_free);
   g_clear_pointer (&cli->wifi_patterns, g_strfreev);
   g_clear_pointer (&cli->writer, ota_event_writer_free);
+  ota_cli_history_clear (&cli->history);
   if (cli->log != NULL)
     {
       fclose (cli->log);
@@ -604,6 +620,24 @@ ota_cli_run (int argc, char **argv)
     { "verbose", 'v', 0, G_OPTION_ARG_NONE, &cli->verbose, "Show protocol details on stderr",
       NULL },
     { "version", 'V', 0, G_OPTION_ARG_NONE, &cli->version, "Show the version and exit", NULL },
+    { "history", 0, 0, G_OPTION_ARG_NONE, &cli->history.list,
+      "List the flashes recorded in the history, newest first", NULL },
+    { "history-export", 0, 0, G_OPTION_ARG_FILENAME, &cli->history.export_path,
+      "Write the flashes recorded (all, or those --device/--since/--limit choose) to FILE as CSV",
+      "FILE.csv" },
+    { "device", 0, 0, G_OPTION_ARG_STRING, &cli->history.device,
+      "With --history or --history-export: only this device's flashes", "UUID" },
+    { "since", 0, 0, G_OPTION_ARG_STRING, &cli->history.since,
+      "With --history or --history-export: only flashes since DATE (2024-05-01 or ISO 8601)",
+      "DATE" },
+    { "limit", 0, 0, G_OPTION_ARG_INT, &cli->history.limit,
+      "With --history or --history-export: at most N flashes, the newest", "N" },
+    { "history-db", 0, 0, G_OPTION_ARG_FILENAME, &cli->history.db,
+      "The history database (default $OTAFLASH_HISTORY_DB, else "
+      "$XDG_DATA_HOME/otaflash/history.db)",
+      "PATH" },
+    { "no-history", 0, 0, G_OPTION_ARG_NONE, &cli->history.off,
+      "Do not record this flash in the history", NULL },
     { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &cli->rest, NULL, NULL },
     { NULL }
   };
@@ -643,9 +677,14 @@ ota_cli_run (int argc, char **argv)
     cli->host = g_strdup (env_host != NULL && *env_host != '\0' ? env_host : OTA_DEFAULT_HOST);
 
   n_rest = cli->rest != NULL ? (int) g_strv_length (cli->rest) : 0;
+  cli->history.json = cli->json;
   {
-    const gchar *problem = NULL;
-    if (cli->scan && (cli->info || cli->check || n_rest > 0))
+    const gchar *problem
+        = ota_cli_history_check (&cli->history, n_rest, cli->info || cli->check || cli->scan);
+
+    if (problem != NULL || ota_cli_history_is_mode (&cli->history))
+      ; /* said, or a history mode: it takes none of the options checked below */
+    else if (cli->scan && (cli->info || cli->check || n_rest > 0))
       problem = "--scan lists the networks in range; it takes no firmware file, --info or --check";
     else if (cli->info && cli->check)
       problem = "--info and --check cannot be combined";
@@ -685,7 +724,9 @@ ota_cli_run (int argc, char **argv)
     ota_event_writer_add_file (cli->writer, cli->log, TRUE);
   g_log_set_default_handler (log_handler_cb, cli);
 
-  if (cli->scan)
+  if (ota_cli_history_is_mode (&cli->history))
+    ret = ota_cli_history_run (&cli->history, cli->writer);
+  else if (cli->scan)
     ret = run_scan (cli);
   else if (cli->info)
     ret = run_info (cli);
