@@ -86,22 +86,28 @@ static const gchar *const history_next_step
     = "Check that the history file and its folder can be written (--history-db PATH or "
       "OTAFLASH_HISTORY_DB chooses another file), then try again.";
 
+static const gchar *const not_built_next_step
+    = "Use an otaflash built with SQLite (the Linux build) to keep and read the history.";
+
 /* The history cannot be used for --history/--history-export: exit 11. */
 static int
 history_failed (OtaCliHistory *self, OtaEventWriter *writer, const GError *error)
 {
   g_autoptr (cJSON) obj = cJSON_CreateObject ();
+  const gchar *next_step = g_error_matches (error, OTA_ERROR, OTA_ERROR_NOT_SUPPORTED)
+                               ? not_built_next_step
+                               : history_next_step;
 
   cJSON_AddStringToObject (obj, "event", "result");
   cJSON_AddStringToObject (obj, "status", "failed");
   cJSON_AddStringToObject (obj, "outcome", "history");
   cJSON_AddNumberToObject (obj, "exit_code", OTA_EXIT_HISTORY);
   ota_json_add_string (obj, "message", error->message);
-  cJSON_AddStringToObject (obj, "next_step", history_next_step);
+  cJSON_AddStringToObject (obj, "next_step", next_step);
   cJSON_AddStringToObject (obj, "device_state", "unknown");
   ota_event_writer_object (writer, obj);
   say (self, TRUE, "Error: %s", error->message);
-  say (self, TRUE, "Next step: %s", history_next_step);
+  say (self, TRUE, "Next step: %s", next_step);
   return OTA_EXIT_HISTORY;
 }
 
