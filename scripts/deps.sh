@@ -13,10 +13,11 @@ set -euo pipefail
 # plain ctest run covers that case too (scripts/test.sh also runs them
 # without any bus). libnm-dev builds the NetworkManager Wi-Fi backend;
 # python3-dbusmock is the NetworkManager that test-wifi-nm runs on a private
-# system bus (docs/wifi.md).
+# system bus (docs/wifi.md). libsqlite3-dev keeps the flash history
+# (docs/history.md).
 packages=(cmake ninja-build gcc pkg-config libglib2.0-dev libcjson-dev libgtk-3-dev
           xvfb xauth valgrind appstream desktop-file-utils clang libclang-rt-14-dev strace
-          dbus-daemon dbus-x11 libnm-dev python3-dbusmock clang-format)
+          dbus-daemon dbus-x11 libnm-dev python3-dbusmock clang-format libsqlite3-dev)
 if [ "${OTA_DEPS_EXTRA:-}" != "" ]; then
   read -r -a extra <<<"$OTA_DEPS_EXTRA"
   packages+=("${extra[@]}")

@@ -12,3 +12,9 @@ ota_add_test(test-event SOURCES test-event.c TIMEOUT 60)
 # The flash engine in-process against the emulator: cancel policy, reuse,
 # retries, evidence, and the advice table.
 ota_add_test(test-flash SOURCES test-flash.c TIMEOUT 300)
+
+# The history's recorder on a real flash: three database writes per flash,
+# none during the transfer (docs/history.md, docs/performance.md).
+if(OTA_HAVE_SQLITE)
+  ota_add_test(test-history-recorder SOURCES test-history-recorder.c TIMEOUT 300)
+endif()

@@ -5,3 +5,9 @@ ota_add_test(test-cli SOURCES test-cli.c TIMEOUT 600 PREFIX /cli
   GROUPS flash recovery field same-firmware fault cancel info unreachable check bad-file-untouched
          usage help-version)
 add_dependencies(test-cli otaflash otaflash-emu)
+
+# The flash history through the command line (docs/history.md): needs SQLite.
+if(OTA_HAVE_SQLITE)
+  ota_add_test(test-cli-history SOURCES test-cli-history.c TIMEOUT 300)
+  add_dependencies(test-cli-history otaflash otaflash-emu)
+endif()

@@ -14,3 +14,9 @@ if(UNIX)
   # POSIX processes (/bin/sh, signals); the Windows branch is one call
   ota_add_test(test-platform SOURCES test-platform.c)
 endif()
+
+# The flash history (SQLite; docs/history.md). Without SQLite there is none
+# to test.
+if(OTA_HAVE_SQLITE)
+  ota_add_test(test-history SOURCES test-history.c TIMEOUT 60)
+endif()

@@ -555,6 +555,15 @@ check_event (const cJSON *obj, const gchar *line)
       g_assert_true (cJSON_IsBool (cJSON_GetObjectItem (obj, "single_backup")));
       g_assert_true (cJSON_IsBool (cJSON_GetObjectItem (obj, "stage_two_pending")));
     }
+  else if (g_str_equal (name, "history"))
+    {
+      /* --history --json: one record (docs/cli.md) */
+      g_assert_true (cJSON_IsNumber (cJSON_GetObjectItem (obj, "id")));
+      g_assert_true (cJSON_IsString (cJSON_GetObjectItem (obj, "start")));
+      g_assert_true (cJSON_IsString (cJSON_GetObjectItem (obj, "outcome")));
+      g_assert_nonnull (cJSON_GetObjectItem (obj, "uuid"));
+      g_assert_nonnull (cJSON_GetObjectItem (obj, "file_sha256"));
+    }
   else if (g_str_equal (name, "file"))
     {
       g_assert_true (cJSON_IsString (cJSON_GetObjectItem (obj, "sha256")));

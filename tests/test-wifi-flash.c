@@ -147,9 +147,24 @@ test_both_stages (Fixture *f, gconstpointer data)
   g_autofree gchar *join = g_strdup_printf ("wifi:join:%s", ssid);
   WifiHarnessSummary sum;
 
-  run = flash (f, h, (const gchar *[]){ "--wifi", ssid, NULL });
+  g_autofree gchar *db = g_build_filename (f->dir, "history.db", NULL);
+  g_autoptr (OtaTestCliRun) listed = NULL;
+  g_autoptr (cJSON) record = NULL;
+
+  run = flash (f, h, (const gchar *[]){ "--wifi", ssid, "--history-db", db, NULL });
   g_assert_cmpint (run->status, ==, 0);
   g_assert_cmpstr (result_string (run, "firmware_version"), ==, "1.0.1");
+  /* the history keeps the network the unit was flashed on */
+  {
+    g_auto (GStrv) argv = ota_test_cli_argv_ports (
+        0, 0, 0, (const gchar *[]){ "--history", "--json", "--history-db", db, NULL });
+
+    listed = ota_test_cli_run ((const gchar *const *) argv, NULL, NULL, 60);
+    g_assert_cmpint (listed->status, ==, 0);
+    record = cJSON_Parse (g_ptr_array_index (listed->lines, 0));
+    g_assert_cmpstr (cJSON_GetObjectItem (record, "event")->valuestring, ==, "history");
+    g_assert_cmpstr (cJSON_GetObjectItem (record, "ssid")->valuestring, ==, ssid);
+  }
   got = steps (run);
   assert_steps (got, (const gchar *[]){ "wifi:remember:HomeNet", join, joined, "stage:1:start",
                                         "stage:1:end", "wifi:wait", joined, "stage:2:start",

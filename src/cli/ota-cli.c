@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "ota-advice.h"
+#include "ota-cli-history.h"
 #include "ota-error.h"
 #include "ota-event-writer.h"
 #include "ota-event.h"
@@ -39,6 +40,7 @@ typedef struct {
   gboolean host_given;  /* --host or $OTAFLASH_HOST: not the network's gateway */
   gchar *log_path;
   gchar **rest;
+  OtaCliHistory history; /* --history, --no-history, … (ota-cli-history.c) */
 
   /* run */
   FILE *log;
@@ -346,12 +348,20 @@ run_flash (Cli *cli, const gchar *path)
   g_autoptr (OtaSession) session = NULL;
   g_autoptr (OtaFlash) engine = NULL;
   g_autoptr (OtaAdvice) advice = NULL;
+  g_autoptr (OtaHistoryRecorder) recorder = NULL;
   guint sigint_id;
 
+  /* every flash is recorded (docs/history.md), a refused file too */
+  recorder = ota_cli_history_recorder (&cli->history, cli->writer);
   /* a corrupt file is refused before the device is touched */
   ufw = load_file (cli, path, &fw, &error);
   if (ufw == NULL)
-    return finish_error (cli, error, OTA_DEVICE_STATE_UNCHANGED);
+    {
+      advice = ota_advice_new (error, OTA_DEVICE_STATE_UNCHANGED, NULL, NULL);
+      ota_cli_history_begin (&cli->history, recorder, cli->writer, NULL, path, NULL);
+      ota_cli_history_end (&cli->history, recorder, cli->writer, advice);
+      return finish (cli, advice);
+    }
 
   session = ota_session_new ();
   configure_session (cli, session);
@@ -372,6 +382,7 @@ run_flash (Cli *cli, const gchar *path)
   cli->loop = g_main_loop_new (NULL, FALSE);
   sigint_id = ota_platform_add_interrupt_handler (interrupt_cb, cli);
 
+  ota_cli_history_begin (&cli->history, recorder, cli->writer, engine, path, ufw);
   cli->flash_start = g_get_monotonic_time ();
   ota_flash_run_async (engine, fw, ufw, NULL, flash_done_cb, cli);
   while (!cli->done)
@@ -383,6 +394,7 @@ run_flash (Cli *cli, const gchar *path)
   advice = ota_flash_dup_advice (engine);
   cli->engine = NULL;
   g_clear_error (&cli->error);
+  ota_cli_history_end (&cli->history, recorder, cli->writer, advice);
   return finish (cli, advice);
 }
 
@@ -504,6 +516,8 @@ static const gchar *const summary_text
       "  otaflash --cli --scan                     list the device networks in range\n"
       "  otaflash --cli --wifi auto FIRMWARE.ufw   join the device's Wi-Fi, flash, put\n"
       "                                            this PC's network back\n"
+      "  otaflash --cli --history [--device UUID]  list the flashes recorded (newest first)\n"
+      "  otaflash --cli --history-export FILE.csv  write the recorded flashes as CSV\n"
       "\n"
       "Without --wifi, join the device's Wi-Fi network first (and again after each\n"
       "restart). A device that lost power during an upgrade shows up as an open\n"
@@ -524,6 +538,7 @@ static const gchar *const exit_codes_text
       "  10   Wi-Fi: could not scan, join or rejoin the device's network (not in range,\n"
       "       wrong password, no adapter, NetworkManager not running, Wi-Fi off); the\n"
       "       result's device_state says what the device is left with\n"
+      "  11   --history or --history-export: the history database cannot be used\n"
       "  130  cancelled, the device is unchanged\n"
       "\n"
       "With --json, stdout carries JSON Lines events ending with one \"result\" event;\n"
@@ -543,6 +558,7 @@ cli_clear (Cli *cli)
   g_clear_pointer (&cli->wifi_password, g_free);
   g_clear_pointer (&cli->wifi_patterns, g_strfreev);
   g_clear_pointer (&cli->writer, ota_event_writer_free);
+  ota_cli_history_clear (&cli->history);
   if (cli->log != NULL)
     {
       fclose (cli->log);
@@ -635,6 +651,24 @@ ota_cli_run (int argc, char **argv)
     { "verbose", 'v', 0, G_OPTION_ARG_NONE, &cli->verbose, "Show protocol details on stderr",
       NULL },
     { "version", 'V', 0, G_OPTION_ARG_NONE, &cli->version, "Show the version and exit", NULL },
+    { "history", 0, 0, G_OPTION_ARG_NONE, &cli->history.list,
+      "List the flashes recorded in the history, newest first", NULL },
+    { "history-export", 0, 0, G_OPTION_ARG_FILENAME, &cli->history.export_path,
+      "Write the flashes recorded (all, or those --device/--since/--limit choose) to FILE as CSV",
+      "FILE.csv" },
+    { "device", 0, 0, G_OPTION_ARG_STRING, &cli->history.device,
+      "With --history or --history-export: only this device's flashes", "UUID" },
+    { "since", 0, 0, G_OPTION_ARG_STRING, &cli->history.since,
+      "With --history or --history-export: only flashes since DATE (2024-05-01 or ISO 8601)",
+      "DATE" },
+    { "limit", 0, 0, G_OPTION_ARG_INT, &cli->history.limit,
+      "With --history or --history-export: at most N flashes, the newest", "N" },
+    { "history-db", 0, 0, G_OPTION_ARG_FILENAME, &cli->history.db,
+      "The history database (default $OTAFLASH_HISTORY_DB, else "
+      "$XDG_DATA_HOME/otaflash/history.db)",
+      "PATH" },
+    { "no-history", 0, 0, G_OPTION_ARG_NONE, &cli->history.off,
+      "Do not record this flash in the history", NULL },
     { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &cli->rest, NULL, NULL },
     { NULL }
   };
@@ -677,9 +711,14 @@ ota_cli_run (int argc, char **argv)
     cli->wifi_password = g_strdup (g_getenv ("OTAFLASH_WIFI_PASSWORD"));
 
   n_rest = cli->rest != NULL ? (int) g_strv_length (cli->rest) : 0;
+  cli->history.json = cli->json;
   {
-    const gchar *problem = NULL;
-    if (cli->scan && (cli->info || cli->check || n_rest > 0))
+    const gchar *problem
+        = ota_cli_history_check (&cli->history, n_rest, cli->info || cli->check || cli->scan);
+
+    if (problem != NULL || ota_cli_history_is_mode (&cli->history))
+      ; /* said, or a history mode: it takes none of the options checked below */
+    else if (cli->scan && (cli->info || cli->check || n_rest > 0))
       problem = "--scan lists the networks in range; it takes no firmware file, --info or --check";
     else if (cli->wifi != NULL && (cli->info || cli->check || cli->scan))
       problem = "--wifi joins the device's network for a flash; --info, --check and --scan "
@@ -724,7 +763,9 @@ ota_cli_run (int argc, char **argv)
     ota_event_writer_add_file (cli->writer, cli->log, TRUE);
   g_log_set_default_handler (log_handler_cb, cli);
 
-  if (cli->scan)
+  if (ota_cli_history_is_mode (&cli->history))
+    ret = ota_cli_history_run (&cli->history, cli->writer);
+  else if (cli->scan)
     ret = run_scan (cli);
   else if (cli->info)
     ret = run_info (cli);

@@ -99,6 +99,7 @@ ota_advice_event_hint (const OtaEvent *ev)
     case OTA_EVENT_CODE_APP_ACCESS:
     case OTA_EVENT_CODE_HOLD_PORT:
     case OTA_EVENT_CODE_WIFI:
+    case OTA_EVENT_CODE_HISTORY:
     default:
       return NULL;
     }

@@ -41,6 +41,7 @@ typedef enum {
   OTA_EXIT_NEEDS_RECOVERY = 8,
   OTA_EXIT_NO_REBOOT = 9,
   OTA_EXIT_WIFI = 10,
+  OTA_EXIT_HISTORY = 11, /* --history/--history-export: the history cannot be used */
   OTA_EXIT_CANCELLED = 130,
 } OtaExitCode;
 

@@ -121,6 +121,8 @@ ota_event_code_to_string (OtaEventCode code)
       return "hold-port";
     case OTA_EVENT_CODE_WIFI:
       return "wifi";
+    case OTA_EVENT_CODE_HISTORY:
+      return "history";
     case OTA_EVENT_CODE_NONE:
     default:
       return NULL;

@@ -66,6 +66,7 @@ typedef enum {
   OTA_EVENT_CODE_APP_ACCESS,         /* stage two's control exchange went unanswered */
   OTA_EVENT_CODE_HOLD_PORT,          /* the control port is held during stage two */
   OTA_EVENT_CODE_WIFI,               /* a Wi-Fi step */
+  OTA_EVENT_CODE_HISTORY,            /* the flash history (a front-end's, docs/history.md) */
 } OtaEventCode;
 
 typedef struct {

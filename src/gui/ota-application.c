@@ -11,6 +11,7 @@
 #include "ota-device-monitor.h"
 #include "ota-file-check.h"
 #include "ota-gui.h"
+#include "ota-history-recorder.h"
 #include "ota-settings.h"
 
 struct _OtaApplication {
@@ -29,8 +30,10 @@ struct _OtaApplication {
   OtaUfw *ufw;
 
   /* the upgrade */
-  OtaFlash *engine;       /* the flash engine, reused for every upgrade */
-  gboolean flash_pending; /* waiting for the device monitor's read to end */
+  OtaFlash *engine;             /* the flash engine, reused for every upgrade */
+  gboolean flash_pending;       /* waiting for the device monitor's read to end */
+  OtaHistoryRecorder *recorder; /* every flash is recorded (docs/history.md) */
+  gboolean recording;           /* a record of the current flash is open */
   GtkWidget *cancel_dialog;
 };
 
@@ -207,12 +210,52 @@ flash_done_cb (GObject *source, GAsyncResult *res, gpointer user_data)
 
   ota_flash_run_finish (OTA_FLASH (source), res, NULL);
   close_cancel_dialog (self);
+  advice = ota_flash_dup_advice (OTA_FLASH (source));
+  /* the application may be gone (its recorder with it) while the flash ended */
+  if (self->recording && self->recorder != NULL)
+    {
+      g_autoptr (GError) error = NULL;
+
+      self->recording = FALSE;
+      if (!ota_history_recorder_end (self->recorder, advice, &error))
+        g_message ("this flash is not recorded in the history: %s", error->message);
+    }
   if (self->window == NULL)
     return;
-  advice = ota_flash_dup_advice (OTA_FLASH (source));
   ota_window_flash_finished (self->window, advice);
   /* back to watching the device: it shows what the device is left with */
   ota_device_monitor_set_paused (self->monitor, FALSE);
+}
+
+/* The history is opened at the first flash; a history that cannot be used
+ * is said in the terminal (the window does not show the history yet) and
+ * the flash goes on. */
+static void
+record_begin (OtaApplication *self)
+{
+  g_autoptr (GError) error = NULL;
+
+  if (self->recorder == NULL)
+    {
+      g_autofree gchar *path = ota_history_default_path ();
+      g_autoptr (OtaHistory) history = ota_history_open (path, &error);
+
+      if (history == NULL)
+        {
+          g_message ("this flash is not recorded in the history: %s", error->message);
+          return;
+        }
+      if (ota_history_get_moved_aside (history) != NULL)
+        g_message ("the history database %s could not be read (%s); it was moved aside to %s "
+                   "and a new one was started",
+                   path, ota_history_get_moved_aside_reason (history),
+                   ota_history_get_moved_aside (history));
+      self->recorder = ota_history_recorder_new (history);
+    }
+  self->recording = ota_history_recorder_begin (self->recorder, self->engine, self->file_path,
+                                                self->ufw, &error);
+  if (!self->recording)
+    g_message ("this flash is not recorded in the history: %s", error->message);
 }
 
 static void
@@ -229,6 +272,7 @@ start_flash (OtaApplication *self)
   ota_window_get_ports (self->window, &ctp, &http, &ota);
   ota_session_set_host (session, host);
   ota_session_set_ports (session, ctp, http, ota);
+  record_begin (self);
   ota_flash_run_async (self->engine, self->firmware, self->ufw, NULL, flash_done_cb,
                        g_object_ref (self));
 }
@@ -516,6 +560,7 @@ ota_application_dispose (GObject *object)
       g_signal_handlers_disconnect_by_data (self->engine, self);
       ota_flash_cancel (self->engine, OTA_CANCEL_CONFIRMED);
     }
+  g_clear_object (&self->recorder);
   g_clear_object (&self->engine);
   if (self->monitor != NULL)
     g_signal_handlers_disconnect_by_data (self->monitor, self);
