@@ -283,7 +283,8 @@ update_actions (OtaWindow *self)
   else if (gtk_window_get_default_widget (GTK_WINDOW (self)) == self->flash_button)
     gtk_window_set_default (GTK_WINDOW (self), NULL);
   /* the demo is a way to learn the window, not an answer to a failure */
-  gtk_widget_set_visible (self->try_demo_button, !result_is_failure (self) && !self->demo_mode);
+  gtk_widget_set_visible (self->try_demo_button,
+                          self->device == NULL && !result_is_failure (self) && !self->demo_mode);
   gtk_widget_set_sensitive (self->leave_demo_button, !self->flashing);
   if (!self->flashing)
     {
@@ -335,8 +336,10 @@ set_file_details (OtaWindow *self, OtaUfw *ufw)
     }
   {
     g_autofree gchar *size = g_format_size (ota_ufw_get_size (ufw));
+    g_autofree gchar *sha16 = g_strndup (ota_ufw_get_sha256 (ufw), 8);
+    /* size, chip and the hash's start on one line: the window fits 800x600 */
     g_autofree gchar *size_text
-        = g_strdup_printf ("%s (%" G_GUINT64_FORMAT " bytes)", size, ota_ufw_get_size (ufw));
+        = g_strdup_printf ("%s  ·  %s  ·  SHA-256 %s…", size, ota_ufw_get_chip (ufw), sha16);
     g_autofree gchar *sha = g_strndup (ota_ufw_get_sha256 (ufw), 16);
     g_autofree gchar *sha_text = g_strconcat (sha, "…", NULL);
 
@@ -344,6 +347,7 @@ set_file_details (OtaWindow *self, OtaUfw *ufw)
                                                     ? ota_ufw_get_version (ufw)
                                                     : "unknown (no script.ver)");
     gtk_label_set_text (GTK_LABEL (self->file_size_label), size_text);
+    gtk_widget_set_tooltip_text (self->file_size_label, ota_ufw_get_sha256 (ufw));
     gtk_label_set_text (GTK_LABEL (self->file_chip_label), ota_ufw_get_chip (ufw));
     gtk_label_set_text (GTK_LABEL (self->file_sha_label), sha_text);
     gtk_widget_set_tooltip_text (self->file_sha_label, ota_ufw_get_sha256 (ufw));
@@ -482,7 +486,9 @@ ota_window_set_device (OtaWindow *self, const OtaDescription *desc, const GError
                           ota_description_is_single_backup (desc)
                               ? "Single backup (this method)"
                               : "Dual backup: not supported by this upgrade method");
-      if (ota_description_needs_stage_two (desc))
+      if (!ota_description_is_single_backup (desc))
+        state = "Dual backup: not supported by this upgrade method";
+      else if (ota_description_needs_stage_two (desc))
         state = "In its updater, waiting for the second stage";
       else if (g_strcmp0 (desc->ota_step, "0") == 0)
         state = "Normal firmware running, ready";
@@ -813,6 +819,13 @@ show_result (OtaWindow *self, OtaResultKind kind, const gchar *headline, const g
   self->result_uuid = self->device != NULL ? g_strdup (self->device->uuid) : NULL;
   gtk_widget_show (self->result_bar);
   update_actions (self);
+}
+
+/* The result says what the activity line would: one of them at a time. */
+static void
+result_bar_visible_cb (GtkWidget *bar, GParamSpec *pspec, OtaWindow *self)
+{
+  gtk_widget_set_visible (self->activity_label, !gtk_widget_get_visible (bar));
 }
 
 static OtaResultKind
@@ -1369,6 +1382,9 @@ ota_window_init (OtaWindow *self)
   gtk_widget_init_template (GTK_WIDGET (self));
   self->stall_ms = STALL_MS;
   g_signal_connect (self, "size-allocate", G_CALLBACK (size_allocate_cb), self);
+  g_signal_connect (self->result_bar, "notify::visible", G_CALLBACK (result_bar_visible_cb), self);
+  gtk_label_set_ellipsize (GTK_LABEL (self->file_size_label), PANGO_ELLIPSIZE_END);
+  gtk_label_set_max_width_chars (GTK_LABEL (self->file_size_label), 28);
 
   /* every control has a name a screen reader can say */
   set_accessible_name (self->host_entry, "Device address");
@@ -1379,6 +1395,7 @@ ota_window_init (OtaWindow *self)
   set_accessible_name (self->stage_progress_bar, "Stage progress");
   set_accessible_name (self->file_status_image, "File status");
   set_accessible_name (self->device_status_image, "Device status");
+  set_accessible_name (self->log_view, "Log");
   name_close_button (self->result_bar, (gpointer) "Dismiss the result");
 
   self->log = ota_log_model_new ();
@@ -1427,6 +1444,8 @@ ACCESSOR (try_demo_button)
 ACCESSOR (leave_demo_button)
 ACCESSOR (advanced_expander)
 ACCESSOR (confirm_dialog)
+ACCESSOR (device_uuid_label)
+ACCESSOR (log_view)
 ACCESSOR (demo_bar)
 ACCESSOR (file_status_label)
 ACCESSOR (file_version_label)
