@@ -936,6 +936,21 @@ demo_body (Fixture *f)
     g_assert_null (ota_settings_get_last_file (saved));
     g_assert_cmpuint (http, ==, 8080);
   }
+
+  /* it says it is a demo, and can be left: the address before it returns */
+  g_assert_true (ota_window_get_demo_mode (f->window));
+  g_assert_true (label_contains (ota_window_get_device_status_label (f->window),
+                                 "Demo device (not a real device)"));
+  g_assert_false (gtk_widget_get_visible (ota_window_get_try_demo_button (f->window)));
+  click (ota_window_get_leave_demo_button (f->window));
+  g_assert_false (ota_window_get_demo_mode (f->window));
+  g_assert_false (gtk_widget_get_visible (ota_window_get_demo_bar (f->window)));
+  {
+    guint16 http;
+
+    ota_window_get_ports (f->window, NULL, &http, NULL);
+    g_assert_cmpuint (http, ==, 8080);
+  }
 }
 
 static void
