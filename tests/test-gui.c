@@ -1428,94 +1428,118 @@ snapshot (GtkWidget *widget, const gchar *dir, const gchar *name)
   g_print ("wrote %s\n", path);
 }
 
-/* The screen around @widget's toplevel: the window with its dialogs. */
-static void
-snapshot_screen (GtkWidget *widget, const gchar *dir, const gchar *name)
-{
-  g_autoptr (GdkPixbuf) pixbuf = NULL;
-  g_autoptr (GError) error = NULL;
-  g_autofree gchar *path = g_build_filename (dir, name, NULL);
-  GdkWindow *window;
-  gint x, y;
+/* In the screenshot bodies, f->data is the output folder; every state is
+ * shot at each size in shot_sizes. */
+static const gint shot_sizes[][2] = { { 800, 600 }, { 1920, 1080 } };
+static guint shot_size;
 
-  settle (600);
-  window = gtk_widget_get_window (widget);
-  gdk_window_get_origin (window, &x, &y);
-  pixbuf
-      = gdk_pixbuf_get_from_window (gdk_get_default_root_window (), x, y,
-                                    gdk_window_get_width (window), gdk_window_get_height (window));
-  g_assert_nonnull (pixbuf);
-  gdk_pixbuf_save (pixbuf, path, "png", &error, NULL);
-  g_assert_no_error (error);
-  g_print ("wrote %s\n", path);
+static void
+shot (Fixture *f, const gchar *state)
+{
+  g_autofree gchar *name
+      = g_strdup_printf ("%s-%dx%d.png", state, shot_sizes[shot_size][0], shot_sizes[shot_size][1]);
+
+  snapshot (GTK_WIDGET (f->window), f->data, name);
 }
 
-/* In the screenshot bodies, f->data is the output folder. */
 static void
-shot_no_device (Fixture *f)
+shot_resize (Fixture *f)
 {
-  wait_until (f, file_checked, NULL, READY_MS, "the file check");
+  /* the PNG (client-side decorations and their shadow included) is about
+   * the screen's size */
+  gtk_window_resize (GTK_WINDOW (f->window), shot_sizes[shot_size][0] - 10,
+                     shot_sizes[shot_size][1] - 56);
+  settle (300);
+}
+
+static gboolean
+stage_one_under_way (Fixture *f, gconstpointer data)
+{
+  return label_contains (ota_window_get_stage_label (f->window), "Stage 1 of 2:")
+         && progress_fraction (f) >= 0.15;
+}
+
+static gboolean
+between_stages (Fixture *f, gconstpointer data)
+{
+  return label_contains (ota_window_get_stage_label (f->window), "Stage 1 of 2 done");
+}
+
+/* no file, no device */
+static void
+shot_idle (Fixture *f)
+{
+  shot_resize (f);
   wait_until (f, device_absent, NULL, READY_MS, "\"Nothing answers\"");
-  snapshot (GTK_WIDGET (f->window), f->data, "no-device.png");
+  shot (f, "idle");
 }
 
-/* "Try without a device": the demo device, a demo file, a whole upgrade */
+/* a whole upgrade: ready, stage one, the restart between, stage two, success */
+static void
+shot_flow (Fixture *f)
+{
+  shot_resize (f);
+  wait_until (f, can_flash, NULL, READY_MS, "the Flash button");
+  shot (f, "ready");
+  click (ota_window_get_flash_button (f->window));
+  wait_until (f, stage_one_under_way, NULL, FLASH_MS, "stage one under way");
+  shot (f, "stage1");
+  wait_until (f, between_stages, NULL, FLASH_MS, "the restart between the stages");
+  shot (f, "between-stages");
+  wait_until (f, stage_two_halfway, NULL, FLASH_MS, "stage two under way");
+  shot (f, "stage2");
+  wait_until (f, finished, NULL, FLASH_MS, "the end of the upgrade");
+  shot (f, "success");
+}
+
+static void
+shot_failure (Fixture *f)
+{
+  shot_resize (f);
+  wait_until (f, can_flash, NULL, READY_MS, "the Flash button");
+  click (ota_window_get_flash_button (f->window));
+  wait_until (f, finished, NULL, FLASH_MS, "the end of the upgrade");
+  shot (f, "failure");
+}
+
+static void
+shot_cancelled (Fixture *f)
+{
+  shot_resize (f);
+  wait_until (f, can_flash, NULL, READY_MS, "the Flash button");
+  click (ota_window_get_flash_button (f->window));
+  wait_until (f, log_has_code, "transfer", FLASH_MS, "the stage-one transfer");
+  click (ota_window_get_cancel_button (f->window));
+  wait_until (f, finished, NULL, FLASH_MS, "the end of the upgrade");
+  shot (f, "cancelled");
+}
+
+static void
+shot_recovery (Fixture *f)
+{
+  shot_resize (f);
+  wait_until (f, recovery_offered, NULL, READY_MS, "the recovery banner");
+  shot (f, "recovery");
+}
+
 static void
 shot_demo (Fixture *f)
 {
   GAction *action = g_action_map_lookup_action (G_ACTION_MAP (f->window), "try-demo");
 
+  shot_resize (f);
   g_action_activate (action, NULL);
   wait_until (f, demo_bar_shown, NULL, READY_MS, "the demo device");
-  snapshot (GTK_WIDGET (f->window), f->data, "demo-offer.png");
-  gtk_info_bar_response (GTK_INFO_BAR (ota_window_get_demo_bar (f->window)), 1);
-  wait_until (f, can_flash, NULL, READY_MS, "the demo firmware");
-  snapshot (GTK_WIDGET (f->window), f->data, "idle.png");
-
-  gtk_expander_set_expanded (GTK_EXPANDER (ota_window_get_log_expander (f->window)), TRUE);
-  click (ota_window_get_flash_button (f->window));
-  wait_until (f, stage_two_halfway, NULL, FLASH_MS, "stage two under way");
-  snapshot (GTK_WIDGET (f->window), f->data, "flashing.png");
-  wait_until (f, finished, NULL, FLASH_MS, "the end of the upgrade");
-  gtk_expander_set_expanded (GTK_EXPANDER (ota_window_get_log_expander (f->window)), FALSE);
-  snapshot (GTK_WIDGET (f->window), f->data, "success.png");
-
-  /* the same, dark */
-  g_object_set (gtk_settings_get_default (), "gtk-application-prefer-dark-theme", TRUE, NULL);
-  snapshot (GTK_WIDGET (f->window), f->data, "success-dark.png");
-  g_object_set (gtk_settings_get_default (), "gtk-application-prefer-dark-theme", FALSE, NULL);
+  shot (f, "demo");
 }
 
-/* a device waiting for stage two */
 static void
-shot_recovery (Fixture *f)
+shot_bad_file (Fixture *f)
 {
-  wait_until (f, recovery_offered, NULL, READY_MS, "the recovery banner");
-  snapshot (GTK_WIDGET (f->window), f->data, "recovery.png");
-}
-
-/* Cancel after the point of no return */
-static void
-shot_cancel_dialog (Fixture *f)
-{
-  wait_until (f, can_flash, NULL, READY_MS, "the Flash button");
-  click (ota_window_get_flash_button (f->window));
-  wait_until (f, log_has_code, "point-of-no-return", FLASH_MS, "the point of no return");
-  click (ota_window_get_cancel_button (f->window));
-  wait_until (f, dialog_shown, NULL, READY_MS, "the confirmation dialog");
-  snapshot_screen (GTK_WIDGET (f->window), f->data, "cancel-dialog.png");
-  click (ota_cancel_dialog_get_keep_going_button (
-      OTA_CANCEL_DIALOG (ota_application_get_cancel_dialog (f->app))));
-  wait_until (f, finished, NULL, FLASH_MS, "the end of the upgrade");
-}
-
-/* a corrupt file */
-static void
-shot_invalid_file (Fixture *f)
-{
+  shot_resize (f);
   wait_until (f, file_checked, NULL, READY_MS, "the file check");
   wait_until (f, device_connected, NULL, READY_MS, "the device");
-  snapshot (GTK_WIDGET (f->window), f->data, "invalid-file.png");
+  shot (f, "bad-file");
 }
 
 static int
@@ -1527,43 +1551,60 @@ run_screenshots (const gchar *out_dir)
   fixture_setup (f, out_dir);
   g_mkdir_with_parents (out_dir, 0755);
 
-  {
-    g_autoptr (OtaTestEmu) gone = start_emu (NULL);
+  for (shot_size = 0; shot_size < G_N_ELEMENTS (shot_sizes); shot_size++)
+    {
+      {
+        g_autoptr (OtaTestEmu) gone = start_emu (NULL);
 
-    ota_test_emu_stop (gone);
-    run_app (f, gone, f->ufw, shot_no_device);
-  }
+        ota_test_emu_stop (gone);
+        run_app (f, gone, NULL, shot_idle);
+      }
+      {
+        const gchar *extra[] = { "--installed-version", "1.0.1", "--flash-rate", "60000", NULL };
+        g_autoptr (OtaTestEmu) emu = start_emu (extra);
 
-  write_settings (f, NULL);
-  f->emu = NULL;
-  run_app (f, NULL, NULL, shot_demo);
+        run_app (f, emu, f->ufw, shot_flow);
+      }
+      {
+        const gchar *extra[] = { "--installed-version", "1.0.1", "--fault", "refuse-ota", NULL };
+        g_autoptr (OtaTestEmu) emu = start_emu (extra);
 
-  {
-    const gchar *extra[] = { "--start-in-loader", NULL };
-    g_autoptr (OtaTestEmu) emu = start_emu (extra);
+        run_app (f, emu, f->ufw, shot_failure);
+      }
+      {
+        const gchar *extra[] = { "--installed-version",
+                                 "1.0.1",
+                                 "--time-scale",
+                                 "0.1",
+                                 "--fault",
+                                 "slow-erase:stage=1,read=1,secs=25",
+                                 NULL };
+        g_autoptr (OtaTestEmu) emu = start_emu (extra);
 
-    run_app (f, emu, f->ufw, shot_recovery);
-  }
+        run_app (f, emu, f->ufw, shot_cancelled);
+      }
+      {
+        const gchar *extra[] = { "--start-in-loader", NULL };
+        g_autoptr (OtaTestEmu) emu = start_emu (extra);
 
-  {
-    const gchar *extra[] = { "--installed-version", "1.0.1", "--flash-rate", "60000", NULL };
-    g_autoptr (OtaTestEmu) emu = start_emu (extra);
+        run_app (f, emu, f->ufw, shot_recovery);
+      }
+      write_settings (f, NULL);
+      f->emu = NULL;
+      run_app (f, NULL, NULL, shot_demo);
+      {
+        g_autoptr (OtaTestEmu) emu = start_emu (NULL);
+        g_autoptr (GError) error = NULL;
+        g_autofree gchar *bad_dir = g_build_filename (f->dir, "bad", NULL);
+        g_autofree gchar *bad = NULL;
 
-    run_app (f, emu, f->ufw, shot_cancel_dialog);
-  }
-
-  {
-    g_autoptr (OtaTestEmu) emu = start_emu (NULL);
-    g_autoptr (GError) error = NULL;
-    g_autofree gchar *bad_dir = g_build_filename (f->dir, "bad", NULL);
-    g_autofree gchar *bad = NULL;
-
-    g_mkdir (bad_dir, 0700);
-    bad = ota_test_make_ufw (bad_dir, 300 * 1024, 70 * 1024, 7, "1.0.2", OTA_UFW_CORRUPT_DATA_CRC,
-                             &error);
-    g_assert_no_error (error);
-    run_app (f, emu, bad, shot_invalid_file);
-  }
+        g_mkdir (bad_dir, 0700);
+        bad = ota_test_make_ufw (bad_dir, 300 * 1024, 70 * 1024, 7, "1.0.2",
+                                 OTA_UFW_CORRUPT_DATA_CRC, &error);
+        g_assert_no_error (error);
+        run_app (f, emu, bad, shot_bad_file);
+      }
+    }
 
   fixture_teardown (f, NULL);
   return 0;
