@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
-# Screenshots of the window in its main states, for the README and
-# docs/gui.md: builds, then drives the real window under Xvfb (a 1024x600
-# screen) against the device emulator on 127.0.0.1 and writes PNGs into
-# docs/screenshots/ (or the folder given as the first argument).
+# Screenshots of the window in every state (idle, ready, stage 1, between
+# stages, stage 2, success, failure, cancelled, recovery, demo, bad file), at
+# 800x600 and at 1920x1080, for the README and docs/gui.md: builds, then
+# drives the real window under Xvfb (a 1920x1080 screen) against the device
+# emulator on 127.0.0.1 and writes STATE-WxH.png into docs/screenshots/ (or
+# the folder given as the first argument). Each PNG is the window only.
 #
 # The driver is the GUI test program in its --screenshots mode: the same
 # application and window as `otaflash`, the same clicks as the tests.
@@ -25,10 +27,16 @@ export OTA_TEST_EMU="$OTAFLASH_EMU"
 config=$(mktemp -d)
 trap 'rm -rf "$config"' EXIT
 export OTAFLASH_CONFIG_DIR="$config"
+export XDG_STATE_HOME="$config/state"
+export OTA_WIFI_BACKEND=none
 # the window follows the desktop's dark/light preference (the settings
 # portal on the session bus); the shots choose their theme themselves
 export DBUS_SESSION_BUS_ADDRESS="unix:path=$config/no-bus"
 
 mkdir -p "$out"
-xvfb-run -a -s "-screen 0 1024x600x24 -nolisten tcp" \
+xvfb-run -a -s "-screen 0 1920x1080x24 -nolisten tcp" \
   "$build/tests/test-gui" --screenshots "$out" 2>/dev/null | grep '^wrote'
+# smaller files, where the tool is installed
+if command -v optipng >/dev/null; then
+  optipng -quiet -o2 "$out"/*-800x600.png "$out"/*-1920x1080.png || true
+fi

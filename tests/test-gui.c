@@ -16,6 +16,7 @@
 
 #include "ota-application-private.h"
 #include "ota-window-private.h"
+#include "ota-error.h"
 #include "ota-json.h"
 #include "ota-cancel-dialog.h"
 #include "ota-demo.h"
@@ -42,6 +43,10 @@ struct _Fixture {
   AppBody body;
   gboolean body_ran;
   GPtrArray *stage_texts;
+  GPtrArray *titles;       /* every window title, in order */
+  GPtrArray *detail_texts; /* every progress detail line, in order */
+  gdouble last_fraction;   /* the overall bar, to see it never go back */
+  gboolean bar_went_back;
 };
 
 /* ---- waiting, always bounded --------------------------------------------------- */
@@ -108,7 +113,9 @@ can_flash (Fixture *f, gconstpointer data)
 static gboolean
 device_connected (Fixture *f, gconstpointer data)
 {
-  return label_contains (ota_window_get_device_status_label (f->window), "Connected");
+  return label_contains (ota_window_get_device_status_label (f->window), "Connected")
+         || label_contains (ota_window_get_device_status_label (f->window),
+                            "Demo device (not a real device)");
 }
 
 static gboolean
@@ -122,7 +129,7 @@ file_checked (Fixture *f, gconstpointer data)
 {
   const gchar *text = label_text (ota_window_get_file_status_label (f->window));
 
-  return g_str_has_prefix (text, "Valid") || g_str_has_prefix (text, "Cannot be used");
+  return g_str_has_prefix (text, "Valid") || strstr (text, "cannot be used") != NULL;
 }
 
 static gboolean
@@ -189,7 +196,14 @@ fixture_setup (Fixture *f, gconstpointer data)
                               OTA_UFW_CORRUPT_NONE, &error);
   g_assert_no_error (error);
   f->stage_texts = g_ptr_array_new_with_free_func (g_free);
+  f->titles = g_ptr_array_new_with_free_func (g_free);
+  f->detail_texts = g_ptr_array_new_with_free_func (g_free);
   f->data = data;
+  /* the kept logs too */
+  {
+    g_autofree gchar *state = g_build_filename (f->dir, "state", NULL);
+    g_setenv ("XDG_STATE_HOME", state, TRUE);
+  }
 }
 
 static gboolean
@@ -221,6 +235,31 @@ fixture_teardown (Fixture *f, gconstpointer data)
   g_free (f->dir);
   g_free (f->ufw);
   g_ptr_array_unref (f->stage_texts);
+  g_ptr_array_unref (f->titles);
+  g_ptr_array_unref (f->detail_texts);
+}
+
+static void
+title_changed_cb (GObject *window, GParamSpec *pspec, Fixture *f)
+{
+  g_ptr_array_add (f->titles, g_strdup (gtk_window_get_title (GTK_WINDOW (window))));
+}
+
+static void
+detail_changed_cb (GObject *label, GParamSpec *pspec, Fixture *f)
+{
+  g_ptr_array_add (f->detail_texts, g_strdup (gtk_label_get_text (GTK_LABEL (label))));
+}
+
+static void
+fraction_changed_cb (GObject *bar, GParamSpec *pspec, Fixture *f)
+{
+  gdouble fraction = gtk_progress_bar_get_fraction (GTK_PROGRESS_BAR (bar));
+
+  /* only a new run (or a new device) starts it at 0 again */
+  if (fraction < f->last_fraction && fraction > 0.0)
+    f->bar_went_back = TRUE;
+  f->last_fraction = fraction;
 }
 
 static void
@@ -273,6 +312,11 @@ app_ready_cb (gpointer user_data)
   g_object_add_weak_pointer (G_OBJECT (f->window), (gpointer *) &f->window);
   g_signal_connect (ota_window_get_stage_label (f->window), "notify::label",
                     G_CALLBACK (stage_label_changed_cb), f);
+  g_signal_connect (f->window, "notify::title", G_CALLBACK (title_changed_cb), f);
+  g_signal_connect (ota_window_get_progress_detail_label (f->window), "notify::label",
+                    G_CALLBACK (detail_changed_cb), f);
+  g_signal_connect (ota_window_get_progress_bar (f->window), "notify::fraction",
+                    G_CALLBACK (fraction_changed_cb), f);
   /* the host field says where the window looks: never the real default */
   ota_window_get_ports (f->window, NULL, &http, NULL);
   g_assert_cmpstr (ota_window_get_host (f->window), ==, "127.0.0.1");
@@ -351,6 +395,13 @@ start_emu (const gchar *const *extra)
 
   g_assert_no_error (error);
   return emu;
+}
+
+static GtkWidget *
+result_detail_label (Fixture *f)
+{
+  return ota_result_view_get_detail_label (
+      OTA_RESULT_VIEW (ota_window_get_result_view (f->window)));
 }
 
 static gdouble
@@ -695,8 +746,13 @@ cancel_after_body (Fixture *f)
   g_assert_null (ota_application_get_cancel_dialog (f->app));
   g_assert_true (ota_flash_is_cancelling (ota_application_get_engine (f->app)));
   wait_until (f, finished, NULL, FLASH_MS, "the end of the upgrade");
-  g_assert_true (label_contains (ota_window_get_result_label (f->window), "point of no return"));
+  /* plain words first; the engine's own account behind Details */
+  g_assert_true (label_contains (ota_window_get_result_label (f->window), "halfway"));
+  g_assert_true (label_contains (result_detail_label (f), "point of no return"));
+  g_assert_cmpint (ota_window_get_result_kind (f->window), ==, OTA_RESULT_KIND_WARNING);
   g_assert_true (label_contains (ota_window_get_next_step_label (f->window), "WIFI_OTA_XXXXXX"));
+  /* the device did not lose power: keeping it powered is the right advice */
+  g_assert_true (label_contains (ota_window_get_next_step_label (f->window), "Keep the device"));
   g_assert_cmpint (ota_flash_get_device_state (ota_application_get_engine (f->app)), ==,
                    OTA_DEVICE_STATE_NEEDS_RECOVERY);
 
@@ -735,10 +791,11 @@ recovery_body (Fixture *f)
   g_assert_true (saw_stage_text (f, "Stage 2 of 2"));
   g_assert_true (label_contains (ota_window_get_result_label (f->window), "1.0.2"));
   g_assert_cmpfloat (progress_fraction (f), ==, 1.0);
-  /* the device runs its normal firmware again: no banner, back to Flash */
+  /* the device runs its normal firmware again, this file's: no banner, and
+   * the button says it is up to date */
   g_assert_false (gtk_widget_get_visible (ota_window_get_recovery_bar (f->window)));
-  g_assert_cmpstr (gtk_button_get_label (GTK_BUTTON (ota_window_get_flash_button (f->window))), ==,
-                   "_Flash");
+  g_assert_true (g_str_has_prefix (
+      gtk_button_get_label (GTK_BUTTON (ota_window_get_flash_button (f->window))), "Up to Date"));
 }
 
 static void
@@ -758,9 +815,11 @@ invalid_file_body (Fixture *f)
   wait_until (f, file_checked, NULL, READY_MS, "the file check");
   wait_until (f, device_connected, NULL, READY_MS, "the device");
   settle (100);
-  /* refused, with the reason the container check gives */
-  g_assert_true (label_contains (ota_window_get_file_status_label (f->window), "Cannot be used"));
-  g_assert_true (label_contains (ota_window_get_file_status_label (f->window), "CRC"));
+  /* refused: the problem in plain words, the container check's reason below */
+  g_assert_true (label_contains (ota_window_get_file_status_label (f->window), "cannot be used"));
+  g_assert_false (label_contains (ota_window_get_file_status_label (f->window), "CRC"));
+  g_assert_true (gtk_widget_get_visible (ota_window_get_file_detail_label (f->window)));
+  g_assert_true (label_contains (ota_window_get_file_detail_label (f->window), "CRC"));
   g_assert_false (gtk_widget_get_sensitive (ota_window_get_flash_button (f->window)));
   gtk_button_clicked (GTK_BUTTON (ota_window_get_flash_button (f->window)));
   settle (100);
@@ -877,6 +936,21 @@ demo_body (Fixture *f)
     g_assert_null (ota_settings_get_last_file (saved));
     g_assert_cmpuint (http, ==, 8080);
   }
+
+  /* it says it is a demo, and can be left: the address before it returns */
+  g_assert_true (ota_window_get_demo_mode (f->window));
+  g_assert_true (label_contains (ota_window_get_device_status_label (f->window),
+                                 "Demo device (not a real device)"));
+  g_assert_false (gtk_widget_get_visible (ota_window_get_try_demo_button (f->window)));
+  click (ota_window_get_leave_demo_button (f->window));
+  g_assert_false (ota_window_get_demo_mode (f->window));
+  g_assert_false (gtk_widget_get_visible (ota_window_get_demo_bar (f->window)));
+  {
+    guint16 http;
+
+    ota_window_get_ports (f->window, NULL, &http, NULL);
+    g_assert_cmpuint (http, ==, 8080);
+  }
 }
 
 static void
@@ -884,6 +958,454 @@ test_demo (Fixture *f, gconstpointer data)
 {
   write_settings (f, NULL);
   run_app (f, NULL, NULL, demo_body);
+}
+
+/* ---- the result, for a person with a shelf of devices ------------------------------------ */
+
+static GtkWidget *
+result_view_child (Fixture *f, GtkWidget *(*get) (OtaResultView *) )
+{
+  return get (OTA_RESULT_VIEW (ota_window_get_result_view (f->window)));
+}
+
+static const gchar *
+result_icon (Fixture *f)
+{
+  const gchar *icon = NULL;
+
+  gtk_image_get_icon_name (GTK_IMAGE (result_view_child (f, ota_result_view_get_image)), &icon,
+                           NULL);
+  return icon;
+}
+
+static gboolean
+bar_has_class (Fixture *f, const gchar *name)
+{
+  return gtk_style_context_has_class (
+      gtk_widget_get_style_context (ota_window_get_result_bar (f->window)), name);
+}
+
+static gboolean
+saw_percent_title (Fixture *f)
+{
+  for (guint i = 0; i < f->titles->len; i++)
+    {
+      guint percent;
+      gchar rest[64] = "";
+
+      if (sscanf (g_ptr_array_index (f->titles, i), "%u %% %63[^\n]", &percent, rest) == 2
+          && percent > 0 && percent < 100 && g_str_equal (rest, "— otaflash"))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* A description like @desc's, of another unit (or the same one). */
+static OtaDescription *
+other_unit (Fixture *f, const gchar *uuid, const gchar *version)
+{
+  OtaDescription *desc = g_new0 (OtaDescription, 1);
+
+  desc->ota_type = g_strdup ("1");
+  desc->ota_step = g_strdup ("0");
+  desc->firmware_version = g_strdup (version);
+  desc->product_type = g_strdup ("AC79_demo");
+  desc->uuid = g_strdup (uuid);
+  return desc;
+}
+
+static void
+assert_reset (Fixture *f)
+{
+  g_assert_false (gtk_widget_get_visible (ota_window_get_result_bar (f->window)));
+  g_assert_false (ota_window_get_result_shown (f->window));
+  g_assert_cmpstr (label_text (ota_window_get_stage_label (f->window)), ==, "Ready");
+  g_assert_cmpfloat (progress_fraction (f), ==, 0.0);
+  g_assert_cmpstr (gtk_window_get_title (GTK_WINDOW (f->window)), ==, "otaflash");
+}
+
+static void
+success_body (Fixture *f)
+{
+  OtaApplication *app = f->app;
+  GtkWidget *flash = ota_window_get_flash_button (f->window);
+  GtkWidget *dialog;
+  const gchar *log_path;
+  g_autofree gchar *logs = NULL;
+  g_autofree gchar *contents = NULL;
+
+  wait_until (f, can_flash, NULL, READY_MS, "the Flash button");
+  g_assert_true (gtk_window_get_default_widget (GTK_WINDOW (f->window)) == flash);
+  click (flash);
+  /* suspend and idle held off from the start to the end of the run */
+  g_assert_true (ota_application_get_inhibiting (app));
+  wait_until (f, finished, NULL, FLASH_MS, "the end of the upgrade");
+  g_assert_false (ota_application_get_inhibiting (app));
+
+  /* unmistakable: its own kind, message type, colour and icon */
+  g_assert_cmpint (ota_window_get_result_kind (f->window), ==, OTA_RESULT_KIND_SUCCESS);
+  g_assert_cmpint (
+      gtk_info_bar_get_message_type (GTK_INFO_BAR (ota_window_get_result_bar (f->window))), ==,
+      GTK_MESSAGE_INFO);
+  g_assert_true (bar_has_class (f, "ota-success"));
+  g_assert_false (bar_has_class (f, "ota-error"));
+  g_assert_cmpstr (result_icon (f), ==, "emblem-ok-symbolic");
+  g_assert_cmpstr (label_text (result_view_child (f, ota_result_view_get_headline_label)), ==,
+                   "Updated");
+  g_assert_cmpstr (gtk_window_get_title (GTK_WINDOW (f->window)), ==, "Updated — otaflash");
+  /* while it ran, the title said how far ("48 % — otaflash") */
+  g_assert_true (saw_percent_title (f));
+  /* one bar for the whole upgrade: never back to 0 between the stages */
+  g_assert_false (f->bar_went_back);
+  g_assert_cmpfloat (progress_fraction (f), ==, 1.0);
+  /* nobody looked: the window asks for attention */
+  if (!gtk_window_is_active (GTK_WINDOW (f->window)))
+    g_assert_true (gtk_window_get_urgency_hint (GTK_WINDOW (f->window)));
+
+  /* the run's log is kept without asking, under the state folder */
+  log_path = ota_application_get_last_log_path (app);
+  g_assert_nonnull (log_path);
+  logs = g_build_filename (f->dir, "state", "otaflash", "logs", NULL);
+  g_assert_true (g_str_has_prefix (log_path, logs));
+  g_assert_true (g_file_get_contents (log_path, &contents, NULL, NULL));
+  g_assert_nonnull (strstr (contents, "\"event\":\"result\""));
+  /* the readable log says when, by the clock */
+  {
+    GtkTextBuffer *buffer
+        = gtk_text_view_get_buffer (GTK_TEXT_VIEW (ota_window_get_log_view (f->window)));
+    GtkTextIter start, end;
+    g_autofree gchar *text = NULL;
+
+    gtk_text_buffer_get_bounds (buffer, &start, &end);
+    text = gtk_text_buffer_get_text (buffer, &start, &end, FALSE);
+    g_assert_true (g_regex_match_simple ("^\\d\\d:\\d\\d:\\d\\d ", text, 0, 0));
+  }
+
+  /* a habitual Enter does not reflash: Flash is no longer the default,
+   * and it says the device is up to date */
+  g_assert_true (gtk_window_get_default_widget (GTK_WINDOW (f->window)) != flash);
+  g_assert_true (g_str_has_prefix (gtk_button_get_label (GTK_BUTTON (flash)), "Up to Date"));
+  /* the same version again: asked first, the safe answer the default */
+  click (flash);
+  dialog = ota_window_get_confirm_dialog (f->window);
+  g_assert_nonnull (dialog);
+  g_assert_false (ota_window_is_flashing (f->window));
+  gtk_dialog_response (GTK_DIALOG (dialog), GTK_RESPONSE_CANCEL);
+  g_assert_null (ota_window_get_confirm_dialog (f->window));
+  g_assert_false (ota_window_is_flashing (f->window));
+  g_assert_true (ota_window_get_result_shown (f->window));
+
+  /* the same unit read again keeps its result */
+  {
+    g_autoptr (GError) error = NULL;
+    OtaDescription *same = other_unit (f, NULL, "1.0.2");
+    OtaDescription *next = other_unit (f, "0123456789abcdef-next-unit", "1.0.0");
+
+    g_free (same->uuid);
+    same->uuid = g_strdup (label_text (ota_window_get_device_uuid_label (f->window)));
+    ota_window_set_device (f->window, same, NULL);
+    g_assert_true (ota_window_get_result_shown (f->window));
+
+    /* the next unit on the shelf: a new uuid, firmware 1.0.0 */
+    ota_window_set_device (f->window, next, NULL);
+    assert_reset (f);
+    g_assert_cmpstr (gtk_button_get_label (GTK_BUTTON (flash)), ==, "_Flash");
+    g_assert_true (gtk_window_get_default_widget (GTK_WINDOW (f->window)) == flash);
+    ota_description_free (same);
+    ota_description_free (next);
+  }
+}
+
+static void
+test_success_result (Fixture *f, gconstpointer data)
+{
+  const gchar *extra[] = { "--installed-version", "1.0.1", NULL };
+  g_autoptr (OtaTestEmu) emu = start_emu (extra);
+
+  run_app (f, emu, f->ufw, success_body);
+  ota_test_emu_assert_clean (emu);
+}
+
+static void
+failure_body (Fixture *f)
+{
+  const gchar *body;
+  const gchar *detail;
+
+  wait_until (f, can_flash, NULL, READY_MS, "the Flash button");
+  click (ota_window_get_flash_button (f->window));
+  wait_until (f, finished, NULL, FLASH_MS, "the end of the upgrade");
+
+  g_assert_cmpint (ota_window_get_result_kind (f->window), ==, OTA_RESULT_KIND_ERROR);
+  g_assert_cmpint (
+      gtk_info_bar_get_message_type (GTK_INFO_BAR (ota_window_get_result_bar (f->window))), ==,
+      GTK_MESSAGE_ERROR);
+  g_assert_true (bar_has_class (f, "ota-error"));
+  g_assert_false (bar_has_class (f, "ota-success"));
+  g_assert_cmpstr (result_icon (f), ==, "dialog-error-symbolic");
+  g_assert_cmpstr (label_text (result_view_child (f, ota_result_view_get_headline_label)), !=,
+                   "Updated");
+  /* plain words first; the technical cause folded away, not lost */
+  body = label_text (ota_window_get_result_label (f->window));
+  detail = label_text (result_detail_label (f));
+  g_assert_null (strstr (body, "127.0.0.1"));
+  g_assert_cmpuint (strlen (detail), >, 0);
+  g_assert_cmpstr (body, !=, detail);
+  g_assert_true (
+      gtk_widget_get_visible (result_view_child (f, ota_result_view_get_detail_expander)));
+  g_assert_false (gtk_expander_get_expanded (
+      GTK_EXPANDER (result_view_child (f, ota_result_view_get_detail_expander))));
+  g_assert_false (g_str_has_suffix (gtk_window_get_title (GTK_WINDOW (f->window)), "%"));
+  /* no rate or time left on a failure */
+  g_assert_null (strstr (label_text (ota_window_get_progress_detail_label (f->window)), "left"));
+  /* a failure screen never offers the demo */
+  g_assert_false (gtk_widget_get_visible (ota_window_get_try_demo_button (f->window)));
+
+  /* the device gone and back: the result is not about what is there now */
+  {
+    g_autoptr (GError) error
+        = g_error_new_literal (OTA_ERROR, OTA_ERROR_NOT_REACHABLE, "connection refused");
+    OtaDescription *back = other_unit (f, NULL, "1.0.1");
+
+    back->uuid = g_strdup (label_text (ota_window_get_device_uuid_label (f->window)));
+    ota_window_set_device (f->window, NULL, error);
+    g_assert_true (ota_window_get_result_shown (f->window));
+    ota_window_set_device (f->window, back, NULL);
+    assert_reset (f);
+    ota_description_free (back);
+  }
+}
+
+static void
+test_failure_result (Fixture *f, gconstpointer data)
+{
+  const gchar *extra[] = { "--installed-version", "1.0.1", "--fault", "refuse-ota", NULL };
+  g_autoptr (OtaTestEmu) emu = start_emu (extra);
+
+  run_app (f, emu, f->ufw, failure_body);
+  ota_test_emu_assert_clean (emu);
+}
+
+static void
+stall_body (Fixture *f)
+{
+  gboolean saw_wait = FALSE;
+
+  ota_window_set_stall_ms (f->window, 400);
+  wait_until (f, can_flash, NULL, READY_MS, "the Flash button");
+  click (ota_window_get_flash_button (f->window));
+  wait_until (f, finished, NULL, FLASH_MS, "the end of the upgrade");
+  for (guint i = 0; i < f->detail_texts->len; i++)
+    {
+      const gchar *text = g_ptr_array_index (f->detail_texts, i);
+
+      if (g_str_has_prefix (text, "Waiting for the device ("))
+        {
+          /* it counts, and nothing frozen stays next to it */
+          g_assert_true (
+              g_regex_match_simple ("^Waiting for the device \\(\\d+ s\\)…$", text, 0, 0));
+          saw_wait = TRUE;
+        }
+    }
+  g_assert_true (saw_wait);
+  /* the end: no speed, no time left */
+  g_assert_null (strstr (label_text (ota_window_get_progress_detail_label (f->window)), "left"));
+  g_assert_null (strstr (label_text (ota_window_get_progress_detail_label (f->window)), "/s"));
+  g_assert_cmpint (ota_window_get_result_kind (f->window), ==, OTA_RESULT_KIND_SUCCESS);
+}
+
+static void
+test_stall (Fixture *f, gconstpointer data)
+{
+  /* 3 s of silence in stage one (150 device seconds at --time-scale 0.02) */
+  const gchar *extra[]
+      = { "--installed-version", "1.0.1", "--fault", "slow-erase:stage=1,read=3,secs=150", NULL };
+  g_autoptr (OtaTestEmu) emu = start_emu (extra);
+
+  run_app (f, emu, f->ufw, stall_body);
+  ota_test_emu_assert_clean (emu);
+}
+
+/* ---- layout and accessibility -------------------------------------------------------------- */
+
+static void
+collect_widgets (GtkWidget *widget, gpointer user_data)
+{
+  g_ptr_array_add (user_data, widget);
+  if (GTK_IS_CONTAINER (widget))
+    gtk_container_forall (GTK_CONTAINER (widget), collect_widgets, user_data);
+}
+
+static void
+assert_fits (Fixture *f, const gchar *state)
+{
+  GtkRequisition natural;
+
+  settle (50);
+  gtk_widget_get_preferred_size (GTK_WIDGET (f->window), NULL, &natural);
+  g_test_message ("%s: natural size %d x %d", state, natural.width, natural.height);
+  if (g_getenv ("OTA_TEST_LAYOUT_DEBUG") != NULL)
+    {
+      g_autoptr (GPtrArray) all = g_ptr_array_new ();
+
+      collect_widgets (GTK_WIDGET (f->window), all);
+      for (guint i = 0; i < all->len; i++)
+        {
+          gint w;
+          gtk_widget_get_preferred_width (g_ptr_array_index (all, i), NULL, &w);
+          if (w > 300 && GTK_IS_LABEL (g_ptr_array_index (all, i)))
+            g_test_message ("  %s %d: %s", G_OBJECT_TYPE_NAME (g_ptr_array_index (all, i)), w,
+                            gtk_label_get_text (g_ptr_array_index (all, i)));
+        }
+    }
+  if (natural.width > 800 || natural.height > 600)
+    g_error ("%s: the window wants %d x %d, more than an 800 x 600 screen", state, natural.width,
+             natural.height);
+}
+
+static void
+layout_body (Fixture *f)
+{
+  wait_until (f, file_checked, NULL, READY_MS, "the file check");
+  wait_until (f, device_connected, NULL, READY_MS, "the device");
+  assert_fits (f, "ready");
+  gtk_expander_set_expanded (GTK_EXPANDER (ota_window_get_advanced_expander (f->window)), TRUE);
+  assert_fits (f, "ready, Advanced open");
+  /* a failure with its next step, Advanced still open */
+  ota_window_show_problem (f->window,
+                           "data channel: cannot connect to 127.0.0.1 port 43335: Could not "
+                           "connect: Connection refused, and then some more words to wrap",
+                           "Connect this PC to the device's Wi-Fi network, check the device's "
+                           "address, then try again.");
+  assert_fits (f, "failure, Advanced open");
+  gtk_expander_set_expanded (GTK_EXPANDER (ota_window_get_advanced_expander (f->window)), FALSE);
+  gtk_widget_show (ota_window_get_demo_bar (f->window));
+  assert_fits (f, "failure with the demo banner");
+}
+
+static void
+test_layout (Fixture *f, gconstpointer data)
+{
+  g_autoptr (OtaTestEmu) emu = start_emu (NULL);
+
+  run_app (f, emu, f->ufw, layout_body);
+}
+
+/* Tab from the first control round to it again, as a keyboard user would,
+ * then every control: focusable ones have a name, labels are skipped. */
+
+static void
+a11y_body (Fixture *f)
+{
+  g_autoptr (GPtrArray) stops = g_ptr_array_new ();
+  g_autoptr (GPtrArray) all = g_ptr_array_new ();
+  GtkWidget *first = NULL;
+
+  wait_until (f, can_flash, NULL, READY_MS, "the Flash button");
+  gtk_expander_set_expanded (GTK_EXPANDER (ota_window_get_advanced_expander (f->window)), TRUE);
+  settle (50);
+
+  for (guint i = 0; i < 100; i++)
+    {
+      GtkWidget *focus;
+
+      if (!gtk_widget_child_focus (GTK_WIDGET (f->window), GTK_DIR_TAB_FORWARD))
+        {
+          /* wrapped round: start again from the top */
+          gtk_window_set_focus (GTK_WINDOW (f->window), NULL);
+          if (!gtk_widget_child_focus (GTK_WIDGET (f->window), GTK_DIR_TAB_FORWARD))
+            break;
+        }
+      focus = gtk_window_get_focus (GTK_WINDOW (f->window));
+      if (focus == first)
+        break;
+      if (first == NULL)
+        first = focus;
+      g_ptr_array_add (stops, focus);
+    }
+  g_assert_cmpuint (stops->len, >=, 5);
+  for (guint i = 0; i < stops->len; i++)
+    {
+      GtkWidget *w = g_ptr_array_index (stops, i);
+      const gchar *name = atk_object_get_name (gtk_widget_get_accessible (w));
+
+      g_test_message ("tab stop %u: %s \"%s\"", i, G_OBJECT_TYPE_NAME (w), name);
+      /* read-only values are no tab stops */
+      g_assert_false (GTK_IS_LABEL (w));
+      g_assert_nonnull (name);
+      g_assert_cmpstr (name, !=, "");
+    }
+  /* the controls a technician uses are all on the way */
+  g_assert_true (g_ptr_array_find (stops, ota_window_get_flash_button (f->window), NULL));
+  g_assert_true (g_ptr_array_find (stops, ota_window_get_advanced_expander (f->window), NULL));
+
+  collect_widgets (GTK_WIDGET (f->window), all);
+  for (guint i = 0; i < all->len; i++)
+    {
+      GtkWidget *w = g_ptr_array_index (all, i);
+      const gchar *name = atk_object_get_name (gtk_widget_get_accessible (w));
+
+      if (GTK_IS_ENTRY (w) || GTK_IS_PROGRESS_BAR (w)
+          || (GTK_IS_BUTTON (w) && gtk_widget_get_visible (w)))
+        {
+          if (name == NULL || *name == '\0')
+            g_error ("%s has no accessible name", G_OBJECT_TYPE_NAME (w));
+        }
+      /* no status icon speaks as the icon it happens to use */
+      if (GTK_IS_IMAGE (w) && name != NULL && gtk_widget_get_ancestor (w, GTK_TYPE_BUTTON) == NULL)
+        g_assert_cmpstr (name, !=, "Open");
+    }
+}
+
+static void
+test_a11y (Fixture *f, gconstpointer data)
+{
+  g_autoptr (OtaTestEmu) emu = start_emu (NULL);
+
+  run_app (f, emu, f->ufw, a11y_body);
+}
+
+static gboolean
+question_shown (Fixture *f, gconstpointer data)
+{
+  return f->window != NULL && ota_window_get_confirm_dialog (f->window) != NULL;
+}
+
+static gboolean
+window_gone (Fixture *f, gconstpointer data)
+{
+  return f->window == NULL;
+}
+
+static void
+quit_in_updater_body (Fixture *f)
+{
+  GtkWidget *dialog;
+
+  wait_until (f, recovery_offered, NULL, READY_MS, "the recovery banner");
+  /* Ctrl+Q with a device in its updater: asked first */
+  g_action_group_activate_action (G_ACTION_GROUP (f->app), "quit", NULL);
+  wait_until (f, question_shown, NULL, READY_MS, "the question before quitting");
+  dialog = ota_window_get_confirm_dialog (f->window);
+  gtk_dialog_response (GTK_DIALOG (dialog), GTK_RESPONSE_CANCEL);
+  settle (200);
+  g_assert_nonnull (f->window);
+  g_assert_null (ota_window_get_confirm_dialog (f->window));
+  /* confirmed: the window closes */
+  g_action_group_activate_action (G_ACTION_GROUP (f->app), "quit", NULL);
+  wait_until (f, question_shown, NULL, READY_MS, "the question before quitting");
+  dialog = ota_window_get_confirm_dialog (f->window);
+  gtk_dialog_response (GTK_DIALOG (dialog), GTK_RESPONSE_ACCEPT);
+  wait_until (f, window_gone, NULL, READY_MS, "the window to close");
+}
+
+static void
+test_quit_in_updater (Fixture *f, gconstpointer data)
+{
+  const gchar *extra[] = { "--start-in-loader", NULL };
+  g_autoptr (OtaTestEmu) emu = start_emu (extra);
+
+  run_app (f, emu, f->ufw, quit_in_updater_body);
 }
 
 /* ---- screenshots ------------------------------------------------------------------------- */
@@ -906,94 +1428,118 @@ snapshot (GtkWidget *widget, const gchar *dir, const gchar *name)
   g_print ("wrote %s\n", path);
 }
 
-/* The screen around @widget's toplevel: the window with its dialogs. */
-static void
-snapshot_screen (GtkWidget *widget, const gchar *dir, const gchar *name)
-{
-  g_autoptr (GdkPixbuf) pixbuf = NULL;
-  g_autoptr (GError) error = NULL;
-  g_autofree gchar *path = g_build_filename (dir, name, NULL);
-  GdkWindow *window;
-  gint x, y;
+/* In the screenshot bodies, f->data is the output folder; every state is
+ * shot at each size in shot_sizes. */
+static const gint shot_sizes[][2] = { { 800, 600 }, { 1920, 1080 } };
+static guint shot_size;
 
-  settle (600);
-  window = gtk_widget_get_window (widget);
-  gdk_window_get_origin (window, &x, &y);
-  pixbuf
-      = gdk_pixbuf_get_from_window (gdk_get_default_root_window (), x, y,
-                                    gdk_window_get_width (window), gdk_window_get_height (window));
-  g_assert_nonnull (pixbuf);
-  gdk_pixbuf_save (pixbuf, path, "png", &error, NULL);
-  g_assert_no_error (error);
-  g_print ("wrote %s\n", path);
+static void
+shot (Fixture *f, const gchar *state)
+{
+  g_autofree gchar *name
+      = g_strdup_printf ("%s-%dx%d.png", state, shot_sizes[shot_size][0], shot_sizes[shot_size][1]);
+
+  snapshot (GTK_WIDGET (f->window), f->data, name);
 }
 
-/* In the screenshot bodies, f->data is the output folder. */
 static void
-shot_no_device (Fixture *f)
+shot_resize (Fixture *f)
 {
-  wait_until (f, file_checked, NULL, READY_MS, "the file check");
+  /* the PNG (client-side decorations and their shadow included) is about
+   * the screen's size */
+  gtk_window_resize (GTK_WINDOW (f->window), shot_sizes[shot_size][0] - 10,
+                     shot_sizes[shot_size][1] - 56);
+  settle (300);
+}
+
+static gboolean
+stage_one_under_way (Fixture *f, gconstpointer data)
+{
+  return label_contains (ota_window_get_stage_label (f->window), "Stage 1 of 2:")
+         && progress_fraction (f) >= 0.15;
+}
+
+static gboolean
+between_stages (Fixture *f, gconstpointer data)
+{
+  return label_contains (ota_window_get_stage_label (f->window), "Stage 1 of 2 done");
+}
+
+/* no file, no device */
+static void
+shot_idle (Fixture *f)
+{
+  shot_resize (f);
   wait_until (f, device_absent, NULL, READY_MS, "\"Nothing answers\"");
-  snapshot (GTK_WIDGET (f->window), f->data, "no-device.png");
+  shot (f, "idle");
 }
 
-/* "Try without a device": the demo device, a demo file, a whole upgrade */
+/* a whole upgrade: ready, stage one, the restart between, stage two, success */
+static void
+shot_flow (Fixture *f)
+{
+  shot_resize (f);
+  wait_until (f, can_flash, NULL, READY_MS, "the Flash button");
+  shot (f, "ready");
+  click (ota_window_get_flash_button (f->window));
+  wait_until (f, stage_one_under_way, NULL, FLASH_MS, "stage one under way");
+  shot (f, "stage1");
+  wait_until (f, between_stages, NULL, FLASH_MS, "the restart between the stages");
+  shot (f, "between-stages");
+  wait_until (f, stage_two_halfway, NULL, FLASH_MS, "stage two under way");
+  shot (f, "stage2");
+  wait_until (f, finished, NULL, FLASH_MS, "the end of the upgrade");
+  shot (f, "success");
+}
+
+static void
+shot_failure (Fixture *f)
+{
+  shot_resize (f);
+  wait_until (f, can_flash, NULL, READY_MS, "the Flash button");
+  click (ota_window_get_flash_button (f->window));
+  wait_until (f, finished, NULL, FLASH_MS, "the end of the upgrade");
+  shot (f, "failure");
+}
+
+static void
+shot_cancelled (Fixture *f)
+{
+  shot_resize (f);
+  wait_until (f, can_flash, NULL, READY_MS, "the Flash button");
+  click (ota_window_get_flash_button (f->window));
+  wait_until (f, log_has_code, "transfer", FLASH_MS, "the stage-one transfer");
+  click (ota_window_get_cancel_button (f->window));
+  wait_until (f, finished, NULL, FLASH_MS, "the end of the upgrade");
+  shot (f, "cancelled");
+}
+
+static void
+shot_recovery (Fixture *f)
+{
+  shot_resize (f);
+  wait_until (f, recovery_offered, NULL, READY_MS, "the recovery banner");
+  shot (f, "recovery");
+}
+
 static void
 shot_demo (Fixture *f)
 {
   GAction *action = g_action_map_lookup_action (G_ACTION_MAP (f->window), "try-demo");
 
+  shot_resize (f);
   g_action_activate (action, NULL);
   wait_until (f, demo_bar_shown, NULL, READY_MS, "the demo device");
-  snapshot (GTK_WIDGET (f->window), f->data, "demo-offer.png");
-  gtk_info_bar_response (GTK_INFO_BAR (ota_window_get_demo_bar (f->window)), 1);
-  wait_until (f, can_flash, NULL, READY_MS, "the demo firmware");
-  snapshot (GTK_WIDGET (f->window), f->data, "idle.png");
-
-  gtk_expander_set_expanded (GTK_EXPANDER (ota_window_get_log_expander (f->window)), TRUE);
-  click (ota_window_get_flash_button (f->window));
-  wait_until (f, stage_two_halfway, NULL, FLASH_MS, "stage two under way");
-  snapshot (GTK_WIDGET (f->window), f->data, "flashing.png");
-  wait_until (f, finished, NULL, FLASH_MS, "the end of the upgrade");
-  gtk_expander_set_expanded (GTK_EXPANDER (ota_window_get_log_expander (f->window)), FALSE);
-  snapshot (GTK_WIDGET (f->window), f->data, "success.png");
-
-  /* the same, dark */
-  g_object_set (gtk_settings_get_default (), "gtk-application-prefer-dark-theme", TRUE, NULL);
-  snapshot (GTK_WIDGET (f->window), f->data, "success-dark.png");
-  g_object_set (gtk_settings_get_default (), "gtk-application-prefer-dark-theme", FALSE, NULL);
+  shot (f, "demo");
 }
 
-/* a device waiting for stage two */
 static void
-shot_recovery (Fixture *f)
+shot_bad_file (Fixture *f)
 {
-  wait_until (f, recovery_offered, NULL, READY_MS, "the recovery banner");
-  snapshot (GTK_WIDGET (f->window), f->data, "recovery.png");
-}
-
-/* Cancel after the point of no return */
-static void
-shot_cancel_dialog (Fixture *f)
-{
-  wait_until (f, can_flash, NULL, READY_MS, "the Flash button");
-  click (ota_window_get_flash_button (f->window));
-  wait_until (f, log_has_code, "point-of-no-return", FLASH_MS, "the point of no return");
-  click (ota_window_get_cancel_button (f->window));
-  wait_until (f, dialog_shown, NULL, READY_MS, "the confirmation dialog");
-  snapshot_screen (GTK_WIDGET (f->window), f->data, "cancel-dialog.png");
-  click (ota_cancel_dialog_get_keep_going_button (
-      OTA_CANCEL_DIALOG (ota_application_get_cancel_dialog (f->app))));
-  wait_until (f, finished, NULL, FLASH_MS, "the end of the upgrade");
-}
-
-/* a corrupt file */
-static void
-shot_invalid_file (Fixture *f)
-{
+  shot_resize (f);
   wait_until (f, file_checked, NULL, READY_MS, "the file check");
   wait_until (f, device_connected, NULL, READY_MS, "the device");
-  snapshot (GTK_WIDGET (f->window), f->data, "invalid-file.png");
+  shot (f, "bad-file");
 }
 
 static int
@@ -1005,43 +1551,60 @@ run_screenshots (const gchar *out_dir)
   fixture_setup (f, out_dir);
   g_mkdir_with_parents (out_dir, 0755);
 
-  {
-    g_autoptr (OtaTestEmu) gone = start_emu (NULL);
+  for (shot_size = 0; shot_size < G_N_ELEMENTS (shot_sizes); shot_size++)
+    {
+      {
+        g_autoptr (OtaTestEmu) gone = start_emu (NULL);
 
-    ota_test_emu_stop (gone);
-    run_app (f, gone, f->ufw, shot_no_device);
-  }
+        ota_test_emu_stop (gone);
+        run_app (f, gone, NULL, shot_idle);
+      }
+      {
+        const gchar *extra[] = { "--installed-version", "1.0.1", "--flash-rate", "60000", NULL };
+        g_autoptr (OtaTestEmu) emu = start_emu (extra);
 
-  write_settings (f, NULL);
-  f->emu = NULL;
-  run_app (f, NULL, NULL, shot_demo);
+        run_app (f, emu, f->ufw, shot_flow);
+      }
+      {
+        const gchar *extra[] = { "--installed-version", "1.0.1", "--fault", "refuse-ota", NULL };
+        g_autoptr (OtaTestEmu) emu = start_emu (extra);
 
-  {
-    const gchar *extra[] = { "--start-in-loader", NULL };
-    g_autoptr (OtaTestEmu) emu = start_emu (extra);
+        run_app (f, emu, f->ufw, shot_failure);
+      }
+      {
+        const gchar *extra[] = { "--installed-version",
+                                 "1.0.1",
+                                 "--time-scale",
+                                 "0.1",
+                                 "--fault",
+                                 "slow-erase:stage=1,read=1,secs=25",
+                                 NULL };
+        g_autoptr (OtaTestEmu) emu = start_emu (extra);
 
-    run_app (f, emu, f->ufw, shot_recovery);
-  }
+        run_app (f, emu, f->ufw, shot_cancelled);
+      }
+      {
+        const gchar *extra[] = { "--start-in-loader", NULL };
+        g_autoptr (OtaTestEmu) emu = start_emu (extra);
 
-  {
-    const gchar *extra[] = { "--installed-version", "1.0.1", "--flash-rate", "60000", NULL };
-    g_autoptr (OtaTestEmu) emu = start_emu (extra);
+        run_app (f, emu, f->ufw, shot_recovery);
+      }
+      write_settings (f, NULL);
+      f->emu = NULL;
+      run_app (f, NULL, NULL, shot_demo);
+      {
+        g_autoptr (OtaTestEmu) emu = start_emu (NULL);
+        g_autoptr (GError) error = NULL;
+        g_autofree gchar *bad_dir = g_build_filename (f->dir, "bad", NULL);
+        g_autofree gchar *bad = NULL;
 
-    run_app (f, emu, f->ufw, shot_cancel_dialog);
-  }
-
-  {
-    g_autoptr (OtaTestEmu) emu = start_emu (NULL);
-    g_autoptr (GError) error = NULL;
-    g_autofree gchar *bad_dir = g_build_filename (f->dir, "bad", NULL);
-    g_autofree gchar *bad = NULL;
-
-    g_mkdir (bad_dir, 0700);
-    bad = ota_test_make_ufw (bad_dir, 300 * 1024, 70 * 1024, 7, "1.0.2", OTA_UFW_CORRUPT_DATA_CRC,
-                             &error);
-    g_assert_no_error (error);
-    run_app (f, emu, bad, shot_invalid_file);
-  }
+        g_mkdir (bad_dir, 0700);
+        bad = ota_test_make_ufw (bad_dir, 300 * 1024, 70 * 1024, 7, "1.0.2",
+                                 OTA_UFW_CORRUPT_DATA_CRC, &error);
+        g_assert_no_error (error);
+        run_app (f, emu, bad, shot_bad_file);
+      }
+    }
 
   fixture_teardown (f, NULL);
   return 0;
@@ -1090,6 +1653,12 @@ main (int argc, char **argv)
   ADD ("device/unreachable", test_unreachable, NULL);
   ADD ("settings/remembered", test_settings, NULL);
   ADD ("demo/emulator-and-file", test_demo, NULL);
+  ADD ("flash/success-then-next-device", test_success_result, NULL);
+  ADD ("flash/failure-plain-words", test_failure_result, NULL);
+  ADD ("flash/stall-counts-seconds", test_stall, NULL);
+  ADD ("layout/fits-800x600", test_layout, NULL);
+  ADD ("a11y/tab-stops-and-names", test_a11y, NULL);
+  ADD ("recovery/quit-asks-first", test_quit_in_updater, NULL);
 #undef ADD
   return g_test_run ();
 }

@@ -10,6 +10,12 @@
   "Keep the device powered. Rejoin its Wi-Fi (it may now be an open network called "               \
   "WIFI_OTA_XXXXXX) and flash the same file again: otaflash finishes the upgrade."
 
+/* The same, for a device that went away (lost power, out of range): telling
+ * it to stay powered would be advice about the past. */
+#define RECOVERY_LOST_SENTENCE                                                                     \
+  "When the device is on again, rejoin its Wi-Fi (it may now be an open network called "           \
+  "WIFI_OTA_XXXXXX) and flash the same file again: otaflash finishes the upgrade."
+
 /* The table: one row per outcome. Worded for both front-ends: "try again" is
  * running the command again or pressing the button again. */
 typedef struct {
@@ -17,39 +23,48 @@ typedef struct {
   const gchar *status;
   OtaExitCode exit_code;
   const gchar *headline;
+  const gchar *summary; /* plain words; the error's facts go to the details */
   const gchar *next_step;
 } AdviceRow;
 
 static const AdviceRow advice_table[OTA_OUTCOME_LAST] = {
-  [OTA_OUTCOME_SUCCESS] = { "success", "success", OTA_EXIT_SUCCESS, "Updated", NULL },
+  [OTA_OUTCOME_SUCCESS] = { "success", "success", OTA_EXIT_SUCCESS, "Updated", NULL, NULL },
   [OTA_OUTCOME_NOT_REACHABLE]
   = { "not-reachable", "failed", OTA_EXIT_NOT_REACHABLE, "Device not found",
+      "This PC could not reach the device.",
       "Connect this PC to the device's Wi-Fi network, check the device's address, then try "
       "again." },
   [OTA_OUTCOME_INVALID_FILE] = { "invalid-file", "failed", OTA_EXIT_INVALID_FILE, "File refused",
+                                 "The firmware file cannot be used.",
                                  "Choose another firmware file; the device was not touched." },
   [OTA_OUTCOME_REFUSED]
   = { "refused", "failed", OTA_EXIT_REFUSED, "Device refused",
+      "The device did not accept the upgrade.",
       "Close any other app connected to the device, restart the device if needed, then try "
       "again." },
   [OTA_OUTCOME_NOTHING_TO_DO]
   = { "nothing-to-do", "unchanged", OTA_EXIT_NOTHING_TO_DO, "Already up to date",
+      "The device already runs this firmware; nothing was changed.",
       "Nothing to do: the device already runs this firmware." },
   [OTA_OUTCOME_FAILED_UNCHANGED]
   = { "failed-unchanged", "failed", OTA_EXIT_FAILED_UNCHANGED, "Failed — device unchanged",
+      "The upgrade did not go through; the device still runs its old firmware.",
       "The device still runs its old firmware. Restart the device and try again." },
-  [OTA_OUTCOME_NEEDS_RECOVERY] = { "needs-recovery", "needs-recovery", OTA_EXIT_NEEDS_RECOVERY,
-                                   "Not finished — recovery needed", RECOVERY_SENTENCE },
+  [OTA_OUTCOME_NEEDS_RECOVERY]
+  = { "needs-recovery", "needs-recovery", OTA_EXIT_NEEDS_RECOVERY, "Not finished — recovery needed",
+      "The upgrade stopped halfway: the device waits in its updater.", RECOVERY_SENTENCE },
   [OTA_OUTCOME_NO_REBOOT]
   = { "no-reboot", "failed", OTA_EXIT_NO_REBOOT, "Device did not come back",
+      "The device restarted and did not come back to say how it went.",
       /* the device had said the new firmware was written: only the check is missing */
       "The device reported that the new firmware was written. Rejoin its Wi-Fi when it is "
       "back and read it (otaflash --cli --info, or the window's device panel) to confirm its "
       "version; flash again only if it waits for stage two." },
   [OTA_OUTCOME_CANCELLED] = { "cancelled", "cancelled", OTA_EXIT_CANCELLED,
-                              "Cancelled — device unchanged", "The device was not changed." },
+                              "Cancelled — device unchanged", NULL, "The device was not changed." },
   [OTA_OUTCOME_WIFI]
   = { "wifi", "failed", OTA_EXIT_WIFI, "Wi-Fi problem",
+      "This PC could not join the device's Wi-Fi network.",
       "Check that the device is on and near this PC and that Wi-Fi is switched on, then try "
       "again." },
 };
@@ -183,14 +198,23 @@ ota_advice_new (const GError *error, OtaDeviceState state, const gchar *firmware
   advice->status = row->status;
   advice->exit_code = row->exit_code;
   advice->headline = row->headline;
+  advice->summary = row->summary;
   advice->next_step = row->next_step;
   /* not back between the stages: the device waits in its updater */
-  if ((advice->outcome == OTA_OUTCOME_NO_REBOOT || advice->outcome == OTA_OUTCOME_WIFI)
-      && state == OTA_DEVICE_STATE_NEEDS_RECOVERY)
+  /* the device went away between the stages (power, range): not "keep it
+   * powered"; Wi-Fi lost between the stages: it waits for stage two */
+  if (advice->outcome == OTA_OUTCOME_NO_REBOOT && state == OTA_DEVICE_STATE_NEEDS_RECOVERY)
+    advice->next_step = RECOVERY_LOST_SENTENCE;
+  else if (advice->outcome == OTA_OUTCOME_WIFI && state == OTA_DEVICE_STATE_NEEDS_RECOVERY)
     advice->next_step = RECOVERY_SENTENCE;
   /* the Wi-Fi was lost after stage two said the firmware was written */
   else if (advice->outcome == OTA_OUTCOME_WIFI && state == OTA_DEVICE_STATE_UNKNOWN)
     advice->next_step = advice_table[OTA_OUTCOME_NO_REBOOT].next_step;
+  if (advice->outcome == OTA_OUTCOME_NEEDS_RECOVERY
+      && (g_error_matches (error, OTA_ERROR, OTA_ERROR_NOT_REACHABLE)
+          || g_error_matches (error, OTA_ERROR, OTA_ERROR_TIMED_OUT)
+          || g_error_matches (error, OTA_ERROR, OTA_ERROR_NO_REBOOT)))
+    advice->next_step = RECOVERY_LOST_SENTENCE;
   advice->message = result_message (error, state, firmware_version, success_message);
   advice->firmware_version = g_strdup (firmware_version);
   return advice;

@@ -52,6 +52,7 @@ typedef struct {
   const gchar *status; /* "success", "failed", … (the result event's "status") */
   OtaExitCode exit_code;
   const gchar *headline;   /* a few words, for the window's big result */
+  const gchar *summary;    /* what happened, in plain words; NULL when the message is */
   gchar *message;          /* the one-line result: what happened (facts) */
   const gchar *next_step;  /* what to do now; NULL on success */
   gchar *firmware_version; /* what the device reports, when known */

@@ -12,5 +12,9 @@ G_BEGIN_DECLS
 OtaWindow *ota_application_get_window (OtaApplication *self);
 GtkWidget *ota_application_get_cancel_dialog (OtaApplication *self);
 OtaFlash *ota_application_get_engine (OtaApplication *self);
+/* suspend and idle are inhibited (asked for) while a flash runs */
+gboolean ota_application_get_inhibiting (OtaApplication *self);
+/* the last run's log, kept under $XDG_STATE_HOME/otaflash/logs */
+const gchar *ota_application_get_last_log_path (OtaApplication *self);
 
 G_END_DECLS

@@ -14,6 +14,10 @@
 #include "ota-history-recorder.h"
 #include "ota-settings.h"
 
+#include <errno.h>
+
+#define OTA_HELP_URI "https://github.com/otaflash/otaflash#readme"
+
 struct _OtaApplication {
   GtkApplication parent_instance;
 
@@ -35,6 +39,13 @@ struct _OtaApplication {
   OtaHistoryRecorder *recorder; /* every flash is recorded (docs/history.md) */
   gboolean recording;           /* a record of the current flash is open */
   GtkWidget *cancel_dialog;
+  guint inhibit_cookie; /* suspend and idle held off while flashing (0: refused) */
+  gboolean inhibiting;  /* asked for, from the flash request to its end */
+  gchar *last_log_path; /* this run's log under the state folder */
+
+  /* the address the demo took over, put back when leaving it */
+  gchar *pre_demo_host;
+  guint16 pre_demo_ports[3];
 };
 
 G_DEFINE_TYPE (OtaApplication, ota_application, GTK_TYPE_APPLICATION)
@@ -94,6 +105,7 @@ retarget (OtaApplication *self)
       return;
     }
   ota_device_monitor_set_target (self->monitor, host, http);
+  ota_window_set_demo_mode (self->window, demo_is_target (self));
   ota_window_set_device (self->window, NULL, NULL);
   if (!ota_window_is_flashing (self->window))
     ota_device_monitor_set_paused (self->monitor, FALSE);
@@ -202,6 +214,79 @@ close_cancel_dialog (OtaApplication *self)
   g_assert (self->cancel_dialog == NULL);
 }
 
+/* $XDG_STATE_HOME/otaflash/logs (g_get_user_state_dir() needs GLib 2.72) */
+static gchar *
+log_dir (void)
+{
+  const gchar *state = g_getenv ("XDG_STATE_HOME");
+
+  if (state != NULL && g_path_is_absolute (state))
+    return g_build_filename (state, "otaflash", "logs", NULL);
+  return g_build_filename (g_get_home_dir (), ".local", "state", "otaflash", "logs", NULL);
+}
+
+/* Every run's log is kept without asking: support asks for it after the
+ * fact, when nobody pressed Save Log. */
+static void
+keep_log (OtaApplication *self)
+{
+  g_autofree gchar *dir = log_dir ();
+  g_autoptr (GDateTime) now = g_date_time_new_now_local ();
+  g_autofree gchar *name = g_date_time_format (now, "otaflash-%Y%m%d-%H%M%S");
+  g_autoptr (GError) error = NULL;
+  gchar *path = NULL;
+
+  if (g_mkdir_with_parents (dir, 0700) != 0)
+    {
+      g_warning ("cannot create %s for the logs: %s", dir, g_strerror (errno));
+      return;
+    }
+  /* two runs within a second keep both */
+  for (guint i = 0; path == NULL || g_file_test (path, G_FILE_TEST_EXISTS); i++)
+    {
+      g_autofree gchar *file
+          = i == 0 ? g_strconcat (name, ".jsonl", NULL) : g_strdup_printf ("%s-%u.jsonl", name, i);
+      g_free (path);
+      path = g_build_filename (dir, file, NULL);
+    }
+  g_free (self->last_log_path);
+  self->last_log_path = path;
+  if (!ota_window_save_log (self->window, path, &error))
+    g_warning ("cannot keep the log: %s", error->message);
+}
+
+static void
+uninhibit (OtaApplication *self)
+{
+  if (self->inhibit_cookie != 0)
+    gtk_application_uninhibit (GTK_APPLICATION (self), self->inhibit_cookie);
+  self->inhibit_cookie = 0;
+  self->inhibiting = FALSE;
+}
+
+/* The end of a run: sleep allowed again, the log kept, and a technician
+ * who looked away is told. */
+static void
+flash_ended (OtaApplication *self, const OtaAdvice *advice)
+{
+  uninhibit (self);
+  keep_log (self);
+  if (!gtk_window_is_active (GTK_WINDOW (self->window)))
+    {
+      g_autoptr (GNotification) notification = g_notification_new (advice->headline);
+
+      gtk_window_set_urgency_hint (GTK_WINDOW (self->window), TRUE);
+      g_notification_set_body (notification,
+                               advice->summary != NULL ? advice->summary : advice->message);
+      g_notification_set_priority (notification, advice->outcome == OTA_OUTCOME_SUCCESS
+                                                     ? G_NOTIFICATION_PRIORITY_NORMAL
+                                                     : G_NOTIFICATION_PRIORITY_HIGH);
+      /* without a session bus there is nobody to tell */
+      if (g_application_get_dbus_connection (G_APPLICATION (self)) != NULL)
+        g_application_send_notification (G_APPLICATION (self), "flash-result", notification);
+    }
+}
+
 static void
 flash_done_cb (GObject *source, GAsyncResult *res, gpointer user_data)
 {
@@ -223,6 +308,7 @@ flash_done_cb (GObject *source, GAsyncResult *res, gpointer user_data)
   if (self->window == NULL)
     return;
   ota_window_flash_finished (self->window, advice);
+  flash_ended (self, advice);
   /* back to watching the device: it shows what the device is left with */
   ota_device_monitor_set_paused (self->monitor, FALSE);
 }
@@ -290,6 +376,13 @@ flash_requested_cb (OtaWindow *window, OtaApplication *self)
   if (ota_flash_is_running (self->engine) || self->flash_pending || self->firmware == NULL)
     return;
   ota_window_flash_started (window);
+  g_application_withdraw_notification (G_APPLICATION (self), "flash-result");
+  /* a laptop that sleeps halfway through stage two strands the device */
+  self->inhibiting = TRUE;
+  self->inhibit_cookie
+      = gtk_application_inhibit (GTK_APPLICATION (self), GTK_WINDOW (window),
+                                 GTK_APPLICATION_INHIBIT_SUSPEND | GTK_APPLICATION_INHIBIT_IDLE,
+                                 "Flashing firmware into a device");
   /* the engine is the only one talking to the device from now on: the
    * monitor's read in flight (if any) is cancelled and awaited first */
   ota_device_monitor_set_paused (self->monitor, TRUE);
@@ -324,6 +417,7 @@ cancel_requested_cb (OtaWindow *window, OtaApplication *self)
 
       self->flash_pending = FALSE;
       ota_window_flash_finished (window, advice);
+      flash_ended (self, advice);
       ota_device_monitor_set_paused (self->monitor, FALSE);
       return;
     }
@@ -356,6 +450,13 @@ point_at_demo (OtaApplication *self)
 {
   guint16 ctp, http, ota;
 
+  if (!demo_is_target (self))
+    {
+      g_free (self->pre_demo_host);
+      self->pre_demo_host = g_strdup (ota_window_get_host (self->window));
+      ota_window_get_ports (self->window, &self->pre_demo_ports[0], &self->pre_demo_ports[1],
+                            &self->pre_demo_ports[2]);
+    }
   ota_demo_get_ports (self->demo, &ctp, &http, &ota);
   ota_window_set_address (self->window, OTA_DEMO_HOST, ctp, http, ota);
   retarget (self);
@@ -401,6 +502,29 @@ demo_requested_cb (OtaWindow *window, OtaApplication *self)
   ota_demo_start_async (self->demo, NULL, demo_started_cb, g_object_ref (self));
 }
 
+/* Back to the address the demo took over; the emulator stops. */
+static void
+leave_demo_requested_cb (OtaWindow *window, OtaApplication *self)
+{
+  if (ota_flash_is_running (self->engine) || self->flash_pending)
+    return;
+  if (self->pre_demo_host != NULL)
+    ota_window_set_address (window, self->pre_demo_host, self->pre_demo_ports[0],
+                            self->pre_demo_ports[1], self->pre_demo_ports[2]);
+  else
+    {
+      g_autofree gchar *host = initial_host (self);
+      guint16 ctp, http, ota;
+
+      ota_settings_get_ports (self->settings, &ctp, &http, &ota);
+      ota_window_set_address (window, host, ctp, http, ota);
+    }
+  g_clear_pointer (&self->pre_demo_host, g_free);
+  ota_demo_stop (self->demo);
+  ota_window_offer_demo_firmware (window, FALSE);
+  retarget (self);
+}
+
 static void
 demo_firmware_made_cb (GObject *source, GAsyncResult *res, gpointer user_data)
 {
@@ -430,12 +554,23 @@ window_destroy_cb (GtkWidget *widget, OtaApplication *self)
   close_cancel_dialog (self);
   /* the window goes: a confirmed cancel (closing asked first while flashing) */
   ota_flash_cancel (self->engine, OTA_CANCEL_CONFIRMED);
+  uninhibit (self);
   if (self->file_cancellable != NULL)
     g_cancellable_cancel (self->file_cancellable);
   ota_device_monitor_set_paused (self->monitor, TRUE);
   /* the emulator goes with the window */
   ota_demo_stop (self->demo);
   self->window = NULL;
+}
+
+static void
+window_active_cb (GtkWindow *window, GParamSpec *pspec, OtaApplication *self)
+{
+  if (gtk_window_is_active (window))
+    {
+      gtk_window_set_urgency_hint (window, FALSE);
+      g_application_withdraw_notification (G_APPLICATION (self), "flash-result");
+    }
 }
 
 static OtaWindow *
@@ -457,6 +592,10 @@ ensure_window (OtaApplication *self)
   g_signal_connect (self->window, "demo-requested", G_CALLBACK (demo_requested_cb), self);
   g_signal_connect (self->window, "demo-firmware-requested",
                     G_CALLBACK (demo_firmware_requested_cb), self);
+  g_signal_connect (self->window, "leave-demo-requested", G_CALLBACK (leave_demo_requested_cb),
+                    self);
+  /* the urgency hint ends when the technician looks */
+  g_signal_connect (self->window, "notify::is-active", G_CALLBACK (window_active_cb), self);
 
   /* the address is in place before the first read */
   host = initial_host (self);
@@ -482,8 +621,36 @@ quit_action_cb (GSimpleAction *action, GVariant *parameter, gpointer user_data)
     gtk_window_close (GTK_WINDOW (self->window));
 }
 
+static void
+about_action_cb (GSimpleAction *action, GVariant *parameter, gpointer user_data)
+{
+  OtaApplication *self = OTA_APPLICATION (user_data);
+
+  gtk_show_about_dialog (self->window != NULL ? GTK_WINDOW (self->window) : NULL, "program-name",
+                         "otaflash", "version", OTA_VERSION, "logo-icon-name", OTA_APPLICATION_ID,
+                         "comments",
+                         "Two-stage network firmware upgrade for JieLi AC79 Wi-Fi devices, with a "
+                         "built-in device emulator.",
+                         "license-type", GTK_LICENSE_LGPL_2_1, "website", OTA_HELP_URI, NULL);
+}
+
+static void
+help_action_cb (GSimpleAction *action, GVariant *parameter, gpointer user_data)
+{
+  OtaApplication *self = OTA_APPLICATION (user_data);
+  g_autoptr (GError) error = NULL;
+
+  if (!gtk_show_uri_on_window (self->window != NULL ? GTK_WINDOW (self->window) : NULL,
+                               OTA_HELP_URI, GDK_CURRENT_TIME, &error)
+      && self->window != NULL)
+    ota_window_show_problem (self->window, error->message,
+                             "Open " OTA_HELP_URI " in a web browser.");
+}
+
 static const GActionEntry app_entries[] = {
   { "quit", quit_action_cb, NULL, NULL, NULL, { 0 } },
+  { "about", about_action_cb, NULL, NULL, NULL, { 0 } },
+  { "help", help_action_cb, NULL, NULL, NULL, { 0 } },
 };
 
 static void
@@ -492,6 +659,8 @@ ota_application_startup (GApplication *app)
   OtaApplication *self = OTA_APPLICATION (app);
   const gchar *quit_accels[] = { "<Control>q", NULL };
   const gchar *open_accels[] = { "<Control>o", NULL };
+  const gchar *help_accels[] = { "F1", NULL };
+  static gsize css_added = 0;
 
   G_APPLICATION_CLASS (ota_application_parent_class)->startup (app);
 
@@ -499,6 +668,19 @@ ota_application_startup (GApplication *app)
                                    self);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.quit", quit_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.open", open_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.help", help_accels);
+  /* the result's colours and sizes (ui/ota-window.css), once per process:
+   * the screen keeps the provider */
+  if (g_once_init_enter (&css_added))
+    {
+      g_autoptr (GtkCssProvider) css = gtk_css_provider_new ();
+
+      gtk_css_provider_load_from_resource (css, "/io/github/otaflash/Otaflash/ota-window.css");
+      gtk_style_context_add_provider_for_screen (gdk_screen_get_default (),
+                                                 GTK_STYLE_PROVIDER (css),
+                                                 GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
+      g_once_init_leave (&css_added, 1);
+    }
   gtk_window_set_default_icon_name (OTA_APPLICATION_ID);
   self->color_scheme = ota_color_scheme_new (gtk_settings_get_default ());
 
@@ -579,6 +761,8 @@ ota_application_finalize (GObject *object)
   OtaApplication *self = OTA_APPLICATION (object);
 
   g_free (self->file_path);
+  g_free (self->pre_demo_host);
+  g_free (self->last_log_path);
   G_OBJECT_CLASS (ota_application_parent_class)->finalize (object);
 }
 
@@ -610,8 +794,10 @@ ota_application_init (OtaApplication *self)
 OtaApplication *
 ota_application_new (void)
 {
+  /* the resources (gtk/help-overlay.ui) stay where they are whatever the id */
   return g_object_new (OTA_TYPE_APPLICATION, "application-id", OTA_APPLICATION_ID, "flags",
-                       G_APPLICATION_HANDLES_OPEN, NULL);
+                       G_APPLICATION_HANDLES_OPEN, "resource-base-path",
+                       "/io/github/otaflash/Otaflash", NULL);
 }
 
 OtaWindow *
@@ -626,6 +812,20 @@ ota_application_get_cancel_dialog (OtaApplication *self)
 {
   g_return_val_if_fail (OTA_IS_APPLICATION (self), NULL);
   return self->cancel_dialog;
+}
+
+gboolean
+ota_application_get_inhibiting (OtaApplication *self)
+{
+  g_return_val_if_fail (OTA_IS_APPLICATION (self), FALSE);
+  return self->inhibiting;
+}
+
+const gchar *
+ota_application_get_last_log_path (OtaApplication *self)
+{
+  g_return_val_if_fail (OTA_IS_APPLICATION (self), NULL);
+  return self->last_log_path;
 }
 
 OtaFlash *

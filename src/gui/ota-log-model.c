@@ -34,8 +34,12 @@ static void
 append_text (OtaLogModel *self, gdouble t, gboolean timed, const gchar *what)
 {
   g_autofree gchar *safe = ota_text_sanitize (what, -1);
-  g_autofree gchar *line = timed ? g_strdup_printf ("%7.2f s  %s\n", t, safe)
-                                 : g_strdup_printf ("%7s    %s\n", "", safe);
+  /* the wall clock first: support matches it with the device's and the
+   * line's own records; the seconds since the start follow */
+  g_autoptr (GDateTime) now = g_date_time_new_now_local ();
+  g_autofree gchar *clock = g_date_time_format (now, "%H:%M:%S");
+  g_autofree gchar *line = timed ? g_strdup_printf ("%s %7.2f s  %s\n", clock, t, safe)
+                                 : g_strdup_printf ("%s %7s    %s\n", clock, "", safe);
   GtkTextIter end;
 
   gtk_text_buffer_get_end_iter (self->buffer, &end);

@@ -10,6 +10,7 @@
 #include "ota-advice.h"
 #include "ota-error.h"
 #include "ota-log-model.h"
+#include "ota-result-view.h"
 #include "ota-text.h"
 #include "ota-window-private.h"
 
@@ -24,12 +25,18 @@ struct _OtaWindow {
   GtkApplicationWindow parent_instance;
 
   /* template children */
+  GtkWidget *header_bar;
   GtkWidget *recovery_bar;
   GtkWidget *demo_bar;
+  GtkWidget *demo_firmware_button;
+  GtkWidget *leave_demo_button;
   GtkWidget *result_bar;
-  GtkWidget *result_label;
-  GtkWidget *next_step_label;
+  GtkWidget *result_view;
   GtkWidget *file_button;
+  GtkWidget *file_detail_label;
+  GtkWidget *try_demo_button;
+  GtkWidget *stage_progress_bar;
+  GtkWidget *save_log_button;
   GtkWidget *file_name_label;
   GtkWidget *file_status_image;
   GtkWidget *file_status_label;
@@ -71,7 +78,33 @@ struct _OtaWindow {
   OtaLogModel *log;                   /* this upgrade's log (JSON Lines and readable) */
   GtkFileChooserNative *chooser;      /* open, while shown */
   GtkFileChooserNative *save_chooser; /* save the log, while shown */
+
+  /* the last result, shown until another device (or the same one gone and
+   * back) is in front of the technician */
+  gboolean result_shown;
+  OtaResultKind result_kind;
+  gchar *result_uuid;         /* the device the result is about */
+  gboolean gone_since_result; /* nothing answered since it was shown */
+
+  gboolean demo_mode;      /* the window looks at the built-in emulator */
+  guint overall;           /* the whole upgrade, 0..100: never goes back in a run */
+  gint64 last_event_us;    /* monotonic time of the engine's last event */
+  guint stall_ms;          /* no event for this long: "waiting for the device" */
+  guint tick_id;           /* while flashing */
+  gboolean stalled;        /* "waiting for the device" is shown */
+  gchar *stage_one_sha256; /* the file stage one sent, when it was seen */
+  GtkWidget *confirm_dialog;
+  gboolean close_confirmed; /* quitting with a device in its updater was confirmed */
+  gboolean large;           /* a large screen: bigger result and progress */
 };
+
+typedef enum {
+  CONFIRM_FLASH,
+  CONFIRM_CLOSE,
+} ConfirmAction;
+
+#define STALL_MS 3000
+#define TICK_MS 250
 
 enum {
   SIGNAL_FILE_CHOSEN,
@@ -80,6 +113,7 @@ enum {
   SIGNAL_CANCEL_REQUESTED,
   SIGNAL_DEMO_REQUESTED,
   SIGNAL_DEMO_FIRMWARE_REQUESTED,
+  SIGNAL_LEAVE_DEMO_REQUESTED,
   N_SIGNALS
 };
 static guint signals[N_SIGNALS];
@@ -87,6 +121,7 @@ static guint signals[N_SIGNALS];
 G_DEFINE_TYPE (OtaWindow, ota_window, GTK_TYPE_APPLICATION_WINDOW)
 
 #define DEMO_BAR_RESPONSE_MAKE 1
+#define DEMO_BAR_RESPONSE_LEAVE 2
 
 /* ---- helpers ------------------------------------------------------------------- */
 
@@ -142,6 +177,35 @@ device_needs_stage_two (OtaWindow *self)
   return device_is_usable (self) && ota_description_needs_stage_two (self->device);
 }
 
+/* The device already runs the file's version: flashing it again is a
+ * reinstall, asked for, never the default. */
+static gboolean
+device_is_up_to_date (OtaWindow *self)
+{
+  const gchar *file_version = self->ufw != NULL ? ota_ufw_get_version (self->ufw) : NULL;
+
+  return device_is_usable (self) && !device_needs_stage_two (self) && file_version != NULL
+         && g_strcmp0 (file_version, self->device->firmware_version) == 0;
+}
+
+/* "48 % — otaflash", "Updated — otaflash": the taskbar tells too. */
+static void
+set_title (OtaWindow *self, const gchar *what)
+{
+  g_autofree gchar *title = what != NULL ? g_strdup_printf ("%s — otaflash", what) : NULL;
+
+  gtk_window_set_title (GTK_WINDOW (self), title != NULL ? title : "otaflash");
+  gtk_header_bar_set_title (GTK_HEADER_BAR (self->header_bar), title != NULL ? title : "otaflash");
+}
+
+static gboolean
+result_is_failure (OtaWindow *self)
+{
+  return self->result_shown
+         && (self->result_kind == OTA_RESULT_KIND_ERROR
+             || self->result_kind == OTA_RESULT_KIND_WARNING);
+}
+
 /* What to do next while nothing runs. */
 static gchar *
 idle_hint (OtaWindow *self)
@@ -162,8 +226,9 @@ idle_hint (OtaWindow *self)
     return g_strdup ("This device cannot be upgraded with the single-backup network upgrade.");
   if (device_needs_stage_two (self))
     return g_strdup ("Press Recover to finish the interrupted upgrade with this file.");
-  if (file_version != NULL && g_strcmp0 (file_version, self->device->firmware_version) == 0)
-    return g_strdup_printf ("The device already runs firmware %s, the version of this file.",
+  if (device_is_up_to_date (self))
+    return g_strdup_printf ("The device is up to date: it already runs firmware %s, the version "
+                            "of this file. Connect the next device, or choose another file.",
                             file_version);
   return g_strdup_printf ("Ready: press Flash to upgrade the device from firmware %s to %s.",
                           or_dash (self->device->firmware_version), or_dash (file_version));
@@ -175,11 +240,19 @@ update_actions (OtaWindow *self)
 {
   gboolean recover = device_needs_stage_two (self);
   gboolean can_flash = self->file_state == FILE_VALID && device_is_usable (self) && !self->flashing;
+  gboolean up_to_date = device_is_up_to_date (self);
+  GtkStyleContext *flash_style = gtk_widget_get_style_context (self->flash_button);
   const gchar *why = NULL;
 
   /* while flashing the device passes through its updater: keep the label */
   if (!self->flashing)
-    gtk_button_set_label (GTK_BUTTON (self->flash_button), recover ? "_Recover" : "_Flash");
+    gtk_button_set_label (GTK_BUTTON (self->flash_button), recover      ? "_Recover"
+                                                           : up_to_date ? "Up to Date — _Reinstall…"
+                                                                        : "_Flash");
+  if (can_flash && !up_to_date)
+    gtk_style_context_add_class (flash_style, "suggested-action");
+  else
+    gtk_style_context_remove_class (flash_style, "suggested-action");
   gtk_widget_set_sensitive (self->flash_button, can_flash);
   if (self->flashing)
     why = "An upgrade is running";
@@ -191,6 +264,8 @@ update_actions (OtaWindow *self)
     why = "This device does not use the single-backup network upgrade";
   else if (recover)
     why = "Finish the interrupted upgrade: the second stage, with this file";
+  else if (up_to_date)
+    why = "The device already runs this version; flash it again (asks first)";
   else
     why = "Upgrade the device with this file, in two stages";
   gtk_widget_set_tooltip_text (self->flash_button, why);
@@ -202,8 +277,15 @@ update_actions (OtaWindow *self)
   set_simple_action_enabled (self, "try-demo", !self->flashing && !self->demo_starting);
   set_simple_action_enabled (self, "save-log", ota_log_model_get_lines (self->log)->len > 0);
   gtk_widget_set_visible (self->recovery_bar, recover && !self->flashing);
-  if (can_flash)
+  /* a habitual Enter must not reflash a device that is done */
+  if (can_flash && !up_to_date)
     gtk_widget_grab_default (self->flash_button);
+  else if (gtk_window_get_default_widget (GTK_WINDOW (self)) == self->flash_button)
+    gtk_window_set_default (GTK_WINDOW (self), NULL);
+  /* the demo is a way to learn the window, not an answer to a failure */
+  gtk_widget_set_visible (self->try_demo_button,
+                          self->device == NULL && !result_is_failure (self) && !self->demo_mode);
+  gtk_widget_set_sensitive (self->leave_demo_button, !self->flashing);
   if (!self->flashing)
     {
       /* it names the device's and the file's versions */
@@ -254,8 +336,10 @@ set_file_details (OtaWindow *self, OtaUfw *ufw)
     }
   {
     g_autofree gchar *size = g_format_size (ota_ufw_get_size (ufw));
+    g_autofree gchar *sha16 = g_strndup (ota_ufw_get_sha256 (ufw), 8);
+    /* size, chip and the hash's start on one line: the window fits 800x600 */
     g_autofree gchar *size_text
-        = g_strdup_printf ("%s (%" G_GUINT64_FORMAT " bytes)", size, ota_ufw_get_size (ufw));
+        = g_strdup_printf ("%s  ·  %s  ·  SHA-256 %s…", size, ota_ufw_get_chip (ufw), sha16);
     g_autofree gchar *sha = g_strndup (ota_ufw_get_sha256 (ufw), 16);
     g_autofree gchar *sha_text = g_strconcat (sha, "…", NULL);
 
@@ -263,6 +347,7 @@ set_file_details (OtaWindow *self, OtaUfw *ufw)
                                                     ? ota_ufw_get_version (ufw)
                                                     : "unknown (no script.ver)");
     gtk_label_set_text (GTK_LABEL (self->file_size_label), size_text);
+    gtk_widget_set_tooltip_text (self->file_size_label, ota_ufw_get_sha256 (ufw));
     gtk_label_set_text (GTK_LABEL (self->file_chip_label), ota_ufw_get_chip (ufw));
     gtk_label_set_text (GTK_LABEL (self->file_sha_label), sha_text);
     gtk_widget_set_tooltip_text (self->file_sha_label, ota_ufw_get_sha256 (ufw));
@@ -303,6 +388,7 @@ ota_window_set_file_checking (OtaWindow *self, const gchar *path)
   gtk_image_set_from_icon_name (GTK_IMAGE (self->file_status_image), "content-loading-symbolic",
                                 GTK_ICON_SIZE_BUTTON);
   gtk_label_set_text (GTK_LABEL (self->file_status_label), "Checking the file…");
+  gtk_widget_hide (self->file_detail_label);
   update_actions (self);
 }
 
@@ -322,20 +408,45 @@ ota_window_set_file_result (OtaWindow *self, const gchar *path, OtaUfw *ufw, con
                                     GTK_ICON_SIZE_BUTTON);
       gtk_label_set_text (GTK_LABEL (self->file_status_label),
                           "Valid firmware: every checksum is right and the updater is in it.");
+      gtk_widget_hide (self->file_detail_label);
     }
   else
     {
-      g_autofree gchar *full = g_strconcat ("Cannot be used: ", error->message, NULL);
+      /* the problem in plain words first; the checksums for whoever asks */
+      g_autoptr (OtaAdvice) advice = ota_advice_new (error, OTA_DEVICE_STATE_UNCHANGED, NULL, NULL);
 
       self->file_state = FILE_INVALID;
       gtk_image_set_from_icon_name (GTK_IMAGE (self->file_status_image), "dialog-error-symbolic",
                                     GTK_ICON_SIZE_BUTTON);
-      set_outside_text (self->file_status_label, full);
+      gtk_label_set_text (GTK_LABEL (self->file_status_label),
+                          advice->summary != NULL ? advice->summary : advice->headline);
+      set_outside_text (self->file_detail_label, error->message);
+      gtk_widget_show (self->file_detail_label);
     }
+  atk_object_set_name (gtk_widget_get_accessible (self->file_status_image),
+                       ufw != NULL ? "Valid file" : "File cannot be used");
   update_actions (self);
 }
 
 /* ---- the device ----------------------------------------------------------------- */
+
+static void reset_progress (OtaWindow *self);
+
+/* Back to "Ready": no result, no stage, an empty bar. */
+static void
+clear_result (OtaWindow *self)
+{
+  self->result_shown = FALSE;
+  self->gone_since_result = FALSE;
+  g_clear_pointer (&self->result_uuid, g_free);
+  gtk_widget_hide (self->result_bar);
+  gtk_label_set_text (GTK_LABEL (self->stage_label), "Ready");
+  self->overall = 0;
+  gtk_progress_bar_set_fraction (GTK_PROGRESS_BAR (self->progress_bar), 0.0);
+  gtk_progress_bar_set_text (GTK_PROGRESS_BAR (self->progress_bar), " ");
+  reset_progress (self);
+  set_title (self, NULL);
+}
 
 void
 ota_window_set_device (OtaWindow *self, const OtaDescription *desc, const GError *error)
@@ -346,13 +457,25 @@ ota_window_set_device (OtaWindow *self, const OtaDescription *desc, const GError
 
   host = ota_window_get_host (self);
   g_clear_pointer (&self->device, ota_description_free);
+  if (self->result_shown && !self->flashing)
+    {
+      /* another unit (or the same one gone and back): the last result is
+       * not about it */
+      if (desc == NULL)
+        self->gone_since_result = TRUE;
+      else if (self->gone_since_result || g_strcmp0 (desc->uuid, self->result_uuid) != 0)
+        clear_result (self);
+    }
   if (desc != NULL)
     {
       g_autofree gchar *status = NULL;
       const gchar *state;
 
       self->device = ota_description_copy (desc);
-      status = g_strdup_printf ("Connected to the device at %s", host);
+      if (self->demo_mode)
+        status = g_strdup_printf ("Demo device (not a real device) at %s", host);
+      else
+        status = g_strdup_printf ("Connected to the device at %s", host);
       gtk_label_set_text (GTK_LABEL (self->device_status_label), status);
       gtk_image_set_from_icon_name (GTK_IMAGE (self->device_status_image),
                                     "network-wireless-signal-excellent-symbolic",
@@ -363,7 +486,9 @@ ota_window_set_device (OtaWindow *self, const OtaDescription *desc, const GError
                           ota_description_is_single_backup (desc)
                               ? "Single backup (this method)"
                               : "Dual backup: not supported by this upgrade method");
-      if (ota_description_needs_stage_two (desc))
+      if (!ota_description_is_single_backup (desc))
+        state = "Dual backup: not supported by this upgrade method";
+      else if (ota_description_needs_stage_two (desc))
         state = "In its updater, waiting for the second stage";
       else if (g_strcmp0 (desc->ota_step, "0") == 0)
         state = "Normal firmware running, ready";
@@ -455,27 +580,86 @@ ota_window_is_flashing (OtaWindow *self)
   return self->flashing;
 }
 
+/* The current stage's bar and numbers; the overall bar is left alone, so
+ * that it never jumps back between the stages. */
 static void
 reset_progress (OtaWindow *self)
 {
-  gtk_progress_bar_set_fraction (GTK_PROGRESS_BAR (self->progress_bar), 0.0);
-  gtk_progress_bar_set_text (GTK_PROGRESS_BAR (self->progress_bar), " ");
+  gtk_progress_bar_set_fraction (GTK_PROGRESS_BAR (self->stage_progress_bar), 0.0);
   gtk_label_set_text (GTK_LABEL (self->progress_detail_label), " ");
+}
+
+static void
+show_overall (OtaWindow *self, guint overall)
+{
+  g_autofree gchar *percent = NULL;
+
+  overall = MIN (overall, 100u);
+  if (overall < self->overall)
+    return;
+  self->overall = overall;
+  percent = g_strdup_printf ("%u %%", overall);
+  gtk_progress_bar_set_fraction (GTK_PROGRESS_BAR (self->progress_bar), overall / 100.0);
+  gtk_progress_bar_set_text (GTK_PROGRESS_BAR (self->progress_bar), percent);
+  if (self->flashing)
+    set_title (self, percent);
+}
+
+/* Nothing from the engine for a while: say so, with the seconds, instead of
+ * a speed and a time left that froze when the device went quiet. */
+static gboolean
+tick_cb (gpointer user_data)
+{
+  OtaWindow *self = OTA_WINDOW (user_data);
+  gint64 quiet_ms = (g_get_monotonic_time () - self->last_event_us) / 1000;
+
+  if (self->flashing && quiet_ms >= (gint64) self->stall_ms)
+    {
+      g_autofree gchar *text
+          = g_strdup_printf ("Waiting for the device (%d s)…", (int) (quiet_ms / 1000));
+      g_autofree gchar *status
+          = g_strdup_printf ("No word from the device at %s for %d s", ota_window_get_host (self),
+                             (int) (quiet_ms / 1000));
+
+      self->stalled = TRUE;
+      gtk_label_set_text (GTK_LABEL (self->progress_detail_label), text);
+      gtk_label_set_text (GTK_LABEL (self->device_status_label), status);
+      gtk_image_set_from_icon_name (GTK_IMAGE (self->device_status_image),
+                                    "network-wireless-acquiring-symbolic", GTK_ICON_SIZE_BUTTON);
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+stop_ticking (OtaWindow *self)
+{
+  if (self->tick_id != 0)
+    g_source_remove (self->tick_id);
+  self->tick_id = 0;
+  self->stalled = FALSE;
 }
 
 void
 ota_window_flash_started (OtaWindow *self)
 {
+  g_autofree gchar *status = NULL;
+
   g_return_if_fail (OTA_IS_WINDOW (self));
 
+  clear_result (self);
   self->flashing = TRUE;
   self->writing_shown = FALSE;
-  gtk_widget_hide (self->result_bar);
-  gtk_widget_hide (self->demo_bar);
-  reset_progress (self);
+  gtk_widget_hide (self->demo_firmware_button);
   gtk_label_set_text (GTK_LABEL (self->stage_label),
                       device_needs_stage_two (self) ? "Recovering: stage 2 of 2" : "Starting");
   gtk_label_set_text (GTK_LABEL (self->activity_label), "Reading the device description…");
+  show_overall (self, 0);
+  status = g_strdup_printf ("Upgrading the device at %s", ota_window_get_host (self));
+  gtk_label_set_text (GTK_LABEL (self->device_status_label), status);
+
+  self->last_event_us = g_get_monotonic_time ();
+  stop_ticking (self);
+  self->tick_id = g_timeout_add (TICK_MS, tick_cb, self);
 
   /* the file first, as otaflash --cli --json begins */
   ota_log_model_clear (self->log);
@@ -486,12 +670,10 @@ ota_window_flash_started (OtaWindow *self)
 static void
 show_progress (OtaWindow *self, const OtaEvent *ev)
 {
-  g_autofree gchar *percent = g_strdup_printf ("%u %%", ev->percent);
   g_autofree gchar *detail = NULL;
 
-  gtk_progress_bar_set_fraction (GTK_PROGRESS_BAR (self->progress_bar),
+  gtk_progress_bar_set_fraction (GTK_PROGRESS_BAR (self->stage_progress_bar),
                                  CLAMP (ev->percent, 0u, 100u) / 100.0);
-  gtk_progress_bar_set_text (GTK_PROGRESS_BAR (self->progress_bar), percent);
   if (ev->total == 0)
     detail = g_strdup ("Waiting for the device to say how much it will write…");
   else
@@ -499,10 +681,16 @@ show_progress (OtaWindow *self, const OtaEvent *ev)
       g_autofree gchar *done = g_format_size (ev->bytes);
       g_autofree gchar *total = g_format_size (ev->total);
       g_autofree gchar *rate = ev->rate > 0 ? g_format_size ((guint64) ev->rate) : NULL;
-      g_autofree gchar *eta = format_duration (ev->eta);
 
-      detail = g_strdup_printf ("%s of %s  ·  %s%s  ·  %s left", done, total,
-                                rate != NULL ? rate : "–", rate != NULL ? "/s" : "", eta);
+      if (rate != NULL && ev->eta >= 0)
+        {
+          g_autofree gchar *eta = format_duration (ev->eta);
+          detail = g_strdup_printf ("Stage %u: %u %%  ·  %s of %s  ·  %s/s  ·  %s left", ev->stage,
+                                    ev->percent, done, total, rate, eta);
+        }
+      else
+        detail
+            = g_strdup_printf ("Stage %u: %u %%  ·  %s of %s", ev->stage, ev->percent, done, total);
     }
   gtk_label_set_text (GTK_LABEL (self->progress_detail_label), detail);
   if (ev->stage == 2 && ev->total > 0 && !self->writing_shown)
@@ -523,6 +711,21 @@ ota_window_show_event (OtaWindow *self, const OtaEvent *ev)
   g_return_if_fail (ev != NULL);
 
   ota_log_model_add_event (self->log, ev);
+  self->last_event_us = g_get_monotonic_time ();
+  if (self->stalled)
+    {
+      g_autofree gchar *status
+          = g_strdup_printf ("Upgrading the device at %s", ota_window_get_host (self));
+
+      self->stalled = FALSE;
+      gtk_label_set_text (GTK_LABEL (self->progress_detail_label), " ");
+      gtk_label_set_text (GTK_LABEL (self->device_status_label), status);
+      gtk_image_set_from_icon_name (GTK_IMAGE (self->device_status_image),
+                                    "network-wireless-signal-excellent-symbolic",
+                                    GTK_ICON_SIZE_BUTTON);
+    }
+  if (self->flashing)
+    show_overall (self, ev->overall);
   hint = ota_advice_event_hint (ev);
   switch (ev->kind)
     {
@@ -542,8 +745,14 @@ ota_window_show_event (OtaWindow *self, const OtaEvent *ev)
         {
           g_autofree gchar *text = g_strdup_printf ("Stage %u of 2 done", ev->stage);
 
-          /* the bar stays where the device's own percentage put it */
           gtk_label_set_text (GTK_LABEL (self->stage_label), text);
+          gtk_label_set_text (GTK_LABEL (self->progress_detail_label), " ");
+          /* Recover later warns if it is given another file */
+          if (ev->stage == 1 && self->ufw != NULL)
+            {
+              g_free (self->stage_one_sha256);
+              self->stage_one_sha256 = g_strdup (ota_ufw_get_sha256 (self->ufw));
+            }
         }
       else
         {
@@ -581,53 +790,90 @@ ota_window_show_cancelling (OtaWindow *self)
   g_return_if_fail (OTA_IS_WINDOW (self));
   gtk_label_set_text (GTK_LABEL (self->activity_label),
                       "Cancelling: the device is told to stop at its next request…");
+  /* a speed and a time left mean nothing once it is stopping */
+  gtk_label_set_text (GTK_LABEL (self->progress_detail_label), " ");
   gtk_widget_set_sensitive (self->cancel_button, FALSE);
 }
 
 static void
-show_result (OtaWindow *self, GtkMessageType type, const gchar *message, const gchar *next_step)
+show_result (OtaWindow *self, OtaResultKind kind, const gchar *headline, const gchar *body,
+             const gchar *next_step, const gchar *detail)
 {
-  g_autofree gchar *safe = ota_text_sanitize (message, -1);
+  GtkStyleContext *context = gtk_widget_get_style_context (self->result_bar);
+  g_autofree gchar *old_class
+      = g_strconcat ("ota-", ota_result_kind_to_string (self->result_kind), NULL);
+  g_autofree gchar *new_class = g_strconcat ("ota-", ota_result_kind_to_string (kind), NULL);
+  g_autofree gchar *safe = ota_text_sanitize (body, -1);
   g_autofree gchar *text = sentence (safe);
 
-  gtk_info_bar_set_message_type (GTK_INFO_BAR (self->result_bar), type);
-  gtk_label_set_text (GTK_LABEL (self->result_label), text);
-  if (next_step != NULL)
-    {
-      g_autofree gchar *hint = g_strconcat ("Next step: ", next_step, NULL);
-      gtk_label_set_text (GTK_LABEL (self->next_step_label), hint);
-    }
-  gtk_widget_set_visible (self->next_step_label, next_step != NULL);
+  gtk_style_context_remove_class (context, old_class);
+  gtk_style_context_add_class (context, new_class);
+  gtk_info_bar_set_message_type (GTK_INFO_BAR (self->result_bar),
+                                 ota_result_kind_to_message_type (kind));
+  ota_result_view_show (OTA_RESULT_VIEW (self->result_view), kind, headline,
+                        *text != '\0' ? text : NULL, next_step, detail);
+  self->result_kind = kind;
+  self->result_shown = TRUE;
+  self->gone_since_result = FALSE;
+  g_free (self->result_uuid);
+  self->result_uuid = self->device != NULL ? g_strdup (self->device->uuid) : NULL;
   gtk_widget_show (self->result_bar);
+  update_actions (self);
+}
+
+/* The result says what the activity line would: one of them at a time. */
+static void
+result_bar_visible_cb (GtkWidget *bar, GParamSpec *pspec, OtaWindow *self)
+{
+  gtk_widget_set_visible (self->activity_label, !gtk_widget_get_visible (bar));
+}
+
+static OtaResultKind
+result_kind_for (OtaOutcome outcome)
+{
+  switch (outcome)
+    {
+    case OTA_OUTCOME_SUCCESS:
+      return OTA_RESULT_KIND_SUCCESS;
+    case OTA_OUTCOME_NOTHING_TO_DO:
+      return OTA_RESULT_KIND_UNCHANGED;
+    case OTA_OUTCOME_CANCELLED:
+      return OTA_RESULT_KIND_CANCELLED;
+    case OTA_OUTCOME_NEEDS_RECOVERY:
+    case OTA_OUTCOME_NO_REBOOT:
+      return OTA_RESULT_KIND_WARNING;
+    case OTA_OUTCOME_NOT_REACHABLE:
+    case OTA_OUTCOME_INVALID_FILE:
+    case OTA_OUTCOME_REFUSED:
+    case OTA_OUTCOME_FAILED_UNCHANGED:
+    case OTA_OUTCOME_WIFI:
+    case OTA_OUTCOME_LAST:
+    default:
+      return OTA_RESULT_KIND_ERROR;
+    }
 }
 
 void
 ota_window_flash_finished (OtaWindow *self, const OtaAdvice *advice)
 {
-  GtkMessageType type;
+  OtaResultKind kind;
 
   g_return_if_fail (OTA_IS_WINDOW (self));
   g_return_if_fail (advice != NULL);
 
   self->flashing = FALSE;
-  update_actions (self);
-  switch (advice->outcome)
-    {
-    case OTA_OUTCOME_SUCCESS:
-    case OTA_OUTCOME_CANCELLED:
-    case OTA_OUTCOME_NOTHING_TO_DO:
-      type = GTK_MESSAGE_INFO;
-      break;
-    case OTA_OUTCOME_NEEDS_RECOVERY:
-    case OTA_OUTCOME_NO_REBOOT:
-      type = GTK_MESSAGE_WARNING;
-      break;
-    default:
-      type = GTK_MESSAGE_ERROR;
-      break;
-    }
-  show_result (self, type, advice->message,
-               advice->outcome == OTA_OUTCOME_SUCCESS ? NULL : advice->next_step);
+  stop_ticking (self);
+  kind = result_kind_for (advice->outcome);
+  if (kind == OTA_RESULT_KIND_SUCCESS)
+    show_overall (self, 100);
+  /* the end: no speed, no time left */
+  gtk_label_set_text (GTK_LABEL (self->progress_detail_label), " ");
+  set_title (self, advice->headline);
+  /* plain words first; the error's own facts behind "Details" */
+  show_result (self, kind, advice->headline,
+               advice->summary != NULL ? advice->summary : advice->message,
+               advice->outcome == OTA_OUTCOME_SUCCESS ? NULL : advice->next_step,
+               advice->summary != NULL ? advice->message : NULL);
 
   if (advice->outcome == OTA_OUTCOME_SUCCESS)
     {
@@ -641,6 +887,20 @@ ota_window_flash_finished (OtaWindow *self, const OtaAdvice *advice)
     gtk_label_set_text (GTK_LABEL (self->activity_label),
                         advice->outcome == OTA_OUTCOME_CANCELLED ? "Cancelled." : "Stopped.");
   ota_log_model_add_result (self->log, advice);
+}
+
+OtaResultKind
+ota_window_get_result_kind (OtaWindow *self)
+{
+  g_return_val_if_fail (OTA_IS_WINDOW (self), OTA_RESULT_KIND_ERROR);
+  return self->result_kind;
+}
+
+gboolean
+ota_window_get_result_shown (OtaWindow *self)
+{
+  g_return_val_if_fail (OTA_IS_WINDOW (self), FALSE);
+  return self->result_shown;
 }
 
 /* ---- demo ------------------------------------------------------------------------- */
@@ -665,14 +925,39 @@ void
 ota_window_offer_demo_firmware (OtaWindow *self, gboolean offer)
 {
   g_return_if_fail (OTA_IS_WINDOW (self));
-  gtk_widget_set_visible (self->demo_bar, offer);
+  gtk_widget_set_visible (self->demo_firmware_button, offer);
+}
+
+void
+ota_window_set_demo_mode (OtaWindow *self, gboolean demo)
+{
+  g_return_if_fail (OTA_IS_WINDOW (self));
+
+  self->demo_mode = demo;
+  gtk_widget_set_visible (self->demo_bar, demo);
+  if (!demo)
+    gtk_widget_hide (self->demo_firmware_button);
+  gtk_header_bar_set_subtitle (GTK_HEADER_BAR (self->header_bar),
+                               demo ? "Demo device — not a real device"
+                                    : "Firmware upgrade for JieLi AC79 Wi-Fi devices");
+  update_actions (self);
+}
+
+gboolean
+ota_window_get_demo_mode (OtaWindow *self)
+{
+  g_return_val_if_fail (OTA_IS_WINDOW (self), FALSE);
+  return self->demo_mode;
 }
 
 void
 ota_window_show_problem (OtaWindow *self, const gchar *message, const gchar *next_step)
 {
+  g_autofree gchar *safe = NULL;
+
   g_return_if_fail (OTA_IS_WINDOW (self));
-  show_result (self, GTK_MESSAGE_ERROR, message, next_step);
+  safe = ota_text_sanitize (message, -1);
+  show_result (self, OTA_RESULT_KIND_ERROR, NULL, safe, next_step, NULL);
 }
 
 /* ---- template callbacks and actions ---------------------------------------------- */
@@ -724,10 +1009,77 @@ file_button_clicked_cb (GtkButton *button, OtaWindow *self)
 }
 
 static void
+confirm_response_cb (GtkDialog *dialog, gint response, OtaWindow *self)
+{
+  ConfirmAction action = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (dialog), "action"));
+
+  gtk_widget_destroy (GTK_WIDGET (dialog));
+  if (response != GTK_RESPONSE_ACCEPT)
+    return;
+  switch (action)
+    {
+    case CONFIRM_FLASH:
+      if (!self->flashing && self->file_state == FILE_VALID && device_is_usable (self))
+        g_signal_emit (self, signals[SIGNAL_FLASH_REQUESTED], 0);
+      break;
+    case CONFIRM_CLOSE:
+    default:
+      self->close_confirmed = TRUE;
+      gtk_window_close (GTK_WINDOW (self));
+      break;
+    }
+}
+
+/* A question before something a technician may regret; the safe answer is
+ * the default, so a habitual Enter does nothing. */
+static void
+ask (OtaWindow *self, ConfirmAction action, const gchar *question, const gchar *explanation,
+     const gchar *accept_label)
+{
+  GtkWidget *dialog;
+
+  if (self->confirm_dialog != NULL)
+    gtk_widget_destroy (self->confirm_dialog);
+  dialog = gtk_message_dialog_new (GTK_WINDOW (self),
+                                   GTK_DIALOG_MODAL | GTK_DIALOG_DESTROY_WITH_PARENT,
+                                   GTK_MESSAGE_QUESTION, GTK_BUTTONS_NONE, "%s", question);
+  gtk_message_dialog_format_secondary_text (GTK_MESSAGE_DIALOG (dialog), "%s", explanation);
+  gtk_dialog_add_button (GTK_DIALOG (dialog), "_Cancel", GTK_RESPONSE_CANCEL);
+  gtk_dialog_add_button (GTK_DIALOG (dialog), accept_label, GTK_RESPONSE_ACCEPT);
+  gtk_dialog_set_default_response (GTK_DIALOG (dialog), GTK_RESPONSE_CANCEL);
+  g_object_set_data (G_OBJECT (dialog), "action", GINT_TO_POINTER (action));
+  g_signal_connect (dialog, "response", G_CALLBACK (confirm_response_cb), self);
+  self->confirm_dialog = dialog;
+  g_object_add_weak_pointer (G_OBJECT (dialog), (gpointer *) &self->confirm_dialog);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
 flash_button_clicked_cb (GtkButton *button, OtaWindow *self)
 {
   if (self->flashing || self->file_state != FILE_VALID || !device_is_usable (self))
     return;
+  if (device_needs_stage_two (self) && self->stage_one_sha256 != NULL
+      && g_strcmp0 (self->stage_one_sha256, ota_ufw_get_sha256 (self->ufw)) != 0)
+    {
+      ask (self, CONFIRM_FLASH, "Recover with a different file?",
+           "Stage one of this upgrade sent another firmware file than the one chosen now. "
+           "Finish it with the same file unless you are sure this one is right.",
+           "_Recover Anyway");
+      return;
+    }
+  if (device_is_up_to_date (self))
+    {
+      g_autofree gchar *question = NULL;
+      g_autofree gchar *version = ota_text_sanitize (ota_ufw_get_version (self->ufw), -1);
+
+      question = g_strdup_printf ("Reinstall firmware %s?", version);
+      ask (self, CONFIRM_FLASH, question,
+           "The device already runs this version. Flash it again only to repair it; both "
+           "stages run again.",
+           "_Reinstall");
+      return;
+    }
   g_signal_emit (self, signals[SIGNAL_FLASH_REQUESTED], 0);
 }
 
@@ -747,14 +1099,28 @@ result_bar_response_cb (GtkInfoBar *bar, gint response, OtaWindow *self)
 static void
 demo_bar_response_cb (GtkInfoBar *bar, gint response, OtaWindow *self)
 {
-  gtk_widget_hide (GTK_WIDGET (bar));
   if (response == DEMO_BAR_RESPONSE_MAKE)
-    g_signal_emit (self, signals[SIGNAL_DEMO_FIRMWARE_REQUESTED], 0);
+    {
+      gtk_widget_hide (self->demo_firmware_button);
+      g_signal_emit (self, signals[SIGNAL_DEMO_FIRMWARE_REQUESTED], 0);
+    }
+  else if (response == DEMO_BAR_RESPONSE_LEAVE && !self->flashing)
+    g_signal_emit (self, signals[SIGNAL_LEAVE_DEMO_REQUESTED], 0);
 }
 
 static gboolean
 delete_event_cb (GtkWidget *widget, GdkEvent *event, OtaWindow *self)
 {
+  if (!self->flashing && device_needs_stage_two (self) && !self->close_confirmed
+      && !self->demo_mode)
+    {
+      ask (self, CONFIRM_CLOSE, "Quit while the device waits in its updater?",
+           "The device has not finished its upgrade: it stays in its updater until it is "
+           "recovered. To finish, open otaflash again, choose the same firmware file and press "
+           "Recover.",
+           "_Quit Anyway");
+      return GDK_EVENT_STOP;
+    }
   if (!self->flashing)
     return GDK_EVENT_PROPAGATE;
   /* closing must not cut an upgrade short silently: it is a cancel, with
@@ -857,6 +1223,9 @@ ota_window_dispose (GObject *object)
       gtk_native_dialog_destroy (GTK_NATIVE_DIALOG (self->save_chooser));
     }
   g_clear_object (&self->save_chooser);
+  stop_ticking (self);
+  if (self->confirm_dialog != NULL)
+    gtk_widget_destroy (self->confirm_dialog);
   G_OBJECT_CLASS (ota_window_parent_class)->dispose (object);
 }
 
@@ -866,6 +1235,8 @@ ota_window_finalize (GObject *object)
   OtaWindow *self = OTA_WINDOW (object);
 
   g_free (self->file_path);
+  g_free (self->result_uuid);
+  g_free (self->stage_one_sha256);
   g_clear_object (&self->ufw);
   g_clear_pointer (&self->device, ota_description_free);
   g_clear_object (&self->log);
@@ -899,16 +1270,26 @@ ota_window_class_init (OtaWindowClass *klass)
   signals[SIGNAL_DEMO_FIRMWARE_REQUESTED]
       = g_signal_new ("demo-firmware-requested", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
                       NULL, NULL, NULL, G_TYPE_NONE, 0);
+  signals[SIGNAL_LEAVE_DEMO_REQUESTED]
+      = g_signal_new ("leave-demo-requested", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
+                      NULL, NULL, G_TYPE_NONE, 0);
 
   ota_gui_register_resources ();
+  g_type_ensure (OTA_TYPE_RESULT_VIEW);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/otaflash/Otaflash/ota-window.ui");
+  gtk_widget_class_bind_template_child (widget_class, OtaWindow, header_bar);
   gtk_widget_class_bind_template_child (widget_class, OtaWindow, recovery_bar);
   gtk_widget_class_bind_template_child (widget_class, OtaWindow, demo_bar);
+  gtk_widget_class_bind_template_child (widget_class, OtaWindow, demo_firmware_button);
+  gtk_widget_class_bind_template_child (widget_class, OtaWindow, leave_demo_button);
   gtk_widget_class_bind_template_child (widget_class, OtaWindow, result_bar);
-  gtk_widget_class_bind_template_child (widget_class, OtaWindow, result_label);
-  gtk_widget_class_bind_template_child (widget_class, OtaWindow, next_step_label);
+  gtk_widget_class_bind_template_child (widget_class, OtaWindow, result_view);
   gtk_widget_class_bind_template_child (widget_class, OtaWindow, file_button);
+  gtk_widget_class_bind_template_child (widget_class, OtaWindow, file_detail_label);
+  gtk_widget_class_bind_template_child (widget_class, OtaWindow, try_demo_button);
+  gtk_widget_class_bind_template_child (widget_class, OtaWindow, stage_progress_bar);
+  gtk_widget_class_bind_template_child (widget_class, OtaWindow, save_log_button);
   gtk_widget_class_bind_template_child (widget_class, OtaWindow, file_name_label);
   gtk_widget_class_bind_template_child (widget_class, OtaWindow, file_status_image);
   gtk_widget_class_bind_template_child (widget_class, OtaWindow, file_status_label);
@@ -947,10 +1328,75 @@ ota_window_class_init (OtaWindowClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, drag_data_received_cb);
 }
 
+/* A large screen (1920x1080): the result and the progress grow with the
+ * room instead of floating small in it. */
+static void
+size_allocate_cb (GtkWidget *widget, GdkRectangle *allocation, OtaWindow *self)
+{
+  gboolean large = allocation->width >= 1400 && allocation->height >= 850;
+  GtkStyleContext *context = gtk_widget_get_style_context (widget);
+
+  if (large == self->large)
+    return;
+  self->large = large;
+  if (large)
+    gtk_style_context_add_class (context, "large");
+  else
+    gtk_style_context_remove_class (context, "large");
+  ota_result_view_set_large (OTA_RESULT_VIEW (self->result_view), large);
+}
+
+static void
+set_accessible_name (GtkWidget *widget, const gchar *name)
+{
+  atk_object_set_name (gtk_widget_get_accessible (widget), name);
+}
+
+/* GtkInfoBar's close button is an icon without a name. */
+static void
+name_close_button (GtkWidget *widget, gpointer user_data)
+{
+  if (GTK_IS_BUTTON (widget) && gtk_button_get_label (GTK_BUTTON (widget)) == NULL)
+    {
+      GtkWidget *image = gtk_button_get_image (GTK_BUTTON (widget));
+      GtkWidget *child = gtk_bin_get_child (GTK_BIN (widget));
+      const gchar *icon = NULL;
+
+      if (image == NULL && GTK_IS_IMAGE (child))
+        image = child;
+      if (image != NULL)
+        gtk_image_get_icon_name (GTK_IMAGE (image), &icon, NULL);
+      if (g_strcmp0 (icon, "window-close-symbolic") == 0)
+        {
+          set_accessible_name (widget, user_data);
+          gtk_widget_set_tooltip_text (widget, user_data);
+        }
+    }
+  else if (GTK_IS_CONTAINER (widget))
+    gtk_container_forall (GTK_CONTAINER (widget), name_close_button, user_data);
+}
+
 static void
 ota_window_init (OtaWindow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  self->stall_ms = STALL_MS;
+  g_signal_connect (self, "size-allocate", G_CALLBACK (size_allocate_cb), self);
+  g_signal_connect (self->result_bar, "notify::visible", G_CALLBACK (result_bar_visible_cb), self);
+  gtk_label_set_ellipsize (GTK_LABEL (self->file_size_label), PANGO_ELLIPSIZE_END);
+  gtk_label_set_max_width_chars (GTK_LABEL (self->file_size_label), 28);
+
+  /* every control has a name a screen reader can say */
+  set_accessible_name (self->host_entry, "Device address");
+  set_accessible_name (self->ctp_spin, "Control port (CTP)");
+  set_accessible_name (self->http_spin, "Description port (HTTP)");
+  set_accessible_name (self->ota_spin, "Upgrade data port (OTA)");
+  set_accessible_name (self->progress_bar, "Overall progress");
+  set_accessible_name (self->stage_progress_bar, "Stage progress");
+  set_accessible_name (self->file_status_image, "File status");
+  set_accessible_name (self->device_status_image, "Device status");
+  set_accessible_name (self->log_view, "Log");
+  name_close_button (self->result_bar, (gpointer) "Dismiss the result");
 
   self->log = ota_log_model_new ();
   gtk_text_view_set_buffer (GTK_TEXT_VIEW (self->log_view), ota_log_model_get_buffer (self->log));
@@ -989,9 +1435,17 @@ ACCESSOR (stage_label)
 ACCESSOR (progress_bar)
 ACCESSOR (activity_label)
 ACCESSOR (result_bar)
-ACCESSOR (result_label)
-ACCESSOR (next_step_label)
+ACCESSOR (result_view)
 ACCESSOR (recovery_bar)
+ACCESSOR (stage_progress_bar)
+ACCESSOR (progress_detail_label)
+ACCESSOR (file_detail_label)
+ACCESSOR (try_demo_button)
+ACCESSOR (leave_demo_button)
+ACCESSOR (advanced_expander)
+ACCESSOR (confirm_dialog)
+ACCESSOR (device_uuid_label)
+ACCESSOR (log_view)
 ACCESSOR (demo_bar)
 ACCESSOR (file_status_label)
 ACCESSOR (file_version_label)
@@ -1004,4 +1458,25 @@ ota_window_get_log_lines (OtaWindow *self)
 {
   g_return_val_if_fail (OTA_IS_WINDOW (self), NULL);
   return ota_log_model_get_lines (self->log);
+}
+
+GtkWidget *
+ota_window_get_result_label (OtaWindow *self)
+{
+  g_return_val_if_fail (OTA_IS_WINDOW (self), NULL);
+  return ota_result_view_get_body_label (OTA_RESULT_VIEW (self->result_view));
+}
+
+GtkWidget *
+ota_window_get_next_step_label (OtaWindow *self)
+{
+  g_return_val_if_fail (OTA_IS_WINDOW (self), NULL);
+  return ota_result_view_get_next_step_label (OTA_RESULT_VIEW (self->result_view));
+}
+
+void
+ota_window_set_stall_ms (OtaWindow *self, guint ms)
+{
+  g_return_if_fail (OTA_IS_WINDOW (self));
+  self->stall_ms = ms;
 }

@@ -12,6 +12,7 @@
  *   "cancel-requested" ()               Cancel, or closing the window while flashing
  *   "demo-requested" ()                 Try Without a Device
  *   "demo-firmware-requested" ()        Make Demo Firmware
+ *   "leave-demo-requested" ()           Leave Demo
  */
 
 #include <gtk/gtk.h>
@@ -56,6 +57,9 @@ gboolean ota_window_is_flashing (OtaWindow *self);
 /* "Try without a device". */
 void ota_window_set_demo_starting (OtaWindow *self, gboolean starting);
 void ota_window_offer_demo_firmware (OtaWindow *self, gboolean offer);
+/* The window looks at the built-in emulator: it says so, and offers to leave. */
+void ota_window_set_demo_mode (OtaWindow *self, gboolean demo);
+gboolean ota_window_get_demo_mode (OtaWindow *self);
 /* A problem outside an upgrade (the emulator did not start, the log could
  * not be saved), in the result bar. */
 void ota_window_show_problem (OtaWindow *self, const gchar *message, const gchar *next_step);
