@@ -187,6 +187,7 @@ typedef enum {
   HTTP_MALFORMED,    /* invalid JSON */
   HTTP_NUL,          /* JSON with NUL bytes */
   HTTP_NO_OTA_TYPE,  /* a description without ota_type */
+  HTTP_BOOL_FIELDS,  /* ota_type and ota_step of the wrong type */
   HTTP_DEEP,         /* 60000 nested arrays */
   HTTP_NOT_HTTP,     /* an SSH banner */
   HTTP_HEADER_FLOOD, /* headers without end */
@@ -270,6 +271,11 @@ http_cb (Fake *fake, GSocket *socket, guint index)
       }
       case HTTP_NO_OTA_TYPE: {
         const gchar *body = "{\"ota_step\":\"0\",\"firmware_version\":\"1.0.1\"}";
+        send_response (socket, body, strlen (body));
+        break;
+      }
+      case HTTP_BOOL_FIELDS: {
+        const gchar *body = "{\"ota_type\":true,\"ota_step\":[0],\"firmware_version\":\"1.0.1\"}";
         send_response (socket, body, strlen (body));
         break;
       }
@@ -574,6 +580,9 @@ static const HttpCase http_cases[] = {
   { "/hostile/http/malformed-json", HTTP_MALFORMED, "5", 4, 7, "unknown", "not valid JSON" },
   { "/hostile/http/json-with-nul", HTTP_NUL, "5", 4, 7, "unknown", "NUL byte" },
   { "/hostile/http/no-ota-type", HTTP_NO_OTA_TYPE, "5", 4, 5, "unchanged", "ota_type \"missing\"" },
+  /* a value of the wrong type is said as such, not as "missing" */
+  { "/hostile/http/ota-type-not-a-string", HTTP_BOOL_FIELDS, "5", 4, 5, "unchanged",
+    "ota_type \"true (not a string)\"" },
   { "/hostile/http/deeply-nested-json", HTTP_DEEP, "5", 4, 7, "unknown", "not valid JSON" },
   { "/hostile/http/json-array", HTTP_NOT_OBJECT, "5", 4, 7, "unknown", "not a JSON object" },
   { "/hostile/http/not-http", HTTP_NOT_HTTP, "5", 4, 7, "unknown", "did not answer with HTTP" },

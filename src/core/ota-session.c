@@ -1129,11 +1129,14 @@ flash (OtaSession *self, OtaFirmware *firmware, OtaUfw *ufw, GError **error)
   emit_device (self, desc);
   if (!ota_description_is_single_backup (desc))
     {
+      /* as the device sent it: a value of the wrong type is not "missing" */
+      g_autofree gchar *ota_type = ota_description_describe_field (desc, "ota_type");
+
       set_state (self, OTA_DEVICE_STATE_UNCHANGED);
       g_set_error (error, OTA_ERROR, OTA_ERROR_NOT_SUPPORTED,
                    "the device is not a single-backup build (ota_type \"%s\"): this upgrade method "
                    "does not apply to it",
-                   desc->ota_type != NULL ? desc->ota_type : "missing");
+                   ota_type);
       return FALSE;
     }
 
@@ -1168,11 +1171,13 @@ flash (OtaSession *self, OtaFirmware *firmware, OtaUfw *ufw, GError **error)
     }
   else
     {
+      g_autofree gchar *ota_step = ota_description_describe_field (desc, "ota_step");
+
       set_state (self, OTA_DEVICE_STATE_UNCHANGED);
       g_set_error (error, OTA_ERROR, OTA_ERROR_REFUSED,
                    "the device reports ota_step \"%s\", neither ready (\"0\") nor waiting for "
                    "stage two (\"1\")",
-                   desc->ota_step != NULL ? desc->ota_step : "missing");
+                   ota_step);
       return FALSE;
     }
 
