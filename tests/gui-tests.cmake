@@ -15,7 +15,9 @@ if(OTA_BUILD_GUI)
   ota_add_test(test-gui SOURCES test-gui.c LIBS otagui BUILD_ONLY
     ENV "OTAFLASH_EMU=$<TARGET_FILE:otaflash-emu>")
   add_dependencies(test-gui otaflash-emu)
-  set(gui_env "${test-gui_TEST_ENV}")
+  # no GUI test talks to the machine's NetworkManager or system bus: the
+  # window's Wi-Fi is "none" here (test-gui-wifi uses a private bus of its own)
+  set(gui_env "${test-gui_TEST_ENV};OTA_WIFI_BACKEND=none")
   if(OTA_SANITIZE)
     # GTK, fontconfig and friends keep caches for the life of the process;
     # the suppressions name each of them (tests/lsan-gui.supp)
@@ -47,7 +49,7 @@ if(OTA_BUILD_GUI)
   # against a fake portal on a private session bus (GTestDBus: its own
   # dbus-daemon; the portal tests skip themselves without one).
   ota_add_test(test-color-scheme SOURCES test-color-scheme.c LIBS otagui BUILD_ONLY)
-  set(color_scheme_env "${test-color-scheme_TEST_ENV}")
+  set(color_scheme_env "${test-color-scheme_TEST_ENV};OTA_WIFI_BACKEND=none")
   if(OTA_SANITIZE)
     list(APPEND color_scheme_env "LSAN_OPTIONS=suppressions=${CMAKE_CURRENT_SOURCE_DIR}/lsan-gui.supp:print_suppressions=0")
   endif()
