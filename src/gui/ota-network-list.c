@@ -479,6 +479,16 @@ ota_network_list_class_init (OtaNetworkListClass *klass)
                                           0, NULL, NULL, NULL, G_TYPE_NONE, 0);
 }
 
+/* the combo's own button speaks as the combo does */
+static void
+name_inner_button (GtkWidget *widget, gpointer user_data)
+{
+  if (GTK_IS_BUTTON (widget))
+    atk_object_set_name (gtk_widget_get_accessible (widget), user_data);
+  else if (GTK_IS_CONTAINER (widget))
+    gtk_container_forall (GTK_CONTAINER (widget), name_inner_button, user_data);
+}
+
 static void
 ota_network_list_init (OtaNetworkList *self)
 {
@@ -501,6 +511,7 @@ ota_network_list_init (OtaNetworkList *self)
   gtk_widget_set_hexpand (self->combo, TRUE);
   gtk_widget_set_tooltip_text (self->combo, "The device's Wi-Fi network to flash through");
   atk_object_set_name (gtk_widget_get_accessible (self->combo), "Device network");
+  gtk_container_forall (GTK_CONTAINER (self->combo), name_inner_button, (gpointer) "Device network");
   g_signal_connect (self->combo, "changed", G_CALLBACK (combo_changed_cb), self);
 
   self->refresh_button = gtk_button_new_from_icon_name ("view-refresh-symbolic",
