@@ -87,9 +87,8 @@ test_list_recovery_first (void)
   g_assert_nonnull (strstr (first, "WIFI_OTA_123456"));
   g_assert_nonnull (strstr (first, "recovery"));
   g_assert_null (strstr (second, "recovery"));
-  g_assert_nonnull (
-      strstr (gtk_label_get_text (GTK_LABEL (ota_network_list_get_status_label (list))),
-              "second stage"));
+  g_assert_nonnull (strstr (
+      gtk_label_get_text (GTK_LABEL (ota_network_list_get_status_label (list))), "second stage"));
 
   /* Automatic takes the recovery network: Recover is what the window offers */
   g_assert_null (ota_network_list_get_selected (list));
@@ -147,6 +146,7 @@ typedef struct {
   gboolean body_ran;
   GPtrArray *activity; /* every activity line, in order */
   gboolean success;
+  gboolean pick; /* choose the network, else leave "Automatic" */
 } Flash;
 
 static gboolean
@@ -258,10 +258,13 @@ flash_body_cb (gpointer user_data)
   g_assert_true (gtk_widget_get_visible (GTK_WIDGET (list)));
   g_assert_true (ota_network_list_get_auto_join (list));
   wait_until (f, network_listed, READY_MS, "the device's network in the list");
-  g_assert_true (ota_network_list_select (list, ssid));
+  if (f->pick)
+    g_assert_true (ota_network_list_select (list, ssid));
+  else
+    g_assert_null (ota_network_list_get_selected (list));
   wait_until (f, ready, READY_MS, "Flash to be enabled");
-  g_assert_cmpstr (gtk_button_get_label (GTK_BUTTON (ota_window_get_flash_button (f->window))),
-                   ==, "_Flash");
+  g_assert_cmpstr (gtk_button_get_label (GTK_BUTTON (ota_window_get_flash_button (f->window))), ==,
+                   "_Flash");
 
   gtk_button_clicked (GTK_BUTTON (ota_window_get_flash_button (f->window)));
   g_assert_true (ota_window_is_flashing (f->window));
@@ -300,7 +303,7 @@ app_opened_cb (GApplication *app, GFile **files, gint n_files, const gchar *hint
 }
 
 static void
-test_flash_both_stages (void)
+test_flash_both_stages (gconstpointer data)
 {
   const gchar *emu[] = { "--time-scale", "0.2", "--strict", NULL };
   g_autoptr (GError) error = NULL;
@@ -318,10 +321,11 @@ test_flash_both_stages (void)
   g_setenv ("OTAFLASH_CONFIG_DIR", f->dir, TRUE);
   state = g_build_filename (f->dir, "state", NULL);
   g_setenv ("XDG_STATE_HOME", state, TRUE);
-  f->ufw = ota_test_make_ufw (f->dir, 256 * 1024, 64 * 1024, 7, "1.0.1", OTA_UFW_CORRUPT_NONE,
-                              &error);
+  f->ufw
+      = ota_test_make_ufw (f->dir, 256 * 1024, 64 * 1024, 7, "1.0.1", OTA_UFW_CORRUPT_NONE, &error);
   g_assert_no_error (error);
   f->activity = g_ptr_array_new_with_free_func (g_free);
+  f->pick = GPOINTER_TO_INT (data);
 
   /* sets DBUS_SYSTEM_BUS_ADDRESS (its private bus) and OTA_WIFI_BACKEND=nm */
   f->harness = wifi_harness_start (emu, NULL);
@@ -389,6 +393,9 @@ main (int argc, char **argv)
     }
   g_test_add_func ("/gui/wifi/list/recovery-first", test_list_recovery_first);
   g_test_add_func ("/gui/wifi/list/by-hand", test_list_by_hand);
-  g_test_add_func ("/gui/wifi/flash/both-stages", test_flash_both_stages);
+  g_test_add_data_func ("/gui/wifi/flash/both-stages-chosen", GINT_TO_POINTER (TRUE),
+                        test_flash_both_stages);
+  g_test_add_data_func ("/gui/wifi/flash/both-stages-auto", GINT_TO_POINTER (FALSE),
+                        test_flash_both_stages);
   return g_test_run ();
 }

@@ -21,10 +21,10 @@ struct _OtaNetworkList {
 
   OtaWifi *wifi;
   OtaWifiFilter *filter;
-  gboolean usable;      /* the backend can join and its check passed */
-  gboolean said_why;    /* "join by hand: why" was said once */
-  GPtrArray *networks;  /* device networks in range, as listed */
-  gchar *selected;      /* the SSID chosen, NULL for Automatic */
+  gboolean usable;     /* the backend can join and its check passed */
+  gboolean said_why;   /* "join by hand: why" was said once */
+  GPtrArray *networks; /* device networks in range, as listed */
+  gchar *selected;     /* the SSID chosen, NULL for Automatic */
   GCancellable *cancellable;
   gboolean scanning;
   gboolean busy;
@@ -114,8 +114,7 @@ fill (OtaNetworkList *self)
     }
   if (!kept)
     g_clear_pointer (&self->selected, g_free);
-  gtk_combo_box_set_active_id (GTK_COMBO_BOX (combo),
-                               self->selected != NULL ? self->selected : "");
+  gtk_combo_box_set_active_id (GTK_COMBO_BOX (combo), self->selected != NULL ? self->selected : "");
   self->filling = FALSE;
 }
 
@@ -156,8 +155,7 @@ show_by_hand (OtaNetworkList *self, const gchar *why)
   if (!self->said_why)
     {
       self->said_why = TRUE;
-      text = g_strdup_printf ("Join the device's Wi-Fi by hand: this PC cannot join it (%s).",
-                              why);
+      text = g_strdup_printf ("Join the device's Wi-Fi by hand: this PC cannot join it (%s).", why);
       set_status (self, text);
     }
   update_sensitivity (self);
@@ -498,8 +496,7 @@ ota_network_list_init (OtaNetworkList *self)
   gtk_orientable_set_orientation (GTK_ORIENTABLE (self), GTK_ORIENTATION_VERTICAL);
   gtk_box_set_spacing (GTK_BOX (self), 4);
 
-  self->auto_check
-      = gtk_check_button_new_with_mnemonic ("_Join the device's Wi-Fi automatically");
+  self->auto_check = gtk_check_button_new_with_mnemonic ("_Join the device's Wi-Fi automatically");
   gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (self->auto_check), TRUE);
   gtk_widget_set_tooltip_text (self->auto_check,
                                "Flash joins the device network chosen below, rejoins it after "
@@ -511,11 +508,12 @@ ota_network_list_init (OtaNetworkList *self)
   gtk_widget_set_hexpand (self->combo, TRUE);
   gtk_widget_set_tooltip_text (self->combo, "The device's Wi-Fi network to flash through");
   atk_object_set_name (gtk_widget_get_accessible (self->combo), "Device network");
-  gtk_container_forall (GTK_CONTAINER (self->combo), name_inner_button, (gpointer) "Device network");
+  gtk_container_forall (GTK_CONTAINER (self->combo), name_inner_button,
+                        (gpointer) "Device network");
   g_signal_connect (self->combo, "changed", G_CALLBACK (combo_changed_cb), self);
 
-  self->refresh_button = gtk_button_new_from_icon_name ("view-refresh-symbolic",
-                                                        GTK_ICON_SIZE_BUTTON);
+  self->refresh_button
+      = gtk_button_new_from_icon_name ("view-refresh-symbolic", GTK_ICON_SIZE_BUTTON);
   gtk_widget_set_tooltip_text (self->refresh_button, "Look for device networks again");
   atk_object_set_name (gtk_widget_get_accessible (self->refresh_button),
                        "Look for device networks again");

@@ -256,12 +256,11 @@ idle_hint (OtaWindow *self)
   if (self->file_state == FILE_INVALID)
     return g_strdup ("Choose another firmware file; this one cannot be used.");
   if (wifi_target_ready (self))
-    return g_strdup_printf ("Ready: press %s. This PC joins the device's Wi-Fi network %s, "
-                            "then goes back to its own network at the end.",
-                            ota_network_list_get_recovery (OTA_NETWORK_LIST (self->network_list))
-                                ? "Recover"
-                                : "Flash",
-                            wifi_target_name (self));
+    return g_strdup_printf (
+        "Ready: press %s. This PC joins the device's Wi-Fi network %s, "
+        "then goes back to its own network at the end.",
+        ota_network_list_get_recovery (OTA_NETWORK_LIST (self->network_list)) ? "Recover" : "Flash",
+        wifi_target_name (self));
   if (self->device == NULL && wifi_joins (self))
     return g_strdup ("Switch the device on: its Wi-Fi network appears in the list (Refresh).");
   if (self->device == NULL)
@@ -283,9 +282,9 @@ static void
 update_actions (OtaWindow *self)
 {
   gboolean by_wifi = wifi_target_ready (self);
-  gboolean recover = device_needs_stage_two (self)
-                     || (by_wifi
-                         && ota_network_list_get_recovery (OTA_NETWORK_LIST (self->network_list)));
+  gboolean recover
+      = device_needs_stage_two (self)
+        || (by_wifi && ota_network_list_get_recovery (OTA_NETWORK_LIST (self->network_list)));
   gboolean can_flash
       = self->file_state == FILE_VALID && (device_is_usable (self) || by_wifi) && !self->flashing;
   gboolean up_to_date = device_is_up_to_date (self);
@@ -707,13 +706,13 @@ ota_window_flash_started (OtaWindow *self)
   self->flashing = TRUE;
   self->writing_shown = FALSE;
   gtk_widget_hide (self->demo_firmware_button);
-  gtk_label_set_text (GTK_LABEL (self->stage_label),
-                      device_needs_stage_two (self)
-                              || (wifi_target_ready (self)
-                                  && ota_network_list_get_recovery (
-                                      OTA_NETWORK_LIST (self->network_list)))
-                          ? "Recovering: stage 2 of 2"
-                          : "Starting");
+  gtk_label_set_text (
+      GTK_LABEL (self->stage_label),
+      device_needs_stage_two (self)
+              || (wifi_target_ready (self)
+                  && ota_network_list_get_recovery (OTA_NETWORK_LIST (self->network_list)))
+          ? "Recovering: stage 2 of 2"
+          : "Starting");
   gtk_label_set_text (GTK_LABEL (self->activity_label), wifi_joins (self)
                                                             ? "Joining the device's Wi-Fi network…"
                                                             : "Reading the device description…");
