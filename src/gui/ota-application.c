@@ -362,14 +362,17 @@ host_given (OtaApplication *self, const gchar *host)
 }
 
 /* The Wi-Fi steps of this flash: the network chosen in the window ("auto"
- * when none), or none at all (joined by hand, or the demo on this PC). */
+ * when none), or none at all (joined by hand, the demo on this PC, or no
+ * device network in the list). */
 static void
 set_up_wifi (OtaApplication *self, OtaSession *session, const gchar *host)
 {
   OtaNetworkList *list = ota_window_get_network_list (self->window);
   const gchar *ssid = ota_network_list_get_selected (list);
 
-  if (self->wifi == NULL || demo_is_target (self) || !ota_network_list_get_auto_join (list))
+  /* no device network in range (a device reached some other way): as before */
+  if (self->wifi == NULL || demo_is_target (self) || !ota_network_list_get_auto_join (list)
+      || (ssid == NULL && ota_network_list_get_networks (list)->len == 0))
     {
       ota_session_set_wifi (session, NULL, NULL, NULL, NULL, FALSE);
       return;
