@@ -704,6 +704,10 @@ ota_application_startup (GApplication *app)
   const gchar *help_accels[] = { "F1", NULL };
   static gsize css_added = 0;
 
+  /* the desktop file and the window manager know the window by this; set
+   * after the command line was parsed (its --help says "otaflash") and
+   * before GTK opens the display, which takes the name from here */
+  g_set_prgname (OTA_APPLICATION_ID);
   G_APPLICATION_CLASS (ota_application_parent_class)->startup (app);
 
   g_action_map_add_action_entries (G_ACTION_MAP (self), app_entries, G_N_ELEMENTS (app_entries),
