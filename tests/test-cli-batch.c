@@ -126,7 +126,8 @@ assert_units_stamped (OtaTestCliRun *r, gint n)
       if (!in_batch)
         continue;
       if (!cJSON_IsNumber (unit))
-        g_error ("event without a unit number: %s", (const gchar *) g_ptr_array_index (r->lines, i));
+        g_error ("event without a unit number: %s",
+                 (const gchar *) g_ptr_array_index (r->lines, i));
       g_assert_cmpint (unit->valueint, >=, last);
       last = unit->valueint;
     }

@@ -444,8 +444,7 @@ batch_unit_start_cb (OtaBatch *batch, guint unit, Cli *cli)
        d->firmware_version != NULL ? d->firmware_version : "unknown", d->uuid);
   cli->flash_start = g_get_monotonic_time ();
   /* every unit is a flash of its own in the history */
-  ota_cli_history_begin (&cli->history, cli->recorder, cli->writer, cli->engine, cli->path,
-                         NULL);
+  ota_cli_history_begin (&cli->history, cli->recorder, cli->writer, cli->engine, cli->path, NULL);
 }
 
 static void
@@ -553,8 +552,8 @@ finish_batch (Cli *cli, OtaBatch *batch)
   cJSON_AddStringToObject (result, "outcome", ota_outcome_to_string (cli->worst));
   cJSON_AddNumberToObject (result, "exit_code", code);
   {
-    g_autofree gchar *message = g_strdup_printf ("Batch of %u unit%s: %s.", units,
-                                                 units == 1 ? "" : "s", text->str);
+    g_autofree gchar *message
+        = g_strdup_printf ("Batch of %u unit%s: %s.", units, units == 1 ? "" : "s", text->str);
     cJSON_AddStringToObject (result, "message", message);
     if (cli->worst_next_step != NULL)
       cJSON_AddStringToObject (result, "next_step", cli->worst_next_step);
@@ -617,8 +616,7 @@ run_batch (Cli *cli, const gchar *path)
   cli->loop = g_main_loop_new (NULL, FALSE);
   sigint_id = ota_platform_add_interrupt_handler (interrupt_cb, cli);
   if (cli->count > 0)
-    say (cli, FALSE, "Batch: %d units; waiting for the first device at %s…", cli->count,
-         cli->host);
+    say (cli, FALSE, "Batch: %d units; waiting for the first device at %s…", cli->count, cli->host);
   else
     say (cli, FALSE, "Batch: until Ctrl-C; waiting for the first device at %s…", cli->host);
 

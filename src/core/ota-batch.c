@@ -64,9 +64,8 @@ ota_batch_class_init (OtaBatchClass *klass)
   signals[SIGNAL_UNIT_START]
       = g_signal_new ("unit-start", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
                       NULL, G_TYPE_NONE, 1, G_TYPE_UINT);
-  signals[SIGNAL_UNIT_END]
-      = g_signal_new ("unit-end", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
-                      NULL, G_TYPE_NONE, 1, G_TYPE_UINT);
+  signals[SIGNAL_UNIT_END] = g_signal_new ("unit-end", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                           0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_UINT);
 }
 
 static void
@@ -314,7 +313,8 @@ wait_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *can
       if (desc != NULL && desc->uuid != NULL && *desc->uuid != '\0'
           && !g_hash_table_contains (w->done, desc->uuid))
         {
-          g_task_return_pointer (task, g_steal_pointer (&desc), (GDestroyNotify) ota_description_free);
+          g_task_return_pointer (task, g_steal_pointer (&desc),
+                                 (GDestroyNotify) ota_description_free);
           return;
         }
       if (error != NULL)

@@ -71,8 +71,9 @@ command_cb (gpointer data)
     {
       g_autofree gchar *safe = g_strescape (cmd->line, NULL);
 
-      g_printerr ("otaflash-emu: unknown command \"%s\" on standard input (quit, joined, left, next)\n",
-                  safe);
+      g_printerr (
+          "otaflash-emu: unknown command \"%s\" on standard input (quit, joined, left, next)\n",
+          safe);
       emit_control (control->device, safe, FALSE);
     }
   return G_SOURCE_REMOVE;

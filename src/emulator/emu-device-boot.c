@@ -303,7 +303,7 @@ take_down (EmuDevice *self)
 /* --devices: the unit goes, a fresh one takes its place (its own uuid and
  * network, the initial firmware, faults of its unit number). */
 static void
-swap_unit (EmuDevice *self, const gchar *reason)
+swap_unit (EmuDevice *self, const gchar *reason, gdouble asked_s)
 {
   g_autoptr (GError) error = NULL;
   cJSON *f = cJSON_CreateObject ();
@@ -325,6 +325,7 @@ swap_unit (EmuDevice *self, const gchar *reason)
   cJSON_AddStringToObject (f, "uuid", self->state->uuid);
   cJSON_AddStringToObject (f, "ssid", self->product_ssid);
   cJSON_AddStringToObject (f, "reason", reason != NULL ? reason : "");
+  cJSON_AddNumberToObject (f, "delay_s", asked_s);
   cJSON_AddNumberToObject (f, "gap_s", emu_device_scaled (self, SWAP_GAP_SECS));
   g_mutex_unlock (&self->lock);
   emu_device_emit (self, "device-swap", f);
@@ -372,7 +373,7 @@ device_main (gpointer data)
 
       if (swap)
         {
-          swap_unit (self, reason);
+          swap_unit (self, reason, asked_s);
           if (!emu_device_sleep (self, emu_device_scaled (self, SWAP_GAP_SECS), self->stop))
             break;
           boot (self);

@@ -30,7 +30,7 @@ struct _EmuDevice {
   gboolean shutdown;
   gboolean reboot_requested;
   gint64 reboot_at_us;
-  gint64 reboot_asked_us; /* when the pending reboot was asked for */
+  gint64 reboot_asked_us;  /* when the pending reboot was asked for */
   gboolean swap_requested; /* --devices: the pending "reboot" is the next unit */
   guint unit;              /* --devices: the unit present, 1-based */
   gboolean unit_installed; /* this unit's stage two installed a firmware */
