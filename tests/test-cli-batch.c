@@ -193,12 +193,14 @@ test_count_stops (Fixture *f, gconstpointer data)
   const gchar *args[] = { "--count", "2", NULL };
   g_autoptr (OtaTestEmu) emu = start_emu (emu_args);
   g_autoptr (OtaTestCliRun) r = run_batch (f, emu, args, NULL, NULL);
+  g_autoptr (cJSON) swap = NULL;
 
   g_assert_cmpint (r->status, ==, 0);
   g_assert_cmpint (summary_units (r), ==, 2);
   g_assert_cmpuint (history_records (f), ==, 2);
   /* the third unit appeared and was left alone */
-  g_assert_nonnull (ota_test_emu_wait_event_nth (emu, "device-swap", 2, 5000));
+  swap = ota_test_emu_wait_event_nth (emu, "device-swap", 2, 5000);
+  g_assert_nonnull (swap);
   ota_test_emu_assert_installed (emu, "1.0.0", FALSE);
   ota_test_emu_assert_clean (emu);
 }
