@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli/ota-cli.h"
+#include "ota-i18n.h"
 #ifdef OTA_HAVE_GUI
 #include "ota-gui.h"
 #endif
@@ -45,6 +46,9 @@ int
 main (int argc, char **argv)
 {
   setlocale (LC_ALL, "");
+  ota_i18n_init ();
+  /* the window's GtkBuilder files and GLib's option help look up here too */
+  textdomain (GETTEXT_PACKAGE);
 
   /* --cli is decided before GTK is initialised, so that scripts need no
    * display at all */

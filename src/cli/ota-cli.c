@@ -14,6 +14,7 @@
 #include "ota-event.h"
 #include "ota-firmware.h"
 #include "ota-flash.h"
+#include "ota-i18n.h"
 #include "ota-platform.h"
 #include "ota-session.h"
 #include "ota-text.h"
@@ -180,12 +181,12 @@ event_cb (OtaFlash *engine, const OtaEvent *ev, Cli *cli)
     case OTA_EVENT_LOG:
     default:
       if (ev->level == OTA_LOG_LEVEL_WARNING)
-        say (cli, TRUE, "Warning: %s", ev->message);
+        say (cli, TRUE, "Warning: %s", ota_event_get_text (ev));
       else if (ev->code == OTA_EVENT_CODE_REBOOT_WAIT)
         /* what the technician may have to do meanwhile */
         say (cli, FALSE, "%s", ota_advice_event_hint (ev));
       else
-        say (cli, FALSE, "%s", ev->message);
+        say (cli, FALSE, "%s", ota_event_get_text (ev));
       break;
     }
 }
@@ -672,6 +673,15 @@ ota_cli_run (int argc, char **argv)
     { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &cli->rest, NULL, NULL },
     { NULL }
   };
+
+  /* the JSON Lines are an API: their messages stay English (docs/cli.md) */
+  for (gint i = 1; argv[i] != NULL; i++)
+    {
+      if (g_str_equal (argv[i], "--"))
+        break;
+      if (g_str_equal (argv[i], "--json") || g_str_equal (argv[i], "-j"))
+        ota_i18n_use_english ();
+    }
 
   cli->ctp_port = OTA_DEFAULT_CTP_PORT;
   cli->http_port = OTA_DEFAULT_HTTP_PORT;

@@ -7,6 +7,7 @@
 #include "ota-ctp-client.h"
 #include "ota-error.h"
 #include "ota-http-client.h"
+#include "ota-i18n.h"
 #include "ota-platform.h"
 
 /* How the pending cancel was asked for (ota_session_cancel). */
@@ -379,6 +380,23 @@ emit (OtaSession *self, OtaEvent *event)
     self->event_func (event, self->event_data);
 }
 
+/* @format is English (the JSON Lines); the event's text is its translation
+ * (xgettext finds the formats: emit_log's 5th and emit_wifi's 6th argument,
+ * tests/check-translations.sh). */
+static void G_GNUC_PRINTF (2, 0) set_message (OtaEvent *event, const gchar *format, va_list args)
+{
+  const gchar *translated = _ (format);
+  va_list copy;
+
+  if (translated != format)
+    {
+      G_VA_COPY (copy, args);
+      event->text = g_strdup_vprintf (translated, copy);
+      va_end (copy);
+    }
+  event->message = g_strdup_vprintf (format, args);
+}
+
 static void G_GNUC_PRINTF (5, 6) emit_log (OtaSession *self, guint stage, OtaLogLevel level,
                                            OtaEventCode code, const gchar *format, ...)
 {
@@ -386,7 +404,7 @@ static void G_GNUC_PRINTF (5, 6) emit_log (OtaSession *self, guint stage, OtaLog
   va_list args;
 
   va_start (args, format);
-  event->message = g_strdup_vprintf (format, args);
+  set_message (event, format, args);
   va_end (args);
   event->stage = stage;
   event->level = level;
@@ -404,6 +422,8 @@ emit_reboot_wait (OtaSession *self, guint stage, const gchar *message)
   g_autoptr (OtaEvent) event = ota_event_new (OTA_EVENT_LOG);
 
   event->message = g_strdup (message);
+  if (_ (message) != message)
+    event->text = g_strdup (_ (message));
   event->stage = stage;
   event->level = OTA_LOG_LEVEL_INFO;
   event->code = OTA_EVENT_CODE_REBOOT_WAIT;
@@ -503,7 +523,7 @@ static void G_GNUC_PRINTF (6, 7)
   va_list args;
 
   va_start (args, format);
-  event->message = g_strdup_vprintf (format, args);
+  set_message (event, format, args);
   va_end (args);
   event->stage = stage;
   event->level = level;
@@ -1039,7 +1059,7 @@ confirm (OtaSession *self, const OtaDescription *before, OtaUfw *ufw, GError **e
   const gchar *old_version = before != NULL ? before->firmware_version : NULL;
 
   self->step = STEP_REBOOT_TWO;
-  emit_reboot_wait (self, 2, "The device is restarting into the new firmware");
+  emit_reboot_wait (self, 2, N_ ("The device is restarting into the new firmware"));
   if (wifi_rejoin (self, 2, TRUE, &local))
     after = wait_for_step (self, "0", &back_in_updater, &local);
   if (after == NULL)
@@ -1155,7 +1175,7 @@ flash (OtaSession *self, OtaFirmware *firmware, OtaUfw *ufw, GError **error)
       if (!stage_one (self, firmware, error))
         return FALSE;
       self->step = STEP_REBOOT_ONE;
-      emit_reboot_wait (self, 1, "The device is restarting into its updater");
+      emit_reboot_wait (self, 1, N_ ("The device is restarting into its updater"));
       g_clear_pointer (&desc, ota_description_free);
       if (wifi_rejoin (self, 1, TRUE, &local))
         desc = wait_for_step (self, "1", NULL, &local);

@@ -74,7 +74,8 @@ event_to_text (const OtaEvent *ev)
     case OTA_EVENT_LOG:
     default:
       return g_strdup_printf ("%s%s: %s", ev->level == OTA_LOG_LEVEL_WARNING ? "warning, " : "",
-                              or_dash (ota_event_code_to_string (ev->code)), or_dash (ev->message));
+                              or_dash (ota_event_code_to_string (ev->code)),
+                              or_dash (ota_event_get_text (ev)));
     }
 }
 

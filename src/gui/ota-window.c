@@ -770,7 +770,7 @@ ota_window_show_event (OtaWindow *self, const OtaEvent *ev)
       if (hint != NULL)
         gtk_label_set_text (GTK_LABEL (self->activity_label), hint);
       else
-        set_outside_text (self->activity_label, ev->message);
+        set_outside_text (self->activity_label, ota_event_get_text (ev));
       break;
     }
 }
