@@ -2,6 +2,7 @@
 #define G_LOG_DOMAIN "OtaCore"
 
 #include "ota-wifi.h"
+#include "ota-i18n.h"
 
 #include "ota-connect.h"
 #include "ota-error.h"
@@ -145,7 +146,7 @@ ota_wifi_new (const gchar *backend, const gchar *interface, GError **error)
     g_autofree gchar *known = g_strjoinv (", ", (gchar **) backends);
 
     g_set_error (error, OTA_ERROR, OTA_ERROR_WIFI,
-                 "no Wi-Fi backend \"%s\" in this build (it has: %s)", backend, known);
+                 _ ("no Wi-Fi backend \"%s\" in this build (it has: %s)"), backend, known);
   }
   return NULL;
 }
@@ -270,13 +271,14 @@ ota_wifi_join_locked (OtaWifi *self, const gchar *ssid, const gchar *password, g
   network = ota_wifi_find (networks, ssid, FALSE);
   if (network == NULL)
     {
-      g_set_error (error, OTA_ERROR, OTA_ERROR_WIFI, "the network %s is not in range", ssid);
+      g_set_error (error, OTA_ERROR, OTA_ERROR_WIFI, _ ("the network %s is not in range"), ssid);
       return FALSE;
     }
   if (network->security == OTA_WIFI_SECURITY_OTHER)
     {
       g_set_error (error, OTA_ERROR, OTA_ERROR_WIFI,
-                   "the network %s is neither open nor WPA2-PSK, which otaflash cannot join", ssid);
+                   _ ("the network %s is neither open nor WPA2-PSK, which otaflash cannot join"),
+                   ssid);
       return FALSE;
     }
   if (password == NULL)
@@ -361,8 +363,9 @@ ota_wifi_wait_locked (OtaWifi *self, const gchar *ssid, gboolean or_recovery,
         return NULL;
     }
 
-  g_set_error (error, OTA_ERROR, OTA_ERROR_WIFI, "%s%s%s%s not in range after %.0f s (%u scans)",
-               ssid != NULL ? ssid : "", ssid != NULL && or_recovery ? " or " : "",
+  g_set_error (error, OTA_ERROR, OTA_ERROR_WIFI,
+               _ ("%s%s%s%s not in range after %.0f s (%u scans)"), ssid != NULL ? ssid : "",
+               ssid != NULL && or_recovery ? " or " : "",
                or_recovery ? "a recovery network (" OTA_WIFI_RECOVERY_PATTERN ")" : "",
                new_device != NULL ? " or a new device network" : "",
                (g_get_monotonic_time () - started) / 1e6, scans);
