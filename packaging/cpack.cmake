@@ -1,5 +1,7 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
-# Binary packages: `cpack -G DEB` in a build directory gives a Debian package.
+# `cpack -G DEB` in a build directory gives a quick single Debian package for
+# local use. The packages to distribute (otaflash and otaflash-cli, lintian
+# clean) are scripts/package.sh's (docs/packaging.md).
 # The Windows installer, with its GTK runtime, is scripts/package-windows.sh
 # (docs/windows.md).
 set(CPACK_PACKAGE_NAME "otaflash")

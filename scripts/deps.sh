@@ -14,12 +14,16 @@ set -euo pipefail
 # without any bus). libnm-dev builds the NetworkManager Wi-Fi backend;
 # python3-dbusmock is the NetworkManager that test-wifi-nm runs on a private
 # system bus (docs/wifi.md). libsqlite3-dev keeps the flash history
-# (docs/history.md). gettext compiles and checks the translations (po/);
-# locales gives the zh_CN.UTF-8 locale the translation tests run in (made
-# below), and fonts-wqy-microhei the CJK font the window draws it with.
+# (docs/history.md). debhelper, dpkg-dev, help2man, lintian, man-db and
+# bash-completion build the Debian packages, their man pages, and check and
+# try them (scripts/package.sh, tests/check-package.sh, docs/packaging.md).
+# gettext compiles and checks the translations (po/); locales gives the
+# zh_CN.UTF-8 locale the translation tests run in (made below), and
+# fonts-wqy-microhei the CJK font the window draws it with.
 packages=(cmake ninja-build gcc pkg-config libglib2.0-dev libcjson-dev libgtk-3-dev
           xvfb xauth valgrind appstream desktop-file-utils clang libclang-rt-14-dev strace
           dbus-daemon dbus-x11 libnm-dev python3-dbusmock clang-format libsqlite3-dev
+          debhelper dpkg-dev fakeroot help2man lintian man-db bash-completion
           gettext locales fonts-wqy-microhei)
 if [ "${OTA_DEPS_EXTRA:-}" != "" ]; then
   read -r -a extra <<<"$OTA_DEPS_EXTRA"

@@ -9,7 +9,11 @@
 #  3. valgrind memcheck of the unit and end-to-end tests (the test programs
 #     and the otaflash they start; errors fatal);
 #  4. each libFuzzer target for OTA_FUZZ_SECONDS (default 30) seconds;
-#  5. the Windows build, cross-compiled and tested under Wine
+#  5. the Debian packages: scripts/package.sh (lintian --pedantic), both
+#     installed on this machine, run (version, check, a flash against the
+#     installed emulator, man, completion) and removed
+#     (tests/check-package.sh; root only: CI);
+#  6. the Windows build, cross-compiled and tested under Wine
 #     (scripts/test-windows.sh; docs/windows.md). OTA_SKIP_WINDOWS=1 skips it
 #     on a developer's machine; CI never sets it.
 # Every test talks to 127.0.0.1 only. The soak test is not run here:
@@ -57,6 +61,13 @@ ctest --test-dir build-valgrind -L valgrind --output-on-failure -j "$jobs"
 
 phase "fuzzing (${OTA_FUZZ_SECONDS:-30} s per target)"
 tests/fuzz/run.sh "${OTA_FUZZ_SECONDS:-30}"
+
+if [ "$(id -u)" -eq 0 ]; then
+  phase "packages (scripts/package.sh, lintian, install/run/remove)"
+  tests/check-package.sh
+else
+  phase "packages: skipped (dpkg -i needs root; CI runs as root)"
+fi
 
 if [ "${OTA_SKIP_WINDOWS:-0}" = 1 ]; then
   phase "Windows: skipped (OTA_SKIP_WINDOWS=1)"

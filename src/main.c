@@ -4,6 +4,10 @@
 #include <locale.h>
 #include <stdio.h>
 #include <string.h>
+#ifdef OTA_GUI_PROGRAM
+#include <errno.h>
+#include <unistd.h>
+#endif
 
 #include "cli/ota-cli.h"
 #include "ota-i18n.h"
@@ -68,7 +72,21 @@ main (int argc, char **argv)
 #ifdef OTA_HAVE_GUI
   return ota_gui_run (argc, argv);
 #else
+#ifdef OTA_GUI_PROGRAM
+  /* split packages (docs/packaging.md): the window is the otaflash
+   * package's program, this otaflash (otaflash-cli) runs it when installed */
+  execv (OTA_GUI_PROGRAM, argv);
+  if (errno != ENOENT)
+    {
+      fprintf (stderr, "otaflash: cannot start the window (%s: %s)\n", OTA_GUI_PROGRAM,
+               strerror (errno));
+      return 2;
+    }
+  fprintf (stderr, "otaflash: the window is not installed (the otaflash package); "
+                   "without it: otaflash --cli --help\n");
+#else
   fprintf (stderr, "otaflash was built without its window; use: otaflash --cli --help\n");
+#endif
   return 2;
 #endif
 }

@@ -15,7 +15,9 @@ if(OTA_BUILD_GUI)
   ota_add_test(test-gui SOURCES test-gui.c LIBS otagui BUILD_ONLY
     ENV "OTAFLASH_EMU=$<TARGET_FILE:otaflash-emu>")
   add_dependencies(test-gui otaflash-emu)
-  set(gui_env "${test-gui_TEST_ENV}")
+  # no GUI test talks to the machine's NetworkManager or system bus: the
+  # window's Wi-Fi is "none" here (test-gui-wifi uses a private bus of its own)
+  set(gui_env "${test-gui_TEST_ENV};OTA_WIFI_BACKEND=none")
   if(OTA_SANITIZE)
     # GTK, fontconfig and friends keep caches for the life of the process;
     # the suppressions name each of them (tests/lsan-gui.supp)
@@ -47,7 +49,7 @@ if(OTA_BUILD_GUI)
   # against a fake portal on a private session bus (GTestDBus: its own
   # dbus-daemon; the portal tests skip themselves without one).
   ota_add_test(test-color-scheme SOURCES test-color-scheme.c LIBS otagui BUILD_ONLY)
-  set(color_scheme_env "${test-color-scheme_TEST_ENV}")
+  set(color_scheme_env "${test-color-scheme_TEST_ENV};OTA_WIFI_BACKEND=none")
   if(OTA_SANITIZE)
     list(APPEND color_scheme_env "LSAN_OPTIONS=suppressions=${CMAKE_CURRENT_SOURCE_DIR}/lsan-gui.supp:print_suppressions=0")
   endif()
@@ -67,4 +69,32 @@ if(OTA_BUILD_GUI)
             -P ${CMAKE_CURRENT_SOURCE_DIR}/check-desktop-files.cmake)
   set_tests_properties(gui-desktop-files PROPERTIES
     SKIP_RETURN_CODE 77 SKIP_REGULAR_EXPRESSION "SKIPPED:" TIMEOUT 60)
+endif()
+
+# The window's Wi-Fi (test-gui-wifi.c): the device network list, and a whole
+# two-stage flash through the window with the engine's Wi-Fi steps against
+# the emulator coupled to NetworkManager's mock on a private system bus
+# (tests/wifi/harness.py). Every other GUI test keeps OTA_WIFI_BACKEND=none.
+if(OTA_BUILD_GUI AND OTA_HAVE_LIBNM)
+  find_program(OTA_PYTHON3 python3 HINTS /usr/bin)
+  ota_add_test(test-gui-wifi SOURCES test-gui-wifi.c wifi/wifi-harness.c LIBS otagui BUILD_ONLY)
+  target_include_directories(test-gui-wifi PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/wifi)
+  add_dependencies(test-gui-wifi otaflash-emu)
+  set(gui_wifi_env "${test-gui-wifi_TEST_ENV};OTA_WIFI_BACKEND=none;OTA_TEST_PYTHON3=${OTA_PYTHON3}")
+  if(OTA_SANITIZE)
+    list(APPEND gui_wifi_env "LSAN_OPTIONS=suppressions=${CMAKE_CURRENT_SOURCE_DIR}/lsan-gui.supp:print_suppressions=0")
+  endif()
+  set(display 300)
+  foreach(group list flash)
+    math(EXPR display "${display} + 7")
+    if(XVFB_RUN)
+      add_test(NAME test-gui-wifi-${group}
+        COMMAND ${XVFB_RUN} -n ${display} -a -s "-screen 0 1024x600x24 -nolisten tcp"
+                $<TARGET_FILE:test-gui-wifi> -p /gui/wifi/${group})
+    else()
+      add_test(NAME test-gui-wifi-${group} COMMAND test-gui-wifi -p /gui/wifi/${group})
+    endif()
+    set_tests_properties(test-gui-wifi-${group} PROPERTIES
+      TIMEOUT 600 SKIP_RETURN_CODE 77 LABELS gui ENVIRONMENT "${gui_wifi_env}")
+  endforeach()
 endif()

@@ -436,8 +436,12 @@ test_teardown_reset (void)
 
   /* 2.5 s x 0.4 = 1 s of teardown: this one comes well inside it. */
   early = tc_connect (emu->ota_port, &error);
-  g_assert_no_error (error);
-  g_assert_true (tc_wait_closed (early, WAIT_MS));
+  /* the reset may overtake the end of connect() itself on a busy machine */
+  if (early == NULL)
+    g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED);
+  else
+    g_assert_true (tc_wait_closed (early, WAIT_MS));
+  g_clear_error (&error);
   tc_assert_event (emu, "ota-teardown-reset", 1);
 
   /* The failed connection is closed at the end of the teardown. */

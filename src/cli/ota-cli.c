@@ -542,9 +542,11 @@ static const gchar *const exit_codes_text
       "  11   --history or --history-export: the history database cannot be used\n"
       "  130  cancelled, the device is unchanged\n"
       "\n"
-      "With --json, stdout carries JSON Lines events ending with one \"result\" event;\n"
-      "see docs/cli.md. Default address: 192.168.1.1 (or $OTAFLASH_HOST); with --wifi,\n"
-      "the gateway of the device's network.";
+      "With --json, stdout carries JSON Lines events ending with one \"result\" event.\n"
+      "Default address: 192.168.1.1 (or $OTAFLASH_HOST); with --wifi, the gateway of\n"
+      "the device's network.\n"
+      "\n"
+      "The manual: man otaflash";
 
 static void
 cli_clear (Cli *cli)

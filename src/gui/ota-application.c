@@ -13,6 +13,7 @@
 #include "ota-gui.h"
 #include "ota-history-recorder.h"
 #include "ota-settings.h"
+#include "ota-wifi.h"
 
 #include <errno.h>
 
@@ -26,6 +27,9 @@ struct _OtaApplication {
   OtaDeviceMonitor *monitor;
   OtaDemo *demo;
   OtaWindow *window; /* owned by GTK; cleared when destroyed */
+  OtaWifi *wifi;     /* the PC's Wi-Fi (NULL: this build cannot control it) */
+  OtaWifiFilter *wifi_filter;
+  gchar *wifi_why; /* why there is no self->wifi */
 
   /* the firmware file */
   GCancellable *file_cancellable;
@@ -311,6 +315,8 @@ flash_done_cb (GObject *source, GAsyncResult *res, gpointer user_data)
   flash_ended (self, advice);
   /* back to watching the device: it shows what the device is left with */
   ota_device_monitor_set_paused (self->monitor, FALSE);
+  /* the device's networks changed with its restarts */
+  ota_network_list_refresh (ota_window_get_network_list (self->window));
 }
 
 /* The history is opened at the first flash; a history that cannot be used
@@ -344,6 +350,37 @@ record_begin (OtaApplication *self)
     g_message ("this flash is not recorded in the history: %s", error->message);
 }
 
+/* The address was given by hand ($OTAFLASH_HOST, or an address other than
+ * the default in the field): it stays. Else the device's address is the
+ * gateway of the network joined, as with otaflash --cli --wifi and no --host. */
+static gboolean
+host_given (OtaApplication *self, const gchar *host)
+{
+  const gchar *env = g_getenv ("OTAFLASH_HOST");
+
+  return (env != NULL && *env != '\0') || g_strcmp0 (host, OTA_DEFAULT_HOST) != 0;
+}
+
+/* The Wi-Fi steps of this flash: the network chosen in the window ("auto"
+ * when none), or none at all (joined by hand, the demo on this PC, or no
+ * device network in the list). */
+static void
+set_up_wifi (OtaApplication *self, OtaSession *session, const gchar *host)
+{
+  OtaNetworkList *list = ota_window_get_network_list (self->window);
+  const gchar *ssid = ota_network_list_get_selected (list);
+
+  /* no device network in range (a device reached some other way): as before */
+  if (self->wifi == NULL || demo_is_target (self) || !ota_network_list_get_auto_join (list)
+      || (ssid == NULL && ota_network_list_get_networks (list)->len == 0))
+    {
+      ota_session_set_wifi (session, NULL, NULL, NULL, NULL, FALSE);
+      return;
+    }
+  ota_session_set_wifi (session, self->wifi, self->wifi_filter, ssid != NULL ? ssid : "auto",
+                        g_getenv ("OTAFLASH_WIFI_PASSWORD"), !host_given (self, host));
+}
+
 static void
 start_flash (OtaApplication *self)
 {
@@ -358,6 +395,7 @@ start_flash (OtaApplication *self)
   ota_window_get_ports (self->window, &ctp, &http, &ota);
   ota_session_set_host (session, host);
   ota_session_set_ports (session, ctp, http, ota);
+  set_up_wifi (self, session, host);
   record_begin (self);
   ota_flash_run_async (self->engine, self->firmware, self->ufw, NULL, flash_done_cb,
                        g_object_ref (self));
@@ -603,6 +641,10 @@ ensure_window (OtaApplication *self)
   ota_window_set_address (self->window, host, ctp, http, ota);
   retarget (self);
 
+  /* the device networks in range, looked for at once */
+  ota_network_list_set_wifi (ota_window_get_network_list (self->window), self->wifi,
+                             self->wifi_filter, self->wifi_why);
+
   last = ota_settings_get_last_file (self->settings);
   if (last != NULL && g_file_test (last, G_FILE_TEST_IS_REGULAR))
     choose_file (self, last);
@@ -662,6 +704,10 @@ ota_application_startup (GApplication *app)
   const gchar *help_accels[] = { "F1", NULL };
   static gsize css_added = 0;
 
+  /* the desktop file and the window manager know the window by this; set
+   * after the command line was parsed (its --help says "otaflash") and
+   * before GTK opens the display, which takes the name from here */
+  g_set_prgname (OTA_APPLICATION_ID);
   G_APPLICATION_CLASS (ota_application_parent_class)->startup (app);
 
   g_action_map_add_action_entries (G_ACTION_MAP (self), app_entries, G_N_ELEMENTS (app_entries),
@@ -689,6 +735,16 @@ ota_application_startup (GApplication *app)
   g_signal_connect (self->monitor, "updated", G_CALLBACK (device_updated_cb), self);
   g_signal_connect (self->monitor, "notify::busy", G_CALLBACK (monitor_busy_cb), self);
   self->demo = ota_demo_new ();
+
+  /* $OTA_WIFI_BACKEND or the best this build has; no system call yet */
+  {
+    g_autoptr (GError) error = NULL;
+
+    self->wifi = ota_wifi_new (NULL, NULL, &error);
+    if (self->wifi == NULL)
+      self->wifi_why = g_strdup (error->message);
+    self->wifi_filter = ota_wifi_filter_new (NULL);
+  }
 }
 
 static void
@@ -749,6 +805,8 @@ ota_application_dispose (GObject *object)
   g_clear_object (&self->monitor);
   g_clear_object (&self->demo);
   g_clear_object (&self->settings);
+  g_clear_object (&self->wifi);
+  g_clear_object (&self->wifi_filter);
   g_clear_object (&self->color_scheme);
   g_clear_object (&self->firmware);
   g_clear_object (&self->ufw);
@@ -763,6 +821,7 @@ ota_application_finalize (GObject *object)
   g_free (self->file_path);
   g_free (self->pre_demo_host);
   g_free (self->last_log_path);
+  g_free (self->wifi_why);
   G_OBJECT_CLASS (ota_application_parent_class)->finalize (object);
 }
 

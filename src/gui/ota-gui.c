@@ -26,8 +26,9 @@ ota_gui_run (int argc, char **argv)
   g_autoptr (OtaApplication) app = NULL;
 
   g_set_application_name ("otaflash");
-  /* the desktop file and the window manager know the window by this */
-  g_set_prgname (OTA_APPLICATION_ID);
+  /* --help names the command a person types; startup gives the window its
+   * application ID as the program name (ota_application_startup) */
+  g_set_prgname ("otaflash");
   app = ota_application_new ();
   g_application_set_option_context_parameter_string (G_APPLICATION (app), "[FIRMWARE.ufw]");
   g_application_set_option_context_summary (
@@ -36,6 +37,6 @@ ota_gui_run (int argc, char **argv)
       "with FIRMWARE.ufw chosen if given.");
   g_application_set_option_context_description (
       G_APPLICATION (app), "Without a window (scripts, production lines): otaflash --cli --help. "
-                           "The version: otaflash --version");
+                           "The version: otaflash --version. The manual: man otaflash");
   return g_application_run (G_APPLICATION (app), argc, argv);
 }

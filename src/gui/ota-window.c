@@ -10,6 +10,7 @@
 #include "ota-advice.h"
 #include "ota-error.h"
 #include "ota-log-model.h"
+#include "ota-network-list.h"
 #include "ota-result-view.h"
 #include "ota-text.h"
 #include "ota-window-private.h"
@@ -52,6 +53,8 @@ struct _OtaWindow {
   GtkWidget *device_method_label;
   GtkWidget *device_state_label;
   GtkWidget *device_uuid_label;
+  GtkWidget *absent_hint_label;
+  GtkWidget *network_list;
   GtkWidget *advanced_expander;
   GtkWidget *host_entry;
   GtkWidget *ctp_spin;
@@ -188,6 +191,38 @@ device_is_up_to_date (OtaWindow *self)
          && g_strcmp0 (file_version, self->device->firmware_version) == 0;
 }
 
+/* Flash joins the device's Wi-Fi itself (not for the demo: it is on this PC). */
+static gboolean
+wifi_joins (OtaWindow *self)
+{
+  return !self->demo_mode && ota_network_list_get_auto_join (OTA_NETWORK_LIST (self->network_list));
+}
+
+/* Nothing answers yet, but Flash can join a device network in range. */
+static gboolean
+wifi_target_ready (OtaWindow *self)
+{
+  OtaNetworkList *list = OTA_NETWORK_LIST (self->network_list);
+
+  return self->device == NULL && wifi_joins (self)
+         && (ota_network_list_get_selected (list) != NULL
+             || ota_network_list_get_networks (list)->len > 0);
+}
+
+/* The network Flash would join, for the words: the chosen one, or the first
+ * of the list ("Automatic"). */
+static const gchar *
+wifi_target_name (OtaWindow *self)
+{
+  OtaNetworkList *list = OTA_NETWORK_LIST (self->network_list);
+  GPtrArray *networks = ota_network_list_get_networks (list);
+
+  if (ota_network_list_get_selected (list) != NULL)
+    return ota_network_list_get_selected (list);
+  return networks->len > 0 ? ((const OtaWifiNetwork *) g_ptr_array_index (networks, 0))->ssid
+                           : NULL;
+}
+
 /* "48 % — otaflash", "Updated — otaflash": the taskbar tells too. */
 static void
 set_title (OtaWindow *self, const gchar *what)
@@ -220,6 +255,14 @@ idle_hint (OtaWindow *self)
     return g_strdup ("Checking the firmware file…");
   if (self->file_state == FILE_INVALID)
     return g_strdup ("Choose another firmware file; this one cannot be used.");
+  if (wifi_target_ready (self))
+    return g_strdup_printf (
+        "Ready: press %s. This PC joins the device's Wi-Fi network %s, "
+        "then goes back to its own network at the end.",
+        ota_network_list_get_recovery (OTA_NETWORK_LIST (self->network_list)) ? "Recover" : "Flash",
+        wifi_target_name (self));
+  if (self->device == NULL && wifi_joins (self))
+    return g_strdup ("Switch the device on: its Wi-Fi network appears in the list (Refresh).");
   if (self->device == NULL)
     return g_strdup ("Join the device's Wi-Fi network; the device appears here by itself.");
   if (!device_is_usable (self))
@@ -238,8 +281,12 @@ idle_hint (OtaWindow *self)
 static void
 update_actions (OtaWindow *self)
 {
-  gboolean recover = device_needs_stage_two (self);
-  gboolean can_flash = self->file_state == FILE_VALID && device_is_usable (self) && !self->flashing;
+  gboolean by_wifi = wifi_target_ready (self);
+  gboolean recover
+      = device_needs_stage_two (self)
+        || (by_wifi && ota_network_list_get_recovery (OTA_NETWORK_LIST (self->network_list)));
+  gboolean can_flash
+      = self->file_state == FILE_VALID && (device_is_usable (self) || by_wifi) && !self->flashing;
   gboolean up_to_date = device_is_up_to_date (self);
   GtkStyleContext *flash_style = gtk_widget_get_style_context (self->flash_button);
   const gchar *why = NULL;
@@ -258,6 +305,9 @@ update_actions (OtaWindow *self)
     why = "An upgrade is running";
   else if (self->file_state != FILE_VALID)
     why = "Choose a valid firmware file first";
+  else if (by_wifi)
+    why = recover ? "Join the device's Wi-Fi network and finish the interrupted upgrade"
+                  : "Join the device's Wi-Fi network and upgrade the device, in two stages";
   else if (self->device == NULL)
     why = "No device answers at the address";
   else if (!device_is_usable (self))
@@ -272,6 +322,12 @@ update_actions (OtaWindow *self)
 
   gtk_widget_set_sensitive (self->cancel_button, self->flashing);
   gtk_widget_set_sensitive (self->file_button, !self->flashing);
+  ota_network_list_set_busy (OTA_NETWORK_LIST (self->network_list), self->flashing);
+  /* "join it by hand" only when this PC does not join it by itself */
+  gtk_label_set_text (GTK_LABEL (self->absent_hint_label),
+                      wifi_joins (self) ? "Flash joins the device's Wi-Fi network below by itself."
+                                        : "Join the device's Wi-Fi network, then wait a moment: "
+                                          "this window looks for the device every 3 seconds.");
   gtk_widget_set_sensitive (gtk_bin_get_child (GTK_BIN (self->advanced_expander)), !self->flashing);
   set_simple_action_enabled (self, "open", !self->flashing);
   set_simple_action_enabled (self, "try-demo", !self->flashing && !self->demo_starting);
@@ -650,9 +706,16 @@ ota_window_flash_started (OtaWindow *self)
   self->flashing = TRUE;
   self->writing_shown = FALSE;
   gtk_widget_hide (self->demo_firmware_button);
-  gtk_label_set_text (GTK_LABEL (self->stage_label),
-                      device_needs_stage_two (self) ? "Recovering: stage 2 of 2" : "Starting");
-  gtk_label_set_text (GTK_LABEL (self->activity_label), "Reading the device description…");
+  gtk_label_set_text (
+      GTK_LABEL (self->stage_label),
+      device_needs_stage_two (self)
+              || (wifi_target_ready (self)
+                  && ota_network_list_get_recovery (OTA_NETWORK_LIST (self->network_list)))
+          ? "Recovering: stage 2 of 2"
+          : "Starting");
+  gtk_label_set_text (GTK_LABEL (self->activity_label), wifi_joins (self)
+                                                            ? "Joining the device's Wi-Fi network…"
+                                                            : "Reading the device description…");
   show_overall (self, 0);
   status = g_strdup_printf ("Upgrading the device at %s", ota_window_get_host (self));
   gtk_label_set_text (GTK_LABEL (self->device_status_label), status);
@@ -699,6 +762,34 @@ show_progress (OtaWindow *self, const OtaEvent *ev)
       gtk_label_set_text (GTK_LABEL (self->activity_label),
                           "The updater is writing the new firmware. Keep the device powered and "
                           "in range.");
+    }
+}
+
+/* The engine's Wi-Fi steps, in a technician's words (NULL: the message). */
+static gchar *
+wifi_activity (const OtaEvent *ev)
+{
+  const gchar *network = ev->network;
+
+  if (ev->level != OTA_LOG_LEVEL_INFO)
+    return NULL;
+  switch (ev->wifi_step)
+    {
+    case OTA_WIFI_STEP_JOIN:
+      return network != NULL ? g_strdup_printf ("Joining %s…", network) : NULL;
+    case OTA_WIFI_STEP_WAIT:
+      return network != NULL ? g_strdup_printf ("Waiting for %s to come back…", network)
+                             : g_strdup ("Waiting for the device's network to come back…");
+    case OTA_WIFI_STEP_JOINED:
+      return network != NULL ? g_strdup_printf ("On %s", network) : NULL;
+    case OTA_WIFI_STEP_RESTORE:
+      return network != NULL ? g_strdup_printf ("Putting this PC back on %s…", network) : NULL;
+    case OTA_WIFI_STEP_RESTORED:
+      return network != NULL ? g_strdup_printf ("Back on %s", network) : NULL;
+    case OTA_WIFI_STEP_REMEMBER:
+    case OTA_WIFI_STEP_NONE:
+    default:
+      return NULL;
     }
 }
 
@@ -767,7 +858,13 @@ ota_window_show_event (OtaWindow *self, const OtaEvent *ev)
       break;
     case OTA_EVENT_LOG:
     default:
-      if (hint != NULL)
+      if (ev->code == OTA_EVENT_CODE_WIFI)
+        {
+          g_autofree gchar *text = wifi_activity (ev);
+
+          set_outside_text (self->activity_label, text != NULL ? text : ev->message);
+        }
+      else if (hint != NULL)
         gtk_label_set_text (GTK_LABEL (self->activity_label), hint);
       else
         set_outside_text (self->activity_label, ota_event_get_text (ev));
@@ -1057,7 +1154,8 @@ ask (OtaWindow *self, ConfirmAction action, const gchar *question, const gchar *
 static void
 flash_button_clicked_cb (GtkButton *button, OtaWindow *self)
 {
-  if (self->flashing || self->file_state != FILE_VALID || !device_is_usable (self))
+  if (self->flashing || self->file_state != FILE_VALID
+      || (!device_is_usable (self) && !wifi_target_ready (self)))
     return;
   if (device_needs_stage_two (self) && self->stage_one_sha256 != NULL
       && g_strcmp0 (self->stage_one_sha256, ota_ufw_get_sha256 (self->ufw)) != 0)
@@ -1276,6 +1374,7 @@ ota_window_class_init (OtaWindowClass *klass)
 
   ota_gui_register_resources ();
   g_type_ensure (OTA_TYPE_RESULT_VIEW);
+  g_type_ensure (OTA_TYPE_NETWORK_LIST);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/otaflash/Otaflash/ota-window.ui");
   gtk_widget_class_bind_template_child (widget_class, OtaWindow, header_bar);
@@ -1305,6 +1404,8 @@ ota_window_class_init (OtaWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, OtaWindow, device_method_label);
   gtk_widget_class_bind_template_child (widget_class, OtaWindow, device_state_label);
   gtk_widget_class_bind_template_child (widget_class, OtaWindow, device_uuid_label);
+  gtk_widget_class_bind_template_child (widget_class, OtaWindow, absent_hint_label);
+  gtk_widget_class_bind_template_child (widget_class, OtaWindow, network_list);
   gtk_widget_class_bind_template_child (widget_class, OtaWindow, advanced_expander);
   gtk_widget_class_bind_template_child (widget_class, OtaWindow, host_entry);
   gtk_widget_class_bind_template_child (widget_class, OtaWindow, ctp_spin);
@@ -1383,6 +1484,7 @@ ota_window_init (OtaWindow *self)
   self->stall_ms = STALL_MS;
   g_signal_connect (self, "size-allocate", G_CALLBACK (size_allocate_cb), self);
   g_signal_connect (self->result_bar, "notify::visible", G_CALLBACK (result_bar_visible_cb), self);
+  g_signal_connect_swapped (self->network_list, "changed", G_CALLBACK (update_actions), self);
   gtk_label_set_ellipsize (GTK_LABEL (self->file_size_label), PANGO_ELLIPSIZE_END);
   gtk_label_set_max_width_chars (GTK_LABEL (self->file_size_label), 28);
 
@@ -1428,6 +1530,13 @@ ota_window_new (GtkApplication *application)
     g_return_val_if_fail (OTA_IS_WINDOW (self), NULL);                                             \
     return self->name;                                                                             \
   }
+
+OtaNetworkList *
+ota_window_get_network_list (OtaWindow *self)
+{
+  g_return_val_if_fail (OTA_IS_WINDOW (self), NULL);
+  return OTA_NETWORK_LIST (self->network_list);
+}
 
 ACCESSOR (flash_button)
 ACCESSOR (cancel_button)

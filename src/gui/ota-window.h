@@ -19,6 +19,7 @@
 #include "ota-advice.h"
 #include "ota-description.h"
 #include "ota-event.h"
+#include "ota-network-list.h"
 #include "ota-session.h"
 #include "ota-ufw.h"
 
@@ -63,6 +64,9 @@ gboolean ota_window_get_demo_mode (OtaWindow *self);
 /* A problem outside an upgrade (the emulator did not start, the log could
  * not be saved), in the result bar. */
 void ota_window_show_problem (OtaWindow *self, const gchar *message, const gchar *next_step);
+
+/* The device networks in range; the one chosen is what Flash joins. */
+OtaNetworkList *ota_window_get_network_list (OtaWindow *self);
 
 /* Writes the log as JSON Lines (what "Save Log…" writes). */
 gboolean ota_window_save_log (OtaWindow *self, const gchar *path, GError **error);
