@@ -2,6 +2,7 @@
 #define G_LOG_DOMAIN "OtaGui"
 
 #include "ota-result-view.h"
+#include "ota-i18n.h"
 
 #include "ota-text.h"
 
@@ -79,7 +80,7 @@ ota_result_view_show (OtaResultView *self, OtaResultKind kind, const gchar *head
   set_text (self->body_label, body);
   if (next_step != NULL)
     {
-      g_autofree gchar *text = g_strconcat ("Next step: ", next_step, NULL);
+      g_autofree gchar *text = g_strconcat (_ ("Next step: "), next_step, NULL);
       set_text (self->next_step_label, text);
     }
   else
