@@ -10,4 +10,7 @@ add_dependencies(test-cli otaflash otaflash-emu)
 if(OTA_HAVE_SQLITE)
   ota_add_test(test-cli-history SOURCES test-cli-history.c TIMEOUT 300)
   add_dependencies(test-cli-history otaflash otaflash-emu)
+  # Batches (--batch) record every unit: the tests count the records.
+  ota_add_test(test-cli-batch SOURCES test-cli-batch.c TIMEOUT 300)
+  add_dependencies(test-cli-batch otaflash otaflash-emu)
 endif()

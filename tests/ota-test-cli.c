@@ -569,6 +569,25 @@ check_event (const cJSON *obj, const gchar *line)
       g_assert_true (cJSON_IsString (cJSON_GetObjectItem (obj, "sha256")));
       g_assert_true (cJSON_IsArray (cJSON_GetObjectItem (obj, "entries")));
     }
+  else if (g_str_equal (name, "unit"))
+    {
+      /* --batch: a unit starts or ends */
+      const cJSON *state = cJSON_GetObjectItem (obj, "state");
+
+      g_assert_true (cJSON_IsNumber (cJSON_GetObjectItem (obj, "unit")));
+      g_assert_true (cJSON_IsString (state));
+      if (g_str_equal (state->valuestring, "end"))
+        {
+          g_assert_true (cJSON_IsString (cJSON_GetObjectItem (obj, "outcome")));
+          g_assert_true (cJSON_IsNumber (cJSON_GetObjectItem (obj, "exit_code")));
+        }
+    }
+  else if (g_str_equal (name, "summary"))
+    {
+      g_assert_true (cJSON_IsNumber (cJSON_GetObjectItem (obj, "units")));
+      g_assert_true (cJSON_IsObject (cJSON_GetObjectItem (obj, "counts")));
+      g_assert_true (cJSON_IsNumber (cJSON_GetObjectItem (obj, "exit_code")));
+    }
   else
     g_error ("unknown event \"%s\" in: %s", name, line);
 }

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "ota-advice.h"
+#include "ota-batch.h"
 #include "ota-cli-history.h"
 #include "ota-error.h"
 #include "ota-event-writer.h"
@@ -42,6 +43,10 @@ typedef struct {
   gchar *log_path;
   gchar **rest;
   OtaCliHistory history; /* --history, --no-history, … (ota-cli-history.c) */
+  gboolean batch;        /* --batch */
+  gint count;            /* --count N; 0: until Ctrl-C */
+  gboolean allow_downgrade, allow_reinstall;
+  gchar *expect_product;
 
   /* run */
   FILE *log;
@@ -56,6 +61,13 @@ typedef struct {
   gint last_decile;       /* non-terminal progress: one line per 10 % */
   gboolean done;
   GError *error;
+  /* --batch */
+  OtaBatch *run_batch;
+  OtaHistoryRecorder *recorder;
+  const gchar *path;
+  OtaOutcome worst;
+  OtaDeviceState worst_state;
+  gchar *worst_next_step;
 } Cli;
 
 /* ---- output ------------------------------------------------------------------ */
@@ -277,6 +289,15 @@ interrupt_cb (gpointer user_data)
   gint64 now = g_get_monotonic_time ();
   gboolean confirmed = cli->last_interrupt != 0 && now - cli->last_interrupt <= CONFIRM_WINDOW_US;
 
+  if (cli->run_batch != NULL)
+    {
+      /* a batch: no new unit; the unit in progress as a single flash */
+      if (!ota_batch_is_stopped (cli->run_batch))
+        say (cli, TRUE, "Stopping the batch after this unit…");
+      ota_batch_stop (cli->run_batch);
+      if (!ota_batch_in_unit (cli->run_batch))
+        return G_SOURCE_CONTINUE;
+    }
   /* the engine decides, atomically with the device's progress, whether
    * this is still a safe cancel (protocol.md S5) */
   switch (ota_flash_cancel (cli->engine, confirmed ? OTA_CANCEL_CONFIRMED : OTA_CANCEL_SAFE))
@@ -399,6 +420,222 @@ run_flash (Cli *cli, const gchar *path)
   return finish (cli, advice);
 }
 
+/* ---- batch ------------------------------------------------------------------ */
+
+static void
+batch_unit_start_cb (OtaBatch *batch, guint unit, Cli *cli)
+{
+  const OtaDescription *d = ota_batch_get_device (batch);
+  g_autoptr (cJSON) obj = cJSON_CreateObject ();
+
+  ota_event_writer_set_unit (cli->writer, unit);
+  ota_event_writer_reset (cli->writer);
+  cli->last_decile = -1;
+  cli->cancel_said = FALSE;
+  cli->last_interrupt = 0;
+  cJSON_AddStringToObject (obj, "event", "unit");
+  cJSON_AddStringToObject (obj, "state", "start");
+  ota_json_add_string (obj, "uuid", d->uuid);
+  ota_json_add_string (obj, "product_type", d->product_type);
+  ota_json_add_string (obj, "firmware_version", d->firmware_version);
+  cJSON_AddBoolToObject (obj, "stage_two_pending", ota_description_needs_stage_two (d));
+  write_json (cli, obj);
+  say (cli, FALSE, "Unit %u: %s, firmware %s (uuid %s)", unit,
+       d->product_type != NULL ? d->product_type : "unknown product",
+       d->firmware_version != NULL ? d->firmware_version : "unknown", d->uuid);
+  cli->flash_start = g_get_monotonic_time ();
+  /* every unit is a flash of its own in the history */
+  ota_cli_history_begin (&cli->history, cli->recorder, cli->writer, cli->engine, cli->path, NULL);
+}
+
+static void
+batch_unit_end_cb (OtaBatch *batch, guint unit, Cli *cli)
+{
+  const OtaAdvice *advice = ota_batch_get_advice (batch);
+  const OtaDescription *d = ota_batch_get_device (batch);
+  g_autoptr (cJSON) obj = cJSON_CreateObject ();
+  gdouble secs = (gdouble) (g_get_monotonic_time () - cli->flash_start) / G_USEC_PER_SEC;
+
+  clear_progress_line (cli);
+  ota_cli_history_end (&cli->history, cli->recorder, cli->writer, advice);
+  cJSON_AddStringToObject (obj, "event", "unit");
+  cJSON_AddStringToObject (obj, "state", "end");
+  ota_json_add_string (obj, "uuid", d->uuid);
+  cJSON_AddStringToObject (obj, "outcome", ota_outcome_to_string (advice->outcome));
+  cJSON_AddStringToObject (obj, "status", advice->status);
+  cJSON_AddNumberToObject (obj, "exit_code", advice->exit_code);
+  cJSON_AddStringToObject (obj, "device_state", ota_device_state_to_string (advice->state));
+  ota_json_add_string (obj, "message", advice->message);
+  ota_json_add_string (obj, "firmware_version", advice->firmware_version);
+  cJSON_AddNumberToObject (obj, "duration", secs);
+  write_json (cli, obj);
+  ota_event_writer_set_unit (cli->writer, 0);
+  /* the one line a technician at a production line reads */
+  say (cli, advice->outcome != OTA_OUTCOME_SUCCESS, "Unit %u (uuid %s): %s — %s (%.1f s)", unit,
+       d->uuid, ota_outcome_to_string (advice->outcome),
+       advice->outcome == OTA_OUTCOME_SUCCESS ? advice->message
+                                              : ota_device_state_to_string (advice->state),
+       secs);
+  if (advice->outcome != OTA_OUTCOME_SUCCESS)
+    say (cli, TRUE, "  %s", advice->message);
+  if (ota_batch_outcome_severity (advice->outcome) > ota_batch_outcome_severity (cli->worst))
+    {
+      cli->worst = advice->outcome;
+      cli->worst_state = advice->state;
+      g_free (cli->worst_next_step);
+      cli->worst_next_step = g_strdup (advice->next_step);
+    }
+}
+
+/* Asked once per batch, on a terminal only (otherwise refused). */
+static gboolean
+batch_confirm_cb (OtaBatch *batch, OtaBatchQuestion question, const OtaDescription *device,
+                  const gchar *file_version, gpointer user_data)
+{
+  Cli *cli = user_data;
+  gchar answer[16] = "";
+
+  say (cli, TRUE,
+       question == OTA_BATCH_QUESTION_DOWNGRADE
+           ? "This device runs %s, newer than the file's %s. Downgrade it and every such unit "
+             "of this batch? [y/N]"
+           : "This device runs %s already (the file holds %s). Flash it again, and every such "
+             "unit of this batch? [y/N]",
+       device->firmware_version, file_version);
+  if (fgets (answer, sizeof answer, stdin) == NULL)
+    return FALSE;
+  return answer[0] == 'y' || answer[0] == 'Y';
+}
+
+static void
+batch_done_cb (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  Cli *cli = user_data;
+
+  ota_batch_run_finish (OTA_BATCH (source), res, NULL);
+  cli->done = TRUE;
+  g_main_loop_quit (cli->loop);
+}
+
+/* The summary event, then the result: 0 only when every unit succeeded. */
+static int
+finish_batch (Cli *cli, OtaBatch *batch)
+{
+  g_autoptr (cJSON) summary = cJSON_CreateObject ();
+  g_autoptr (cJSON) result = cJSON_CreateObject ();
+  g_autoptr (GString) text = g_string_new (NULL);
+  cJSON *counts;
+  guint units = ota_batch_get_unit (batch);
+  OtaExitCode code = ota_batch_get_exit_code (batch);
+  gboolean ok = code == OTA_EXIT_SUCCESS;
+
+  cJSON_AddStringToObject (summary, "event", "summary");
+  cJSON_AddNumberToObject (summary, "units", units);
+  counts = cJSON_AddObjectToObject (summary, "counts");
+  for (guint o = 0; o < OTA_OUTCOME_LAST; o++)
+    {
+      guint n = ota_batch_get_n_outcome (batch, o);
+
+      if (n == 0)
+        continue;
+      cJSON_AddNumberToObject (counts, ota_outcome_to_string (o), n);
+      g_string_append_printf (text, "%s%u %s", text->len > 0 ? ", " : "", n,
+                              ota_outcome_to_string (o));
+    }
+  cJSON_AddBoolToObject (summary, "stopped", ota_batch_is_stopped (batch));
+  cJSON_AddNumberToObject (summary, "exit_code", code);
+  write_json (cli, summary);
+
+  if (units == 0)
+    g_string_assign (text, "no unit was flashed");
+  cJSON_AddStringToObject (result, "event", "result");
+  cJSON_AddStringToObject (result, "status", ok ? "success" : "failed");
+  cJSON_AddStringToObject (result, "outcome", ota_outcome_to_string (cli->worst));
+  cJSON_AddNumberToObject (result, "exit_code", code);
+  {
+    g_autofree gchar *message
+        = g_strdup_printf ("Batch of %u unit%s: %s.", units, units == 1 ? "" : "s", text->str);
+    cJSON_AddStringToObject (result, "message", message);
+    if (cli->worst_next_step != NULL)
+      cJSON_AddStringToObject (result, "next_step", cli->worst_next_step);
+    cJSON_AddStringToObject (result, "device_state",
+                             ok ? (units > 0 ? "updated" : "unchanged")
+                                : ota_device_state_to_string (cli->worst_state));
+    write_json (cli, result);
+    say (cli, !ok, "%s", message);
+    if (!ok && cli->worst_next_step != NULL)
+      say (cli, TRUE, "Next step (worst unit, %s): %s", ota_outcome_to_string (cli->worst),
+           cli->worst_next_step);
+  }
+  return code;
+}
+
+static int
+run_batch (Cli *cli, const gchar *path)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (OtaFirmware) fw = NULL;
+  g_autoptr (OtaUfw) ufw = NULL;
+  g_autoptr (OtaSession) session = NULL;
+  g_autoptr (OtaFlash) engine = NULL;
+  g_autoptr (OtaBatch) batch = NULL;
+  g_autoptr (OtaHistoryRecorder) recorder = NULL;
+  guint sigint_id;
+  int ret;
+
+  recorder = ota_cli_history_recorder (&cli->history, cli->writer);
+  /* one file for the whole batch, validated once, before any device */
+  ufw = load_file (cli, path, &fw, &error);
+  if (ufw == NULL)
+    {
+      g_autoptr (OtaAdvice) advice = ota_advice_new (error, OTA_DEVICE_STATE_UNCHANGED, NULL, NULL);
+
+      ota_cli_history_begin (&cli->history, recorder, cli->writer, NULL, path, NULL);
+      ota_cli_history_end (&cli->history, recorder, cli->writer, advice);
+      return finish (cli, advice);
+    }
+  session = ota_session_new ();
+  configure_session (cli, session);
+  engine = ota_flash_new (session);
+  g_signal_connect (engine, "event", G_CALLBACK (event_cb), cli);
+  g_signal_connect (engine, "cancel-dropped", G_CALLBACK (cancel_dropped_cb), cli);
+  batch = ota_batch_new (engine, fw, ufw);
+  ota_batch_set_count (batch, (guint) cli->count);
+  ota_batch_set_allow_downgrade (batch, cli->allow_downgrade);
+  ota_batch_set_allow_reinstall (batch, cli->allow_reinstall);
+  ota_batch_set_expect_product (batch, cli->expect_product);
+  if (!cli->json && ota_platform_isatty (0) && ota_platform_isatty (2))
+    ota_batch_set_confirm_func (batch, batch_confirm_cb, cli);
+  g_signal_connect (batch, "unit-start", G_CALLBACK (batch_unit_start_cb), cli);
+  g_signal_connect (batch, "unit-end", G_CALLBACK (batch_unit_end_cb), cli);
+
+  cli->engine = engine;
+  cli->run_batch = batch;
+  cli->recorder = recorder;
+  cli->path = path;
+  cli->worst = OTA_OUTCOME_SUCCESS;
+  cli->loop = g_main_loop_new (NULL, FALSE);
+  sigint_id = ota_platform_add_interrupt_handler (interrupt_cb, cli);
+  if (cli->count > 0)
+    say (cli, FALSE, "Batch: %d units; waiting for the first device at %s…", cli->count, cli->host);
+  else
+    say (cli, FALSE, "Batch: until Ctrl-C; waiting for the first device at %s…", cli->host);
+
+  ota_batch_run_async (batch, NULL, batch_done_cb, cli);
+  while (!cli->done)
+    g_main_loop_run (cli->loop);
+  g_source_remove (sigint_id);
+  clear_progress_line (cli);
+  g_clear_pointer (&cli->loop, g_main_loop_unref);
+
+  ret = finish_batch (cli, batch);
+  cli->engine = NULL;
+  cli->run_batch = NULL;
+  cli->recorder = NULL;
+  g_clear_pointer (&cli->worst_next_step, g_free);
+  return ret;
+}
+
 static int
 run_info (Cli *cli)
 {
@@ -517,6 +754,7 @@ static const gchar *const summary_text
       "  otaflash --cli --scan                     list the device networks in range\n"
       "  otaflash --cli --wifi auto FIRMWARE.ufw   join the device's Wi-Fi, flash, put\n"
       "                                            this PC's network back\n"
+      "  otaflash --cli --batch [--count N] FIRMWARE.ufw  flash unit after unit\n"
       "  otaflash --cli --history [--device UUID]  list the flashes recorded (newest first)\n"
       "  otaflash --cli --history-export FILE.csv  write the recorded flashes as CSV\n"
       "\n"
@@ -560,6 +798,7 @@ cli_clear (Cli *cli)
     memset (cli->wifi_password, 0, strlen (cli->wifi_password));
   g_clear_pointer (&cli->wifi_password, g_free);
   g_clear_pointer (&cli->wifi_patterns, g_strfreev);
+  g_clear_pointer (&cli->expect_product, g_free);
   g_clear_pointer (&cli->writer, ota_event_writer_free);
   ota_cli_history_clear (&cli->history);
   if (cli->log != NULL)
@@ -643,6 +882,24 @@ ota_cli_run (int argc, char **argv)
     { "wifi-pattern", 0, 0, G_OPTION_ARG_STRING_ARRAY, &cli->wifi_patterns,
       "A device network's name, with * and ? (repeatable; default WIFI_OTA_* and wifi_camera_*)",
       "GLOB" },
+    { "batch", 0, 0, G_OPTION_ARG_NONE, &cli->batch,
+      "Flash unit after unit with this file: wait for the next device at the address (one not "
+      "yet done in this batch), flash it, say its outcome, go on until --count or Ctrl-C",
+      NULL },
+    { "count", 0, 0, G_OPTION_ARG_INT, &cli->count,
+      "With --batch: stop after N units (default: until Ctrl-C)", "N" },
+    { "allow-downgrade", 0, 0, G_OPTION_ARG_NONE, &cli->allow_downgrade,
+      "With --batch: flash units that run a newer version than the file (asked once on a "
+      "terminal, refused otherwise)",
+      NULL },
+    { "allow-reinstall", 0, 0, G_OPTION_ARG_NONE, &cli->allow_reinstall,
+      "With --batch: flash units that run the file's version already (asked once on a "
+      "terminal, otherwise nothing to do)",
+      NULL },
+    { "expect-product", 0, 0, G_OPTION_ARG_STRING, &cli->expect_product,
+      "With --batch: refuse a unit whose product type is not TYPE (e.g. AC79x_wifi_camera); "
+      "the batch goes on",
+      "TYPE" },
     { "info", 'i', 0, G_OPTION_ARG_NONE, &cli->info, "Read the device and show it; change nothing",
       NULL },
     { "check", 'c', 0, G_OPTION_ARG_NONE, &cli->check,
@@ -737,6 +994,17 @@ ota_cli_run (int argc, char **argv)
                 "take no --wifi";
     else if (cli->wifi != NULL && *cli->wifi == '\0')
       problem = "--wifi needs a network name (SSID) or \"auto\"";
+    else if (cli->batch && (cli->info || cli->check || cli->scan))
+      problem = "--batch flashes units; --info, --check and --scan take no --batch";
+    else if (cli->batch && cli->wifi != NULL)
+      problem = "--batch with --wifi is not supported yet: join the units' network by hand";
+    else if (!cli->batch
+             && (cli->count != 0 || cli->allow_downgrade || cli->allow_reinstall
+                 || cli->expect_product != NULL))
+      problem = "--count, --allow-downgrade, --allow-reinstall and --expect-product go with "
+                "--batch";
+    else if (cli->count < 0)
+      problem = "--count cannot be negative";
     else if (cli->info && cli->check)
       problem = "--info and --check cannot be combined";
     else if (cli->info && n_rest > 0)
@@ -783,6 +1051,8 @@ ota_cli_run (int argc, char **argv)
     ret = run_info (cli);
   else if (cli->check)
     ret = run_check (cli, cli->rest[0]);
+  else if (cli->batch)
+    ret = run_batch (cli, cli->rest[0]);
   else
     ret = run_flash (cli, cli->rest[0]);
 

@@ -15,6 +15,7 @@ struct _OtaEventWriter {
   guint last_stage;
   guint last_percent;
   gboolean last_committed;
+  guint unit;
 };
 
 OtaEventWriter *
@@ -74,6 +75,12 @@ ota_event_writer_add_lines (OtaEventWriter *self, GPtrArray *lines)
 }
 
 void
+ota_event_writer_set_unit (OtaEventWriter *self, guint unit)
+{
+  self->unit = unit;
+}
+
+void
 ota_event_writer_reset (OtaEventWriter *self)
 {
   self->progress_seen = FALSE;
@@ -82,7 +89,16 @@ ota_event_writer_reset (OtaEventWriter *self)
 static void
 write_line (OtaEventWriter *self, const cJSON *obj, gboolean debug)
 {
-  char *text = cJSON_PrintUnformatted (obj);
+  g_autoptr (cJSON) stamped = NULL;
+  char *text;
+
+  if (self->unit > 0 && !cJSON_HasObjectItem (obj, "unit"))
+    {
+      stamped = cJSON_Duplicate (obj, TRUE);
+      cJSON_AddNumberToObject (stamped, "unit", self->unit);
+      obj = stamped;
+    }
+  text = cJSON_PrintUnformatted (obj);
 
   for (guint i = 0; i < self->sinks->len; i++)
     {

@@ -29,6 +29,10 @@ void ota_event_writer_add_file (OtaEventWriter *self, FILE *file, gboolean with_
 /* A sink that keeps the lines in @lines (gchar*, owned by the array). */
 void ota_event_writer_add_lines (OtaEventWriter *self, GPtrArray *lines);
 
+/* A batch (--batch): every object written from now on carries "unit": @unit
+ * (0: none, the default). */
+void ota_event_writer_set_unit (OtaEventWriter *self, guint unit);
+
 /* Forgets what progress was last written (a new flash). */
 void ota_event_writer_reset (OtaEventWriter *self);
 

@@ -62,12 +62,18 @@ command_cb (gpointer data)
       emit_control (control->device, cmd->line, TRUE);
       emu_device_set_joined (control->device, g_str_equal (cmd->line, "joined"));
     }
+  else if (g_str_equal (cmd->line, "next"))
+    {
+      emit_control (control->device, "next", TRUE);
+      emu_device_unit_over (control->device, 0, "next");
+    }
   else if (cmd->line[0] != '\0')
     {
       g_autofree gchar *safe = g_strescape (cmd->line, NULL);
 
-      g_printerr ("otaflash-emu: unknown command \"%s\" on standard input (quit, joined, left)\n",
-                  safe);
+      g_printerr (
+          "otaflash-emu: unknown command \"%s\" on standard input (quit, joined, left, next)\n",
+          safe);
       emit_control (control->device, safe, FALSE);
     }
   return G_SOURCE_REMOVE;

@@ -14,6 +14,8 @@
 
 /* Device seconds of the real device's behaviour. */
 #define REBOOT_DOWN_SECS 3.0
+/* --devices: the gap between one unit going and the next one answering. */
+#define SWAP_GAP_SECS 0.5
 
 /* --- threads of a boot --- */
 
@@ -298,6 +300,37 @@ take_down (EmuDevice *self)
     emu_port_unlisten (self->ports[i]);
 }
 
+/* --devices: the unit goes, a fresh one takes its place (its own uuid and
+ * network, the initial firmware, faults of its unit number). */
+static void
+swap_unit (EmuDevice *self, const gchar *reason, gdouble asked_s)
+{
+  g_autoptr (GError) error = NULL;
+  cJSON *f = cJSON_CreateObject ();
+
+  g_mutex_lock (&self->lock);
+  emu_state_reset (self->state, self->opts.installed_version);
+  if (self->opts.installed_ufw != NULL
+      && !emu_device_apply_installed_ufw (self->state, self->opts.installed_ufw, &error))
+    g_warning ("%s", error->message);
+  g_free (self->product_ssid);
+  self->product_ssid
+      = self->opts.ssid != NULL ? g_strdup (self->opts.ssid) : emu_state_product_ssid (self->state);
+  self->unit++;
+  self->unit_installed = FALSE;
+  self->power_cycled = TRUE;
+  emu_faults_set_unit (self->faults, self->unit);
+  emu_device_save_state_locked (self);
+  cJSON_AddNumberToObject (f, "unit", self->unit);
+  cJSON_AddStringToObject (f, "uuid", self->state->uuid);
+  cJSON_AddStringToObject (f, "ssid", self->product_ssid);
+  cJSON_AddStringToObject (f, "reason", reason != NULL ? reason : "");
+  cJSON_AddNumberToObject (f, "delay_s", asked_s);
+  cJSON_AddNumberToObject (f, "gap_s", emu_device_scaled (self, SWAP_GAP_SECS));
+  g_mutex_unlock (&self->lock);
+  emu_device_emit (self, "device-swap", f);
+}
+
 static gpointer
 device_main (gpointer data)
 {
@@ -309,6 +342,8 @@ device_main (gpointer data)
       g_autofree EmuFault *no_reboot = NULL;
       g_autofree EmuFault *late = NULL;
       gdouble down = REBOOT_DOWN_SECS;
+      gdouble asked_s;
+      gboolean swap;
       gint stage;
       cJSON *f;
 
@@ -328,10 +363,22 @@ device_main (gpointer data)
         }
       reason = g_steal_pointer (&self->reboot_reason);
       self->reboot_requested = FALSE;
+      swap = self->swap_requested;
+      self->swap_requested = FALSE;
+      asked_s = (gdouble) (g_get_monotonic_time () - self->reboot_asked_us) / G_USEC_PER_SEC;
       stage = self->mode == EMU_MODE_LOADER ? 2 : 1;
       g_mutex_unlock (&self->lock);
 
       take_down (self);
+
+      if (swap)
+        {
+          swap_unit (self, reason, asked_s);
+          if (!emu_device_sleep (self, emu_device_scaled (self, SWAP_GAP_SECS), self->stop))
+            break;
+          boot (self);
+          continue;
+        }
 
       no_reboot = emu_device_take_fault (self, "no-reboot", stage, 0);
       if (no_reboot == NULL)
@@ -342,6 +389,8 @@ device_main (gpointer data)
       f = cJSON_CreateObject ();
       cJSON_AddStringToObject (f, "reason", reason != NULL ? reason : "");
       cJSON_AddStringToObject (f, "into", self->state->stage2_pending ? "loader" : "main");
+      /* device time for benchmarks: from the request to going down */
+      cJSON_AddNumberToObject (f, "delay_s", asked_s);
       if (no_reboot != NULL)
         cJSON_AddBoolToObject (f, "comes_back", FALSE);
       else
@@ -410,6 +459,26 @@ emu_device_request_reboot (EmuDevice *self, gdouble delay, const gchar *reason)
   if (!self->reboot_requested)
     {
       self->reboot_requested = TRUE;
+      self->reboot_asked_us = g_get_monotonic_time ();
+      self->reboot_at_us
+          = g_get_monotonic_time () + (gint64) (emu_device_scaled (self, delay) * G_USEC_PER_SEC);
+      g_free (self->reboot_reason);
+      self->reboot_reason = g_strdup (reason);
+      g_cond_broadcast (&self->cond);
+    }
+  g_mutex_unlock (&self->lock);
+}
+
+void
+emu_device_unit_over (EmuDevice *self, gdouble delay, const gchar *reason)
+{
+  g_mutex_lock (&self->lock);
+  if (self->opts.devices > 1 && self->unit < self->opts.devices && !self->reboot_requested
+      && !self->shutdown)
+    {
+      self->reboot_requested = TRUE;
+      self->swap_requested = TRUE;
+      self->reboot_asked_us = g_get_monotonic_time ();
       self->reboot_at_us
           = g_get_monotonic_time () + (gint64) (emu_device_scaled (self, delay) * G_USEC_PER_SEC);
       g_free (self->reboot_reason);

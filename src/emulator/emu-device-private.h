@@ -30,6 +30,10 @@ struct _EmuDevice {
   gboolean shutdown;
   gboolean reboot_requested;
   gint64 reboot_at_us;
+  gint64 reboot_asked_us;  /* when the pending reboot was asked for */
+  gboolean swap_requested; /* --devices: the pending "reboot" is the next unit */
+  guint unit;              /* --devices: the unit present, 1-based */
+  gboolean unit_installed; /* this unit's stage two installed a firmware */
   gchar *reboot_reason;
   gboolean ota_acceptor_running;
   gboolean power_cycled; /* the next boot is the first of the process */
@@ -47,6 +51,8 @@ struct _EmuDevice {
 extern const gchar *const emu_device_port_names[EMU_N_PORTS];
 
 const gchar *emu_device_mode_name (EmuMode mode);
+/* --installed-ufw applied to @state. */
+gboolean emu_device_apply_installed_ufw (EmuState *state, const gchar *path, GError **error);
 void emu_device_save_state_locked (EmuDevice *self);
 /* Logs the Wi-Fi going down with the SSID of this boot. */
 void emu_device_emit_wifi_down_locked (EmuDevice *self);

@@ -34,8 +34,8 @@ emu_device_mode_name (EmuMode mode)
 /* --- construction --- */
 
 /* --installed-ufw: the device runs the firmware of that file already. */
-static gboolean
-apply_installed_ufw (EmuState *state, const gchar *path, GError **error)
+gboolean
+emu_device_apply_installed_ufw (EmuState *state, const gchar *path, GError **error)
 {
   g_autoptr (OtaFirmware) fw = ota_firmware_open (path, error);
   g_autoptr (OtaUfw) ufw = NULL;
@@ -75,6 +75,7 @@ emu_device_new (const EmuOptions *options, EmuFaults *faults, GError **error)
   self->faults = faults;
   self->stop = g_cancellable_new ();
   self->mode = EMU_MODE_OFF;
+  self->unit = 1;
 
   self->events = emu_events_new (self->opts.events_path, error);
   if (self->events == NULL)
@@ -83,7 +84,7 @@ emu_device_new (const EmuOptions *options, EmuFaults *faults, GError **error)
   if (self->state == NULL)
     return NULL;
   if (self->opts.installed_ufw != NULL
-      && !apply_installed_ufw (self->state, self->opts.installed_ufw, error))
+      && !emu_device_apply_installed_ufw (self->state, self->opts.installed_ufw, error))
     return NULL;
   if (self->opts.start_in_loader)
     self->state->stage2_pending = TRUE;
@@ -332,8 +333,20 @@ emu_device_install (EmuDevice *self, const gchar *version, guint32 crc, guint32 
   self->state->flash_crc = crc;
   self->state->flash_size = size;
   self->state->stage2_pending = FALSE;
+  self->unit_installed = TRUE;
   emu_device_save_state_locked (self);
   g_mutex_unlock (&self->lock);
+}
+
+gboolean
+emu_device_get_unit_installed (EmuDevice *self)
+{
+  gboolean r;
+
+  g_mutex_lock (&self->lock);
+  r = self->unit_installed;
+  g_mutex_unlock (&self->lock);
+  return r;
 }
 
 void

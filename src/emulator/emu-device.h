@@ -82,6 +82,12 @@ void emu_device_install (EmuDevice *self, const gchar *version, guint32 crc, gui
 void emu_device_keep_old_firmware (EmuDevice *self);
 /* Reboots @delay device seconds from now, into what the state says. */
 void emu_device_request_reboot (EmuDevice *self, gdouble delay, const gchar *reason);
+/* --devices: this unit is done (@reason): unless it was the last, a fresh
+ * unit takes its place @delay device seconds from now, after a gap in which
+ * nothing answers. Ignored without --devices or while a reboot is pending. */
+void emu_device_unit_over (EmuDevice *self, gdouble delay, const gchar *reason);
+/* --devices: this unit's stage two installed a firmware. */
+gboolean emu_device_get_unit_installed (EmuDevice *self);
 /* The power-loss fault: saves the state, logs, and exits the process at once. */
 G_NORETURN void emu_device_power_loss (EmuDevice *self, gint stage, guint read);
 

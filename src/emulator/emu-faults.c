@@ -8,6 +8,7 @@
 struct _EmuFaults {
   GMutex lock;
   GPtrArray *faults; /* EmuFault */
+  guint unit;        /* the unit now present, 1-based */
 };
 
 typedef struct {
@@ -68,6 +69,7 @@ emu_faults_new (void)
 
   g_mutex_init (&self->lock);
   self->faults = g_ptr_array_new_with_free_func (fault_free);
+  self->unit = 1;
   return self;
 }
 
@@ -146,6 +148,11 @@ emu_faults_add (EmuFaults *self, const gchar *spec, GError **error)
               ok = parse_uint (spec, "read", kv[1], 1, G_MAXUINT32, &v, error);
               f->read = (guint) v;
             }
+          else if (g_str_equal (kv[0], "unit"))
+            {
+              ok = parse_uint (spec, "unit", kv[1], 1, G_MAXUINT32, &v, error);
+              f->unit = (guint) v;
+            }
           else if (g_str_equal (kv[0], "times"))
             {
               ok = parse_uint (spec, "times", kv[1], 1, G_MAXINT32, &v, error);
@@ -167,7 +174,7 @@ emu_faults_add (EmuFaults *self, const gchar *spec, GError **error)
           else
             {
               g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                           "--fault %s: unknown key \"%s\" (stage, read, secs, times)", spec,
+                           "--fault %s: unknown key \"%s\" (stage, read, secs, times, unit)", spec,
                            kv[0]);
               ok = FALSE;
             }
@@ -201,6 +208,8 @@ emu_faults_take (EmuFaults *self, const gchar *name, gint stage, guint read)
         continue;
       if (f->read != 0 && f->read != read)
         continue;
+      if (f->unit != 0 && f->unit != self->unit)
+        continue;
       f->times--;
       f->triggered++;
       copy = g_new (EmuFault, 1);
@@ -212,6 +221,14 @@ emu_faults_take (EmuFaults *self, const gchar *name, gint stage, guint read)
   return copy;
 }
 
+void
+emu_faults_set_unit (EmuFaults *self, guint unit)
+{
+  g_mutex_lock (&self->lock);
+  self->unit = unit;
+  g_mutex_unlock (&self->lock);
+}
+
 const gchar *
 emu_faults_describe (void)
 {
@@ -219,7 +236,8 @@ emu_faults_describe (void)
 
   if (g_once_init_enter (&text))
     {
-      GString *s = g_string_new ("Faults (--fault NAME[:stage=1|2,read=K,secs=F,times=N]):\n");
+      GString *s
+          = g_string_new ("Faults (--fault NAME[:stage=1|2,read=K,secs=F,times=N,unit=U]):\n");
 
       for (gsize i = 0; i < G_N_ELEMENTS (fault_kinds); i++)
         g_string_append_printf (s, "  %-18s %s\n", fault_kinds[i].name, fault_kinds[i].help);
@@ -228,7 +246,8 @@ emu_faults_describe (void)
              "  power-loss, updater-restart, stay-in-updater and keep-old-version default\n"
              "  to 2). read: K-th READ of the current stage attempt, READ 1 is the first\n"
              "  probe read (default: the first READ). secs are device seconds, scaled by\n"
-             "  --time-scale. times: how often it triggers (default 1).\n");
+             "  --time-scale. times: how often it triggers (default 1). unit: with\n"
+             "  --devices, only the U-th unit (default any).\n");
       g_once_init_leave (&text, g_string_free (s, FALSE));
     }
   return text;

@@ -2,7 +2,7 @@
 #pragma once
 
 /* Injected faults, from --fault NAME[:key=val,...] (keys stage, read, secs,
- * times). Each triggers at most "times" times. */
+ * times, unit). Each triggers at most "times" times. */
 
 #include <glib.h>
 
@@ -15,6 +15,7 @@ typedef struct {
   guint read;   /* 0: any READ */
   gdouble secs; /* device seconds (scaled by --time-scale) */
   gint times;   /* triggers left */
+  guint unit;   /* --devices: only for the unit-th device (1-based); 0: any */
   gint triggered;
 } EmuFault;
 
@@ -31,6 +32,10 @@ gboolean emu_faults_add (EmuFaults *self, const gchar *spec, GError **error);
  * not about a READ), uses one trigger and returns a copy of it (free with
  * g_free; only plain fields are valid), else NULL. Thread-safe. */
 EmuFault *emu_faults_take (EmuFaults *self, const gchar *name, gint stage, guint read);
+
+/* --devices: the unit now present (1-based); faults with a unit key match
+ * only theirs. Thread-safe. */
+void emu_faults_set_unit (EmuFaults *self, guint unit);
 
 /* The fault list of --help. */
 const gchar *emu_faults_describe (void);

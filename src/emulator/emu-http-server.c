@@ -11,6 +11,8 @@
 
 #define MAX_REQUEST 8192
 #define REQUEST_TIMEOUT_SECS 30.0
+/* --devices: from the confirming description to the unit going away */
+#define UNIT_DONE_SECS 0.2
 
 /* The description, compact as on the wire; faults of @stage applied. */
 static gchar *
@@ -145,6 +147,10 @@ serve_main (EmuDevice *dev, GSocket *sock, GCancellable *cancellable)
   emit_request (dev, method, path, status, FALSE, 0);
   emu_socket_send_all (sock, response, strlen (response), cancellable);
   g_socket_shutdown (sock, FALSE, TRUE, NULL);
+  /* --devices: the app read the new firmware's description: this unit is
+   * confirmed, the technician takes it away and puts the next one down */
+  if (status == 200 && emu_device_get_unit_installed (dev))
+    emu_device_unit_over (dev, UNIT_DONE_SECS, "upgraded");
 }
 
 /* The loader's stub: the same fixed response to every segment, never a

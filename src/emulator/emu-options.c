@@ -16,6 +16,7 @@ typedef struct {
   gchar *sdk;
   gchar *installed_version;
   gchar *installed_ufw;
+  gint devices;
   gchar *ssid;
   gchar *updater_wifi;
   gchar **fault_specs;
@@ -108,6 +109,8 @@ check_raw (const RawOptions *raw, GError **error)
     return bad_value (error, "--updater-wifi is keep (the product's SSID) or open (WIFI_OTA_...)");
   if (raw->ssid != NULL && !check_ssid (raw->ssid, error))
     return FALSE;
+  if (raw->devices < 0 || raw->devices > 100000)
+    return bad_value (error, "--devices must be a number from 1 to 100000");
   if (raw->wifi_gate && !raw->control_stdin)
     return bad_value (error, "--wifi-gate needs --control-stdin (the \"joined\" lines open it)");
   return TRUE;
@@ -123,7 +126,8 @@ static const gchar control_help[]
     = "\nWith --control-stdin, one command per line on standard input:\n"
       "  quit      stop cleanly, as SIGTERM does (also at the end of the input)\n"
       "  joined    the PC joined the network the device shows now (opens --wifi-gate)\n"
-      "  left      the PC left it (closes --wifi-gate again)\n";
+      "  left      the PC left it (closes --wifi-gate again)\n"
+      "  next      with --devices: the next unit takes this one's place now\n";
 
 static const gchar exit_help[]
     = "\nExit status: 0 stopped cleanly (SIGTERM/SIGINT, quit or end of input with\n"
@@ -197,6 +201,11 @@ emu_options_parse (EmuOptions *opts, EmuFaults *faults, int *argc, char ***argv,
             "After each boot refuse every connection (accept and reset) until a \"joined\" line "
             "came since that boot (needs --control-stdin)",
             NULL },
+          { "devices", 0, 0, G_OPTION_ARG_INT, &raw.devices,
+            "Present N units one after another at the same address: after a unit's upgrade is "
+            "confirmed (its new description read), after a failed stage one, or on \"next\", a "
+            "fresh unit (new uuid, initial firmware) appears after a short gap",
+            "N" },
           { "link-bandwidth", 0, 0, G_OPTION_ARG_DOUBLE, &raw.bandwidth,
             "Link model: bandwidth in bytes/s (0: unlimited)", "B" },
           { "link-latency-ms", 0, 0, G_OPTION_ARG_DOUBLE, &raw.latency_ms,
@@ -253,6 +262,7 @@ emu_options_parse (EmuOptions *opts, EmuFaults *faults, int *argc, char ***argv,
   opts->start_in_loader = raw.start_in_loader;
   opts->installed_version = g_steal_pointer (&raw.installed_version);
   opts->installed_ufw = g_steal_pointer (&raw.installed_ufw);
+  opts->devices = (guint) raw.devices;
   opts->link.bandwidth = raw.bandwidth;
   opts->link.latency_s = raw.latency_ms / 1000.0;
   opts->link.flash_rate = raw.flash_rate;

@@ -32,6 +32,7 @@ typedef struct {
   gboolean updater_wifi_open; /* the updater shows WIFI_OTA_... instead */
   gboolean control_stdin;     /* commands on standard input */
   gboolean wifi_gate;         /* refuse connections until "joined" */
+  guint devices;              /* --devices N: N units one after another; 0 or 1: one device */
   gboolean verbose;
 } EmuOptions;
 

@@ -21,6 +21,8 @@
 #define IDLE_SECS 5.0
 #define OK_DELAY_SECS 0.5
 #define REBOOT_DELAY_SECS 2.0
+/* --devices: from a failed stage one to the unit going away */
+#define UNIT_FAILED_SECS 1.0
 #define TEARDOWN_SECS 2.5   /* after ERR: ~2 s for the ACK, then ~0.5 s */
 #define DESC_POLL_SECS 0.05 /* real seconds between looks at the HTTP counter */
 
@@ -698,6 +700,12 @@ emu_ota_server_serve (EmuDevice *dev, GSocket *sock, GCancellable *cancellable)
       if (restart != NULL)
         emu_device_restart_updater (dev);
     }
+
+  /* --devices: a unit whose stage one failed keeps its firmware; the
+   * technician puts it aside and the next one down */
+  if (self.stage == 1 && g_strcmp0 (self.status_sent, "ERR") == 0
+      && !g_cancellable_is_cancelled (cancellable))
+    emu_device_unit_over (dev, UNIT_FAILED_SECS, "stage one failed");
 
   f = cJSON_CreateObject ();
   cJSON_AddStringToObject (f, "port", "ota");

@@ -138,6 +138,22 @@ emu_state_save (EmuState *self, GError **error)
 }
 
 void
+emu_state_reset (EmuState *self, const gchar *fresh_version)
+{
+  g_free (self->installed_version);
+  self->installed_version = g_strdup (fresh_version != NULL ? fresh_version : "1.0.0");
+  g_free (self->uuid);
+  self->uuid = g_uuid_string_random ();
+  g_free (self->ssid);
+  self->ssid = emu_state_product_ssid (self);
+  self->has_identity = FALSE;
+  self->flash_crc = 0;
+  self->flash_size = 0;
+  self->stage2_pending = FALSE;
+  self->fresh = TRUE;
+}
+
+void
 emu_state_free (EmuState *self)
 {
   if (self == NULL)

@@ -27,6 +27,9 @@ void emu_state_free (EmuState *self);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (EmuState, emu_state_free)
 
 gboolean emu_state_save (EmuState *self, GError **error);
+/* --devices: another unit takes this one's place: a new uuid, firmware
+ * @fresh_version ("1.0.0" when NULL, the factory firmware), nothing pending. */
+void emu_state_reset (EmuState *self, const gchar *fresh_version);
 
 /* "wifi_camera_1A2B3C": the product's access point (last 6 hex digits of the uuid). */
 gchar *emu_state_product_ssid (const EmuState *self);
