@@ -50,7 +50,7 @@ while IFS= read -r f; do
     missing=1
   fi
 done < <(cd "$src" && grep -rlE '(^|[^A-Za-z0-9_])N?C?_ \(|translatable="yes"' \
-            src ui packaging --include='*.c' --include='*.ui' --include='*.in' 2>/dev/null | sort)
+            src ui --include='*.c' --include='*.ui' 2>/dev/null | sort)
 [ "$missing" = 0 ] || exit 1
 
 extract "$src" "$tmp/otaflash.pot"

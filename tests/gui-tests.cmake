@@ -65,7 +65,7 @@ if(OTA_BUILD_GUI)
 
   # The launcher and the AppStream metadata, as distributions check them.
   add_test(NAME gui-desktop-files
-    COMMAND ${CMAKE_COMMAND} -DRES=${PROJECT_SOURCE_DIR}/resources
+    COMMAND ${CMAKE_COMMAND} -DRES=${PROJECT_BINARY_DIR}/resources
             -P ${CMAKE_CURRENT_SOURCE_DIR}/check-desktop-files.cmake)
   set_tests_properties(gui-desktop-files PROPERTIES
     SKIP_RETURN_CODE 77 SKIP_REGULAR_EXPRESSION "SKIPPED:" TIMEOUT 60)

@@ -817,9 +817,12 @@ run_transfer (OtaSession *self, OtaFirmware *firmware, guint stage, OtaTransferS
   /* a stage only succeeds on evidence: the device read and announced the size */
   if (ok && (state->reads == 0 || !state->committed))
     {
-      g_set_error (error, OTA_ERROR, OTA_ERROR_PROTOCOL,
-                   _ ("the device said the stage succeeded without reading the %s"),
-                   stage == 1 ? "updater" : "firmware");
+      g_set_error_literal (error, OTA_ERROR, OTA_ERROR_PROTOCOL,
+                           stage == 1
+                               ? _ ("the device said the stage succeeded without reading the "
+                                    "updater")
+                               : _ ("the device said the stage succeeded without reading the "
+                                    "firmware"));
       return FALSE;
     }
   return ok;
@@ -1036,8 +1039,12 @@ stage_two (OtaSession *self, OtaFirmware *firmware, GError **error)
       if (attempt >= self->retries || g_error_matches (local, OTA_ERROR, OTA_ERROR_INVALID_FILE))
         {
           emit_stage_failed (self, 2, local);
-          g_set_error (error, OTA_ERROR, OTA_ERROR_NEEDS_RECOVERY, _ ("stage two failed%s: %s"),
-                       attempt > 0 ? " after every retry" : "", local->message);
+          if (attempt > 0)
+            g_set_error (error, OTA_ERROR, OTA_ERROR_NEEDS_RECOVERY,
+                         _ ("stage two failed after every retry: %s"), local->message);
+          else
+            g_set_error (error, OTA_ERROR, OTA_ERROR_NEEDS_RECOVERY, _ ("stage two failed: %s"),
+                         local->message);
           g_clear_error (&local);
           break;
         }

@@ -329,9 +329,13 @@ handle_message (Transfer *t, Conversation *c, const OtaNetHeader *hdr)
       if (c->stop_sent)
         return FALSE; /* the expected answer to STOP */
       if (t->state.bad_headers > 0)
-        g_set_error (&c->failure, OTA_ERROR, OTA_ERROR_DEVICE_ERROR,
-                     _ ("the device reported an error after %u malformed message%s from it"),
-                     t->state.bad_headers, t->state.bad_headers == 1 ? "" : "s");
+        g_set_error (
+            &c->failure, OTA_ERROR, OTA_ERROR_DEVICE_ERROR,
+            g_dngettext (GETTEXT_PACKAGE,
+                         "the device reported an error after %u malformed message from it",
+                         "the device reported an error after %u malformed messages from it",
+                         t->state.bad_headers),
+            t->state.bad_headers);
       else
         g_set_error_literal (&c->failure, OTA_ERROR, OTA_ERROR_DEVICE_ERROR,
                              _ ("the device reported an error"));
@@ -361,9 +365,13 @@ junk_check (Transfer *t, GError **error)
   if (g_get_monotonic_time () - t->last_progress <= (gint64) t->wait_ms * 1000)
     return TRUE;
   g_set_error (error, OTA_ERROR, OTA_ERROR_TIMED_OUT,
-               _ ("the device sent no valid request for %.1f s, only %u message%s that lead "
-                  "nowhere (%u with a bad checksum)"),
-               t->wait_ms / 1000.0, t->junk, t->junk == 1 ? "" : "s", t->state.bad_headers);
+               g_dngettext (GETTEXT_PACKAGE,
+                            "the device sent no valid request for %.1f s, only %u message that "
+                            "leads nowhere (%u with a bad checksum)",
+                            "the device sent no valid request for %.1f s, only %u messages that "
+                            "lead nowhere (%u with a bad checksum)",
+                            t->junk),
+               t->wait_ms / 1000.0, t->junk, t->state.bad_headers);
   return FALSE;
 }
 

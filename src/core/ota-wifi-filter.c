@@ -170,8 +170,12 @@ ota_wifi_filter_pick_auto (OtaWifiFilter *self, GPtrArray *networks, GPtrArray *
   {
     g_autofree gchar *list = ota_wifi_filter_join_ssids (pool);
 
-    g_set_error (error, OTA_ERROR, OTA_ERROR_WIFI, _ ("%u %s networks in range: %s"), pool->len,
-                 pool == recovery ? "recovery" : "device", list);
+    if (pool == recovery)
+      g_set_error (error, OTA_ERROR, OTA_ERROR_WIFI, _ ("%u recovery networks in range: %s"),
+                   pool->len, list);
+    else
+      g_set_error (error, OTA_ERROR, OTA_ERROR_WIFI, _ ("%u device networks in range: %s"),
+                   pool->len, list);
   }
   return NULL;
 }

@@ -363,12 +363,27 @@ ota_wifi_wait_locked (OtaWifi *self, const gchar *ssid, gboolean or_recovery,
         return NULL;
     }
 
-  g_set_error (error, OTA_ERROR, OTA_ERROR_WIFI,
-               _ ("%s%s%s%s not in range after %.0f s (%u scans)"), ssid != NULL ? ssid : "",
-               ssid != NULL && or_recovery ? " or " : "",
-               or_recovery ? "a recovery network (" OTA_WIFI_RECOVERY_PATTERN ")" : "",
-               new_device != NULL ? " or a new device network" : "",
-               (g_get_monotonic_time () - started) / 1e6, scans);
+  {
+    gdouble waited = (g_get_monotonic_time () - started) / 1e6;
+
+    /* what was waited for, one whole sentence each (translations) */
+    if (ssid != NULL && !or_recovery)
+      g_set_error (error, OTA_ERROR, OTA_ERROR_WIFI, _ ("%s not in range after %.0f s (%u scans)"),
+                   ssid, waited, scans);
+    else if (ssid != NULL)
+      g_set_error (error, OTA_ERROR, OTA_ERROR_WIFI,
+                   _ ("neither %s nor a recovery network (%s) in range after %.0f s (%u scans)"),
+                   ssid, OTA_WIFI_RECOVERY_PATTERN, waited, scans);
+    else if (new_device != NULL)
+      g_set_error (error, OTA_ERROR, OTA_ERROR_WIFI,
+                   _ ("neither a recovery network (%s) nor a new device network in range after "
+                      "%.0f s (%u scans)"),
+                   OTA_WIFI_RECOVERY_PATTERN, waited, scans);
+    else
+      g_set_error (error, OTA_ERROR, OTA_ERROR_WIFI,
+                   _ ("no recovery network (%s) in range after %.0f s (%u scans)"),
+                   OTA_WIFI_RECOVERY_PATTERN, waited, scans);
+  }
   return NULL;
 }
 

@@ -515,7 +515,7 @@ demo_started_cb (GObject *source, GAsyncResult *res, gpointer user_data)
       ota_window_set_demo_starting (self->window, FALSE);
       ota_window_show_problem (self->window, error->message,
                                _ ("Install otaflash-emu next to otaflash, or set OTAFLASH_EMU to "
-                               "its path."));
+                                  "its path."));
       retarget (self);
       return;
     }
@@ -669,12 +669,12 @@ about_action_cb (GSimpleAction *action, GVariant *parameter, gpointer user_data)
 {
   OtaApplication *self = OTA_APPLICATION (user_data);
 
-  gtk_show_about_dialog (self->window != NULL ? GTK_WINDOW (self->window) : NULL, "program-name",
-                         "otaflash", "version", OTA_VERSION, "logo-icon-name", OTA_APPLICATION_ID,
-                         "comments",
-                         _ ("Two-stage network firmware upgrade for JieLi AC79 Wi-Fi devices, with a "
-                         "built-in device emulator."),
-                         "license-type", GTK_LICENSE_LGPL_2_1, "website", OTA_HELP_URI, NULL);
+  gtk_show_about_dialog (
+      self->window != NULL ? GTK_WINDOW (self->window) : NULL, "program-name", "otaflash",
+      "version", OTA_VERSION, "logo-icon-name", OTA_APPLICATION_ID, "comments",
+      _ ("Two-stage network firmware upgrade for JieLi AC79 Wi-Fi devices, with a "
+         "built-in device emulator."),
+      "license-type", GTK_LICENSE_LGPL_2_1, "website", OTA_HELP_URI, NULL);
 }
 
 static void
@@ -686,8 +686,11 @@ help_action_cb (GSimpleAction *action, GVariant *parameter, gpointer user_data)
   if (!gtk_show_uri_on_window (self->window != NULL ? GTK_WINDOW (self->window) : NULL,
                                OTA_HELP_URI, GDK_CURRENT_TIME, &error)
       && self->window != NULL)
-    ota_window_show_problem (self->window, error->message,
-                             _ ("Open ") OTA_HELP_URI _ (" in a web browser."));
+    {
+      g_autofree gchar *hint = g_strdup_printf (_ ("Open %s in a web browser."), OTA_HELP_URI);
+
+      ota_window_show_problem (self->window, error->message, hint);
+    }
 }
 
 static const GActionEntry app_entries[] = {

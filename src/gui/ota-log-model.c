@@ -56,8 +56,8 @@ event_to_text (const OtaEvent *ev)
     {
     case OTA_EVENT_DEVICE:
       return g_strdup_printf (
-          _ ("device: %s, firmware %s, %s, ota_step %s, uuid %s"), or_dash (ev->device->product_type),
-          or_dash (ev->device->firmware_version),
+          _ ("device: %s, firmware %s, %s, ota_step %s, uuid %s"),
+          or_dash (ev->device->product_type), or_dash (ev->device->firmware_version),
           ota_description_is_single_backup (ev->device) ? _ ("single backup") : _ ("dual backup"),
           or_dash (ev->device->ota_step), or_dash (ev->device->uuid));
     case OTA_EVENT_STAGE:
@@ -68,20 +68,22 @@ event_to_text (const OtaEvent *ev)
                                 or_dash (ota_stage_outcome_to_string (ev->outcome)), ev->message);
       return g_strdup_printf (_ ("stage %u: end, %s"), ev->stage,
                               or_dash (ota_stage_outcome_to_string (ev->outcome)));
-    case OTA_EVENT_PROGRESS: {
-      g_autofree gchar *bytes = g_strdup_printf ("%" G_GUINT64_FORMAT, ev->bytes);
-      g_autofree gchar *total = g_strdup_printf ("%" G_GUINT64_FORMAT, ev->total);
+      case OTA_EVENT_PROGRESS: {
+        g_autofree gchar *bytes = g_strdup_printf ("%" G_GUINT64_FORMAT, ev->bytes);
+        g_autofree gchar *total = g_strdup_printf ("%" G_GUINT64_FORMAT, ev->total);
 
-      if (ev->committed)
-        return g_strdup_printf (_ ("stage %u: %u%% (%s of %s bytes), past the point of no return"),
-                                ev->stage, ev->percent, bytes, total);
-      return g_strdup_printf (_ ("stage %u: %u%% (%s of %s bytes)"), ev->stage, ev->percent, bytes,
-                              total);
-    }
+        if (ev->committed)
+          return g_strdup_printf (
+              _ ("stage %u: %u%% (%s of %s bytes), past the point of no return"), ev->stage,
+              ev->percent, bytes, total);
+        return g_strdup_printf (_ ("stage %u: %u%% (%s of %s bytes)"), ev->stage, ev->percent,
+                                bytes, total);
+      }
     case OTA_EVENT_LOG:
     default:
       if (ev->level == OTA_LOG_LEVEL_WARNING)
-        return g_strdup_printf (_ ("warning, %s: %s"), or_dash (ota_event_code_to_string (ev->code)),
+        return g_strdup_printf (_ ("warning, %s: %s"),
+                                or_dash (ota_event_code_to_string (ev->code)),
                                 or_dash (ota_event_get_text (ev)));
       return g_strdup_printf ("%s: %s", or_dash (ota_event_code_to_string (ev->code)),
                               or_dash (ota_event_get_text (ev)));

@@ -106,7 +106,8 @@ fill (OtaNetworkList *self)
       g_autofree gchar *ssid = ota_text_sanitize (n->ssid, -1);
       g_autofree gchar *text
           = ota_wifi_ssid_is_recovery (n->ssid)
-                ? g_strdup_printf (_ ("%s — recovery (waits for stage two), %u %%"), ssid, n->signal)
+                ? g_strdup_printf (_ ("%s — recovery (waits for stage two), %u %%"), ssid,
+                                   n->signal)
                 : g_strdup_printf (_ ("%s — %u %%"), ssid, n->signal);
 
       gtk_combo_box_text_append (combo, n->ssid, text);
@@ -156,7 +157,8 @@ show_by_hand (OtaNetworkList *self, const gchar *why)
   if (!self->said_why)
     {
       self->said_why = TRUE;
-      text = g_strdup_printf (_ ("Join the device's Wi-Fi by hand: this PC cannot join it (%s)."), why);
+      text = g_strdup_printf (_ ("Join the device's Wi-Fi by hand: this PC cannot join it (%s)."),
+                              why);
       set_status (self, text);
     }
   update_sensitivity (self);
@@ -213,8 +215,8 @@ scan_done_cb (GObject *source, GAsyncResult *res, gpointer user_data)
     show_by_hand (self, data->check_error->message);
   else if (data->all == NULL)
     {
-      g_autofree gchar *text
-          = g_strdup_printf (_ ("Cannot list the networks in range: %s"), data->scan_error->message);
+      g_autofree gchar *text = g_strdup_printf (_ ("Cannot list the networks in range: %s"),
+                                                data->scan_error->message);
       self->usable = TRUE;
       set_status (self, text);
     }
@@ -497,12 +499,13 @@ ota_network_list_init (OtaNetworkList *self)
   gtk_orientable_set_orientation (GTK_ORIENTABLE (self), GTK_ORIENTATION_VERTICAL);
   gtk_box_set_spacing (GTK_BOX (self), 4);
 
-  self->auto_check = gtk_check_button_new_with_mnemonic (_ ("_Join the device's Wi-Fi automatically"));
+  self->auto_check
+      = gtk_check_button_new_with_mnemonic (_ ("_Join the device's Wi-Fi automatically"));
   gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (self->auto_check), TRUE);
   gtk_widget_set_tooltip_text (self->auto_check,
                                _ ("Flash joins the device network chosen below, rejoins it after "
-                               "each restart of the device, and puts this PC back on its own "
-                               "network at the end"));
+                                  "each restart of the device, and puts this PC back on its own "
+                                  "network at the end"));
   g_signal_connect (self->auto_check, "toggled", G_CALLBACK (auto_toggled_cb), self);
 
   self->combo = gtk_combo_box_text_new ();

@@ -251,17 +251,19 @@ idle_hint (OtaWindow *self)
   if (self->demo_starting)
     return g_strdup (_ ("Starting the built-in device emulator…"));
   if (self->file_state == FILE_NONE)
-    return g_strdup (_ ("Choose the firmware file (.ufw): press Ctrl+O or drop it onto this window."));
+    return g_strdup (
+        _ ("Choose the firmware file (.ufw): press Ctrl+O or drop it onto this window."));
   if (self->file_state == FILE_CHECKING)
     return g_strdup (_ ("Checking the firmware file…"));
   if (self->file_state == FILE_INVALID)
     return g_strdup (_ ("Choose another firmware file; this one cannot be used."));
   if (wifi_target_ready (self))
-    return g_strdup_printf (
-        _ ("Ready: press %s. This PC joins the device's Wi-Fi network %s, "
-        "then goes back to its own network at the end."),
-        ota_network_list_get_recovery (OTA_NETWORK_LIST (self->network_list)) ? _ ("Recover") : _ ("Flash"),
-        wifi_target_name (self));
+    return g_strdup_printf (_ ("Ready: press %s. This PC joins the device's Wi-Fi network %s, "
+                               "then goes back to its own network at the end."),
+                            ota_network_list_get_recovery (OTA_NETWORK_LIST (self->network_list))
+                                ? _ ("Recover")
+                                : _ ("Flash"),
+                            wifi_target_name (self));
   if (self->device == NULL && wifi_joins (self))
     return g_strdup (_ ("Switch the device on: its Wi-Fi network appears in the list (Refresh)."));
   if (self->device == NULL)
@@ -272,7 +274,7 @@ idle_hint (OtaWindow *self)
     return g_strdup (_ ("Press Recover to finish the interrupted upgrade with this file."));
   if (device_is_up_to_date (self))
     return g_strdup_printf (_ ("The device is up to date: it already runs firmware %s, the version "
-                            "of this file. Connect the next device, or choose another file."),
+                               "of this file. Connect the next device, or choose another file."),
                             file_version);
   return g_strdup_printf (_ ("Ready: press Flash to upgrade the device from firmware %s to %s."),
                           or_dash (self->device->firmware_version), or_dash (file_version));
@@ -294,9 +296,10 @@ update_actions (OtaWindow *self)
 
   /* while flashing the device passes through its updater: keep the label */
   if (!self->flashing)
-    gtk_button_set_label (GTK_BUTTON (self->flash_button), recover      ? _ ("_Recover")
-                                                           : up_to_date ? _ ("Up to Date — _Reinstall…")
-                                                                        : _ ("_Flash"));
+    gtk_button_set_label (GTK_BUTTON (self->flash_button), recover ? _ ("_Recover")
+                                                           : up_to_date
+                                                               ? _ ("Up to Date — _Reinstall…")
+                                                               : _ ("_Flash"));
   if (can_flash && !up_to_date)
     gtk_style_context_add_class (flash_style, "suggested-action");
   else
@@ -326,9 +329,10 @@ update_actions (OtaWindow *self)
   ota_network_list_set_busy (OTA_NETWORK_LIST (self->network_list), self->flashing);
   /* "join it by hand" only when this PC does not join it by itself */
   gtk_label_set_text (GTK_LABEL (self->absent_hint_label),
-                      wifi_joins (self) ? _ ("Flash joins the device's Wi-Fi network below by itself.")
-                                        : _ ("Join the device's Wi-Fi network, then wait a moment: "
-                                          "this window looks for the device every 3 seconds."));
+                      wifi_joins (self)
+                          ? _ ("Flash joins the device's Wi-Fi network below by itself.")
+                          : _ ("Join the device's Wi-Fi network, then wait a moment: "
+                               "this window looks for the device every 3 seconds."));
   gtk_widget_set_sensitive (gtk_bin_get_child (GTK_BIN (self->advanced_expander)), !self->flashing);
   set_simple_action_enabled (self, "open", !self->flashing);
   set_simple_action_enabled (self, "try-demo", !self->flashing && !self->demo_starting);
@@ -430,7 +434,7 @@ set_file_name (OtaWindow *self, const gchar *path)
   gtk_widget_set_tooltip_text (self->file_button,
                                full != NULL ? full
                                             : _ ("Choose the .ufw firmware file (Ctrl+O), or drop "
-                                              "one onto this window"));
+                                                 "one onto this window"));
 }
 
 void
@@ -675,8 +679,8 @@ tick_cb (gpointer user_data)
       g_autofree gchar *text
           = g_strdup_printf (_ ("Waiting for the device (%d s)…"), (int) (quiet_ms / 1000));
       g_autofree gchar *status
-          = g_strdup_printf (_ ("No word from the device at %s for %d s"), ota_window_get_host (self),
-                             (int) (quiet_ms / 1000));
+          = g_strdup_printf (_ ("No word from the device at %s for %d s"),
+                             ota_window_get_host (self), (int) (quiet_ms / 1000));
 
       self->stalled = TRUE;
       gtk_label_set_text (GTK_LABEL (self->progress_detail_label), text);
@@ -714,9 +718,9 @@ ota_window_flash_started (OtaWindow *self)
                   && ota_network_list_get_recovery (OTA_NETWORK_LIST (self->network_list)))
           ? _ ("Recovering: stage 2 of 2")
           : _ ("Starting"));
-  gtk_label_set_text (GTK_LABEL (self->activity_label), wifi_joins (self)
-                                                            ? _ ("Joining the device's Wi-Fi network…")
-                                                            : _ ("Reading the device description…"));
+  gtk_label_set_text (GTK_LABEL (self->activity_label),
+                      wifi_joins (self) ? _ ("Joining the device's Wi-Fi network…")
+                                        : _ ("Reading the device description…"));
   show_overall (self, 0);
   status = g_strdup_printf (_ ("Upgrading the device at %s"), ota_window_get_host (self));
   gtk_label_set_text (GTK_LABEL (self->device_status_label), status);
@@ -749,12 +753,12 @@ show_progress (OtaWindow *self, const OtaEvent *ev)
       if (rate != NULL && ev->eta >= 0)
         {
           g_autofree gchar *eta = format_duration (ev->eta);
-          detail = g_strdup_printf (_ ("Stage %u: %u %%  ·  %s of %s  ·  %s/s  ·  %s left"), ev->stage,
-                                    ev->percent, done, total, rate, eta);
+          detail = g_strdup_printf (_ ("Stage %u: %u %%  ·  %s of %s  ·  %s/s  ·  %s left"),
+                                    ev->stage, ev->percent, done, total, rate, eta);
         }
       else
-        detail
-            = g_strdup_printf (_ ("Stage %u: %u %%  ·  %s of %s"), ev->stage, ev->percent, done, total);
+        detail = g_strdup_printf (_ ("Stage %u: %u %%  ·  %s of %s"), ev->stage, ev->percent, done,
+                                  total);
     }
   gtk_label_set_text (GTK_LABEL (self->progress_detail_label), detail);
   if (ev->stage == 2 && ev->total > 0 && !self->writing_shown)
@@ -762,7 +766,7 @@ show_progress (OtaWindow *self, const OtaEvent *ev)
       self->writing_shown = TRUE;
       gtk_label_set_text (GTK_LABEL (self->activity_label),
                           _ ("The updater is writing the new firmware. Keep the device powered and "
-                          "in range."));
+                             "in range."));
     }
 }
 
@@ -829,8 +833,9 @@ ota_window_show_event (OtaWindow *self, const OtaEvent *ev)
         {
           reset_progress (self);
           gtk_label_set_text (GTK_LABEL (self->stage_label),
-                              ev->stage == 1 ? _ ("Stage 1 of 2: sending the updater to the device")
-                                             : _ ("Stage 2 of 2: sending the firmware to the updater"));
+                              ev->stage == 1
+                                  ? _ ("Stage 1 of 2: sending the updater to the device")
+                                  : _ ("Stage 2 of 2: sending the firmware to the updater"));
           gtk_label_set_text (GTK_LABEL (self->activity_label), hint);
         }
       else if (ev->outcome == OTA_STAGE_OUTCOME_OK)
@@ -848,10 +853,9 @@ ota_window_show_event (OtaWindow *self, const OtaEvent *ev)
         }
       else
         {
-          g_autofree gchar *text
-              = ev->outcome == OTA_STAGE_OUTCOME_CANCELLED
-                    ? g_strdup_printf (_ ("Stage %u of 2 cancelled"), ev->stage)
-                    : g_strdup_printf (_ ("Stage %u of 2 failed"), ev->stage);
+          g_autofree gchar *text = ev->outcome == OTA_STAGE_OUTCOME_CANCELLED
+                                       ? g_strdup_printf (_ ("Stage %u of 2 cancelled"), ev->stage)
+                                       : g_strdup_printf (_ ("Stage %u of 2 failed"), ev->stage);
           gtk_label_set_text (GTK_LABEL (self->stage_label), text);
         }
       break;
@@ -983,8 +987,9 @@ ota_window_flash_finished (OtaWindow *self, const OtaAdvice *advice)
       gtk_label_set_text (GTK_LABEL (self->activity_label), activity);
     }
   else
-    gtk_label_set_text (GTK_LABEL (self->activity_label),
-                        advice->outcome == OTA_OUTCOME_CANCELLED ? _ ("Cancelled.") : _ ("Stopped."));
+    gtk_label_set_text (GTK_LABEL (self->activity_label), advice->outcome == OTA_OUTCOME_CANCELLED
+                                                              ? _ ("Cancelled.")
+                                                              : _ ("Stopped."));
   ota_log_model_add_result (self->log, advice);
 }
 
@@ -1081,8 +1086,9 @@ choose_file (OtaWindow *self)
 
   if (self->flashing || self->chooser != NULL)
     return;
-  self->chooser = gtk_file_chooser_native_new (_ ("Choose the Firmware File"), GTK_WINDOW (self),
-                                               GTK_FILE_CHOOSER_ACTION_OPEN, _ ("_Open"), _ ("_Cancel"));
+  self->chooser
+      = gtk_file_chooser_native_new (_ ("Choose the Firmware File"), GTK_WINDOW (self),
+                                     GTK_FILE_CHOOSER_ACTION_OPEN, _ ("_Open"), _ ("_Cancel"));
   filter = gtk_file_filter_new ();
   gtk_file_filter_set_name (filter, _ ("Firmware files (*.ufw)"));
   gtk_file_filter_add_pattern (filter, "*.ufw");
@@ -1164,7 +1170,7 @@ flash_button_clicked_cb (GtkButton *button, OtaWindow *self)
     {
       ask (self, CONFIRM_FLASH, _ ("Recover with a different file?"),
            _ ("Stage one of this upgrade sent another firmware file than the one chosen now. "
-           "Finish it with the same file unless you are sure this one is right."),
+              "Finish it with the same file unless you are sure this one is right."),
            _ ("_Recover Anyway"));
       return;
     }
@@ -1176,7 +1182,7 @@ flash_button_clicked_cb (GtkButton *button, OtaWindow *self)
       question = g_strdup_printf (_ ("Reinstall firmware %s?"), version);
       ask (self, CONFIRM_FLASH, question,
            _ ("The device already runs this version. Flash it again only to repair it; both "
-           "stages run again."),
+              "stages run again."),
            _ ("_Reinstall"));
       return;
     }
@@ -1216,8 +1222,8 @@ delete_event_cb (GtkWidget *widget, GdkEvent *event, OtaWindow *self)
     {
       ask (self, CONFIRM_CLOSE, _ ("Quit while the device waits in its updater?"),
            _ ("The device has not finished its upgrade: it stays in its updater until it is "
-           "recovered. To finish, open otaflash again, choose the same firmware file and press "
-           "Recover."),
+              "recovered. To finish, open otaflash again, choose the same firmware file and press "
+              "Recover."),
            _ ("_Quit Anyway"));
       return GDK_EVENT_STOP;
     }
@@ -1289,8 +1295,9 @@ save_log_action_cb (GSimpleAction *action, GVariant *parameter, gpointer user_da
 
   if (self->save_chooser != NULL)
     return;
-  chooser = self->save_chooser = gtk_file_chooser_native_new (
-      _ ("Save the Log"), GTK_WINDOW (self), GTK_FILE_CHOOSER_ACTION_SAVE, _ ("_Save"), _ ("_Cancel"));
+  chooser = self->save_chooser
+      = gtk_file_chooser_native_new (_ ("Save the Log"), GTK_WINDOW (self),
+                                     GTK_FILE_CHOOSER_ACTION_SAVE, _ ("_Save"), _ ("_Cancel"));
   gtk_file_chooser_set_do_overwrite_confirmation (GTK_FILE_CHOOSER (chooser), TRUE);
   gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), name);
   g_signal_connect (chooser, "response", G_CALLBACK (save_log_response_cb), self);
