@@ -1632,9 +1632,18 @@ find_english_word (const gchar *text, gchar **out_word)
       g_autofree gchar *token = g_match_info_fetch (match, 0);
       g_auto (GStrv) parts = NULL;
 
-      /* values: versions, uuids, file names, addresses, product types */
-      if (strpbrk (token, "0123456789_./:") != NULL)
+      /* values: versions, uuids, file names, addresses, product types;
+       * acronyms (UUID, CRC) are names too */
+      if (strpbrk (token, "0123456789_./:") != NULL || token[0] == '-')
         continue;
+      {
+        gboolean upper = TRUE;
+
+        for (const gchar *c = token; *c != '\0'; c++)
+          upper = upper && !g_ascii_islower (*c);
+        if (upper)
+          continue;
+      }
       parts = g_strsplit (token, "-", -1);
       for (guint i = 0; parts[i] != NULL; i++)
         {
