@@ -17,10 +17,14 @@ set -euo pipefail
 # (docs/history.md). debhelper, dpkg-dev, help2man, lintian, man-db and
 # bash-completion build the Debian packages, their man pages, and check and
 # try them (scripts/package.sh, tests/check-package.sh, docs/packaging.md).
+# gettext compiles and checks the translations (po/); locales gives the
+# zh_CN.UTF-8 locale the translation tests run in (made below), and
+# fonts-wqy-microhei the CJK font the window draws it with.
 packages=(cmake ninja-build gcc pkg-config libglib2.0-dev libcjson-dev libgtk-3-dev
           xvfb xauth valgrind appstream desktop-file-utils clang libclang-rt-14-dev strace
           dbus-daemon dbus-x11 libnm-dev python3-dbusmock clang-format libsqlite3-dev
-          debhelper dpkg-dev fakeroot help2man lintian man-db bash-completion)
+          debhelper dpkg-dev fakeroot help2man lintian man-db bash-completion
+          gettext locales fonts-wqy-microhei)
 if [ "${OTA_DEPS_EXTRA:-}" != "" ]; then
   read -r -a extra <<<"$OTA_DEPS_EXTRA"
   packages+=("${extra[@]}")
@@ -30,13 +34,20 @@ missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
-
 as_root=()
-if [ "$(id -u)" -ne 0 ]; then
-  command -v sudo >/dev/null || { echo "deps: need root or sudo to install: ${missing[*]}" >&2; exit 1; }
+if [ "$(id -u)" -ne 0 ] && { [ ${#missing[@]} -gt 0 ] || ! locale -a | grep -qi '^zh_CN.utf-\?8$'; }; then
+  command -v sudo >/dev/null || { echo "deps: need root or sudo to install: ${missing[*]} (or the zh_CN.UTF-8 locale)" >&2; exit 1; }
   as_root=(sudo)
 fi
-echo "deps: installing ${missing[*]}"
-"${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
-"${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "deps: installing ${missing[*]}"
+  "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# the translation tests run the CLI and the window in Simplified Chinese
+if ! locale -a | grep -qi '^zh_CN.utf-\?8$'; then
+  echo "deps: generating the zh_CN.UTF-8 locale"
+  "${as_root[@]}" localedef -i zh_CN -f UTF-8 zh_CN.UTF-8
+fi

@@ -9,15 +9,29 @@
 #
 # The driver is the GUI test program in its --screenshots mode: the same
 # application and window as `otaflash`, the same clicks as the tests.
+#
+# LANGUAGE=zh_CN scripts/screenshots.sh: the same in Simplified Chinese (the
+# build tree's po/zh_CN.po), into docs/screenshots/zh_CN/ by default.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-out=${1:-docs/screenshots}
 build=${OTA_BUILD_DIR:-build}
+case "${LANGUAGE:-}" in
+  zh_CN*)
+    export LC_ALL=zh_CN.UTF-8 LANGUAGE=zh_CN
+    out=${1:-docs/screenshots/zh_CN}
+    ;;
+  *)
+    export LC_ALL=C.UTF-8
+    unset LANGUAGE
+    out=${1:-docs/screenshots}
+    ;;
+esac
+export OTAFLASH_LOCALEDIR="$PWD/$build/locale"
 
 ./scripts/deps.sh
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-ninja -C "$build" test-gui otaflash-emu otaflash >/dev/null
+ninja -C "$build" test-gui otaflash-emu otaflash otaflash-translations >/dev/null
 
 # network safety: the window must only ever look at 127.0.0.1; settings go to
 # a temporary folder, not to the user's

@@ -10,6 +10,7 @@
 #endif
 
 #include "cli/ota-cli.h"
+#include "ota-i18n.h"
 #ifdef OTA_HAVE_GUI
 #include "ota-gui.h"
 #endif
@@ -49,6 +50,9 @@ int
 main (int argc, char **argv)
 {
   setlocale (LC_ALL, "");
+  ota_i18n_init ();
+  /* the window's GtkBuilder files and GLib's option help look up here too */
+  textdomain (GETTEXT_PACKAGE);
 
   /* --cli is decided before GTK is initialised, so that scripts need no
    * display at all */

@@ -14,3 +14,10 @@ if(OTA_HAVE_SQLITE)
   ota_add_test(test-cli-batch SOURCES test-cli-batch.c TIMEOUT 300)
   add_dependencies(test-cli-batch otaflash otaflash-emu)
 endif()
+
+# The CLI in Simplified Chinese (po/zh_CN.po) and its JSON Lines still
+# English; the window's side is test-gui-zh.
+if(NOT WIN32)
+  ota_add_test(test-i18n SOURCES test-i18n.c TIMEOUT 120)
+  add_dependencies(test-i18n otaflash otaflash-translations)
+endif()

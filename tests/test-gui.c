@@ -11,6 +11,7 @@
 
 #include <gtk/gtk.h>
 #include <glib/gstdio.h>
+#include <locale.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -22,6 +23,7 @@
 #include "ota-demo.h"
 #include "ota-settings.h"
 #include "ota-test-cli.h"
+#include "ota-i18n.h"
 #include "ota-test-emu.h"
 
 #define READY_MS 30000  /* the window finds the device, checks the file */
@@ -1610,6 +1612,131 @@ run_screenshots (const gchar *out_dir)
   return 0;
 }
 
+/* ---- Simplified Chinese (LC_ALL=zh_CN.UTF-8: ctest's test-gui-zh) -------------------------- */
+
+/* An English word left in what the window shows: a run of 4+ letters that
+ * is not a name (otaflash, Wi-Fi, JieLi, …) and not part of a value with
+ * digits or underscores (versions, uuids, product types, addresses). */
+static gboolean
+find_english_word (const gchar *text, gchar **out_word)
+{
+  static const gchar *const names[]
+      = { "otaflash", "JieLi", "Wi-Fi", "WIFI", "SSID", "UFW",  "ufw",    "SHA",    "HTTP", "JSON",
+          "Lines",    "Ctrl",  "CTP",   "OTA",  "AC79", "wifi", "camera", "script", "ver",  NULL };
+  g_autoptr (GRegex) word = g_regex_new ("[A-Za-z0-9_.:/\\-]+", 0, 0, NULL);
+  g_autoptr (GMatchInfo) match = NULL;
+
+  g_regex_match (word, text, 0, &match);
+  for (; g_match_info_matches (match); g_match_info_next (match, NULL))
+    {
+      g_autofree gchar *token = g_match_info_fetch (match, 0);
+      g_auto (GStrv) parts = NULL;
+
+      /* values: versions, uuids, file names, addresses, product types;
+       * acronyms (UUID, CRC) are names too */
+      if (strpbrk (token, "0123456789_./:") != NULL || token[0] == '-')
+        continue;
+      {
+        gboolean upper = TRUE;
+
+        for (const gchar *c = token; *c != '\0'; c++)
+          upper = upper && !g_ascii_islower (*c);
+        if (upper)
+          continue;
+      }
+      parts = g_strsplit (token, "-", -1);
+      for (guint i = 0; parts[i] != NULL; i++)
+        {
+          if (strlen (parts[i]) < 4 || g_strv_contains (names, parts[i])
+              || g_strv_contains (names, token))
+            continue;
+          *out_word = g_strdup (token);
+          return TRUE;
+        }
+    }
+  return FALSE;
+}
+
+/* Every text the window shows now (labels, buttons, the title, tooltips),
+ * checked for English. */
+static void
+assert_all_chinese (Fixture *f, const gchar *state)
+{
+  g_autoptr (GPtrArray) all = g_ptr_array_new ();
+  guint checked = 0, chinese = 0;
+
+  collect_widgets (GTK_WIDGET (f->window), all);
+  for (guint i = 0; i < all->len; i++)
+    {
+      GtkWidget *w = g_ptr_array_index (all, i);
+      const gchar *texts[3] = { NULL, NULL, NULL };
+
+      if (!gtk_widget_is_visible (w) && !GTK_IS_MENU_ITEM (w))
+        continue;
+      if (GTK_IS_LABEL (w))
+        texts[0] = gtk_label_get_text (GTK_LABEL (w));
+      g_autofree gchar *tooltip = gtk_widget_get_tooltip_text (w);
+
+      texts[1] = tooltip;
+      for (guint k = 0; k < 2; k++)
+        {
+          g_autofree gchar *word = NULL;
+
+          if (texts[k] == NULL || *texts[k] == '\0')
+            continue;
+          checked++;
+          for (const gchar *c = texts[k]; *c != '\0'; c = g_utf8_next_char (c))
+            if (g_unichar_get_script (g_utf8_get_char (c)) == G_UNICODE_SCRIPT_HAN)
+              {
+                chinese++;
+                break;
+              }
+          if (find_english_word (texts[k], &word))
+            g_error ("%s: English left in a %s: \"%s\" (in \"%s\")", state, G_OBJECT_TYPE_NAME (w),
+                     word, texts[k]);
+        }
+    }
+  {
+    g_autofree gchar *word = NULL;
+    const gchar *title = gtk_window_get_title (GTK_WINDOW (f->window));
+
+    if (title != NULL && find_english_word (title, &word))
+      g_error ("%s: English left in the title: \"%s\"", state, title);
+  }
+  g_test_message ("%s: %u texts, %u with Chinese", state, checked, chinese);
+  g_assert_cmpuint (checked, >=, 10);
+  g_assert_cmpuint (chinese, >=, checked / 2);
+}
+
+static void
+zh_body (Fixture *f)
+{
+  const gchar *messages = setlocale (LC_MESSAGES, NULL);
+
+  if (messages == NULL || !g_str_has_prefix (messages, "zh_CN"))
+    g_error ("the zh_CN.UTF-8 locale is missing (scripts/deps.sh makes it): messages are \"%s\"",
+             messages != NULL ? messages : "");
+  wait_until (f, can_flash, NULL, READY_MS, "the Flash button");
+  gtk_expander_set_expanded (GTK_EXPANDER (ota_window_get_advanced_expander (f->window)), TRUE);
+  settle (100);
+  assert_all_chinese (f, "ready");
+  /* the device refuses: the failure, its next step and the log in Chinese */
+  click (ota_window_get_flash_button (f->window));
+  wait_until (f, finished, NULL, FLASH_MS, "the end of the upgrade");
+  settle (100);
+  g_assert_cmpint (ota_window_get_result_kind (f->window), ==, OTA_RESULT_KIND_ERROR);
+  assert_all_chinese (f, "failed");
+}
+
+static void
+test_zh (Fixture *f, gconstpointer data)
+{
+  const gchar *extra[] = { "--installed-version", "1.0.1", "--fault", "refuse-ota", NULL };
+  g_autoptr (OtaTestEmu) emu = start_emu (extra);
+
+  run_app (f, emu, f->ufw, zh_body);
+}
+
 /* ---- main ----------------------------------------------------------------------------------- */
 
 int
@@ -1622,6 +1749,10 @@ main (int argc, char **argv)
   g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
   g_setenv ("GTK_CSD", "1", TRUE);
   gtk_disable_setlocale ();
+  /* the messages follow $LC_ALL: English for every group, Simplified Chinese
+   * for test-gui-zh (ctest sets both) */
+  setlocale (LC_ALL, "");
+  ota_i18n_init ();
 
   if (argc == 3 && g_strcmp0 (argv[1], "--screenshots") == 0)
     {
@@ -1643,6 +1774,7 @@ main (int argc, char **argv)
 #define ADD(path, func, data)                                                                      \
   g_test_add ("/gui/" path, Fixture, data, fixture_setup, func, fixture_teardown)
   ADD ("flash/both-stages", test_flash, NULL);
+  ADD ("zh/window-translated", test_zh, NULL);
   ADD ("flash/log-matches-cli", test_log_matches_cli, NULL);
   ADD ("cancel/before-point-of-no-return", test_cancel_before, NULL);
   ADD ("cancel/overtaken-by-point-of-no-return", test_cancel_overtaken, NULL);

@@ -573,7 +573,8 @@ test_wait_deadline (Fixture *f, gconstpointer data)
   elapsed = g_get_monotonic_time () - start;
   g_assert_null (found);
   g_assert_error (error, OTA_ERROR, OTA_ERROR_WIFI);
-  g_assert_true (g_str_has_prefix (error->message, "wifi_camera_wl8x_1234 or a recovery network"));
+  g_assert_true (
+      g_str_has_prefix (error->message, "neither wifi_camera_wl8x_1234 nor a recovery network"));
   g_assert_cmpint (elapsed, >=, 1500 * 1000);
   g_assert_cmpint (elapsed, <, 10 * G_USEC_PER_SEC);
   /* it scanned actively, more than once */

@@ -2,6 +2,7 @@
 #define G_LOG_DOMAIN "OtaCli"
 
 #include "ota-cli-history.h"
+#include "ota-i18n.h"
 
 #include <stdio.h>
 
@@ -31,21 +32,21 @@ ota_cli_history_check (OtaCliHistory *self, gint n_files, gboolean other_mode)
   gboolean filters = self->device != NULL || self->since != NULL || self->limit != 0;
 
   if (!ota_cli_history_is_mode (self))
-    return filters ? "--device, --since and --limit choose the records of --history or "
-                     "--history-export"
+    return filters ? _ ("--device, --since and --limit choose the records of --history or "
+                        "--history-export")
                    : NULL;
   if (self->list && self->export_path != NULL)
-    return "give --history or --history-export, not both";
+    return _ ("give --history or --history-export, not both");
   if (n_files > 0 || other_mode)
-    return "--history and --history-export read the history only; they take no firmware file, "
-           "--info, --check or --scan";
+    return _ ("--history and --history-export read the history only; they take no firmware file, "
+              "--info, --check or --scan");
   if (self->off)
-    return "--no-history cannot be combined with --history or --history-export";
+    return _ ("--no-history cannot be combined with --history or --history-export");
   if (self->limit < 0)
-    return "--limit cannot be negative";
+    return _ ("--limit cannot be negative");
   if (self->since != NULL && !ota_history_parse_since (self->since, &self->since_us))
-    return "--since takes a date (2024-05-01) or an ISO 8601 date and time "
-           "(2024-05-01T14:30:00)";
+    return _ ("--since takes a date (2024-05-01) or an ISO 8601 date and time "
+              "(2024-05-01T14:30:00)");
   return NULL;
 }
 
@@ -75,7 +76,7 @@ warn (OtaCliHistory *self, OtaEventWriter *writer, const gchar *message)
 {
   g_autoptr (OtaEvent) ev = ota_event_new (OTA_EVENT_LOG);
 
-  say (self, TRUE, "Warning: %s", message);
+  say (self, TRUE, _ ("Warning: %s"), message);
   ev->level = OTA_LOG_LEVEL_WARNING;
   ev->code = OTA_EVENT_CODE_HISTORY;
   ev->message = g_strdup (message);
@@ -83,20 +84,20 @@ warn (OtaCliHistory *self, OtaEventWriter *writer, const gchar *message)
 }
 
 static const gchar *const history_next_step
-    = "Check that the history file and its folder can be written (--history-db PATH or "
-      "OTAFLASH_HISTORY_DB chooses another file), then try again.";
+    = N_ ("Check that the history file and its folder can be written (--history-db PATH or "
+          "OTAFLASH_HISTORY_DB chooses another file), then try again.");
 
 static const gchar *const not_built_next_step
-    = "Use an otaflash built with SQLite (the Linux build) to keep and read the history.";
+    = N_ ("Use an otaflash built with SQLite (the Linux build) to keep and read the history.");
 
 /* The history cannot be used for --history/--history-export: exit 11. */
 static int
 history_failed (OtaCliHistory *self, OtaEventWriter *writer, const GError *error)
 {
   g_autoptr (cJSON) obj = cJSON_CreateObject ();
-  const gchar *next_step = g_error_matches (error, OTA_ERROR, OTA_ERROR_NOT_SUPPORTED)
-                               ? not_built_next_step
-                               : history_next_step;
+  const gchar *next_step
+      = _ (g_error_matches (error, OTA_ERROR, OTA_ERROR_NOT_SUPPORTED) ? not_built_next_step
+                                                                       : history_next_step);
 
   cJSON_AddStringToObject (obj, "event", "result");
   cJSON_AddStringToObject (obj, "status", "failed");
@@ -106,8 +107,8 @@ history_failed (OtaCliHistory *self, OtaEventWriter *writer, const GError *error
   cJSON_AddStringToObject (obj, "next_step", next_step);
   cJSON_AddStringToObject (obj, "device_state", "unknown");
   ota_event_writer_object (writer, obj);
-  say (self, TRUE, "Error: %s", error->message);
-  say (self, TRUE, "Next step: %s", next_step);
+  say (self, TRUE, _ ("Error: %s"), error->message);
+  say (self, TRUE, _ ("Next step: %s"), next_step);
   return OTA_EXIT_HISTORY;
 }
 
@@ -122,8 +123,8 @@ open_history (OtaCliHistory *self, OtaEventWriter *writer, GError **error)
   if (ota_history_get_moved_aside (history) != NULL)
     {
       g_autofree gchar *message = g_strdup_printf (
-          "the history database %s could not be read (%s); it was moved aside to %s and a new "
-          "one was started",
+          _ ("the history database %s could not be read (%s); it was moved aside to %s and a new "
+             "one was started"),
           path, ota_history_get_moved_aside_reason (history),
           ota_history_get_moved_aside (history));
       warn (self, writer, message);
@@ -142,12 +143,12 @@ print_record (OtaCliHistory *self, const OtaHistoryRecord *r)
       = local != NULL ? g_date_time_format (local, "%Y-%m-%d %H:%M:%S") : g_strdup ("?");
   g_autofree gchar *base = r->file_name != NULL ? g_path_get_basename (r->file_name) : NULL;
   gdouble d = ota_history_record_get_duration (r);
-  g_autofree gchar *duration = d >= 0 ? g_strdup_printf ("%.0f s", d) : g_strdup ("-");
+  g_autofree gchar *duration = d >= 0 ? g_strdup_printf (_ ("%.0f s"), d) : g_strdup ("-");
 
   say (self, FALSE, "%s  %-16s  %s → %s  %s  %s  %s", when, r->outcome != NULL ? r->outcome : "?",
        r->version_before != NULL ? r->version_before : "?",
        r->version_after != NULL ? r->version_after : "?",
-       r->device_uuid != NULL ? r->device_uuid : "(device not read)", base != NULL ? base : "-",
+       r->device_uuid != NULL ? r->device_uuid : _ ("(device not read)"), base != NULL ? base : "-",
        duration);
 }
 
@@ -179,8 +180,9 @@ ota_cli_history_run (OtaCliHistory *self, OtaEventWriter *writer)
 
       if (!g_file_set_contents (self->export_path, csv, -1, &error))
         return history_failed (self, writer, error);
-      message = g_strdup_printf ("Wrote %u record%s to %s.", records->len,
-                                 records->len == 1 ? "" : "s", self->export_path);
+      message = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Wrote %u record to %s.",
+                                              "Wrote %u records to %s.", records->len),
+                                 records->len, self->export_path);
     }
   else
     {
@@ -192,8 +194,9 @@ ota_cli_history_run (OtaCliHistory *self, OtaEventWriter *writer)
           ota_event_writer_object (writer, obj);
           print_record (self, r);
         }
-      message = g_strdup_printf ("%u record%s in %s.", records->len, records->len == 1 ? "" : "s",
-                                 ota_history_get_path (history));
+      message = g_strdup_printf (
+          g_dngettext (GETTEXT_PACKAGE, "%u record in %s.", "%u records in %s.", records->len),
+          records->len, ota_history_get_path (history));
     }
   advice = ota_advice_new (NULL, OTA_DEVICE_STATE_UNKNOWN, NULL, message);
   result = ota_advice_to_json (advice);
@@ -224,7 +227,8 @@ ota_cli_history_recorder (OtaCliHistory *self, OtaEventWriter *writer)
           return NULL;
         }
       /* the flash matters more than its record */
-      message = g_strdup_printf ("this flash is not recorded in the history: %s", error->message);
+      message
+          = g_strdup_printf (_ ("this flash is not recorded in the history: %s"), error->message);
       warn (self, writer, message);
       return NULL;
     }
@@ -241,7 +245,7 @@ ota_cli_history_begin (OtaCliHistory *self, OtaHistoryRecorder *recorder, OtaEve
     return;
   {
     g_autofree gchar *message
-        = g_strdup_printf ("this flash is not recorded in the history: %s", error->message);
+        = g_strdup_printf (_ ("this flash is not recorded in the history: %s"), error->message);
     warn (self, writer, message);
   }
 }
@@ -258,7 +262,7 @@ ota_cli_history_end (OtaCliHistory *self, OtaHistoryRecorder *recorder, OtaEvent
     return;
   {
     g_autofree gchar *message = g_strdup_printf (
-        "the end of this flash is not recorded in the history: %s", error->message);
+        _ ("the end of this flash is not recorded in the history: %s"), error->message);
     warn (self, writer, message);
   }
 }

@@ -15,6 +15,7 @@
 #include "ota-event.h"
 #include "ota-firmware.h"
 #include "ota-flash.h"
+#include "ota-i18n.h"
 #include "ota-platform.h"
 #include "ota-session.h"
 #include "ota-text.h"
@@ -131,8 +132,9 @@ print_progress (Cli *cli, const OtaEvent *ev)
       g_autofree gchar *rate = ev->rate > 0 ? g_format_size ((guint64) ev->rate) : g_strdup ("-");
       g_autofree gchar *eta = format_duration (ev->eta);
 
-      fprintf (stdout, "\r\033[K  Stage %u/2  %3u%%  %s / %s  %s/s  %s left  (overall %u%%)",
-               ev->stage, ev->percent, done, total, rate, eta, ev->overall);
+      fputs ("\r\033[K", stdout);
+      fprintf (stdout, _ ("  Stage %u/2  %3u%%  %s / %s  %s/s  %s left  (overall %u%%)"), ev->stage,
+               ev->percent, done, total, rate, eta, ev->overall);
       fflush (stdout);
       cli->progress_line = TRUE;
     }
@@ -143,9 +145,13 @@ print_progress (Cli *cli, const OtaEvent *ev)
       if (ev->total == 0 || decile == cli->last_decile)
         return;
       cli->last_decile = decile;
-      fprintf (stdout,
-               "  stage %u/2: %u%% (%" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT " bytes)\n",
-               ev->stage, ev->percent, ev->bytes, ev->total);
+      {
+        g_autofree gchar *bytes = g_strdup_printf ("%" G_GUINT64_FORMAT, ev->bytes);
+        g_autofree gchar *total = g_strdup_printf ("%" G_GUINT64_FORMAT, ev->total);
+
+        fprintf (stdout, _ ("  stage %u/2: %u%% (%s of %s bytes)\n"), ev->stage, ev->percent, bytes,
+                 total);
+      }
       fflush (stdout);
     }
 }
@@ -156,13 +162,13 @@ print_device (Cli *cli, const OtaDescription *d)
   const gchar *state;
 
   if (!ota_description_is_single_backup (d))
-    state = "dual-backup build (not supported by this upgrade method)";
+    state = _ ("dual-backup build (not supported by this upgrade method)");
   else if (ota_description_needs_stage_two (d))
-    state = "waiting for stage two (in its updater)";
+    state = _ ("waiting for stage two (in its updater)");
   else
     state = "ready";
-  say (cli, FALSE, "Device: %s, firmware %s, %s (uuid %s)",
-       d->product_type != NULL ? d->product_type : "unknown product",
+  say (cli, FALSE, _ ("Device: %s, firmware %s, %s (uuid %s)"),
+       d->product_type != NULL ? d->product_type : _ ("unknown product"),
        d->firmware_version != NULL ? d->firmware_version : "unknown", state,
        d->uuid != NULL ? d->uuid : "-");
 }
@@ -184,20 +190,20 @@ event_cb (OtaFlash *engine, const OtaEvent *ev, Cli *cli)
       cli->last_decile = -1;
       if (ev->state == OTA_STAGE_STATE_START)
         say (cli, FALSE,
-             ev->stage == 1 ? "Stage 1 of 2: sending the updater to the device"
-                            : "Stage 2 of 2: sending the firmware to the updater");
+             ev->stage == 1 ? _ ("Stage 1 of 2: sending the updater to the device")
+                            : _ ("Stage 2 of 2: sending the firmware to the updater"));
       else if (ev->outcome == OTA_STAGE_OUTCOME_OK)
-        say (cli, FALSE, "Stage %u of 2 done.", ev->stage);
+        say (cli, FALSE, _ ("Stage %u of 2 done."), ev->stage);
       break;
     case OTA_EVENT_LOG:
     default:
       if (ev->level == OTA_LOG_LEVEL_WARNING)
-        say (cli, TRUE, "Warning: %s", ev->message);
+        say (cli, TRUE, _ ("Warning: %s"), ota_event_get_text (ev));
       else if (ev->code == OTA_EVENT_CODE_REBOOT_WAIT)
         /* what the technician may have to do meanwhile */
         say (cli, FALSE, "%s", ota_advice_event_hint (ev));
       else
-        say (cli, FALSE, "%s", ev->message);
+        say (cli, FALSE, "%s", ota_event_get_text (ev));
       break;
     }
 }
@@ -215,9 +221,9 @@ finish (Cli *cli, const OtaAdvice *advice)
     say (cli, FALSE, "%s", advice->next_step);
   else
     {
-      say (cli, TRUE, "Error: %s", advice->message);
+      say (cli, TRUE, _ ("Error: %s"), advice->message);
       if (advice->next_step != NULL)
-        say (cli, TRUE, "Next step: %s", advice->next_step);
+        say (cli, TRUE, _ ("Next step: %s"), advice->next_step);
     }
   return advice->exit_code;
 }
@@ -255,7 +261,7 @@ load_file (Cli *cli, const gchar *path, OtaFirmware **out_fw, GError **error)
       if (error != NULL && *error != NULL && (*error)->domain == OTA_ERROR
           && (*error)->code == OTA_ERROR_INVALID_FILE
           && !g_str_has_prefix ((*error)->message, path))
-        g_prefix_error (error, "%s: ", path);
+        g_prefix_error (error, _ ("%s: "), path);
       return NULL;
     }
 
@@ -266,12 +272,12 @@ load_file (Cli *cli, const gchar *path, OtaFirmware **out_fw, GError **error)
   {
     g_autofree gchar *size = g_format_size (ota_ufw_get_size (ufw));
     g_autofree gchar *sha = g_strndup (ota_ufw_get_sha256 (ufw), 12);
-    say (cli, FALSE, "Firmware: %s — version %s, chip %s, %s, %u entries, SHA-256 %s…", path,
+    say (cli, FALSE, _ ("Firmware: %s — version %s, chip %s, %s, %u entries, SHA-256 %s…"), path,
          ota_ufw_get_version (ufw) != NULL ? ota_ufw_get_version (ufw) : "unknown",
          ota_ufw_get_chip (ufw), size, ota_ufw_get_n_entries (ufw), sha);
   }
   for (guint i = 0; warnings != NULL && i < warnings->len; i++)
-    say (cli, TRUE, "Warning: %s (accepted because of --force)",
+    say (cli, TRUE, _ ("Warning: %s (accepted because of --force)"),
          (const gchar *) g_ptr_array_index (warnings, i));
 
   if (out_fw != NULL)
@@ -292,7 +298,7 @@ interrupt_cb (gpointer user_data)
     {
       /* a batch: no new unit; the unit in progress as a single flash */
       if (!ota_batch_is_stopped (cli->run_batch))
-        say (cli, TRUE, "Stopping the batch after this unit…");
+        say (cli, TRUE, _ ("Stopping the batch after this unit…"));
       ota_batch_stop (cli->run_batch);
       if (!ota_batch_in_unit (cli->run_batch))
         return G_SOURCE_CONTINUE;
@@ -304,8 +310,8 @@ interrupt_cb (gpointer user_data)
     case OTA_CANCEL_TAKEN:
       if (!cli->cancel_said)
         say (cli, TRUE,
-             confirmed ? "Cancelling: the device will be left in its updater…"
-                       : "Cancelling: the device is told to stop at its next request…");
+             confirmed ? _ ("Cancelling: the device will be left in its updater…")
+                       : _ ("Cancelling: the device is told to stop at its next request…"));
       cli->cancel_said = TRUE;
       break;
       case OTA_CANCEL_NEEDS_CONFIRMATION: {
@@ -313,9 +319,9 @@ interrupt_cb (gpointer user_data)
 
         cli->last_interrupt = now;
         say (cli, TRUE,
-             "The device is past the point of no return: cancelling now leaves it in its "
-             "updater, and it will need this upgrade run again to finish. Press Ctrl-C again "
-             "within 5 seconds to cancel anyway.");
+             _ ("The device is past the point of no return: cancelling now leaves it in its "
+                "updater, and it will need this upgrade run again to finish. Press Ctrl-C again "
+                "within 5 seconds to cancel anyway."));
         ev->t = (gdouble) (now - cli->flash_start) / G_USEC_PER_SEC;
         ev->level = OTA_LOG_LEVEL_WARNING;
         ev->code = OTA_EVENT_CODE_CANCEL_CONFIRM;
@@ -439,8 +445,8 @@ batch_unit_start_cb (OtaBatch *batch, guint unit, Cli *cli)
   ota_json_add_string (obj, "firmware_version", d->firmware_version);
   cJSON_AddBoolToObject (obj, "stage_two_pending", ota_description_needs_stage_two (d));
   write_json (cli, obj);
-  say (cli, FALSE, "Unit %u: %s, firmware %s (uuid %s)", unit,
-       d->product_type != NULL ? d->product_type : "unknown product",
+  say (cli, FALSE, _ ("Unit %u: %s, firmware %s (uuid %s)"), unit,
+       d->product_type != NULL ? d->product_type : _ ("unknown product"),
        d->firmware_version != NULL ? d->firmware_version : "unknown", d->uuid);
   cli->flash_start = g_get_monotonic_time ();
   /* every unit is a flash of its own in the history */
@@ -470,13 +476,13 @@ batch_unit_end_cb (OtaBatch *batch, guint unit, Cli *cli)
   write_json (cli, obj);
   ota_event_writer_set_unit (cli->writer, 0);
   /* the one line a technician at a production line reads */
-  say (cli, advice->outcome != OTA_OUTCOME_SUCCESS, "Unit %u (uuid %s): %s — %s (%.1f s)", unit,
+  say (cli, advice->outcome != OTA_OUTCOME_SUCCESS, _ ("Unit %u (uuid %s): %s — %s (%.1f s)"), unit,
        d->uuid, ota_outcome_to_string (advice->outcome),
        advice->outcome == OTA_OUTCOME_SUCCESS ? advice->message
                                               : ota_device_state_to_string (advice->state),
        secs);
   if (advice->outcome != OTA_OUTCOME_SUCCESS)
-    say (cli, TRUE, "  %s", advice->message);
+    say (cli, TRUE, _ ("  %s"), advice->message);
   if (ota_batch_outcome_severity (advice->outcome) > ota_batch_outcome_severity (cli->worst))
     {
       cli->worst = advice->outcome;
@@ -496,10 +502,10 @@ batch_confirm_cb (OtaBatch *batch, OtaBatchQuestion question, const OtaDescripti
 
   say (cli, TRUE,
        question == OTA_BATCH_QUESTION_DOWNGRADE
-           ? "This device runs %s, newer than the file's %s. Downgrade it and every such unit "
-             "of this batch? [y/N]"
-           : "This device runs %s already (the file holds %s). Flash it again, and every such "
-             "unit of this batch? [y/N]",
+           ? _ ("This device runs %s, newer than the file's %s. Downgrade it and every such unit "
+                "of this batch? [y/N]")
+           : _ ("This device runs %s already (the file holds %s). Flash it again, and every such "
+                "unit of this batch? [y/N]"),
        device->firmware_version, file_version);
   if (fgets (answer, sizeof answer, stdin) == NULL)
     return FALSE;
@@ -546,14 +552,15 @@ finish_batch (Cli *cli, OtaBatch *batch)
   write_json (cli, summary);
 
   if (units == 0)
-    g_string_assign (text, "no unit was flashed");
+    g_string_assign (text, _ ("no unit was flashed"));
   cJSON_AddStringToObject (result, "event", "result");
   cJSON_AddStringToObject (result, "status", ok ? "success" : "failed");
   cJSON_AddStringToObject (result, "outcome", ota_outcome_to_string (cli->worst));
   cJSON_AddNumberToObject (result, "exit_code", code);
   {
-    g_autofree gchar *message
-        = g_strdup_printf ("Batch of %u unit%s: %s.", units, units == 1 ? "" : "s", text->str);
+    g_autofree gchar *message = g_strdup_printf (
+        g_dngettext (GETTEXT_PACKAGE, "Batch of %u unit: %s.", "Batch of %u units: %s.", units),
+        units, text->str);
     cJSON_AddStringToObject (result, "message", message);
     if (cli->worst_next_step != NULL)
       cJSON_AddStringToObject (result, "next_step", cli->worst_next_step);
@@ -563,7 +570,7 @@ finish_batch (Cli *cli, OtaBatch *batch)
     write_json (cli, result);
     say (cli, !ok, "%s", message);
     if (!ok && cli->worst_next_step != NULL)
-      say (cli, TRUE, "Next step (worst unit, %s): %s", ota_outcome_to_string (cli->worst),
+      say (cli, TRUE, _ ("Next step (worst unit, %s): %s"), ota_outcome_to_string (cli->worst),
            cli->worst_next_step);
   }
   return code;
@@ -616,9 +623,10 @@ run_batch (Cli *cli, const gchar *path)
   cli->loop = g_main_loop_new (NULL, FALSE);
   sigint_id = ota_platform_add_interrupt_handler (interrupt_cb, cli);
   if (cli->count > 0)
-    say (cli, FALSE, "Batch: %d units; waiting for the first device at %s…", cli->count, cli->host);
+    say (cli, FALSE, _ ("Batch: %d units; waiting for the first device at %s…"), cli->count,
+         cli->host);
   else
-    say (cli, FALSE, "Batch: until Ctrl-C; waiting for the first device at %s…", cli->host);
+    say (cli, FALSE, _ ("Batch: until Ctrl-C; waiting for the first device at %s…"), cli->host);
 
   ota_batch_run_async (batch, NULL, batch_done_cb, cli);
   while (!cli->done)
@@ -659,23 +667,24 @@ run_info (Cli *cli)
   ev = ota_event_new (OTA_EVENT_DEVICE);
   ev->device = ota_description_copy (desc);
   ota_event_writer_event (cli->writer, ev);
-  say (cli, FALSE, "Product:          %s", desc->product_type != NULL ? desc->product_type : "-");
-  say (cli, FALSE, "Firmware version: %s",
+  say (cli, FALSE, _ ("Product:          %s"),
+       desc->product_type != NULL ? desc->product_type : "-");
+  say (cli, FALSE, _ ("Firmware version: %s"),
        desc->firmware_version != NULL ? desc->firmware_version : "-");
-  say (cli, FALSE, "Upgrade method:   %s",
-       ota_description_is_single_backup (desc) ? "single backup (supported)"
-                                               : "dual backup (not supported by otaflash)");
-  say (cli, FALSE, "State:            %s",
+  say (cli, FALSE, _ ("Upgrade method:   %s"),
+       ota_description_is_single_backup (desc) ? _ ("single backup (supported)")
+                                               : _ ("dual backup (not supported by otaflash)"));
+  say (cli, FALSE, _ ("State:            %s"),
        ota_description_needs_stage_two (desc)
-           ? "in its updater, waiting for stage two: flash the same file to finish"
-           : "normal firmware running");
-  say (cli, FALSE, "UUID:             %s", desc->uuid != NULL ? desc->uuid : "-");
-  say (cli, FALSE, "App type:         %s",
+           ? _ ("in its updater, waiting for stage two: flash the same file to finish")
+           : _ ("normal firmware running"));
+  say (cli, FALSE, _ ("UUID:             %s"), desc->uuid != NULL ? desc->uuid : "-");
+  say (cli, FALSE, _ ("App type:         %s"),
        desc->match_app_type != NULL ? desc->match_app_type : "-");
   return finish_success (cli,
                          ota_description_needs_stage_two (desc) ? OTA_DEVICE_STATE_NEEDS_RECOVERY
                                                                 : OTA_DEVICE_STATE_UNCHANGED,
-                         "Device read; nothing was changed.", desc->firmware_version);
+                         _ ("Device read; nothing was changed."), desc->firmware_version);
 }
 
 /* The device networks in range; changes nothing. */
@@ -705,11 +714,13 @@ run_scan (Cli *cli)
       write_json (cli, obj);
       say (cli, FALSE, "%-32s  %-17s  %3u %%  %-8s%s", n->ssid, n->bssid, n->signal,
            ota_wifi_security_to_string (n->security),
-           recovery ? "  recovery: waits for stage two" : "");
+           recovery ? _ ("  recovery: waits for stage two") : "");
     }
-  summary = devices->len == 0 ? g_strdup ("No device network in range.")
-                              : g_strdup_printf ("%u device network%s in range.", devices->len,
-                                                 devices->len == 1 ? "" : "s");
+  summary = devices->len == 0
+                ? g_strdup (_ ("No device network in range."))
+                : g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u device network in range.",
+                                                "%u device networks in range.", devices->len),
+                                   devices->len);
   return finish_success (cli, OTA_DEVICE_STATE_UNKNOWN, summary, NULL);
 }
 
@@ -721,7 +732,7 @@ run_check (Cli *cli, const gchar *path)
 
   if (ufw == NULL)
     return finish_error (cli, error, OTA_DEVICE_STATE_UNKNOWN);
-  return finish_success (cli, OTA_DEVICE_STATE_UNKNOWN, "The firmware file is valid.",
+  return finish_success (cli, OTA_DEVICE_STATE_UNKNOWN, _ ("The firmware file is valid."),
                          ota_ufw_get_version (ufw));
 }
 
@@ -744,46 +755,46 @@ log_handler_cb (const gchar *domain, GLogLevelFlags level, const gchar *message,
 }
 
 static const gchar *const summary_text
-    = "Upgrades a JieLi AC79 Wi-Fi device (camera, IoT board) over its own Wi-Fi\n"
-      "access point with the two-stage single-backup network upgrade.\n"
-      "\n"
-      "  otaflash --cli [OPTION…] FIRMWARE.ufw     flash both stages (or finish stage two)\n"
-      "  otaflash --cli --info [OPTION…]           read the device, change nothing\n"
-      "  otaflash --cli --check FIRMWARE.ufw       validate the file, no device needed\n"
-      "  otaflash --cli --scan                     list the device networks in range\n"
-      "  otaflash --cli --wifi auto FIRMWARE.ufw   join the device's Wi-Fi, flash, put\n"
-      "                                            this PC's network back\n"
-      "  otaflash --cli --batch [--count N] FIRMWARE.ufw  flash unit after unit\n"
-      "  otaflash --cli --history [--device UUID]  list the flashes recorded (newest first)\n"
-      "  otaflash --cli --history-export FILE.csv  write the recorded flashes as CSV\n"
-      "\n"
-      "Without --wifi, join the device's Wi-Fi network first (and again after each\n"
-      "restart). A device that lost power during an upgrade shows up as an open\n"
-      "network called WIFI_OTA_XXXXXX: join it (or use --wifi auto) and run the same\n"
-      "command again to finish (recovery).";
+    = N_ ("Upgrades a JieLi AC79 Wi-Fi device (camera, IoT board) over its own Wi-Fi\n"
+          "access point with the two-stage single-backup network upgrade.\n"
+          "\n"
+          "  otaflash --cli [OPTION…] FIRMWARE.ufw     flash both stages (or finish stage two)\n"
+          "  otaflash --cli --info [OPTION…]           read the device, change nothing\n"
+          "  otaflash --cli --check FIRMWARE.ufw       validate the file, no device needed\n"
+          "  otaflash --cli --scan                     list the device networks in range\n"
+          "  otaflash --cli --wifi auto FIRMWARE.ufw   join the device's Wi-Fi, flash, put\n"
+          "                                            this PC's network back\n"
+          "  otaflash --cli --batch [--count N] FIRMWARE.ufw  flash unit after unit\n"
+          "  otaflash --cli --history [--device UUID]  list the flashes recorded (newest first)\n"
+          "  otaflash --cli --history-export FILE.csv  write the recorded flashes as CSV\n"
+          "\n"
+          "Without --wifi, join the device's Wi-Fi network first (and again after each\n"
+          "restart). A device that lost power during an upgrade shows up as an open\n"
+          "network called WIFI_OTA_XXXXXX: join it (or use --wifi auto) and run the same\n"
+          "command again to finish (recovery).");
 
 static const gchar *const exit_codes_text
-    = "Exit codes:\n"
-      "  0    success: the device restarted with the new firmware (version confirmed)\n"
-      "  2    usage error on the command line\n"
-      "  3    the device cannot be reached (wrong Wi-Fi network or address)\n"
-      "  4    the firmware file is missing, unreadable or corrupt (device not touched)\n"
-      "  5    the device refused (not single-backup, busy with another app, not ready)\n"
-      "  6    nothing to do: the device already runs this firmware\n"
-      "  7    failed, the device is unchanged (an error before the point of no return)\n"
-      "  8    failed, the device needs recovery: it waits for stage two; run again\n"
-      "  9    the device did not come back after a restart\n"
-      "  10   Wi-Fi: could not scan, join or rejoin the device's network (not in range,\n"
-      "       wrong password, no adapter, NetworkManager not running, Wi-Fi off); the\n"
-      "       result's device_state says what the device is left with\n"
-      "  11   --history or --history-export: the history database cannot be used\n"
-      "  130  cancelled, the device is unchanged\n"
-      "\n"
-      "With --json, stdout carries JSON Lines events ending with one \"result\" event.\n"
-      "Default address: 192.168.1.1 (or $OTAFLASH_HOST); with --wifi, the gateway of\n"
-      "the device's network.\n"
-      "\n"
-      "The manual: man otaflash";
+    = N_ ("Exit codes:\n"
+          "  0    success: the device restarted with the new firmware (version confirmed)\n"
+          "  2    usage error on the command line\n"
+          "  3    the device cannot be reached (wrong Wi-Fi network or address)\n"
+          "  4    the firmware file is missing, unreadable or corrupt (device not touched)\n"
+          "  5    the device refused (not single-backup, busy with another app, not ready)\n"
+          "  6    nothing to do: the device already runs this firmware\n"
+          "  7    failed, the device is unchanged (an error before the point of no return)\n"
+          "  8    failed, the device needs recovery: it waits for stage two; run again\n"
+          "  9    the device did not come back after a restart\n"
+          "  10   Wi-Fi: could not scan, join or rejoin the device's network (not in range,\n"
+          "       wrong password, no adapter, NetworkManager not running, Wi-Fi off); the\n"
+          "       result's device_state says what the device is left with\n"
+          "  11   --history or --history-export: the history database cannot be used\n"
+          "  130  cancelled, the device is unchanged\n"
+          "\n"
+          "With --json, stdout carries JSON Lines events ending with one \"result\" event.\n"
+          "Default address: 192.168.1.1 (or $OTAFLASH_HOST); with --wifi, the gateway of\n"
+          "the device's network.\n"
+          "\n"
+          "The manual: man otaflash");
 
 static void
 cli_clear (Cli *cli)
@@ -812,7 +823,7 @@ cli_clear (Cli *cli)
 static int
 usage_error (Cli *cli, const gchar *problem)
 {
-  fprintf (stderr, "otaflash: %s\nTry: otaflash --cli --help\n", problem);
+  fprintf (stderr, _ ("otaflash: %s\nTry: otaflash --cli --help\n"), problem);
   if (cli->json)
     {
       g_autoptr (cJSON) obj = cJSON_CreateObject ();
@@ -822,8 +833,8 @@ usage_error (Cli *cli, const gchar *problem)
       cJSON_AddStringToObject (obj, "status", "failed");
       cJSON_AddStringToObject (obj, "message", problem);
       cJSON_AddStringToObject (obj, "next_step",
-                               "Correct the command line (otaflash --cli --help lists the "
-                               "options), then run it again.");
+                               _ ("Correct the command line (otaflash --cli --help lists the "
+                                  "options), then run it again."));
       cJSON_AddStringToObject (obj, "device_state", "unchanged");
       cJSON_AddStringToObject (obj, "outcome", "usage");
       cJSON_AddNumberToObject (obj, "exit_code", OTA_EXIT_USAGE);
@@ -846,91 +857,110 @@ ota_cli_run (int argc, char **argv)
   int n_rest;
   int ret;
   const GOptionEntry entries[] = {
-    { "cli", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_NONE, &cli->cli, "Run without a window", NULL },
+    { "cli", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_NONE, &cli->cli, N_ ("Run without a window"),
+      NULL },
     { "host", 'H', 0, G_OPTION_ARG_STRING, &cli->host,
-      "Address of the device (default 192.168.1.1, the device's own access point)", "ADDRESS" },
-    { "ctp-port", 0, 0, G_OPTION_ARG_INT, &cli->ctp_port, "Control port (default 3333)", "PORT" },
+      N_ ("Address of the device (default 192.168.1.1, the device's own access point)"),
+      N_ ("ADDRESS") },
+    { "ctp-port", 0, 0, G_OPTION_ARG_INT, &cli->ctp_port, N_ ("Control port (default 3333)"),
+      N_ ("PORT") },
     { "http-port", 0, 0, G_OPTION_ARG_INT, &cli->http_port,
-      "Port of the device's description web server (default 8080)", "PORT" },
-    { "ota-port", 0, 0, G_OPTION_ARG_INT, &cli->ota_port, "Upgrade data port (default 3335)",
-      "PORT" },
+      N_ ("Port of the device's description web server (default 8080)"), N_ ("PORT") },
+    { "ota-port", 0, 0, G_OPTION_ARG_INT, &cli->ota_port, N_ ("Upgrade data port (default 3335)"),
+      N_ ("PORT") },
     { "timeout", 't', 0, G_OPTION_ARG_DOUBLE, &cli->timeout_s,
-      "Seconds to wait for any one answer from the device before giving up (default 30)", "S" },
+      N_ ("Seconds to wait for any one answer from the device before giving up (default 30)"),
+      N_ ("S") },
     { "reboot-timeout", 0, 0, G_OPTION_ARG_DOUBLE, &cli->reboot_timeout_s,
-      "Seconds to wait for the device to come back after each restart (default 180)", "S" },
+      N_ ("Seconds to wait for the device to come back after each restart (default 180)"),
+      N_ ("S") },
     { "retries", 'r', 0, G_OPTION_ARG_INT, &cli->retries,
-      "How often to try stage two again after a dropped connection or an error (default 3)", "N" },
+      N_ ("How often to try stage two again after a dropped connection or an error (default 3)"),
+      N_ ("N") },
     { "keepalive", 0, 0, G_OPTION_ARG_DOUBLE, &cli->keepalive_s,
-      "Seconds between keep-alives on the control channel during stage one (default 15)", "S" },
+      N_ ("Seconds between keep-alives on the control channel during stage one (default 15)"),
+      N_ ("S") },
     { "force", 'f', 0, G_OPTION_ARG_NONE, &cli->force,
-      "Accept a file without the updater (ota.bin) or for an unknown chip; never accepts a "
-      "corrupt file",
+      N_ ("Accept a file without the updater (ota.bin) or for an unknown chip; never accepts a "
+          "corrupt file"),
       NULL },
     { "scan", 0, 0, G_OPTION_ARG_NONE, &cli->scan,
-      "List the device networks in range (Wi-Fi scan): name, signal, security, recovery", NULL },
+      N_ ("List the device networks in range (Wi-Fi scan): name, signal, security, recovery"),
+      NULL },
     { "wifi", 0, 0, G_OPTION_ARG_STRING, &cli->wifi,
-      "Join the device's Wi-Fi network SSID (\"auto\": the only device network in range), "
-      "rejoin it after each restart, and put this PC's network back at the end",
-      "SSID" },
+      N_ ("Join the device's Wi-Fi network SSID (\"auto\": the only device network in range), "
+          "rejoin it after each restart, and put this PC's network back at the end"),
+      N_ ("SSID") },
     { "wifi-password", 0, 0, G_OPTION_ARG_STRING, &cli->wifi_password,
-      "The device network's password when it has one (default 12345678, or "
-      "$OTAFLASH_WIFI_PASSWORD); never printed",
-      "PW" },
+      N_ ("The device network's password when it has one (default 12345678, or "
+          "$OTAFLASH_WIFI_PASSWORD); never printed"),
+      N_ ("PW") },
     { "wifi-interface", 0, 0, G_OPTION_ARG_STRING, &cli->wifi_interface,
-      "The Wi-Fi interface to use (default: the first one)", "IF" },
+      N_ ("The Wi-Fi interface to use (default: the first one)"), N_ ("IF") },
     { "wifi-pattern", 0, 0, G_OPTION_ARG_STRING_ARRAY, &cli->wifi_patterns,
-      "A device network's name, with * and ? (repeatable; default WIFI_OTA_* and wifi_camera_*)",
-      "GLOB" },
+      N_ ("A device network's name, with * and ? (repeatable; default WIFI_OTA_* and "
+          "wifi_camera_*)"),
+      N_ ("GLOB") },
     { "batch", 0, 0, G_OPTION_ARG_NONE, &cli->batch,
-      "Flash unit after unit with this file: wait for the next device at the address (one not "
-      "yet done in this batch), flash it, say its outcome, go on until --count or Ctrl-C",
+      N_ ("Flash unit after unit with this file: wait for the next device at the address (one not "
+          "yet done in this batch), flash it, say its outcome, go on until --count or Ctrl-C"),
       NULL },
     { "count", 0, 0, G_OPTION_ARG_INT, &cli->count,
-      "With --batch: stop after N units (default: until Ctrl-C)", "N" },
+      N_ ("With --batch: stop after N units (default: until Ctrl-C)"), N_ ("N") },
     { "allow-downgrade", 0, 0, G_OPTION_ARG_NONE, &cli->allow_downgrade,
-      "With --batch: flash units that run a newer version than the file (asked once on a "
-      "terminal, refused otherwise)",
+      N_ ("With --batch: flash units that run a newer version than the file (asked once on a "
+          "terminal, refused otherwise)"),
       NULL },
     { "allow-reinstall", 0, 0, G_OPTION_ARG_NONE, &cli->allow_reinstall,
-      "With --batch: flash units that run the file's version already (asked once on a "
-      "terminal, otherwise nothing to do)",
+      N_ ("With --batch: flash units that run the file's version already (asked once on a "
+          "terminal, otherwise nothing to do)"),
       NULL },
     { "expect-product", 0, 0, G_OPTION_ARG_STRING, &cli->expect_product,
-      "With --batch: refuse a unit whose product type is not TYPE (e.g. AC79x_wifi_camera); "
-      "the batch goes on",
-      "TYPE" },
-    { "info", 'i', 0, G_OPTION_ARG_NONE, &cli->info, "Read the device and show it; change nothing",
-      NULL },
+      N_ ("With --batch: refuse a unit whose product type is not TYPE (e.g. AC79x_wifi_camera); "
+          "the batch goes on"),
+      N_ ("TYPE") },
+    { "info", 'i', 0, G_OPTION_ARG_NONE, &cli->info,
+      N_ ("Read the device and show it; change nothing"), NULL },
     { "check", 'c', 0, G_OPTION_ARG_NONE, &cli->check,
-      "Validate the firmware file and show what it holds; no device needed", NULL },
+      N_ ("Validate the firmware file and show what it holds; no device needed"), NULL },
     { "json", 'j', 0, G_OPTION_ARG_NONE, &cli->json,
-      "Print JSON Lines events on stdout instead of text (for scripts)", NULL },
+      N_ ("Print JSON Lines events on stdout instead of text (for scripts)"), NULL },
     { "log", 'l', 0, G_OPTION_ARG_FILENAME, &cli->log_path,
-      "Also write every event and protocol detail to FILE (JSON Lines)", "FILE" },
-    { "verbose", 'v', 0, G_OPTION_ARG_NONE, &cli->verbose, "Show protocol details on stderr",
+      N_ ("Also write every event and protocol detail to FILE (JSON Lines)"), N_ ("FILE") },
+    { "verbose", 'v', 0, G_OPTION_ARG_NONE, &cli->verbose, N_ ("Show protocol details on stderr"),
       NULL },
-    { "version", 'V', 0, G_OPTION_ARG_NONE, &cli->version, "Show the version and exit", NULL },
+    { "version", 'V', 0, G_OPTION_ARG_NONE, &cli->version, N_ ("Show the version and exit"), NULL },
     { "history", 0, 0, G_OPTION_ARG_NONE, &cli->history.list,
-      "List the flashes recorded in the history, newest first", NULL },
+      N_ ("List the flashes recorded in the history, newest first"), NULL },
     { "history-export", 0, 0, G_OPTION_ARG_FILENAME, &cli->history.export_path,
-      "Write the flashes recorded (all, or those --device/--since/--limit choose) to FILE as CSV",
-      "FILE.csv" },
+      N_ ("Write the flashes recorded (all, or those --device/--since/--limit choose) to FILE as "
+          "CSV"),
+      N_ ("FILE.csv") },
     { "device", 0, 0, G_OPTION_ARG_STRING, &cli->history.device,
-      "With --history or --history-export: only this device's flashes", "UUID" },
+      N_ ("With --history or --history-export: only this device's flashes"), N_ ("UUID") },
     { "since", 0, 0, G_OPTION_ARG_STRING, &cli->history.since,
-      "With --history or --history-export: only flashes since DATE (2024-05-01 or ISO 8601)",
-      "DATE" },
+      N_ ("With --history or --history-export: only flashes since DATE (2024-05-01 or ISO 8601)"),
+      N_ ("DATE") },
     { "limit", 0, 0, G_OPTION_ARG_INT, &cli->history.limit,
-      "With --history or --history-export: at most N flashes, the newest", "N" },
+      N_ ("With --history or --history-export: at most N flashes, the newest"), N_ ("N") },
     { "history-db", 0, 0, G_OPTION_ARG_FILENAME, &cli->history.db,
-      "The history database (default $OTAFLASH_HISTORY_DB, else "
-      "$XDG_DATA_HOME/otaflash/history.db)",
-      "PATH" },
+      N_ ("The history database (default $OTAFLASH_HISTORY_DB, else "
+          "$XDG_DATA_HOME/otaflash/history.db)"),
+      N_ ("PATH") },
     { "no-history", 0, 0, G_OPTION_ARG_NONE, &cli->history.off,
-      "Do not record this flash in the history", NULL },
+      N_ ("Do not record this flash in the history"), NULL },
     { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &cli->rest, NULL, NULL },
     { NULL }
   };
+
+  /* the JSON Lines are an API: their messages stay English (docs/cli.md) */
+  for (gint i = 1; argv[i] != NULL; i++)
+    {
+      if (g_str_equal (argv[i], "--"))
+        break;
+      if (g_str_equal (argv[i], "--json") || g_str_equal (argv[i], "-j"))
+        ota_i18n_use_english ();
+    }
 
   cli->ctp_port = OTA_DEFAULT_CTP_PORT;
   cli->http_port = OTA_DEFAULT_HTTP_PORT;
@@ -941,7 +971,8 @@ ota_cli_run (int argc, char **argv)
   cli->retries = 3;
   cli->last_decile = -1;
 
-  context = g_option_context_new ("--cli [--info | --check] FIRMWARE.ufw");
+  context = g_option_context_new (_ ("--cli [--info | --check] FIRMWARE.ufw"));
+  g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
   g_option_context_set_summary (context, summary_text);
   g_option_context_set_description (context, exit_codes_text);
   g_option_context_add_main_entries (context, entries, NULL);
@@ -978,39 +1009,41 @@ ota_cli_run (int argc, char **argv)
     if (problem != NULL || ota_cli_history_is_mode (&cli->history))
       ; /* said, or a history mode: it takes none of the options checked below */
     else if (cli->scan && (cli->info || cli->check || n_rest > 0))
-      problem = "--scan lists the networks in range; it takes no firmware file, --info or --check";
+      problem
+          = _ ("--scan lists the networks in range; it takes no firmware file, --info or --check");
     else if (cli->wifi != NULL && (cli->info || cli->check || cli->scan))
-      problem = "--wifi joins the device's network for a flash; --info, --check and --scan "
-                "take no --wifi";
+      problem = _ ("--wifi joins the device's network for a flash; --info, --check and --scan "
+                   "take no --wifi");
     else if (cli->wifi != NULL && *cli->wifi == '\0')
-      problem = "--wifi needs a network name (SSID) or \"auto\"";
+      problem = _ ("--wifi needs a network name (SSID) or \"auto\"");
     else if (cli->batch && (cli->info || cli->check || cli->scan))
-      problem = "--batch flashes units; --info, --check and --scan take no --batch";
+      problem = _ ("--batch flashes units; --info, --check and --scan take no --batch");
     else if (cli->batch && cli->wifi != NULL)
-      problem = "--batch with --wifi is not supported yet: join the units' network by hand";
+      problem = _ ("--batch with --wifi is not supported yet: join the units' network by hand");
     else if (!cli->batch
              && (cli->count != 0 || cli->allow_downgrade || cli->allow_reinstall
                  || cli->expect_product != NULL))
-      problem = "--count, --allow-downgrade, --allow-reinstall and --expect-product go with "
-                "--batch";
+      problem = _ ("--count, --allow-downgrade, --allow-reinstall and --expect-product go with "
+                   "--batch");
     else if (cli->count < 0)
-      problem = "--count cannot be negative";
+      problem = _ ("--count cannot be negative");
     else if (cli->info && cli->check)
-      problem = "--info and --check cannot be combined";
+      problem = _ ("--info and --check cannot be combined");
     else if (cli->info && n_rest > 0)
-      problem = "--info reads the device only; it takes no firmware file";
+      problem = _ ("--info reads the device only; it takes no firmware file");
     else if (!cli->info && !cli->scan && n_rest != 1)
-      problem = n_rest == 0 ? "which firmware file? Give one FIRMWARE.ufw"
-                            : "give exactly one firmware file";
+      problem = n_rest == 0 ? _ ("which firmware file? Give one FIRMWARE.ufw")
+                            : _ ("give exactly one firmware file");
     else if (cli->ctp_port < 1 || cli->ctp_port > 65535 || cli->http_port < 1
              || cli->http_port > 65535 || cli->ota_port < 1 || cli->ota_port > 65535)
-      problem = "ports must be between 1 and 65535";
+      problem = _ ("ports must be between 1 and 65535");
     else if (cli->timeout_s <= 0 || cli->reboot_timeout_s <= 0 || cli->keepalive_s <= 0)
-      problem = "--timeout, --reboot-timeout and --keepalive must be positive";
+      problem = _ ("--timeout, --reboot-timeout and --keepalive must be positive");
     else if (cli->timeout_s > 86400 || cli->reboot_timeout_s > 86400 || cli->keepalive_s > 3600)
-      problem = "--timeout and --reboot-timeout are at most 86400 s, --keepalive at most 3600 s";
+      problem
+          = _ ("--timeout and --reboot-timeout are at most 86400 s, --keepalive at most 3600 s");
     else if (cli->retries < 0)
-      problem = "--retries cannot be negative";
+      problem = _ ("--retries cannot be negative");
     if (problem != NULL)
       return usage_error (cli, problem);
   }
@@ -1020,7 +1053,7 @@ ota_cli_run (int argc, char **argv)
       cli->log = fopen (cli->log_path, "a");
       if (cli->log == NULL)
         {
-          g_autofree gchar *problem = g_strdup_printf ("cannot write the log file %s: %s",
+          g_autofree gchar *problem = g_strdup_printf (_ ("cannot write the log file %s: %s"),
                                                        cli->log_path, g_strerror (errno));
           return usage_error (cli, problem);
         }

@@ -5,17 +5,16 @@
 
 #include "ota-error.h"
 #include "ota-event.h"
+#include "ota-i18n.h"
 
 #define RECOVERY_SENTENCE                                                                          \
-  "Keep the device powered. Rejoin its Wi-Fi (it may now be an open network called "               \
-  "WIFI_OTA_XXXXXX) and flash the same file again: otaflash finishes the upgrade."
-
+  N_ ("Keep the device powered. Rejoin its Wi-Fi (it may now be an open network called "           \
+      "WIFI_OTA_XXXXXX) and flash the same file again: otaflash finishes the upgrade.")
 /* The same, for a device that went away (lost power, out of range): telling
  * it to stay powered would be advice about the past. */
 #define RECOVERY_LOST_SENTENCE                                                                     \
-  "When the device is on again, rejoin its Wi-Fi (it may now be an open network called "           \
-  "WIFI_OTA_XXXXXX) and flash the same file again: otaflash finishes the upgrade."
-
+  N_ ("When the device is on again, rejoin its Wi-Fi (it may now be an open network called "       \
+      "WIFI_OTA_XXXXXX) and flash the same file again: otaflash finishes the upgrade.")
 /* The table: one row per outcome. Worded for both front-ends: "try again" is
  * running the command again or pressing the button again. */
 typedef struct {
@@ -28,45 +27,47 @@ typedef struct {
 } AdviceRow;
 
 static const AdviceRow advice_table[OTA_OUTCOME_LAST] = {
-  [OTA_OUTCOME_SUCCESS] = { "success", "success", OTA_EXIT_SUCCESS, "Updated", NULL, NULL },
+  [OTA_OUTCOME_SUCCESS] = { "success", "success", OTA_EXIT_SUCCESS, N_ ("Updated"), NULL, NULL },
   [OTA_OUTCOME_NOT_REACHABLE]
-  = { "not-reachable", "failed", OTA_EXIT_NOT_REACHABLE, "Device not found",
-      "This PC could not reach the device.",
-      "Connect this PC to the device's Wi-Fi network, check the device's address, then try "
-      "again." },
-  [OTA_OUTCOME_INVALID_FILE] = { "invalid-file", "failed", OTA_EXIT_INVALID_FILE, "File refused",
-                                 "The firmware file cannot be used.",
-                                 "Choose another firmware file; the device was not touched." },
+  = { "not-reachable", "failed", OTA_EXIT_NOT_REACHABLE, N_ ("Device not found"),
+      N_ ("This PC could not reach the device."),
+      N_ ("Connect this PC to the device's Wi-Fi network, check the device's address, then try "
+          "again.") },
+  [OTA_OUTCOME_INVALID_FILE] = { "invalid-file", "failed", OTA_EXIT_INVALID_FILE,
+                                 N_ ("File refused"), N_ ("The firmware file cannot be used."),
+                                 N_ ("Choose another firmware file; the device was not touched.") },
   [OTA_OUTCOME_REFUSED]
-  = { "refused", "failed", OTA_EXIT_REFUSED, "Device refused",
-      "The device did not accept the upgrade.",
-      "Close any other app connected to the device, restart the device if needed, then try "
-      "again." },
+  = { "refused", "failed", OTA_EXIT_REFUSED, N_ ("Device refused"),
+      N_ ("The device did not accept the upgrade."),
+      N_ ("Close any other app connected to the device, restart the device if needed, then try "
+          "again.") },
   [OTA_OUTCOME_NOTHING_TO_DO]
-  = { "nothing-to-do", "unchanged", OTA_EXIT_NOTHING_TO_DO, "Already up to date",
-      "The device already runs this firmware; nothing was changed.",
-      "Nothing to do: the device already runs this firmware." },
+  = { "nothing-to-do", "unchanged", OTA_EXIT_NOTHING_TO_DO, N_ ("Already up to date"),
+      N_ ("The device already runs this firmware; nothing was changed."),
+      N_ ("Nothing to do: the device already runs this firmware.") },
   [OTA_OUTCOME_FAILED_UNCHANGED]
-  = { "failed-unchanged", "failed", OTA_EXIT_FAILED_UNCHANGED, "Failed — device unchanged",
-      "The upgrade did not go through; the device still runs its old firmware.",
-      "The device still runs its old firmware. Restart the device and try again." },
+  = { "failed-unchanged", "failed", OTA_EXIT_FAILED_UNCHANGED, N_ ("Failed — device unchanged"),
+      N_ ("The upgrade did not go through; the device still runs its old firmware."),
+      N_ ("The device still runs its old firmware. Restart the device and try again.") },
   [OTA_OUTCOME_NEEDS_RECOVERY]
-  = { "needs-recovery", "needs-recovery", OTA_EXIT_NEEDS_RECOVERY, "Not finished — recovery needed",
-      "The upgrade stopped halfway: the device waits in its updater.", RECOVERY_SENTENCE },
+  = { "needs-recovery", "needs-recovery", OTA_EXIT_NEEDS_RECOVERY,
+      N_ ("Not finished — recovery needed"),
+      N_ ("The upgrade stopped halfway: the device waits in its updater."), RECOVERY_SENTENCE },
   [OTA_OUTCOME_NO_REBOOT]
-  = { "no-reboot", "failed", OTA_EXIT_NO_REBOOT, "Device did not come back",
-      "The device restarted and did not come back to say how it went.",
+  = { "no-reboot", "failed", OTA_EXIT_NO_REBOOT, N_ ("Device did not come back"),
+      N_ ("The device restarted and did not come back to say how it went."),
       /* the device had said the new firmware was written: only the check is missing */
-      "The device reported that the new firmware was written. Rejoin its Wi-Fi when it is "
-      "back and read it (otaflash --cli --info, or the window's device panel) to confirm its "
-      "version; flash again only if it waits for stage two." },
-  [OTA_OUTCOME_CANCELLED] = { "cancelled", "cancelled", OTA_EXIT_CANCELLED,
-                              "Cancelled — device unchanged", NULL, "The device was not changed." },
+      N_ ("The device reported that the new firmware was written. Rejoin its Wi-Fi when it is "
+          "back and read it (otaflash --cli --info, or the window's device panel) to confirm its "
+          "version; flash again only if it waits for stage two.") },
+  [OTA_OUTCOME_CANCELLED]
+  = { "cancelled", "cancelled", OTA_EXIT_CANCELLED, N_ ("Cancelled — device unchanged"), NULL,
+      N_ ("The device was not changed.") },
   [OTA_OUTCOME_WIFI]
-  = { "wifi", "failed", OTA_EXIT_WIFI, "Wi-Fi problem",
-      "This PC could not join the device's Wi-Fi network.",
-      "Check that the device is on and near this PC and that Wi-Fi is switched on, then try "
-      "again." },
+  = { "wifi", "failed", OTA_EXIT_WIFI, N_ ("Wi-Fi problem"),
+      N_ ("This PC could not join the device's Wi-Fi network."),
+      N_ ("Check that the device is on and near this PC and that Wi-Fi is switched on, then try "
+          "again.") },
 };
 
 const gchar *
@@ -74,39 +75,41 @@ ota_advice_event_hint (const OtaEvent *ev)
 {
   g_return_val_if_fail (ev != NULL, NULL);
   if (ev->kind == OTA_EVENT_STAGE && ev->state == OTA_STAGE_STATE_START)
-    return ev->stage == 1 ? "Asking the device for the upgrade…" : "Connecting to the updater…";
+    return ev->stage == 1 ? _ ("Asking the device for the upgrade…")
+                          : _ ("Connecting to the updater…");
   if (ev->kind != OTA_EVENT_LOG)
     return NULL;
   switch (ev->code)
     {
     case OTA_EVENT_CODE_DEVICE:
-      return "Reading the device description…";
+      return _ ("Reading the device description…");
     case OTA_EVENT_CODE_CONNECT:
-      return "Opening the control channel…";
+      return _ ("Opening the control channel…");
     case OTA_EVENT_CODE_TRANSFER:
-      return "The device is ready and reads the updater from this PC.";
+      return _ ("The device is ready and reads the updater from this PC.");
     case OTA_EVENT_CODE_POINT_OF_NO_RETURN:
-      return "Point of no return: the device has started writing and cannot go back to its old "
-             "firmware until the second stage has finished. Keep it powered and in range.";
+      return _ ("Point of no return: the device has started writing and cannot go back to its old "
+                "firmware until the second stage has finished. Keep it powered and in range.");
     case OTA_EVENT_CODE_REBOOT_WAIT:
       /* otaflash rejoins the device's network itself (Wi-Fi steps) */
       if (ev->network != NULL)
-        return ev->stage == 1 ? "The device is restarting into its updater; this PC rejoins its "
-                                "Wi-Fi as soon as it is back."
-                              : "The device is restarting into the new firmware; this PC rejoins "
-                                "its Wi-Fi as soon as it is back.";
+        return ev->stage == 1
+                   ? _ ("The device is restarting into its updater; this PC rejoins its "
+                        "Wi-Fi as soon as it is back.")
+                   : _ ("The device is restarting into the new firmware; this PC rejoins "
+                        "its Wi-Fi as soon as it is back.");
       return ev->stage == 1
-                 ? "The device is restarting into its updater. If this PC does not rejoin its "
-                   "Wi-Fi by itself, join it again: it may now be an open network called "
-                   "WIFI_OTA_XXXXXX."
-                 : "The device is restarting into the new firmware. If this PC does not rejoin "
-                   "its Wi-Fi by itself, join it again.";
+                 ? _ ("The device is restarting into its updater. If this PC does not rejoin its "
+                      "Wi-Fi by itself, join it again: it may now be an open network called "
+                      "WIFI_OTA_XXXXXX.")
+                 : _ ("The device is restarting into the new firmware. If this PC does not rejoin "
+                      "its Wi-Fi by itself, join it again.");
     case OTA_EVENT_CODE_RECOVERY:
-      return "The device waits for the second stage: finishing the upgrade with this file.";
+      return _ ("The device waits for the second stage: finishing the upgrade with this file.");
     case OTA_EVENT_CODE_CANCEL_TOO_LATE:
-      return "Too late to cancel safely: the device passed the point of no return before it "
-             "could be told to stop, so the upgrade goes on. Cancel again only if you accept "
-             "leaving it in its updater.";
+      return _ ("Too late to cancel safely: the device passed the point of no return before it "
+                "could be told to stop, so the upgrade goes on. Cancel again only if you accept "
+                "leaving it in its updater.");
     case OTA_EVENT_CODE_NONE:
     case OTA_EVENT_CODE_CANCEL_CONFIRM:
     case OTA_EVENT_CODE_RETRY:
@@ -175,13 +178,14 @@ result_message (const GError *error, OtaDeviceState state, const gchar *version,
     {
       if (success_message != NULL)
         return g_strdup (success_message);
-      return g_strdup_printf ("Success: the device restarted and now runs firmware %s.",
-                              version != NULL ? version : "(version not reported)");
+      return g_strdup_printf (_ ("Success: the device restarted and now runs firmware %s."),
+                              version != NULL ? version : _ ("(version not reported)"));
     }
   if (ota_error_is_cancelled (error))
-    return g_strdup (state == OTA_DEVICE_STATE_NEEDS_RECOVERY
-                         ? "Cancelled after the point of no return: the device is in its updater"
-                         : "Cancelled; the device is unchanged");
+    return g_strdup (
+        state == OTA_DEVICE_STATE_NEEDS_RECOVERY
+            ? _ ("Cancelled after the point of no return: the device is in its updater")
+            : _ ("Cancelled; the device is unchanged"));
   return g_strdup (error->message);
 }
 
@@ -197,24 +201,25 @@ ota_advice_new (const GError *error, OtaDeviceState state, const gchar *firmware
   advice->state = state;
   advice->status = row->status;
   advice->exit_code = row->exit_code;
-  advice->headline = row->headline;
-  advice->summary = row->summary;
-  advice->next_step = row->next_step;
+  /* the words in the user's language (English with --json) */
+  advice->headline = _ (row->headline);
+  advice->summary = row->summary != NULL ? _ (row->summary) : NULL;
+  advice->next_step = row->next_step != NULL ? _ (row->next_step) : NULL;
   /* not back between the stages: the device waits in its updater */
   /* the device went away between the stages (power, range): not "keep it
    * powered"; Wi-Fi lost between the stages: it waits for stage two */
   if (advice->outcome == OTA_OUTCOME_NO_REBOOT && state == OTA_DEVICE_STATE_NEEDS_RECOVERY)
-    advice->next_step = RECOVERY_LOST_SENTENCE;
+    advice->next_step = _ (RECOVERY_LOST_SENTENCE);
   else if (advice->outcome == OTA_OUTCOME_WIFI && state == OTA_DEVICE_STATE_NEEDS_RECOVERY)
-    advice->next_step = RECOVERY_SENTENCE;
+    advice->next_step = _ (RECOVERY_SENTENCE);
   /* the Wi-Fi was lost after stage two said the firmware was written */
   else if (advice->outcome == OTA_OUTCOME_WIFI && state == OTA_DEVICE_STATE_UNKNOWN)
-    advice->next_step = advice_table[OTA_OUTCOME_NO_REBOOT].next_step;
+    advice->next_step = _ (advice_table[OTA_OUTCOME_NO_REBOOT].next_step);
   if (advice->outcome == OTA_OUTCOME_NEEDS_RECOVERY
       && (g_error_matches (error, OTA_ERROR, OTA_ERROR_NOT_REACHABLE)
           || g_error_matches (error, OTA_ERROR, OTA_ERROR_TIMED_OUT)
           || g_error_matches (error, OTA_ERROR, OTA_ERROR_NO_REBOOT)))
-    advice->next_step = RECOVERY_LOST_SENTENCE;
+    advice->next_step = _ (RECOVERY_LOST_SENTENCE);
   advice->message = result_message (error, state, firmware_version, success_message);
   advice->firmware_version = g_strdup (firmware_version);
   return advice;

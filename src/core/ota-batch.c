@@ -2,6 +2,7 @@
 #define G_LOG_DOMAIN "OtaCore"
 
 #include "ota-batch.h"
+#include "ota-i18n.h"
 
 #include <string.h>
 
@@ -305,7 +306,7 @@ wait_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *can
       if (g_cancellable_is_cancelled (cancellable))
         {
           g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED,
-                                   "stopped while waiting for the next device");
+                                   _ ("stopped while waiting for the next device"));
           return;
         }
       /* nothing there, the unit just done, or one rebooting: read again */
@@ -384,7 +385,7 @@ check_unit (OtaBatch *self, GError **error)
       g_autofree gchar *got = ota_description_describe_field (d, "product_type");
 
       g_set_error (error, OTA_ERROR, OTA_ERROR_REFUSED,
-                   "the device is a %s, this batch expects %s (--expect-product)", got,
+                   _ ("the device is a %s, this batch expects %s (--expect-product)"), got,
                    self->expect_product);
       return FALSE;
     }
@@ -397,8 +398,8 @@ check_unit (OtaBatch *self, GError **error)
                    &self->asked_reinstall))
     {
       g_set_error (error, OTA_ERROR, OTA_ERROR_NOTHING_TO_DO,
-                   "the device runs %s already, the file's version (--allow-reinstall flashes "
-                   "it again)",
+                   _ ("the device runs %s already, the file's version (--allow-reinstall flashes "
+                      "it again)"),
                    file_version);
       return FALSE;
     }
@@ -407,8 +408,8 @@ check_unit (OtaBatch *self, GError **error)
                    &self->asked_downgrade))
     {
       g_set_error (error, OTA_ERROR, OTA_ERROR_REFUSED,
-                   "the device runs %s, newer than the file's %s: a downgrade "
-                   "(--allow-downgrade allows it)",
+                   _ ("the device runs %s, newer than the file's %s: a downgrade "
+                      "(--allow-downgrade allows it)"),
                    d->firmware_version, file_version);
       return FALSE;
     }

@@ -2,6 +2,7 @@
 #define G_LOG_DOMAIN "OtaCore"
 
 #include "ota-connect.h"
+#include "ota-i18n.h"
 
 #include "ota-error.h"
 #include "ota-platform.h"
@@ -56,8 +57,9 @@ ota_connect (const gchar *host, guint16 port, guint timeout_ms, GCancellable *ca
         }
       /* GIO's message names the host again ("Could not connect to …: …"):
        * say the address once, then only the reason */
-      g_set_error (error, OTA_ERROR, OTA_ERROR_NOT_REACHABLE, "cannot connect to %s port %u: %s",
-                   host, (guint) port, connect_reason (local));
+      g_set_error (error, OTA_ERROR, OTA_ERROR_NOT_REACHABLE,
+                   _ ("cannot connect to %s port %u: %s"), host, (guint) port,
+                   connect_reason (local));
       return NULL;
     }
 
@@ -122,10 +124,10 @@ set_timed_out (GIOCondition cond, GError **error)
 {
   if (cond & G_IO_OUT)
     g_set_error_literal (error, OTA_ERROR, OTA_ERROR_TIMED_OUT,
-                         "the device stopped taking data: it keeps the connection open but "
-                         "reads nothing of what is sent");
+                         _ ("the device stopped taking data: it keeps the connection open but "
+                            "reads nothing of what is sent"));
   else
-    g_set_error_literal (error, OTA_ERROR, OTA_ERROR_TIMED_OUT, "the device stopped answering");
+    g_set_error_literal (error, OTA_ERROR, OTA_ERROR_TIMED_OUT, _ ("the device stopped answering"));
 }
 
 static gboolean
@@ -181,8 +183,8 @@ ota_socket_send_all (GSocket *socket, const guint8 *buf, gsize len, guint timeou
       if (ota_error_is_cancelled (local))
         g_propagate_error (error, g_steal_pointer (&local));
       else
-        g_set_error (error, OTA_ERROR, OTA_ERROR_PROTOCOL, "the connection to the device broke: %s",
-                     local->message);
+        g_set_error (error, OTA_ERROR, OTA_ERROR_PROTOCOL,
+                     _ ("the connection to the device broke: %s"), local->message);
       return FALSE;
     }
   return TRUE;
@@ -214,7 +216,7 @@ ota_socket_recv_some (GSocket *socket, guint8 *buf, gsize len, guint timeout_ms,
           g_propagate_error (error, g_steal_pointer (&local));
           return -1;
         }
-      g_set_error (error, OTA_ERROR, OTA_ERROR_PROTOCOL, "the device reset the connection (%s)",
+      g_set_error (error, OTA_ERROR, OTA_ERROR_PROTOCOL, _ ("the device reset the connection (%s)"),
                    local->message);
       return -1;
     }
@@ -237,7 +239,7 @@ ota_socket_recv_exact (GSocket *socket, guint8 *buf, gsize len, guint timeout_ms
       if (left_ms <= 0)
         {
           g_set_error_literal (error, OTA_ERROR, OTA_ERROR_TIMED_OUT,
-                               "the device stopped answering");
+                               _ ("the device stopped answering"));
           return FALSE;
         }
       n = ota_socket_recv_some (socket, buf + got, len - got, (guint) left_ms, cancellable, error);
@@ -245,10 +247,10 @@ ota_socket_recv_exact (GSocket *socket, guint8 *buf, gsize len, guint timeout_ms
         return FALSE;
       if (n == 0)
         {
-          g_set_error_literal (error, OTA_ERROR, OTA_ERROR_PROTOCOL,
-                               got == 0
-                                   ? "the device closed the connection"
-                                   : "the device closed the connection in the middle of a message");
+          g_set_error_literal (
+              error, OTA_ERROR, OTA_ERROR_PROTOCOL,
+              got == 0 ? _ ("the device closed the connection")
+                       : _ ("the device closed the connection in the middle of a message"));
           return FALSE;
         }
       got += (gsize) n;

@@ -2,6 +2,7 @@
 #define G_LOG_DOMAIN "OtaCore"
 
 #include "ota-ctp-client.h"
+#include "ota-i18n.h"
 
 #include "ota-connect.h"
 #include "ota-ctp-decoder.h"
@@ -58,7 +59,7 @@ ota_ctp_client_connect (const gchar *host, guint16 port, guint timeout_ms,
   self->conn = ota_connect (host, port, timeout_ms, cancellable, error);
   if (self->conn == NULL)
     {
-      g_prefix_error (error, "control channel: ");
+      g_prefix_error (error, _ ("control channel: "));
       return NULL;
     }
   return g_steal_pointer (&self);
@@ -85,7 +86,7 @@ send_frame (OtaCtpClient *self, const gchar *topic, const gchar *body, guint tim
 
   if (self->conn == NULL)
     {
-      g_set_error_literal (error, OTA_ERROR, OTA_ERROR_PROTOCOL, "control channel is closed");
+      g_set_error_literal (error, OTA_ERROR, OTA_ERROR_PROTOCOL, _ ("control channel is closed"));
       return FALSE;
     }
   g_debug ("CTP > %s %s", topic, body);
@@ -111,7 +112,7 @@ errno_to_error (const gchar *topic, const OtaCtpMessage *msg, GError **error)
       code = OTA_ERROR_REFUSED;
       break;
     }
-  g_set_error (error, OTA_ERROR, code, "the device refused %s: %s (errno %d)", topic,
+  g_set_error (error, OTA_ERROR, code, _ ("the device refused %s: %s (errno %d)"), topic,
                ota_ctp_errno_to_string (msg->err_no), msg->err_no);
   return FALSE;
 }
@@ -128,7 +129,7 @@ ota_ctp_client_request (OtaCtpClient *self, const gchar *topic, const gchar *bod
 
   if (!send_frame (self, topic, body, timeout_ms, cancellable, error))
     {
-      g_prefix_error (error, "control channel: ");
+      g_prefix_error (error, _ ("control channel: "));
       return NULL;
     }
   socket = g_socket_connection_get_socket (self->conn);
@@ -161,7 +162,8 @@ ota_ctp_client_request (OtaCtpClient *self, const gchar *topic, const gchar *bod
           if (msg == NULL)
             {
               g_set_error (error, OTA_ERROR, OTA_ERROR_PROTOCOL,
-                           "control channel: unreadable reply to %s: %s", topic, local->message);
+                           _ ("control channel: unreadable reply to %s: %s"), topic,
+                           local->message);
               return NULL;
             }
           if (g_strcmp0 (msg->op, "NOTIFY") != 0)
@@ -183,26 +185,26 @@ ota_ctp_client_request (OtaCtpClient *self, const gchar *topic, const gchar *bod
           && (recv_error == NULL || g_error_matches (recv_error, OTA_ERROR, OTA_ERROR_TIMED_OUT)))
         {
           g_set_error (error, OTA_ERROR, OTA_ERROR_TIMED_OUT,
-                       "control channel: no reply to %s from the device in time", topic);
+                       _ ("control channel: no reply to %s from the device in time"), topic);
           return NULL;
         }
       if (n < 0)
         {
           g_propagate_prefixed_error (error, g_steal_pointer (&recv_error),
-                                      "control channel, waiting for %s: ", topic);
+                                      _ ("control channel, waiting for %s: "), topic);
           return NULL;
         }
       if (n == 0)
         {
           g_set_error (error, OTA_ERROR, OTA_ERROR_REFUSED,
-                       "the device closed the control connection instead of answering %s "
-                       "(another app may be connected to it)",
+                       _ ("the device closed the control connection instead of answering %s "
+                          "(another app may be connected to it)"),
                        topic);
           return NULL;
         }
       if (!ota_ctp_decoder_feed (self->decoder, buf, (gsize) n, error))
         {
-          g_prefix_error (error, "control channel: ");
+          g_prefix_error (error, _ ("control channel: "));
           return NULL;
         }
     }
@@ -240,10 +242,11 @@ ota_ctp_client_net_ota_single (OtaCtpClient *self, guint timeout_ms, GCancellabl
     {
       g_autofree gchar *shown = ota_ctp_message_describe_param (msg, "status");
 
-      g_set_error (error, OTA_ERROR, OTA_ERROR_REFUSED,
-                   "the device could not prepare the upgrade (NET_OTA_SINGLE status \"%s\"): it is "
-                   "a dual-backup build or it is short of memory; restart it and try again",
-                   shown);
+      g_set_error (
+          error, OTA_ERROR, OTA_ERROR_REFUSED,
+          _ ("the device could not prepare the upgrade (NET_OTA_SINGLE status \"%s\"): it is "
+             "a dual-backup build or it is short of memory; restart it and try again"),
+          shown);
     }
   else
     {
@@ -251,8 +254,8 @@ ota_ctp_client_net_ota_single (OtaCtpClient *self, guint timeout_ms, GCancellabl
       g_autofree gchar *shown = ota_ctp_message_describe_param (msg, "status");
 
       g_set_error (error, OTA_ERROR, OTA_ERROR_REFUSED,
-                   "the device answered NET_OTA_SINGLE with status %s instead of \"1\": it did "
-                   "not agree to the upgrade; restart it and try again",
+                   _ ("the device answered NET_OTA_SINGLE with status %s instead of \"1\": it did "
+                      "not agree to the upgrade; restart it and try again"),
                    shown);
     }
   return FALSE;

@@ -2,6 +2,7 @@
 #define G_LOG_DOMAIN "OtaCore"
 
 #include "ota-ctp-decoder.h"
+#include "ota-i18n.h"
 
 #include <stdarg.h>
 #include <string.h>
@@ -71,7 +72,8 @@ decoder_fail (OtaCtpDecoder *self, GError **error, const gchar *format, ...)
   va_end (args);
   self->state = STATE_FAILED;
   g_clear_pointer (&self->content, g_free);
-  g_set_error (error, OTA_ERROR, OTA_ERROR_PROTOCOL, "CTP stream out of step: %s", self->failure);
+  g_set_error (error, OTA_ERROR, OTA_ERROR_PROTOCOL, _ ("CTP stream out of step: %s"),
+               self->failure);
   return FALSE;
 }
 
@@ -104,7 +106,7 @@ ota_ctp_decoder_feed (OtaCtpDecoder *self, const guint8 *data, gsize len, GError
 
   if (self->state == STATE_FAILED)
     {
-      g_set_error (error, OTA_ERROR, OTA_ERROR_PROTOCOL, "CTP stream out of step: %s",
+      g_set_error (error, OTA_ERROR, OTA_ERROR_PROTOCOL, _ ("CTP stream out of step: %s"),
                    self->failure);
       return FALSE;
     }

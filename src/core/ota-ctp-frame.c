@@ -2,6 +2,7 @@
 #define G_LOG_DOMAIN "OtaCore"
 
 #include "ota-ctp-frame.h"
+#include "ota-i18n.h"
 
 #include <stdarg.h>
 #include <string.h>
@@ -133,7 +134,7 @@ ctp_errno_from_json (const cJSON *item, gint *out, GError **error)
         }
     }
   g_set_error_literal (error, OTA_ERROR, OTA_ERROR_PROTOCOL,
-                       "the device sent a CTP reply whose \"errno\" is not a number");
+                       _ ("the device sent a CTP reply whose \"errno\" is not a number"));
   return FALSE;
 }
 
@@ -152,13 +153,13 @@ ota_ctp_message_parse (const gchar *content, gsize len, GError **error)
   if (len == 0)
     {
       g_set_error_literal (error, OTA_ERROR, OTA_ERROR_PROTOCOL,
-                           "the device sent a CTP frame with no content");
+                           _ ("the device sent a CTP frame with no content"));
       return NULL;
     }
   if (memchr (content, '\0', len) != NULL)
     {
       g_set_error_literal (error, OTA_ERROR, OTA_ERROR_PROTOCOL,
-                           "the device sent a CTP frame whose content holds a NUL byte");
+                           _ ("the device sent a CTP frame whose content holds a NUL byte"));
       return NULL;
     }
   root = cJSON_ParseWithLengthOpts (content, len, &end, FALSE);
@@ -188,14 +189,14 @@ ota_ctp_message_parse (const gchar *content, gsize len, GError **error)
   if (!cJSON_IsObject (root))
     {
       g_set_error_literal (error, OTA_ERROR, OTA_ERROR_PROTOCOL,
-                           "the device sent a CTP frame whose content is not a JSON object");
+                           _ ("the device sent a CTP frame whose content is not a JSON object"));
       return NULL;
     }
   op = cJSON_GetObjectItemCaseSensitive (root, "op");
   if (!cJSON_IsString (op))
     {
       g_set_error_literal (error, OTA_ERROR, OTA_ERROR_PROTOCOL,
-                           "the device sent a CTP message without an \"op\"");
+                           _ ("the device sent a CTP message without an \"op\""));
       return NULL;
     }
 

@@ -2,6 +2,7 @@
 #define G_LOG_DOMAIN "OtaCore"
 
 #include "ota-description.h"
+#include "ota-i18n.h"
 
 #include <string.h>
 #include "ota-json.h"
@@ -80,13 +81,14 @@ ota_description_parse (const gchar *json, gsize len, GError **error)
 
   if (len == 0)
     {
-      g_set_error_literal (error, OTA_ERROR, OTA_ERROR_PROTOCOL, "the device description is empty");
+      g_set_error_literal (error, OTA_ERROR, OTA_ERROR_PROTOCOL,
+                           _ ("the device description is empty"));
       return NULL;
     }
   if (memchr (json, '\0', len) != NULL)
     {
       g_set_error_literal (error, OTA_ERROR, OTA_ERROR_PROTOCOL,
-                           "the device description holds a NUL byte: it is not JSON text");
+                           _ ("the device description holds a NUL byte: it is not JSON text"));
       return NULL;
     }
   text = g_strndup (json, len);
@@ -117,7 +119,7 @@ ota_description_parse (const gchar *json, gsize len, GError **error)
   if (!cJSON_IsObject (root))
     {
       g_set_error_literal (error, OTA_ERROR, OTA_ERROR_PROTOCOL,
-                           "the device description is not a JSON object");
+                           _ ("the device description is not a JSON object"));
       return NULL;
     }
 

@@ -27,6 +27,7 @@ ota_event_copy (const OtaEvent *event)
 
   *copy = *event;
   copy->message = g_strdup (event->message);
+  copy->text = g_strdup (event->text);
   copy->network = g_strdup (event->network);
   copy->device = event->device != NULL ? ota_description_copy (event->device) : NULL;
   return copy;
@@ -38,6 +39,7 @@ ota_event_free (OtaEvent *event)
   if (event == NULL)
     return;
   g_free (event->message);
+  g_free (event->text);
   g_free (event->network);
   g_clear_pointer (&event->device, ota_description_free);
   g_free (event);
@@ -127,6 +129,13 @@ ota_event_code_to_string (OtaEventCode code)
     default:
       return NULL;
     }
+}
+
+const gchar *
+ota_event_get_text (const OtaEvent *event)
+{
+  g_return_val_if_fail (event != NULL, NULL);
+  return event->text != NULL ? event->text : event->message;
 }
 
 const gchar *

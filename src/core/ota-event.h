@@ -87,7 +87,10 @@ typedef struct {
   /* OTA_EVENT_LOG */
   OtaLogLevel level;
   OtaEventCode code;
-  gchar *message; /* also the stage's error at OTA_STAGE_OUTCOME_ERROR */
+  gchar *message; /* also the stage's error at OTA_STAGE_OUTCOME_ERROR; English
+                   * (the JSON Lines) */
+  gchar *text;    /* @message in the user's language, for people; NULL: as @message
+                   * (ota_event_get_text()) */
   /* OTA_EVENT_LOG with OTA_EVENT_CODE_WIFI: the step and the SSID it is
    * about (NULL: none); with OTA_EVENT_CODE_REBOOT_WAIT, @network is the
    * device's network otaflash rejoins (NULL: the technician does) */
@@ -106,6 +109,9 @@ OtaEvent *ota_event_new (OtaEventKind kind);
 OtaEvent *ota_event_copy (const OtaEvent *event);
 void ota_event_free (OtaEvent *event);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (OtaEvent, ota_event_free)
+
+/* What a person reads: @text, else @message. */
+const gchar *ota_event_get_text (const OtaEvent *event);
 
 const gchar *ota_event_kind_to_string (OtaEventKind kind);
 const gchar *ota_stage_state_to_string (OtaStageState state);

@@ -2,6 +2,7 @@
 #define G_LOG_DOMAIN "OtaCore"
 
 #include "ota-firmware.h"
+#include "ota-i18n.h"
 
 #include "ota-error.h"
 #include "ota-platform.h"
@@ -67,10 +68,10 @@ ota_firmware_open (const gchar *path, GError **error)
     {
       if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
         g_set_error (error, OTA_ERROR, OTA_ERROR_INVALID_FILE,
-                     "the firmware file '%s' does not exist", path);
+                     _ ("the firmware file '%s' does not exist"), path);
       else
         g_set_error (error, OTA_ERROR, OTA_ERROR_INVALID_FILE,
-                     "cannot open the firmware file '%s': %s", path, local_error->message);
+                     _ ("cannot open the firmware file '%s': %s"), path, local_error->message);
       return NULL;
     }
 
@@ -81,7 +82,7 @@ ota_firmware_open (const gchar *path, GError **error)
   if (!ota_platform_file_id (fd, &self->id, &local_error))
     {
       g_set_error (error, OTA_ERROR, OTA_ERROR_INVALID_FILE,
-                   "cannot examine the firmware file '%s': %s", path, local_error->message);
+                   _ ("cannot examine the firmware file '%s': %s"), path, local_error->message);
       return NULL;
     }
   /* the one size everything is checked against is the one of the identity */
@@ -89,7 +90,7 @@ ota_firmware_open (const gchar *path, GError **error)
 
   if (size == 0)
     {
-      g_set_error (error, OTA_ERROR, OTA_ERROR_INVALID_FILE, "the firmware file '%s' is empty",
+      g_set_error (error, OTA_ERROR, OTA_ERROR_INVALID_FILE, _ ("the firmware file '%s' is empty"),
                    path);
       return NULL;
     }
@@ -145,8 +146,8 @@ static gboolean
 set_changed_error (OtaFirmware *self, GError **error)
 {
   g_set_error (error, OTA_ERROR, OTA_ERROR_INVALID_FILE,
-               "the firmware file '%s' changed after it was checked (%s): nothing more is read "
-               "from it",
+               _ ("the firmware file '%s' changed after it was checked (%s): nothing more is read "
+                  "from it"),
                self->path, self->change);
   return FALSE;
 }
@@ -219,7 +220,7 @@ ota_firmware_read_at (OtaFirmware *self, guint64 offset, guint8 *buf, gsize len,
   if (!ok)
     {
       g_set_error (error, OTA_ERROR, OTA_ERROR_INVALID_FILE,
-                   "cannot read the firmware file '%s': %s", self->path, local_error->message);
+                   _ ("cannot read the firmware file '%s': %s"), self->path, local_error->message);
       return FALSE;
     }
   return TRUE;

@@ -2,6 +2,7 @@
 #define G_LOG_DOMAIN "OtaCore"
 
 #include "ota-flash.h"
+#include "ota-i18n.h"
 
 #include "ota-error.h"
 #include "ota-progress-relay.h"
@@ -118,7 +119,7 @@ ota_flash_run_async (OtaFlash *self, OtaFirmware *firmware, OtaUfw *ufw, GCancel
   if (self->task != NULL)
     {
       g_task_report_new_error (self, callback, user_data, ota_flash_run_async, OTA_ERROR,
-                               OTA_ERROR_FAILED, "a flash is already running");
+                               OTA_ERROR_FAILED, _ ("a flash is already running"));
       return;
     }
   self->task = g_task_new (self, cancellable, callback, user_data);

@@ -2,6 +2,7 @@
 #define G_LOG_DOMAIN "OtaCore"
 
 #include "ota-history.h"
+#include "ota-i18n.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -192,8 +193,8 @@ set_error (OtaHistory *self, int rc, const gchar *what, GError **error)
 {
   const gchar *msg = self->db != NULL ? sqlite3_errmsg (self->db) : sqlite3_errstr (rc);
 
-  g_set_error (error, OTA_ERROR, OTA_ERROR_FAILED, "history database %s: %s: %s", self->path, what,
-               msg != NULL ? msg : sqlite3_errstr (rc));
+  g_set_error (error, OTA_ERROR, OTA_ERROR_FAILED, _ ("history database %s: %s: %s"), self->path,
+               what, msg != NULL ? msg : sqlite3_errstr (rc));
   return rc;
 }
 
@@ -419,7 +420,7 @@ try_open (OtaHistory *self, GError **error)
       g_autofree gchar *brief = g_strndup (check != NULL ? check : "no answer to quick_check", 160);
 
       g_strdelimit (brief, "\r\n", ' ');
-      g_set_error (error, OTA_ERROR, OTA_ERROR_FAILED, "history database %s: damaged: %s",
+      g_set_error (error, OTA_ERROR, OTA_ERROR_FAILED, _ ("history database %s: damaged: %s"),
                    self->path, brief);
       return SQLITE_CORRUPT;
     }
@@ -452,7 +453,7 @@ move_aside (OtaHistory *self, GError **error)
     {
       int saved = errno;
       g_set_error (error, OTA_ERROR, OTA_ERROR_FAILED,
-                   "history database %s is damaged and could not be moved aside to %s: %s",
+                   _ ("history database %s is damaged and could not be moved aside to %s: %s"),
                    self->path, aside, g_strerror (saved));
       return FALSE;
     }
@@ -483,7 +484,7 @@ ota_history_open (const gchar *path, GError **error)
     {
       int saved = errno;
       g_set_error (error, OTA_ERROR, OTA_ERROR_FAILED,
-                   "history database %s: cannot create the folder %s: %s", path, dir,
+                   _ ("history database %s: cannot create the folder %s: %s"), path, dir,
                    g_strerror (saved));
       return NULL;
     }
@@ -711,7 +712,7 @@ static gboolean
 not_built (GError **error)
 {
   g_set_error_literal (error, OTA_ERROR, OTA_ERROR_NOT_SUPPORTED,
-                       "this otaflash was built without SQLite: it keeps no history");
+                       _ ("this otaflash was built without SQLite: it keeps no history"));
   return FALSE;
 }
 

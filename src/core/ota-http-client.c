@@ -2,6 +2,7 @@
 #define G_LOG_DOMAIN "OtaCore"
 
 #include "ota-http-client.h"
+#include "ota-i18n.h"
 
 #include "ota-connect.h"
 #include "ota-error.h"
@@ -50,26 +51,26 @@ ota_http_get (const gchar *host, guint16 port, const gchar *path, guint timeout_
       if (n < 0 && (local == NULL || g_error_matches (local, OTA_ERROR, OTA_ERROR_TIMED_OUT)))
         {
           g_set_error (error, OTA_ERROR, OTA_ERROR_TIMED_OUT,
-                       "device description: the device's web server did not answer in time "
-                       "(port %u)",
+                       _ ("device description: the device's web server did not answer in time "
+                          "(port %u)"),
                        (guint) port);
           return NULL;
         }
       if (n < 0)
         {
-          g_propagate_prefixed_error (error, g_steal_pointer (&local), "device description: ");
+          g_propagate_prefixed_error (error, g_steal_pointer (&local), _ ("device description: "));
           return NULL;
         }
       if (n == 0)
         {
           g_set_error_literal (error, OTA_ERROR, OTA_ERROR_PROTOCOL,
-                               "device description: the web server closed the connection before "
-                               "the end of its answer");
+                               _ ("device description: the web server closed the connection before "
+                                  "the end of its answer"));
           return NULL;
         }
       if (!ota_http_parser_feed (parser, buf, (gsize) n, &done, error))
         {
-          g_prefix_error (error, "device description: ");
+          g_prefix_error (error, _ ("device description: "));
           return NULL;
         }
     }
@@ -100,21 +101,21 @@ ota_http_fetch_description (const gchar *host, guint16 port, guint timeout_ms,
   if (status == 404)
     {
       g_set_error (error, OTA_ERROR, OTA_ERROR_NOT_SUPPORTED,
-                   "the device has no description file (HTTP 404 for %s): it is not an AC79 "
-                   "device with network upgrade, or its firmware does not offer it",
+                   _ ("the device has no description file (HTTP 404 for %s): it is not an AC79 "
+                      "device with network upgrade, or its firmware does not offer it"),
                    OTA_DESCRIPTION_PATH);
       return NULL;
     }
   if (status != 200)
     {
       g_set_error (error, OTA_ERROR, OTA_ERROR_PROTOCOL,
-                   "the device answered HTTP %u for its description", status);
+                   _ ("the device answered HTTP %u for its description"), status);
       return NULL;
     }
   desc = ota_description_parse (body, len, error);
   if (desc == NULL)
     {
-      g_prefix_error (error, "device description: ");
+      g_prefix_error (error, _ ("device description: "));
       return NULL;
     }
   return g_steal_pointer (&desc);

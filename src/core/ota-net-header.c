@@ -2,6 +2,7 @@
 #define G_LOG_DOMAIN "OtaCore"
 
 #include "ota-net-header.h"
+#include "ota-i18n.h"
 
 #include <string.h>
 
@@ -166,8 +167,8 @@ ota_net_header_parse_device (const guint8 in[OTA_NET_HEADER_SIZE], OtaNetHeader 
   if (sum != hdr->sum_check)
     {
       g_set_error (error, OTA_ERROR, OTA_ERROR_PROTOCOL,
-                   "bad checksum in a header from the device: sum 0x%08X, header says 0x%08X "
-                   "(status %u, seek 0x%08X, size %u)",
+                   _ ("bad checksum in a header from the device: sum 0x%08X, header says 0x%08X "
+                      "(status %u, seek 0x%08X, size %u)"),
                    sum, hdr->sum_check, hdr->status, hdr->seek_addr, hdr->read_size);
       return FALSE;
     }
@@ -183,14 +184,14 @@ ota_net_read_request_check (const OtaNetHeader *req, guint64 file_size, guint32 
   if (req->read_size == 0)
     {
       g_set_error (error, OTA_ERROR, OTA_ERROR_PROTOCOL,
-                   "the device asked for 0 bytes at offset 0x%08X", req->seek_addr);
+                   _ ("the device asked for 0 bytes at offset 0x%08X"), req->seek_addr);
       return FALSE;
     }
   if (req->read_size > OTA_NET_MAX_READ)
     {
       g_set_error (error, OTA_ERROR, OTA_ERROR_PROTOCOL,
-                   "the device asked for %u bytes at once (at most %u are allowed)", req->read_size,
-                   (guint) OTA_NET_MAX_READ);
+                   _ ("the device asked for %u bytes at once (at most %u are allowed)"),
+                   req->read_size, (guint) OTA_NET_MAX_READ);
       return FALSE;
     }
   if (req->seek_addr >= file_size)

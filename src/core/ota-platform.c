@@ -2,6 +2,7 @@
 #define G_LOG_DOMAIN "OtaCore"
 
 #include "ota-platform.h"
+#include "ota-i18n.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -47,7 +48,7 @@ ota_platform_open_read (const gchar *path, guint64 *out_size, GError **error)
   if (g_stat (path, &st) == 0 && (st.st_mode & _S_IFMT) == _S_IFDIR)
     {
       g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_IS_DIRECTORY,
-                           "it is a folder, not a file");
+                           _ ("it is a folder, not a file"));
       return -1;
     }
 #endif
@@ -55,7 +56,7 @@ ota_platform_open_read (const gchar *path, guint64 *out_size, GError **error)
   if (fd < 0)
     {
       int saved = errno;
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved), "%s", g_strerror (saved));
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved), _ ("%s"), g_strerror (saved));
       return -1;
     }
 #ifdef G_OS_WIN32
@@ -65,14 +66,15 @@ ota_platform_open_read (const gchar *path, guint64 *out_size, GError **error)
       {
         int saved = errno;
         close (fd);
-        g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved), "%s", g_strerror (saved));
+        g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved), _ ("%s"),
+                     g_strerror (saved));
         return -1;
       }
     if ((st64.st_mode & _S_IFMT) == _S_IFDIR)
       {
         close (fd);
         g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_IS_DIRECTORY,
-                             "it is a folder, not a file");
+                             _ ("it is a folder, not a file"));
         return -1;
       }
     /* a device (NUL, CON, a serial port) */
@@ -80,7 +82,7 @@ ota_platform_open_read (const gchar *path, guint64 *out_size, GError **error)
       {
         close (fd);
         g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_REGULAR_FILE,
-                             "it is not a regular file");
+                             _ ("it is not a regular file"));
         return -1;
       }
     if (out_size != NULL)
@@ -91,21 +93,21 @@ ota_platform_open_read (const gchar *path, guint64 *out_size, GError **error)
     {
       int saved = errno;
       close (fd);
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved), "%s", g_strerror (saved));
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved), _ ("%s"), g_strerror (saved));
       return -1;
     }
   if (S_ISDIR (st.st_mode))
     {
       close (fd);
       g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_IS_DIRECTORY,
-                           "it is a folder, not a file");
+                           _ ("it is a folder, not a file"));
       return -1;
     }
   if (!S_ISREG (st.st_mode))
     {
       close (fd);
       g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_REGULAR_FILE,
-                           "it is not a regular file");
+                           _ ("it is not a regular file"));
       return -1;
     }
   /* a regular file: reads block as usual (mandatory locks, network file systems) */
@@ -132,7 +134,7 @@ ota_platform_file_id (int fd, OtaPlatformFileId *out, GError **error)
   if (_fstat64 (fd, &st) != 0)
     {
       int saved = errno;
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved), "%s", g_strerror (saved));
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved), _ ("%s"), g_strerror (saved));
       return FALSE;
     }
   out->size = (guint64) st.st_size;
@@ -147,7 +149,7 @@ ota_platform_file_id (int fd, OtaPlatformFileId *out, GError **error)
   if (fstat (fd, &st) != 0)
     {
       int saved = errno;
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved), "%s", g_strerror (saved));
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved), _ ("%s"), g_strerror (saved));
       return FALSE;
     }
   out->size = (guint64) st.st_size;

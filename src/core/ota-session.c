@@ -7,6 +7,7 @@
 #include "ota-ctp-client.h"
 #include "ota-error.h"
 #include "ota-http-client.h"
+#include "ota-i18n.h"
 #include "ota-platform.h"
 
 /* How the pending cancel was asked for (ota_session_cancel). */
@@ -379,6 +380,23 @@ emit (OtaSession *self, OtaEvent *event)
     self->event_func (event, self->event_data);
 }
 
+/* @format is English (the JSON Lines); the event's text is its translation
+ * (xgettext finds the formats: emit_log's 5th and emit_wifi's 6th argument,
+ * tests/check-translations.sh). */
+static void G_GNUC_PRINTF (2, 0) set_message (OtaEvent *event, const gchar *format, va_list args)
+{
+  const gchar *translated = _ (format);
+  va_list copy;
+
+  if (translated != format)
+    {
+      G_VA_COPY (copy, args);
+      event->text = g_strdup_vprintf (translated, copy);
+      va_end (copy);
+    }
+  event->message = g_strdup_vprintf (format, args);
+}
+
 static void G_GNUC_PRINTF (5, 6) emit_log (OtaSession *self, guint stage, OtaLogLevel level,
                                            OtaEventCode code, const gchar *format, ...)
 {
@@ -386,7 +404,7 @@ static void G_GNUC_PRINTF (5, 6) emit_log (OtaSession *self, guint stage, OtaLog
   va_list args;
 
   va_start (args, format);
-  event->message = g_strdup_vprintf (format, args);
+  set_message (event, format, args);
   va_end (args);
   event->stage = stage;
   event->level = level;
@@ -404,6 +422,8 @@ emit_reboot_wait (OtaSession *self, guint stage, const gchar *message)
   g_autoptr (OtaEvent) event = ota_event_new (OTA_EVENT_LOG);
 
   event->message = g_strdup (message);
+  if (_ (message) != message)
+    event->text = g_strdup (_ (message));
   event->stage = stage;
   event->level = OTA_LOG_LEVEL_INFO;
   event->code = OTA_EVENT_CODE_REBOOT_WAIT;
@@ -503,7 +523,7 @@ static void G_GNUC_PRINTF (6, 7)
   va_list args;
 
   va_start (args, format);
-  event->message = g_strdup_vprintf (format, args);
+  set_message (event, format, args);
   va_end (args);
   event->stage = stage;
   event->level = level;
@@ -553,10 +573,11 @@ wifi_take_gateway (OtaSession *self, GCancellable *op, GError **error)
     }
   if (gateway == NULL || *gateway == '\0')
     {
-      g_set_error (error, OTA_ERROR, OTA_ERROR_WIFI,
-                   "the network %s gave this PC no gateway, which would be the device's address; "
-                   "give the address instead",
-                   self->wifi_network);
+      g_set_error (
+          error, OTA_ERROR, OTA_ERROR_WIFI,
+          _ ("the network %s gave this PC no gateway, which would be the device's address; "
+             "give the address instead"),
+          self->wifi_network);
       return FALSE;
     }
   g_free (self->host);
@@ -620,9 +641,12 @@ wifi_begin (OtaSession *self, GError **error)
   wifi_set_network (self, target);
   if (!wifi_take_gateway (self, op, error))
     return FALSE;
-  emit_wifi (self, 0, OTA_LOG_LEVEL_INFO, OTA_WIFI_STEP_JOINED, target,
-             "%s the device's network %s (device address %s)",
-             g_strcmp0 (current, target) != 0 ? "Joined" : "Already on", target, self->host);
+  if (g_strcmp0 (current, target) != 0)
+    emit_wifi (self, 0, OTA_LOG_LEVEL_INFO, OTA_WIFI_STEP_JOINED, target,
+               "Joined the device's network %s (device address %s)", target, self->host);
+  else
+    emit_wifi (self, 0, OTA_LOG_LEVEL_INFO, OTA_WIFI_STEP_JOINED, target,
+               "Already on the device's network %s (device address %s)", target, self->host);
   return TRUE;
 }
 
@@ -639,14 +663,17 @@ wifi_rejoin (OtaSession *self, guint stage, gboolean after_restart, GError **err
   if (self->wifi == NULL)
     return TRUE;
   want = self->wifi_product != NULL
-             ? g_strdup_printf ("%s or a recovery network (%s)", self->wifi_product,
+             ? g_strdup_printf (_ ("%s or a recovery network (%s)"), self->wifi_product,
                                 OTA_WIFI_RECOVERY_PATTERN)
-             : g_strdup_printf ("the product's network or a recovery network (%s)",
+             : g_strdup_printf (_ ("the product's network or a recovery network (%s)"),
                                 OTA_WIFI_RECOVERY_PATTERN);
-  emit_wifi (self, stage, OTA_LOG_LEVEL_INFO, OTA_WIFI_STEP_WAIT, self->wifi_product,
-             after_restart ? "The device restarts and drops this PC from %s; waiting for %s"
-                           : "This PC is no longer on %s; waiting for %s",
-             self->wifi_network, want);
+  if (after_restart)
+    emit_wifi (self, stage, OTA_LOG_LEVEL_INFO, OTA_WIFI_STEP_WAIT, self->wifi_product,
+               "The device restarts and drops this PC from %s; waiting for %s", self->wifi_network,
+               want);
+  else
+    emit_wifi (self, stage, OTA_LOG_LEVEL_INFO, OTA_WIFI_STEP_WAIT, self->wifi_product,
+               "This PC is no longer on %s; waiting for %s", self->wifi_network, want);
   back = ota_wifi_rejoin (self->wifi, after_restart ? self->wifi_network : NULL, self->wifi_product,
                           TRUE, self->wifi_product == NULL ? self->wifi_filter : NULL,
                           self->wifi_password, deadline, op, error);
@@ -699,13 +726,21 @@ wifi_end (OtaSession *self)
     emit_wifi (self, 0, OTA_LOG_LEVEL_INFO, OTA_WIFI_STEP_RESTORE, NULL,
                "Leaving the device's network (this PC was on no network before)");
   if (!ota_wifi_restore (self->wifi, ota_wifi_deadline_in (WIFI_RESTORE_MS), own, &local))
-    emit_wifi (self, 0, OTA_LOG_LEVEL_WARNING, OTA_WIFI_STEP_RESTORE, home,
-               "This PC could not be put back on %s (%s); reconnect it by hand",
-               home != NULL ? home : "its previous network", local->message);
+    {
+      if (home != NULL)
+        emit_wifi (self, 0, OTA_LOG_LEVEL_WARNING, OTA_WIFI_STEP_RESTORE, home,
+                   "This PC could not be put back on %s (%s); reconnect it by hand", home,
+                   local->message);
+      else
+        emit_wifi (self, 0, OTA_LOG_LEVEL_WARNING, OTA_WIFI_STEP_RESTORE, NULL,
+                   "This PC could not leave the device's network (%s)", local->message);
+    }
+  else if (home != NULL)
+    emit_wifi (self, 0, OTA_LOG_LEVEL_INFO, OTA_WIFI_STEP_RESTORED, home, "This PC is back on %s",
+               home);
   else
-    emit_wifi (self, 0, OTA_LOG_LEVEL_INFO, OTA_WIFI_STEP_RESTORED, home,
-               home != NULL ? "This PC is back on %s" : "This PC is off the device's network%s",
-               home != NULL ? home : "");
+    emit_wifi (self, 0, OTA_LOG_LEVEL_INFO, OTA_WIFI_STEP_RESTORED, NULL,
+               "This PC is off the device's network");
 }
 
 /* ---- steps --------------------------------------------------------------- */
@@ -762,7 +797,7 @@ run_transfer (OtaSession *self, OtaFirmware *firmware, guint stage, OtaTransferS
   conn = ota_connect_retry (self->host, self->ota_port, self->timeout_ms, 5000, op, &local);
   if (conn == NULL)
     {
-      g_propagate_prefixed_error (error, g_steal_pointer (&local), "data channel: ");
+      g_propagate_prefixed_error (error, g_steal_pointer (&local), _ ("data channel: "));
       return FALSE;
     }
   socket = g_socket_connection_get_socket (conn);
@@ -782,9 +817,12 @@ run_transfer (OtaSession *self, OtaFirmware *firmware, guint stage, OtaTransferS
   /* a stage only succeeds on evidence: the device read and announced the size */
   if (ok && (state->reads == 0 || !state->committed))
     {
-      g_set_error (error, OTA_ERROR, OTA_ERROR_PROTOCOL,
-                   "the device said the stage succeeded without reading the %s",
-                   stage == 1 ? "updater" : "firmware");
+      g_set_error_literal (error, OTA_ERROR, OTA_ERROR_PROTOCOL,
+                           stage == 1
+                               ? _ ("the device said the stage succeeded without reading the "
+                                    "updater")
+                               : _ ("the device said the stage succeeded without reading the "
+                                    "firmware"));
       return FALSE;
     }
   return ok;
@@ -836,7 +874,7 @@ wait_for_step (OtaSession *self, const gchar *want, gboolean *back_in_updater, G
               return g_steal_pointer (&desc);
             }
           g_set_error (error, OTA_ERROR, OTA_ERROR_NO_REBOOT,
-                       "the device did not come back within %.1f s (last: %s)",
+                       _ ("the device did not come back within %.1f s (last: %s)"),
                        self->reboot_timeout_ms / 1000.0, last_problem);
           return NULL;
         }
@@ -883,15 +921,15 @@ stage_one (OtaSession *self, OtaFirmware *firmware, GError **error)
         g_propagate_error (error, g_steal_pointer (&local));
       else if (st.committed)
         g_set_error (error, OTA_ERROR, OTA_ERROR_NEEDS_RECOVERY,
-                     "stage one failed after the point of no return: %s", local->message);
+                     _ ("stage one failed after the point of no return: %s"), local->message);
       else if (g_error_matches (local, OTA_ERROR, OTA_ERROR_DEVICE_ERROR) && st.bad_headers == 0)
         /* the current SDK answers an identical firmware with ERR at once */
         g_set_error (error, OTA_ERROR, OTA_ERROR_DEVICE_ERROR,
-                     "stage one: %s before changing anything; most likely the device already "
-                     "runs this firmware",
+                     _ ("stage one: %s before changing anything; most likely the device already "
+                        "runs this firmware"),
                      local->message);
       else
-        g_propagate_prefixed_error (error, g_steal_pointer (&local), "stage one: ");
+        g_propagate_prefixed_error (error, g_steal_pointer (&local), _ ("stage one: "));
       return FALSE;
     }
   set_state (self, OTA_DEVICE_STATE_NEEDS_RECOVERY);
@@ -966,7 +1004,7 @@ stage_two_once (OtaSession *self, OtaFirmware *firmware, guint attempt, OtaCtpCl
   if (!ota_description_needs_stage_two (desc))
     {
       g_set_error (error, OTA_ERROR, OTA_ERROR_PROTOCOL,
-                   "the updater reports ota_step \"%s\" instead of \"1\"",
+                   _ ("the updater reports ota_step \"%s\" instead of \"1\""),
                    desc->ota_step != NULL ? desc->ota_step : "");
       return FALSE;
     }
@@ -1001,8 +1039,12 @@ stage_two (OtaSession *self, OtaFirmware *firmware, GError **error)
       if (attempt >= self->retries || g_error_matches (local, OTA_ERROR, OTA_ERROR_INVALID_FILE))
         {
           emit_stage_failed (self, 2, local);
-          g_set_error (error, OTA_ERROR, OTA_ERROR_NEEDS_RECOVERY, "stage two failed%s: %s",
-                       attempt > 0 ? " after every retry" : "", local->message);
+          if (attempt > 0)
+            g_set_error (error, OTA_ERROR, OTA_ERROR_NEEDS_RECOVERY,
+                         _ ("stage two failed after every retry: %s"), local->message);
+          else
+            g_set_error (error, OTA_ERROR, OTA_ERROR_NEEDS_RECOVERY, _ ("stage two failed: %s"),
+                         local->message);
           g_clear_error (&local);
           break;
         }
@@ -1039,7 +1081,7 @@ confirm (OtaSession *self, const OtaDescription *before, OtaUfw *ufw, GError **e
   const gchar *old_version = before != NULL ? before->firmware_version : NULL;
 
   self->step = STEP_REBOOT_TWO;
-  emit_reboot_wait (self, 2, "The device is restarting into the new firmware");
+  emit_reboot_wait (self, 2, N_ ("The device is restarting into the new firmware"));
   if (wifi_rejoin (self, 2, TRUE, &local))
     after = wait_for_step (self, "0", &back_in_updater, &local);
   if (after == NULL)
@@ -1049,8 +1091,9 @@ confirm (OtaSession *self, const OtaDescription *before, OtaUfw *ufw, GError **e
       if (ota_error_is_cancelled (local))
         g_propagate_error (error, g_steal_pointer (&local));
       else
-        g_propagate_prefixed_error (error, g_steal_pointer (&local),
-                                    "after stage two (the device said the upgrade succeeded): ");
+        g_propagate_prefixed_error (
+            error, g_steal_pointer (&local),
+            _ ("after stage two (the device said the upgrade succeeded): "));
       return FALSE;
     }
   if (back_in_updater)
@@ -1058,8 +1101,8 @@ confirm (OtaSession *self, const OtaDescription *before, OtaUfw *ufw, GError **e
       emit_device (self, after);
       set_state (self, OTA_DEVICE_STATE_NEEDS_RECOVERY);
       g_set_error_literal (error, OTA_ERROR, OTA_ERROR_NEEDS_RECOVERY,
-                           "after stage two said it succeeded, the device restarted into its "
-                           "updater again");
+                           _ ("after stage two said it succeeded, the device restarted into its "
+                              "updater again"));
       return FALSE;
     }
   if (file_version != NULL && g_strcmp0 (file_version, after->firmware_version) != 0)
@@ -1069,7 +1112,7 @@ confirm (OtaSession *self, const OtaDescription *before, OtaUfw *ufw, GError **e
           emit_device (self, after);
           set_state (self, OTA_DEVICE_STATE_UNCHANGED);
           g_set_error (error, OTA_ERROR, OTA_ERROR_DEVICE_ERROR,
-                       "the device restarted but still runs %s; the file holds %s", old_version,
+                       _ ("the device restarted but still runs %s; the file holds %s"), old_version,
                        file_version);
           return FALSE;
         }
@@ -1133,10 +1176,11 @@ flash (OtaSession *self, OtaFirmware *firmware, OtaUfw *ufw, GError **error)
       g_autofree gchar *ota_type = ota_description_describe_field (desc, "ota_type");
 
       set_state (self, OTA_DEVICE_STATE_UNCHANGED);
-      g_set_error (error, OTA_ERROR, OTA_ERROR_NOT_SUPPORTED,
-                   "the device is not a single-backup build (ota_type \"%s\"): this upgrade method "
-                   "does not apply to it",
-                   ota_type);
+      g_set_error (
+          error, OTA_ERROR, OTA_ERROR_NOT_SUPPORTED,
+          _ ("the device is not a single-backup build (ota_type \"%s\"): this upgrade method "
+             "does not apply to it"),
+          ota_type);
       return FALSE;
     }
 
@@ -1155,7 +1199,7 @@ flash (OtaSession *self, OtaFirmware *firmware, OtaUfw *ufw, GError **error)
       if (!stage_one (self, firmware, error))
         return FALSE;
       self->step = STEP_REBOOT_ONE;
-      emit_reboot_wait (self, 1, "The device is restarting into its updater");
+      emit_reboot_wait (self, 1, N_ ("The device is restarting into its updater"));
       g_clear_pointer (&desc, ota_description_free);
       if (wifi_rejoin (self, 1, TRUE, &local))
         desc = wait_for_step (self, "1", NULL, &local);
@@ -1164,7 +1208,7 @@ flash (OtaSession *self, OtaFirmware *firmware, OtaUfw *ufw, GError **error)
           if (ota_error_is_cancelled (local))
             g_propagate_error (error, g_steal_pointer (&local));
           else
-            g_propagate_prefixed_error (error, g_steal_pointer (&local), "after stage one: ");
+            g_propagate_prefixed_error (error, g_steal_pointer (&local), _ ("after stage one: "));
           return FALSE;
         }
       emit_device (self, desc);
@@ -1175,8 +1219,8 @@ flash (OtaSession *self, OtaFirmware *firmware, OtaUfw *ufw, GError **error)
 
       set_state (self, OTA_DEVICE_STATE_UNCHANGED);
       g_set_error (error, OTA_ERROR, OTA_ERROR_REFUSED,
-                   "the device reports ota_step \"%s\", neither ready (\"0\") nor waiting for "
-                   "stage two (\"1\")",
+                   _ ("the device reports ota_step \"%s\", neither ready (\"0\") nor waiting for "
+                      "stage two (\"1\")"),
                    ota_step);
       return FALSE;
     }
@@ -1202,7 +1246,7 @@ ota_session_flash (OtaSession *self, OtaFirmware *firmware, OtaUfw *ufw, GCancel
   if (self->running)
     {
       g_mutex_unlock (&self->cancel_lock);
-      g_set_error_literal (error, OTA_ERROR, OTA_ERROR_FAILED, "a flash is already running");
+      g_set_error_literal (error, OTA_ERROR, OTA_ERROR_FAILED, _ ("a flash is already running"));
       return FALSE;
     }
   self->running = TRUE;

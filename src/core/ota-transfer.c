@@ -2,6 +2,7 @@
 #define G_LOG_DOMAIN "OtaCore"
 
 #include "ota-transfer.h"
+#include "ota-i18n.h"
 
 #include "ota-connect.h"
 #include "ota-error.h"
@@ -109,13 +110,13 @@ recv_header (Transfer *t, guint8 raw[OTA_NET_HEADER_SIZE], GCancellable *cancell
         {
           if (have == 0 && t->erasing && !*cancelled)
             g_set_error (error, OTA_ERROR, OTA_ERROR_TIMED_OUT,
-                         "the device sent no request for %.1f s after it announced %u bytes to "
-                         "write (enough to erase them at %u KiB/s)",
+                         _ ("the device sent no request for %.1f s after it announced %u bytes to "
+                            "write (enough to erase them at %u KiB/s)"),
                          t->wait_ms / 1000.0, t->state.all_size, OTA_TRANSFER_ERASE_RATE / 1024);
           else
             g_set_error (error, OTA_ERROR, OTA_ERROR_TIMED_OUT,
-                         have > 0 ? "the device stopped in the middle of a message for %.1f s"
-                                  : "the device sent no request for %.1f s",
+                         have > 0 ? _ ("the device stopped in the middle of a message for %.1f s")
+                                  : _ ("the device sent no request for %.1f s"),
                          t->wait_ms / 1000.0);
           return FALSE;
         }
@@ -169,12 +170,12 @@ answer_read (Transfer *t, const OtaNetHeader *req, GError **error)
         {
           g_clear_error (error);
           g_set_error (error, OTA_ERROR, OTA_ERROR_INVALID_FILE,
-                       "the firmware file changed during the upgrade (%s): the device was "
-                       "answered with STOP, not with bytes that were never checked",
+                       _ ("the firmware file changed during the upgrade (%s): the device was "
+                          "answered with STOP, not with bytes that were never checked"),
                        change);
         }
       else
-        g_prefix_error (error, "reading the firmware file: ");
+        g_prefix_error (error, _ ("reading the firmware file: "));
       return ANSWER_REFUSED;
     }
   frame_len = ota_net_answer_build (req, t->frame, len);
@@ -315,7 +316,7 @@ handle_message (Transfer *t, Conversation *c, const OtaNetHeader *hdr)
       if (c->stop_sent)
         {
           g_set_error_literal (&c->failure, OTA_ERROR, OTA_ERROR_PROTOCOL,
-                               "the device reported success after STOP");
+                               _ ("the device reported success after STOP"));
           return FALSE;
         }
       t->state.percent = 100;
@@ -328,22 +329,26 @@ handle_message (Transfer *t, Conversation *c, const OtaNetHeader *hdr)
       if (c->stop_sent)
         return FALSE; /* the expected answer to STOP */
       if (t->state.bad_headers > 0)
-        g_set_error (&c->failure, OTA_ERROR, OTA_ERROR_DEVICE_ERROR,
-                     "the device reported an error after %u malformed message%s from it",
-                     t->state.bad_headers, t->state.bad_headers == 1 ? "" : "s");
+        g_set_error (
+            &c->failure, OTA_ERROR, OTA_ERROR_DEVICE_ERROR,
+            g_dngettext (GETTEXT_PACKAGE,
+                         "the device reported an error after %u malformed message from it",
+                         "the device reported an error after %u malformed messages from it",
+                         t->state.bad_headers),
+            t->state.bad_headers);
       else
         g_set_error_literal (&c->failure, OTA_ERROR, OTA_ERROR_DEVICE_ERROR,
-                             "the device reported an error");
+                             _ ("the device reported an error"));
       return FALSE;
 
     case OTA_NET_STATUS_SAME:
       g_set_error_literal (&c->failure, OTA_ERROR, OTA_ERROR_NOTHING_TO_DO,
-                           "the device already runs this firmware");
+                           _ ("the device already runs this firmware"));
       return FALSE;
 
     default:
       g_set_error (&c->failure, OTA_ERROR, OTA_ERROR_PROTOCOL,
-                   "the device sent an unknown status %u", hdr->status);
+                   _ ("the device sent an unknown status %u"), hdr->status);
       return FALSE;
     }
 }
@@ -360,9 +365,13 @@ junk_check (Transfer *t, GError **error)
   if (g_get_monotonic_time () - t->last_progress <= (gint64) t->wait_ms * 1000)
     return TRUE;
   g_set_error (error, OTA_ERROR, OTA_ERROR_TIMED_OUT,
-               "the device sent no valid request for %.1f s, only %u message%s that lead "
-               "nowhere (%u with a bad checksum)",
-               t->wait_ms / 1000.0, t->junk, t->junk == 1 ? "" : "s", t->state.bad_headers);
+               g_dngettext (GETTEXT_PACKAGE,
+                            "the device sent no valid request for %.1f s, only %u message that "
+                            "leads nowhere (%u with a bad checksum)",
+                            "the device sent no valid request for %.1f s, only %u messages that "
+                            "lead nowhere (%u with a bad checksum)",
+                            t->junk),
+               t->wait_ms / 1000.0, t->junk, t->state.bad_headers);
   return FALSE;
 }
 
@@ -455,7 +464,7 @@ ota_transfer_run (GSocket *socket, OtaFirmware *firmware, guint stage,
           || g_error_matches (c.failure, OTA_ERROR, OTA_ERROR_TIMED_OUT)))
     {
       g_clear_error (&c.failure);
-      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CANCELLED, "cancelled");
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CANCELLED, _ ("cancelled"));
       return FALSE;
     }
   if (c.failure != NULL)
@@ -463,6 +472,6 @@ ota_transfer_run (GSocket *socket, OtaFirmware *firmware, guint stage,
       g_propagate_error (error, c.failure);
       return FALSE;
     }
-  g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CANCELLED, "cancelled");
+  g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CANCELLED, _ ("cancelled"));
   return FALSE;
 }

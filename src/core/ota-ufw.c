@@ -2,6 +2,7 @@
 #define G_LOG_DOMAIN "OtaCore"
 
 #include "ota-ufw.h"
+#include "ota-i18n.h"
 
 #include <string.h>
 
@@ -97,8 +98,8 @@ ota_ufw_header_decode (const guint8 raw[OTA_UFW_HEADER_SIZE], OtaUfwHeader *out,
   if (crc != out->hdr_crc)
     {
       g_set_error (error, OTA_ERROR, OTA_ERROR_INVALID_FILE,
-                   "header CRC 0x%04X, expected 0x%04X: this is not a UFW firmware file, "
-                   "or its header is damaged",
+                   _ ("header CRC 0x%04X, expected 0x%04X: this is not a UFW firmware file, "
+                      "or its header is damaged"),
                    crc, out->hdr_crc);
       return FALSE;
     }
@@ -141,7 +142,7 @@ ota_ufw_table_decode (const OtaUfwHeader *hdr, const guint8 *raw_table, gsize ra
   if (hdr->entry_count > OTA_UFW_MAX_ENTRIES)
     {
       g_set_error (error, OTA_ERROR, OTA_ERROR_INVALID_FILE,
-                   "the header lists %u entries; at most %u are supported", hdr->entry_count,
+                   _ ("the header lists %u entries; at most %u are supported"), hdr->entry_count,
                    (guint) OTA_UFW_MAX_ENTRIES);
       return NULL;
     }
@@ -158,7 +159,7 @@ ota_ufw_table_decode (const OtaUfwHeader *hdr, const guint8 *raw_table, gsize ra
   if (crc != hdr->list_crc)
     {
       g_set_error (error, OTA_ERROR, OTA_ERROR_INVALID_FILE,
-                   "entry table CRC 0x%04X, expected 0x%04X: the entry table is damaged", crc,
+                   _ ("entry table CRC 0x%04X, expected 0x%04X: the entry table is damaged"), crc,
                    hdr->list_crc);
       return NULL;
     }
@@ -181,8 +182,8 @@ ota_ufw_table_decode (const OtaUfwHeader *hdr, const guint8 *raw_table, gsize ra
       if (e->size > e->size2)
         {
           g_set_error (error, OTA_ERROR, OTA_ERROR_INVALID_FILE,
-                       "entry %u '%s': size %u is larger than its stored size %u", i + 1, e->name,
-                       e->size, e->size2);
+                       _ ("entry %u '%s': size %u is larger than its stored size %u"), i + 1,
+                       e->name, e->size, e->size2);
           return NULL;
         }
     }
@@ -276,17 +277,17 @@ ufw_check_entry_crc (OtaUfw *self, guint i, guint16 crc_padded, guint16 crc_size
   else if (e->size == e->size2)
     {
       g_set_error (error, OTA_ERROR, OTA_ERROR_INVALID_FILE,
-                   "entry %u '%s': data CRC 0x%04X, expected 0x%04X: the file is damaged "
-                   "(copy it again)",
+                   _ ("entry %u '%s': data CRC 0x%04X, expected 0x%04X: the file is damaged "
+                      "(copy it again)"),
                    i + 1, e->name, crc_padded, e->data_crc);
       return FALSE;
     }
   else
     {
       g_set_error (error, OTA_ERROR, OTA_ERROR_INVALID_FILE,
-                   "entry %u '%s': data CRC 0x%04X over its stored size (%u bytes) and 0x%04X "
-                   "over its size (%u bytes), expected 0x%04X: the file is damaged (copy it "
-                   "again)",
+                   _ ("entry %u '%s': data CRC 0x%04X over its stored size (%u bytes) and 0x%04X "
+                      "over its size (%u bytes), expected 0x%04X: the file is damaged (copy it "
+                      "again)"),
                    i + 1, e->name, crc_padded, e->size2, crc_size, e->size, e->data_crc);
       return FALSE;
     }
@@ -339,7 +340,7 @@ ufw_soft_fail (OtaUfw *self, OtaUfwCheckFlags flags, GError **error, gchar *mess
       return TRUE;
     }
   g_set_error (error, OTA_ERROR, OTA_ERROR_INVALID_FILE,
-               "%s (force the check only if you are sure the file is right)", message);
+               _ ("%s (force the check only if you are sure the file is right)"), message);
   g_free (message);
   return FALSE;
 }

@@ -2,6 +2,7 @@
 #define G_LOG_DOMAIN "OtaCore"
 
 #include "ota-wifi-filter.h"
+#include "ota-i18n.h"
 
 #include "ota-error.h"
 
@@ -163,14 +164,18 @@ ota_wifi_filter_pick_auto (OtaWifiFilter *self, GPtrArray *networks, GPtrArray *
     return ota_wifi_network_copy (g_ptr_array_index (pool, 0));
   if (pool->len == 0)
     {
-      g_set_error_literal (error, OTA_ERROR, OTA_ERROR_WIFI, "no device network in range");
+      g_set_error_literal (error, OTA_ERROR, OTA_ERROR_WIFI, _ ("no device network in range"));
       return NULL;
     }
   {
     g_autofree gchar *list = ota_wifi_filter_join_ssids (pool);
 
-    g_set_error (error, OTA_ERROR, OTA_ERROR_WIFI, "%u %s networks in range: %s", pool->len,
-                 pool == recovery ? "recovery" : "device", list);
+    if (pool == recovery)
+      g_set_error (error, OTA_ERROR, OTA_ERROR_WIFI, _ ("%u recovery networks in range: %s"),
+                   pool->len, list);
+    else
+      g_set_error (error, OTA_ERROR, OTA_ERROR_WIFI, _ ("%u device networks in range: %s"),
+                   pool->len, list);
   }
   return NULL;
 }

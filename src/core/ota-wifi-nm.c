@@ -2,6 +2,7 @@
 #define G_LOG_DOMAIN "OtaCore"
 
 #include "ota-wifi-nm.h"
+#include "ota-i18n.h"
 
 #include <NetworkManager.h>
 
@@ -93,7 +94,7 @@ ota_wifi_nm_iterate_until (OtaWifiNm *self, OtaWifiNmDoneFunc done, gpointer dat
         break;
       if (g_get_monotonic_time () >= deadline)
         {
-          g_set_error_literal (error, OTA_ERROR, OTA_ERROR_WIFI, "timed out");
+          g_set_error_literal (error, OTA_ERROR, OTA_ERROR_WIFI, _ ("timed out"));
           break;
         }
       g_source_set_ready_time (wake, deadline);
@@ -184,7 +185,7 @@ ota_wifi_nm_ready (OtaWifiNm *self, gint64 deadline, GCancellable *cancellable, 
       nm_client_new_async (op_cancel, ota_wifi_nm_result_cb, &res);
       if (!ota_wifi_nm_wait_result (self, &res, op_cancel, deadline, cancellable, error))
         {
-          g_prefix_error (error, "connecting to NetworkManager: ");
+          g_prefix_error (error, _ ("connecting to NetworkManager: "));
           return FALSE;
         }
       self->client = nm_client_new_finish (res, &local);
@@ -192,13 +193,13 @@ ota_wifi_nm_ready (OtaWifiNm *self, gint64 deadline, GCancellable *cancellable, 
         {
           ota_wifi_nm_convert_error (&local);
           g_propagate_prefixed_error (error, g_steal_pointer (&local),
-                                      "cannot reach NetworkManager on the system bus: ");
+                                      _ ("cannot reach NetworkManager on the system bus: "));
           return FALSE;
         }
     }
   if (!nm_client_get_nm_running (self->client))
     {
-      g_set_error_literal (error, OTA_ERROR, OTA_ERROR_WIFI, "NetworkManager is not running");
+      g_set_error_literal (error, OTA_ERROR, OTA_ERROR_WIFI, _ ("NetworkManager is not running"));
       return FALSE;
     }
   return ota_wifi_nm_sync (self, deadline, cancellable, error);
@@ -226,21 +227,21 @@ ota_wifi_nm_device (OtaWifiNm *self, GError **error)
   if (found == NULL)
     {
       if (iface != NULL)
-        g_set_error (error, OTA_ERROR, OTA_ERROR_WIFI, "no Wi-Fi interface named %s", iface);
+        g_set_error (error, OTA_ERROR, OTA_ERROR_WIFI, _ ("no Wi-Fi interface named %s"), iface);
       else
-        g_set_error_literal (error, OTA_ERROR, OTA_ERROR_WIFI, "no Wi-Fi adapter");
+        g_set_error_literal (error, OTA_ERROR, OTA_ERROR_WIFI, _ ("no Wi-Fi adapter"));
       return NULL;
     }
   if (!nm_client_wireless_get_enabled (self->client)
       || !nm_client_wireless_hardware_get_enabled (self->client))
     {
-      g_set_error_literal (error, OTA_ERROR, OTA_ERROR_WIFI, "Wi-Fi is switched off");
+      g_set_error_literal (error, OTA_ERROR, OTA_ERROR_WIFI, _ ("Wi-Fi is switched off"));
       return NULL;
     }
   if (nm_device_get_state (NM_DEVICE (found)) == NM_DEVICE_STATE_UNMANAGED)
     {
       g_set_error (error, OTA_ERROR, OTA_ERROR_WIFI,
-                   "NetworkManager does not manage the Wi-Fi interface %s",
+                   _ ("NetworkManager does not manage the Wi-Fi interface %s"),
                    nm_device_get_iface (NM_DEVICE (found)));
       return NULL;
     }
@@ -330,7 +331,7 @@ ota_wifi_nm_scan (OtaWifi *wifi, gint64 deadline, GCancellable *cancellable, GEr
   nm_device_wifi_request_scan_async (scan.device, op_cancel, ota_wifi_nm_result_cb, &res);
   if (!ota_wifi_nm_wait_result (self, &res, op_cancel, deadline, cancellable, error))
     {
-      g_prefix_error (error, "asking for a scan: ");
+      g_prefix_error (error, _ ("asking for a scan: "));
       return NULL;
     }
   if (nm_device_wifi_request_scan_finish (scan.device, res, &local))
@@ -377,7 +378,7 @@ ota_wifi_nm_wait_active (OtaWifiNm *self, NMActiveConnection *ac, const gchar *w
   if (!ota_wifi_nm_iterate_until (self, ota_wifi_nm_active_settled, ac, deadline, cancellable,
                                   error))
     {
-      g_prefix_error (error, "%s: ", what);
+      g_prefix_error (error, _ ("%s: "), what);
       return FALSE;
     }
   if (nm_active_connection_get_state (ac) == NM_ACTIVE_CONNECTION_STATE_ACTIVATED)
@@ -389,10 +390,10 @@ ota_wifi_nm_wait_active (OtaWifiNm *self, NMActiveConnection *ac, const gchar *w
   reason = nm_active_connection_get_state_reason (ac);
   if (reason == NM_ACTIVE_CONNECTION_STATE_REASON_NO_SECRETS
       || reason == NM_ACTIVE_CONNECTION_STATE_REASON_LOGIN_FAILED)
-    g_set_error (error, OTA_ERROR, OTA_ERROR_WIFI, "%s: wrong password", what);
+    g_set_error (error, OTA_ERROR, OTA_ERROR_WIFI, _ ("%s: wrong password"), what);
   else
-    g_set_error (error, OTA_ERROR, OTA_ERROR_WIFI, "%s: failed (NetworkManager's reason %u)", what,
-                 (guint) reason);
+    g_set_error (error, OTA_ERROR, OTA_ERROR_WIFI, _ ("%s: failed (NetworkManager's reason %u)"),
+                 what, (guint) reason);
   return FALSE;
 }
 
@@ -433,7 +434,7 @@ ota_wifi_nm_delete_temp (OtaWifiNm *self, gint64 deadline, GCancellable *cancell
       /* keep it, to try again in restore */
       self->temp_uuid = g_steal_pointer (&uuid);
       self->temp_ssid = g_steal_pointer (&ssid);
-      g_prefix_error (error, "removing the temporary profile: ");
+      g_prefix_error (error, _ ("removing the temporary profile: "));
       return FALSE;
     }
   g_debug ("removed the temporary profile for %s", ssid);
@@ -530,14 +531,14 @@ ota_wifi_nm_join (OtaWifi *wifi, const OtaWifiNetwork *network, const gchar *pas
                                           ota_wifi_nm_result_cb, &res);
   if (!ota_wifi_nm_wait_result (self, &res, op_cancel, deadline, cancellable, error))
     {
-      g_prefix_error (error, "%s: ", what);
+      g_prefix_error (error, _ ("%s: "), what);
       return FALSE;
     }
   ac = nm_client_add_and_activate_connection2_finish (self->client, res, NULL, &local);
   if (ac == NULL)
     {
       ota_wifi_nm_convert_error (&local);
-      g_propagate_prefixed_error (error, g_steal_pointer (&local), "%s: ", what);
+      g_propagate_prefixed_error (error, g_steal_pointer (&local), _ ("%s: "), what);
       return FALSE;
     }
   self->temp_uuid = g_steal_pointer (&uuid);
@@ -691,21 +692,21 @@ ota_wifi_nm_restore (OtaWifi *wifi, gint64 deadline, GCancellable *cancellable, 
   rc = nm_client_get_connection_by_uuid (self->client, self->saved_uuid);
   if (rc == NULL)
     {
-      g_set_error (error, OTA_ERROR, OTA_ERROR_WIFI, "%s: it no longer exists", what);
+      g_set_error (error, OTA_ERROR, OTA_ERROR_WIFI, _ ("%s: it no longer exists"), what);
       return FALSE;
     }
   nm_client_activate_connection_async (self->client, NM_CONNECTION (rc), NM_DEVICE (device), NULL,
                                        op_cancel, ota_wifi_nm_result_cb, &res);
   if (!ota_wifi_nm_wait_result (self, &res, op_cancel, deadline, cancellable, error))
     {
-      g_prefix_error (error, "%s: ", what);
+      g_prefix_error (error, _ ("%s: "), what);
       return FALSE;
     }
   ac = nm_client_activate_connection_finish (self->client, res, &local);
   if (ac == NULL)
     {
       ota_wifi_nm_convert_error (&local);
-      g_propagate_prefixed_error (error, g_steal_pointer (&local), "%s: ", what);
+      g_propagate_prefixed_error (error, g_steal_pointer (&local), _ ("%s: "), what);
       return FALSE;
     }
   if (!ota_wifi_nm_wait_active (self, ac, what, deadline, cancellable, error))

@@ -2,6 +2,7 @@
 #define G_LOG_DOMAIN "OtaCore"
 
 #include "ota-wifi-none.h"
+#include "ota-i18n.h"
 
 #include "ota-error.h"
 
@@ -22,7 +23,7 @@ ota_wifi_none_fail (GError **error)
       g_once_init_leave (&said, 1);
     }
   g_set_error_literal (error, OTA_ERROR, OTA_ERROR_WIFI,
-                       "no Wi-Fi control in this build or on this system");
+                       _ ("no Wi-Fi control in this build or on this system"));
   return FALSE;
 }
 

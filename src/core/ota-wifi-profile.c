@@ -2,6 +2,7 @@
 #define G_LOG_DOMAIN "OtaCore"
 
 #include "ota-wifi-profile.h"
+#include "ota-i18n.h"
 
 #include <string.h>
 
@@ -36,7 +37,7 @@ ota_wifi_password_check (const gchar *password, GError **error)
   if (len < 8 || len > 63)
     {
       g_set_error (error, OTA_ERROR, OTA_ERROR_WIFI,
-                   "a WPA2 password has 8 to 63 characters, this one has %" G_GSIZE_FORMAT, len);
+                   _ ("a WPA2 password has 8 to 63 characters, this one has %u"), (guint) len);
       return FALSE;
     }
   for (gsize i = 0; i < len; i++)
@@ -44,7 +45,7 @@ ota_wifi_password_check (const gchar *password, GError **error)
       if (password[i] < 0x20 || password[i] > 0x7e)
         {
           g_set_error_literal (error, OTA_ERROR, OTA_ERROR_WIFI,
-                               "a WPA2 password has printable ASCII characters only");
+                               _ ("a WPA2 password has printable ASCII characters only"));
           return FALSE;
         }
     }
@@ -65,13 +66,13 @@ ota_wifi_profile_xml (const gchar *profile_name, const gchar *ssid, OtaWifiSecur
   if (ssid_len == 0 || ssid_len > 32)
     {
       g_set_error (error, OTA_ERROR, OTA_ERROR_WIFI,
-                   "an SSID has 1 to 32 bytes, this one has %" G_GSIZE_FORMAT, ssid_len);
+                   _ ("an SSID has 1 to 32 bytes, this one has %u"), (guint) ssid_len);
       return NULL;
     }
   if (security == OTA_WIFI_SECURITY_OTHER)
     {
       g_set_error (error, OTA_ERROR, OTA_ERROR_WIFI,
-                   "%s is neither open nor WPA2-PSK, which otaflash cannot join", ssid);
+                   _ ("%s is neither open nor WPA2-PSK, which otaflash cannot join"), ssid);
       return NULL;
     }
   if (security == OTA_WIFI_SECURITY_WPA2_PSK && !ota_wifi_password_check (password, error))

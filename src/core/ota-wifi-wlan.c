@@ -2,6 +2,7 @@
 #define G_LOG_DOMAIN "OtaCore"
 
 #include "ota-wifi-wlan.h"
+#include "ota-i18n.h"
 
 #include <winsock2.h>
 #include <windows.h>
@@ -52,7 +53,7 @@ ota_wifi_wlan_fail (DWORD rc, const gchar *what, GError **error)
 {
   g_autofree gchar *msg = g_win32_error_message ((gint) rc);
 
-  g_set_error (error, OTA_ERROR, OTA_ERROR_WIFI, "%s: %s", what, msg);
+  g_set_error (error, OTA_ERROR, OTA_ERROR_WIFI, _ ("%s: %s"), what, msg);
   return FALSE;
 }
 
@@ -142,7 +143,7 @@ ota_wifi_wlan_wait (OtaWifiWlan *self, OtaWifiWlanWait what, guint seen, gint64 
   if (ok)
     return TRUE;
   if (!g_cancellable_set_error_if_cancelled (cancellable, error))
-    g_set_error_literal (error, OTA_ERROR, OTA_ERROR_WIFI, "timed out");
+    g_set_error_literal (error, OTA_ERROR, OTA_ERROR_WIFI, _ ("timed out"));
   return FALSE;
 }
 
@@ -188,9 +189,9 @@ ota_wifi_wlan_ready (OtaWifiWlan *self, GError **error)
   if (!found)
     {
       if (want != NULL)
-        g_set_error (error, OTA_ERROR, OTA_ERROR_WIFI, "no Wi-Fi interface named %s", want);
+        g_set_error (error, OTA_ERROR, OTA_ERROR_WIFI, _ ("no Wi-Fi interface named %s"), want);
       else
-        g_set_error_literal (error, OTA_ERROR, OTA_ERROR_WIFI, "no Wi-Fi adapter");
+        g_set_error_literal (error, OTA_ERROR, OTA_ERROR_WIFI, _ ("no Wi-Fi adapter"));
       return FALSE;
     }
   rc = WlanRegisterNotification (self->client, WLAN_NOTIFICATION_SOURCE_ACM, TRUE,
@@ -256,7 +257,7 @@ ota_wifi_wlan_scan (OtaWifi *wifi, gint64 deadline, GCancellable *cancellable, G
     return NULL;
   if (ota_wifi_wlan_radio_off (self))
     {
-      g_set_error_literal (error, OTA_ERROR, OTA_ERROR_WIFI, "Wi-Fi is switched off");
+      g_set_error_literal (error, OTA_ERROR, OTA_ERROR_WIFI, _ ("Wi-Fi is switched off"));
       return NULL;
     }
   g_mutex_lock (&self->lock);
@@ -343,7 +344,7 @@ ota_wifi_wlan_connect (OtaWifiWlan *self, const gchar *profile, const gchar *wha
     return ota_wifi_wlan_fail (rc, what, error);
   if (!ota_wifi_wlan_wait (self, OTA_WIFI_WLAN_WAIT_CONNECT, seen, deadline, cancellable, error))
     {
-      g_prefix_error (error, "%s: ", what);
+      g_prefix_error (error, _ ("%s: "), what);
       return FALSE;
     }
   g_mutex_lock (&self->lock);
@@ -355,13 +356,13 @@ ota_wifi_wlan_connect (OtaWifiWlan *self, const gchar *profile, const gchar *wha
     {
       g_autofree gchar *text = ota_wifi_wlan_reason (reason);
 
-      g_set_error (error, OTA_ERROR, OTA_ERROR_WIFI, "%s: wrong password (%s)", what, text);
+      g_set_error (error, OTA_ERROR, OTA_ERROR_WIFI, _ ("%s: wrong password (%s)"), what, text);
     }
   else
     {
       g_autofree gchar *text = ota_wifi_wlan_reason (reason);
 
-      g_set_error (error, OTA_ERROR, OTA_ERROR_WIFI, "%s: %s", what, text);
+      g_set_error (error, OTA_ERROR, OTA_ERROR_WIFI, _ ("%s: %s"), what, text);
     }
   return FALSE;
 }
@@ -411,8 +412,8 @@ ota_wifi_wlan_join (OtaWifi *wifi, const OtaWifiNetwork *network, const gchar *p
     {
       g_autofree gchar *text = ota_wifi_wlan_reason (reason);
 
-      g_set_error (error, OTA_ERROR, OTA_ERROR_WIFI, "%s: Windows refused the profile (%s)", what,
-                   text);
+      g_set_error (error, OTA_ERROR, OTA_ERROR_WIFI, _ ("%s: Windows refused the profile (%s)"),
+                   what, text);
       return FALSE;
     }
   self->temp_profile = g_strdup (name);
@@ -510,7 +511,7 @@ ota_wifi_wlan_check (OtaWifi *wifi, gint64 deadline, GCancellable *cancellable, 
     return FALSE;
   if (ota_wifi_wlan_radio_off (self))
     {
-      g_set_error_literal (error, OTA_ERROR, OTA_ERROR_WIFI, "Wi-Fi is switched off");
+      g_set_error_literal (error, OTA_ERROR, OTA_ERROR_WIFI, _ ("Wi-Fi is switched off"));
       return FALSE;
     }
   return TRUE;

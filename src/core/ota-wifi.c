@@ -2,6 +2,7 @@
 #define G_LOG_DOMAIN "OtaCore"
 
 #include "ota-wifi.h"
+#include "ota-i18n.h"
 
 #include "ota-connect.h"
 #include "ota-error.h"
@@ -145,7 +146,7 @@ ota_wifi_new (const gchar *backend, const gchar *interface, GError **error)
     g_autofree gchar *known = g_strjoinv (", ", (gchar **) backends);
 
     g_set_error (error, OTA_ERROR, OTA_ERROR_WIFI,
-                 "no Wi-Fi backend \"%s\" in this build (it has: %s)", backend, known);
+                 _ ("no Wi-Fi backend \"%s\" in this build (it has: %s)"), backend, known);
   }
   return NULL;
 }
@@ -270,13 +271,14 @@ ota_wifi_join_locked (OtaWifi *self, const gchar *ssid, const gchar *password, g
   network = ota_wifi_find (networks, ssid, FALSE);
   if (network == NULL)
     {
-      g_set_error (error, OTA_ERROR, OTA_ERROR_WIFI, "the network %s is not in range", ssid);
+      g_set_error (error, OTA_ERROR, OTA_ERROR_WIFI, _ ("the network %s is not in range"), ssid);
       return FALSE;
     }
   if (network->security == OTA_WIFI_SECURITY_OTHER)
     {
       g_set_error (error, OTA_ERROR, OTA_ERROR_WIFI,
-                   "the network %s is neither open nor WPA2-PSK, which otaflash cannot join", ssid);
+                   _ ("the network %s is neither open nor WPA2-PSK, which otaflash cannot join"),
+                   ssid);
       return FALSE;
     }
   if (password == NULL)
@@ -361,11 +363,27 @@ ota_wifi_wait_locked (OtaWifi *self, const gchar *ssid, gboolean or_recovery,
         return NULL;
     }
 
-  g_set_error (error, OTA_ERROR, OTA_ERROR_WIFI, "%s%s%s%s not in range after %.0f s (%u scans)",
-               ssid != NULL ? ssid : "", ssid != NULL && or_recovery ? " or " : "",
-               or_recovery ? "a recovery network (" OTA_WIFI_RECOVERY_PATTERN ")" : "",
-               new_device != NULL ? " or a new device network" : "",
-               (g_get_monotonic_time () - started) / 1e6, scans);
+  {
+    gdouble waited = (g_get_monotonic_time () - started) / 1e6;
+
+    /* what was waited for, one whole sentence each (translations) */
+    if (ssid != NULL && !or_recovery)
+      g_set_error (error, OTA_ERROR, OTA_ERROR_WIFI, _ ("%s not in range after %.0f s (%u scans)"),
+                   ssid, waited, scans);
+    else if (ssid != NULL)
+      g_set_error (error, OTA_ERROR, OTA_ERROR_WIFI,
+                   _ ("neither %s nor a recovery network (%s) in range after %.0f s (%u scans)"),
+                   ssid, OTA_WIFI_RECOVERY_PATTERN, waited, scans);
+    else if (new_device != NULL)
+      g_set_error (error, OTA_ERROR, OTA_ERROR_WIFI,
+                   _ ("neither a recovery network (%s) nor a new device network in range after "
+                      "%.0f s (%u scans)"),
+                   OTA_WIFI_RECOVERY_PATTERN, waited, scans);
+    else
+      g_set_error (error, OTA_ERROR, OTA_ERROR_WIFI,
+                   _ ("no recovery network (%s) in range after %.0f s (%u scans)"),
+                   OTA_WIFI_RECOVERY_PATTERN, waited, scans);
+  }
   return NULL;
 }
 

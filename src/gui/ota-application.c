@@ -2,6 +2,7 @@
 #define G_LOG_DOMAIN "OtaGui"
 
 #include "ota-application.h"
+#include "ota-i18n.h"
 #include "ota-application-private.h"
 
 #include "ota-cancel-dialog.h"
@@ -420,7 +421,7 @@ flash_requested_cb (OtaWindow *window, OtaApplication *self)
   self->inhibit_cookie
       = gtk_application_inhibit (GTK_APPLICATION (self), GTK_WINDOW (window),
                                  GTK_APPLICATION_INHIBIT_SUSPEND | GTK_APPLICATION_INHIBIT_IDLE,
-                                 "Flashing firmware into a device");
+                                 _ ("Flashing firmware into a device"));
   /* the engine is the only one talking to the device from now on: the
    * monitor's read in flight (if any) is cancelled and awaited first */
   ota_device_monitor_set_paused (self->monitor, TRUE);
@@ -513,8 +514,8 @@ demo_started_cb (GObject *source, GAsyncResult *res, gpointer user_data)
         return;
       ota_window_set_demo_starting (self->window, FALSE);
       ota_window_show_problem (self->window, error->message,
-                               "Install otaflash-emu next to otaflash, or set OTAFLASH_EMU to "
-                               "its path.");
+                               _ ("Install otaflash-emu next to otaflash, or set OTAFLASH_EMU to "
+                                  "its path."));
       retarget (self);
       return;
     }
@@ -573,7 +574,7 @@ demo_firmware_made_cb (GObject *source, GAsyncResult *res, gpointer user_data)
   if (self->window == NULL)
     return;
   if (path == NULL)
-    ota_window_show_problem (self->window, error->message, "Choose a firmware file instead.");
+    ota_window_show_problem (self->window, error->message, _ ("Choose a firmware file instead."));
   else
     choose_file (self, path);
 }
@@ -668,12 +669,12 @@ about_action_cb (GSimpleAction *action, GVariant *parameter, gpointer user_data)
 {
   OtaApplication *self = OTA_APPLICATION (user_data);
 
-  gtk_show_about_dialog (self->window != NULL ? GTK_WINDOW (self->window) : NULL, "program-name",
-                         "otaflash", "version", OTA_VERSION, "logo-icon-name", OTA_APPLICATION_ID,
-                         "comments",
-                         "Two-stage network firmware upgrade for JieLi AC79 Wi-Fi devices, with a "
-                         "built-in device emulator.",
-                         "license-type", GTK_LICENSE_LGPL_2_1, "website", OTA_HELP_URI, NULL);
+  gtk_show_about_dialog (
+      self->window != NULL ? GTK_WINDOW (self->window) : NULL, "program-name", "otaflash",
+      "version", OTA_VERSION, "logo-icon-name", OTA_APPLICATION_ID, "comments",
+      _ ("Two-stage network firmware upgrade for JieLi AC79 Wi-Fi devices, with a "
+         "built-in device emulator."),
+      "license-type", GTK_LICENSE_LGPL_2_1, "website", OTA_HELP_URI, NULL);
 }
 
 static void
@@ -685,8 +686,11 @@ help_action_cb (GSimpleAction *action, GVariant *parameter, gpointer user_data)
   if (!gtk_show_uri_on_window (self->window != NULL ? GTK_WINDOW (self->window) : NULL,
                                OTA_HELP_URI, GDK_CURRENT_TIME, &error)
       && self->window != NULL)
-    ota_window_show_problem (self->window, error->message,
-                             "Open " OTA_HELP_URI " in a web browser.");
+    {
+      g_autofree gchar *hint = g_strdup_printf (_ ("Open %s in a web browser."), OTA_HELP_URI);
+
+      ota_window_show_problem (self->window, error->message, hint);
+    }
 }
 
 static const GActionEntry app_entries[] = {
@@ -765,9 +769,9 @@ ota_application_open (GApplication *app, GFile **files, gint n_files, const gcha
   else if (n_files > 0)
     {
       g_autofree gchar *uri = g_file_get_uri (files[0]);
-      g_autofree gchar *message = g_strdup_printf ("%s is not a local file", uri);
+      g_autofree gchar *message = g_strdup_printf (_ ("%s is not a local file"), uri);
 
-      ota_window_show_problem (window, message, "Copy the firmware file to this PC first.");
+      ota_window_show_problem (window, message, _ ("Copy the firmware file to this PC first."));
     }
   gtk_window_present (GTK_WINDOW (window));
 }

@@ -2,6 +2,7 @@
 #define G_LOG_DOMAIN "OtaGui"
 
 #include "ota-demo.h"
+#include "ota-i18n.h"
 
 #include "ota-platform.h"
 
@@ -87,7 +88,7 @@ ota_demo_find_emulator (GError **error)
       if (g_file_test (env, G_FILE_TEST_IS_EXECUTABLE))
         return g_strdup (env);
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
-                   "OTAFLASH_EMU names %s, which is not a program", env);
+                   _ ("OTAFLASH_EMU names %s, which is not a program"), env);
       return NULL;
     }
   if (dir != NULL)
@@ -106,7 +107,7 @@ ota_demo_find_emulator (GError **error)
   if (in_path != NULL)
     return g_steal_pointer (&in_path);
   g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
-               "the device emulator (%s) is not installed next to otaflash", EMU_NAME);
+               _ ("the device emulator (%s) is not installed next to otaflash"), EMU_NAME);
   return NULL;
 }
 
@@ -206,7 +207,7 @@ read_line_cb (GObject *source, GAsyncResult *res, gpointer user_data)
       ota_demo_stop (self);
       if (d->timed_out)
         g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
-                                 "the device emulator did not start within %d s",
+                                 _ ("the device emulator did not start within %d s"),
                                  READY_TIMEOUT_MS / 1000);
       else if (g_task_return_error_if_cancelled (task))
         return;
@@ -214,7 +215,7 @@ read_line_cb (GObject *source, GAsyncResult *res, gpointer user_data)
         g_task_return_error (task, g_steal_pointer (&error));
       else
         g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_FAILED,
-                                 "the device emulator stopped before it was ready");
+                                 _ ("the device emulator stopped before it was ready"));
       return;
     }
   if (!g_str_has_prefix (line, "READY "))
@@ -226,7 +227,7 @@ read_line_cb (GObject *source, GAsyncResult *res, gpointer user_data)
     {
       ota_demo_stop (self);
       g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                               "the device emulator said \"%s\"", line);
+                               _ ("the device emulator said \"%s\""), line);
       return;
     }
   self->running = TRUE;
@@ -280,7 +281,7 @@ ota_demo_start_async (OtaDemo *self, GCancellable *cancellable, GAsyncReadyCallb
   if (self->proc != NULL)
     {
       g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_PENDING,
-                               "the device emulator is already running");
+                               _ ("the device emulator is already running"));
       return;
     }
   exe = ota_demo_find_emulator (&error);
@@ -320,7 +321,7 @@ ota_demo_start_async (OtaDemo *self, GCancellable *cancellable, GAsyncReadyCallb
   }
   if (self->proc == NULL)
     {
-      g_prefix_error (&error, "cannot start the device emulator: ");
+      g_prefix_error (&error, _ ("cannot start the device emulator: "));
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }

@@ -2,6 +2,7 @@
 #define G_LOG_DOMAIN "OtaGui"
 
 #include "ota-gui.h"
+#include "ota-i18n.h"
 
 #include "ota-application.h"
 #include "otaflash-resources.h"
@@ -31,12 +32,13 @@ ota_gui_run (int argc, char **argv)
   g_set_prgname ("otaflash");
   app = ota_application_new ();
   g_application_set_option_context_parameter_string (G_APPLICATION (app), "[FIRMWARE.ufw]");
-  g_application_set_option_context_summary (
-      G_APPLICATION (app),
-      "otaflash: upgrades a JieLi AC79 Wi-Fi device over its own access point. Opens the window, "
-      "with FIRMWARE.ufw chosen if given.");
+  g_application_set_option_context_summary (G_APPLICATION (app),
+                                            _ ("otaflash: upgrades a JieLi AC79 Wi-Fi device over "
+                                               "its own access point. Opens the window, "
+                                               "with FIRMWARE.ufw chosen if given."));
   g_application_set_option_context_description (
-      G_APPLICATION (app), "Without a window (scripts, production lines): otaflash --cli --help. "
-                           "The version: otaflash --version. The manual: man otaflash");
+      G_APPLICATION (app),
+      _ ("Without a window (scripts, production lines): otaflash --cli --help. "
+         "The version: otaflash --version. The manual: man otaflash"));
   return g_application_run (G_APPLICATION (app), argc, argv);
 }

@@ -2,6 +2,7 @@
 #define G_LOG_DOMAIN "OtaGui"
 
 #include "ota-log-model.h"
+#include "ota-i18n.h"
 
 #include "ota-event-writer.h"
 #include "ota-text.h"
@@ -55,26 +56,37 @@ event_to_text (const OtaEvent *ev)
     {
     case OTA_EVENT_DEVICE:
       return g_strdup_printf (
-          "device: %s, firmware %s, %s, ota_step %s, uuid %s", or_dash (ev->device->product_type),
-          or_dash (ev->device->firmware_version),
-          ota_description_is_single_backup (ev->device) ? "single backup" : "dual backup",
+          _ ("device: %s, firmware %s, %s, ota_step %s, uuid %s"),
+          or_dash (ev->device->product_type), or_dash (ev->device->firmware_version),
+          ota_description_is_single_backup (ev->device) ? _ ("single backup") : _ ("dual backup"),
           or_dash (ev->device->ota_step), or_dash (ev->device->uuid));
     case OTA_EVENT_STAGE:
       if (ev->state == OTA_STAGE_STATE_START)
-        return g_strdup_printf ("stage %u: start", ev->stage);
+        return g_strdup_printf (_ ("stage %u: start"), ev->stage);
       if (ev->message != NULL)
-        return g_strdup_printf ("stage %u: end, %s: %s", ev->stage,
+        return g_strdup_printf (_ ("stage %u: end, %s: %s"), ev->stage,
                                 or_dash (ota_stage_outcome_to_string (ev->outcome)), ev->message);
-      return g_strdup_printf ("stage %u: end, %s", ev->stage,
+      return g_strdup_printf (_ ("stage %u: end, %s"), ev->stage,
                               or_dash (ota_stage_outcome_to_string (ev->outcome)));
-    case OTA_EVENT_PROGRESS:
-      return g_strdup_printf (
-          "stage %u: %u%% (%" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT " bytes)%s", ev->stage,
-          ev->percent, ev->bytes, ev->total, ev->committed ? ", past the point of no return" : "");
+      case OTA_EVENT_PROGRESS: {
+        g_autofree gchar *bytes = g_strdup_printf ("%" G_GUINT64_FORMAT, ev->bytes);
+        g_autofree gchar *total = g_strdup_printf ("%" G_GUINT64_FORMAT, ev->total);
+
+        if (ev->committed)
+          return g_strdup_printf (
+              _ ("stage %u: %u%% (%s of %s bytes), past the point of no return"), ev->stage,
+              ev->percent, bytes, total);
+        return g_strdup_printf (_ ("stage %u: %u%% (%s of %s bytes)"), ev->stage, ev->percent,
+                                bytes, total);
+      }
     case OTA_EVENT_LOG:
     default:
-      return g_strdup_printf ("%s%s: %s", ev->level == OTA_LOG_LEVEL_WARNING ? "warning, " : "",
-                              or_dash (ota_event_code_to_string (ev->code)), or_dash (ev->message));
+      if (ev->level == OTA_LOG_LEVEL_WARNING)
+        return g_strdup_printf (_ ("warning, %s: %s"),
+                                or_dash (ota_event_code_to_string (ev->code)),
+                                or_dash (ota_event_get_text (ev)));
+      return g_strdup_printf ("%s: %s", or_dash (ota_event_code_to_string (ev->code)),
+                              or_dash (ota_event_get_text (ev)));
     }
 }
 
@@ -106,7 +118,7 @@ ota_log_model_add_file (OtaLogModel *self, const gchar *path, OtaUfw *ufw)
 
   g_return_if_fail (OTA_IS_LOG_MODEL (self));
   ota_event_writer_object (self->writer, obj);
-  text = g_strdup_printf ("file: %s, version %s, SHA-256 %.16s…", path != NULL ? path : "",
+  text = g_strdup_printf (_ ("file: %s, version %s, SHA-256 %.16s…"), path != NULL ? path : "",
                           ufw != NULL ? or_dash (ota_ufw_get_version (ufw)) : "–",
                           ufw != NULL ? ota_ufw_get_sha256 (ufw) : "");
   append_text (self, 0, FALSE, text);
@@ -120,7 +132,7 @@ ota_log_model_add_result (OtaLogModel *self, const OtaAdvice *advice)
 
   g_return_if_fail (OTA_IS_LOG_MODEL (self));
   ota_event_writer_object (self->writer, obj);
-  text = g_strdup_printf ("result: %s — %s", advice->status, advice->message);
+  text = g_strdup_printf (_ ("result: %s — %s"), advice->status, advice->message);
   append_text (self, 0, FALSE, text);
 }
 

@@ -2,6 +2,7 @@
 #define G_LOG_DOMAIN "OtaGui"
 
 #include "ota-network-list.h"
+#include "ota-i18n.h"
 #include "ota-network-list-private.h"
 
 #include "ota-text.h"
@@ -98,15 +99,16 @@ fill (OtaNetworkList *self)
 
   self->filling = TRUE;
   gtk_combo_box_text_remove_all (combo);
-  gtk_combo_box_text_append (combo, "", "Automatic (the device network in range)");
+  gtk_combo_box_text_append (combo, "", _ ("Automatic (the device network in range)"));
   for (guint i = 0; i < self->networks->len; i++)
     {
       const OtaWifiNetwork *n = g_ptr_array_index (self->networks, i);
       g_autofree gchar *ssid = ota_text_sanitize (n->ssid, -1);
       g_autofree gchar *text
           = ota_wifi_ssid_is_recovery (n->ssid)
-                ? g_strdup_printf ("%s — recovery (waits for stage two), %u %%", ssid, n->signal)
-                : g_strdup_printf ("%s — %u %%", ssid, n->signal);
+                ? g_strdup_printf (_ ("%s — recovery (waits for stage two), %u %%"), ssid,
+                                   n->signal)
+                : g_strdup_printf (_ ("%s — %u %%"), ssid, n->signal);
 
       gtk_combo_box_text_append (combo, n->ssid, text);
       if (g_strcmp0 (n->ssid, self->selected) == 0)
@@ -128,15 +130,15 @@ show_networks (OtaNetworkList *self)
         ((const OtaWifiNetwork *) g_ptr_array_index (self->networks, i))->ssid);
   fill (self);
   if (self->networks->len == 0)
-    set_status (self, "No device network in range. Switch the device on, then press Refresh.");
+    set_status (self, _ ("No device network in range. Switch the device on, then press Refresh."));
   else if (recovery > 0)
-    set_status (self, "A device waits for its second stage (WIFI_OTA_…): Recover finishes it.");
+    set_status (self, _ ("A device waits for its second stage (WIFI_OTA_…): Recover finishes it."));
   else if (self->networks->len == 1)
-    set_status (self, "One device network in range.");
+    set_status (self, _ ("One device network in range."));
   else
     {
       g_autofree gchar *text = g_strdup_printf (
-          "%u device networks in range: choose the one to flash.", self->networks->len);
+          _ ("%u device networks in range: choose the one to flash."), self->networks->len);
       set_status (self, text);
     }
 }
@@ -155,7 +157,8 @@ show_by_hand (OtaNetworkList *self, const gchar *why)
   if (!self->said_why)
     {
       self->said_why = TRUE;
-      text = g_strdup_printf ("Join the device's Wi-Fi by hand: this PC cannot join it (%s).", why);
+      text = g_strdup_printf (_ ("Join the device's Wi-Fi by hand: this PC cannot join it (%s)."),
+                              why);
       set_status (self, text);
     }
   update_sensitivity (self);
@@ -212,8 +215,8 @@ scan_done_cb (GObject *source, GAsyncResult *res, gpointer user_data)
     show_by_hand (self, data->check_error->message);
   else if (data->all == NULL)
     {
-      g_autofree gchar *text
-          = g_strdup_printf ("Cannot list the networks in range: %s", data->scan_error->message);
+      g_autofree gchar *text = g_strdup_printf (_ ("Cannot list the networks in range: %s"),
+                                                data->scan_error->message);
       self->usable = TRUE;
       set_status (self, text);
     }
@@ -237,7 +240,7 @@ ota_network_list_refresh (OtaNetworkList *self)
   g_clear_object (&self->cancellable);
   self->cancellable = g_cancellable_new ();
   self->scanning = TRUE;
-  set_status (self, "Looking for device networks…");
+  set_status (self, _ ("Looking for device networks…"));
   update_sensitivity (self);
 
   data = g_new0 (ScanData, 1);
@@ -290,7 +293,7 @@ ota_network_list_set_wifi (OtaNetworkList *self, OtaWifi *wifi, OtaWifiFilter *f
   self->filter = filter != NULL ? g_object_ref (filter) : ota_wifi_filter_new (NULL);
   if (wifi == NULL)
     {
-      show_by_hand (self, why != NULL ? why : "no Wi-Fi control in this build");
+      show_by_hand (self, why != NULL ? why : _ ("no Wi-Fi control in this build"));
       emit_changed (self);
       return;
     }
@@ -496,27 +499,28 @@ ota_network_list_init (OtaNetworkList *self)
   gtk_orientable_set_orientation (GTK_ORIENTABLE (self), GTK_ORIENTATION_VERTICAL);
   gtk_box_set_spacing (GTK_BOX (self), 4);
 
-  self->auto_check = gtk_check_button_new_with_mnemonic ("_Join the device's Wi-Fi automatically");
+  self->auto_check
+      = gtk_check_button_new_with_mnemonic (_ ("_Join the device's Wi-Fi automatically"));
   gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (self->auto_check), TRUE);
   gtk_widget_set_tooltip_text (self->auto_check,
-                               "Flash joins the device network chosen below, rejoins it after "
-                               "each restart of the device, and puts this PC back on its own "
-                               "network at the end");
+                               _ ("Flash joins the device network chosen below, rejoins it after "
+                                  "each restart of the device, and puts this PC back on its own "
+                                  "network at the end"));
   g_signal_connect (self->auto_check, "toggled", G_CALLBACK (auto_toggled_cb), self);
 
   self->combo = gtk_combo_box_text_new ();
   gtk_widget_set_hexpand (self->combo, TRUE);
-  gtk_widget_set_tooltip_text (self->combo, "The device's Wi-Fi network to flash through");
-  atk_object_set_name (gtk_widget_get_accessible (self->combo), "Device network");
+  gtk_widget_set_tooltip_text (self->combo, _ ("The device's Wi-Fi network to flash through"));
+  atk_object_set_name (gtk_widget_get_accessible (self->combo), _ ("Device network"));
   gtk_container_forall (GTK_CONTAINER (self->combo), name_inner_button,
-                        (gpointer) "Device network");
+                        (gpointer) _ ("Device network"));
   g_signal_connect (self->combo, "changed", G_CALLBACK (combo_changed_cb), self);
 
   self->refresh_button
       = gtk_button_new_from_icon_name ("view-refresh-symbolic", GTK_ICON_SIZE_BUTTON);
-  gtk_widget_set_tooltip_text (self->refresh_button, "Look for device networks again");
+  gtk_widget_set_tooltip_text (self->refresh_button, _ ("Look for device networks again"));
   atk_object_set_name (gtk_widget_get_accessible (self->refresh_button),
-                       "Look for device networks again");
+                       _ ("Look for device networks again"));
   g_signal_connect (self->refresh_button, "clicked", G_CALLBACK (refresh_clicked_cb), self);
 
   self->status_label = gtk_label_new (NULL);

@@ -2,6 +2,7 @@
 #define G_LOG_DOMAIN "OtaGui"
 
 #include "ota-result-view.h"
+#include "ota-i18n.h"
 
 #include "ota-text.h"
 
@@ -79,7 +80,7 @@ ota_result_view_show (OtaResultView *self, OtaResultKind kind, const gchar *head
   set_text (self->body_label, body);
   if (next_step != NULL)
     {
-      g_autofree gchar *text = g_strconcat ("Next step: ", next_step, NULL);
+      g_autofree gchar *text = g_strconcat (_ ("Next step: "), next_step, NULL);
       set_text (self->next_step_label, text);
     }
   else
@@ -155,7 +156,7 @@ ota_result_view_init (OtaResultView *self)
   gtk_box_pack_start (GTK_BOX (texts), self->next_step_label, FALSE, FALSE, 0);
 
   /* the technical cause, for whoever reads the log: folded */
-  self->detail_expander = gtk_expander_new_with_mnemonic ("_Details");
+  self->detail_expander = gtk_expander_new_with_mnemonic (_ ("_Details"));
   self->detail_label = new_label ("dim-label");
   gtk_label_set_selectable (GTK_LABEL (self->detail_label), TRUE);
   gtk_container_add (GTK_CONTAINER (self->detail_expander), self->detail_label);

@@ -2,6 +2,7 @@
 #define G_LOG_DOMAIN "OtaGui"
 
 #include "ota-settings.h"
+#include "ota-i18n.h"
 
 #include <errno.h>
 #include <glib/gstdio.h>
@@ -145,7 +146,7 @@ ota_settings_save (OtaSettings *self, GError **error)
     {
       int saved = errno;
       g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
-                   "cannot create the settings folder %s: %s", dir, g_strerror (saved));
+                   _ ("cannot create the settings folder %s: %s"), dir, g_strerror (saved));
       return FALSE;
     }
   return g_key_file_save_to_file (kf, self->path, error);

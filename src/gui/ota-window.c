@@ -2,6 +2,7 @@
 #define G_LOG_DOMAIN "OtaGui"
 
 #include "ota-window.h"
+#include "ota-i18n.h"
 
 #include "ota-gui.h"
 
@@ -227,7 +228,7 @@ wifi_target_name (OtaWindow *self)
 static void
 set_title (OtaWindow *self, const gchar *what)
 {
-  g_autofree gchar *title = what != NULL ? g_strdup_printf ("%s — otaflash", what) : NULL;
+  g_autofree gchar *title = what != NULL ? g_strdup_printf (_ ("%s — otaflash"), what) : NULL;
 
   gtk_window_set_title (GTK_WINDOW (self), title != NULL ? title : "otaflash");
   gtk_header_bar_set_title (GTK_HEADER_BAR (self->header_bar), title != NULL ? title : "otaflash");
@@ -248,32 +249,34 @@ idle_hint (OtaWindow *self)
   const gchar *file_version = self->ufw != NULL ? ota_ufw_get_version (self->ufw) : NULL;
 
   if (self->demo_starting)
-    return g_strdup ("Starting the built-in device emulator…");
+    return g_strdup (_ ("Starting the built-in device emulator…"));
   if (self->file_state == FILE_NONE)
-    return g_strdup ("Choose the firmware file (.ufw): press Ctrl+O or drop it onto this window.");
+    return g_strdup (
+        _ ("Choose the firmware file (.ufw): press Ctrl+O or drop it onto this window."));
   if (self->file_state == FILE_CHECKING)
-    return g_strdup ("Checking the firmware file…");
+    return g_strdup (_ ("Checking the firmware file…"));
   if (self->file_state == FILE_INVALID)
-    return g_strdup ("Choose another firmware file; this one cannot be used.");
+    return g_strdup (_ ("Choose another firmware file; this one cannot be used."));
   if (wifi_target_ready (self))
-    return g_strdup_printf (
-        "Ready: press %s. This PC joins the device's Wi-Fi network %s, "
-        "then goes back to its own network at the end.",
-        ota_network_list_get_recovery (OTA_NETWORK_LIST (self->network_list)) ? "Recover" : "Flash",
-        wifi_target_name (self));
+    return g_strdup_printf (_ ("Ready: press %s. This PC joins the device's Wi-Fi network %s, "
+                               "then goes back to its own network at the end."),
+                            ota_network_list_get_recovery (OTA_NETWORK_LIST (self->network_list))
+                                ? _ ("Recover")
+                                : _ ("Flash"),
+                            wifi_target_name (self));
   if (self->device == NULL && wifi_joins (self))
-    return g_strdup ("Switch the device on: its Wi-Fi network appears in the list (Refresh).");
+    return g_strdup (_ ("Switch the device on: its Wi-Fi network appears in the list (Refresh)."));
   if (self->device == NULL)
-    return g_strdup ("Join the device's Wi-Fi network; the device appears here by itself.");
+    return g_strdup (_ ("Join the device's Wi-Fi network; the device appears here by itself."));
   if (!device_is_usable (self))
-    return g_strdup ("This device cannot be upgraded with the single-backup network upgrade.");
+    return g_strdup (_ ("This device cannot be upgraded with the single-backup network upgrade."));
   if (device_needs_stage_two (self))
-    return g_strdup ("Press Recover to finish the interrupted upgrade with this file.");
+    return g_strdup (_ ("Press Recover to finish the interrupted upgrade with this file."));
   if (device_is_up_to_date (self))
-    return g_strdup_printf ("The device is up to date: it already runs firmware %s, the version "
-                            "of this file. Connect the next device, or choose another file.",
+    return g_strdup_printf (_ ("The device is up to date: it already runs firmware %s, the version "
+                               "of this file. Connect the next device, or choose another file."),
                             file_version);
-  return g_strdup_printf ("Ready: press Flash to upgrade the device from firmware %s to %s.",
+  return g_strdup_printf (_ ("Ready: press Flash to upgrade the device from firmware %s to %s."),
                           or_dash (self->device->firmware_version), or_dash (file_version));
 }
 
@@ -293,31 +296,32 @@ update_actions (OtaWindow *self)
 
   /* while flashing the device passes through its updater: keep the label */
   if (!self->flashing)
-    gtk_button_set_label (GTK_BUTTON (self->flash_button), recover      ? "_Recover"
-                                                           : up_to_date ? "Up to Date — _Reinstall…"
-                                                                        : "_Flash");
+    gtk_button_set_label (GTK_BUTTON (self->flash_button), recover ? _ ("_Recover")
+                                                           : up_to_date
+                                                               ? _ ("Up to Date — _Reinstall…")
+                                                               : _ ("_Flash"));
   if (can_flash && !up_to_date)
     gtk_style_context_add_class (flash_style, "suggested-action");
   else
     gtk_style_context_remove_class (flash_style, "suggested-action");
   gtk_widget_set_sensitive (self->flash_button, can_flash);
   if (self->flashing)
-    why = "An upgrade is running";
+    why = _ ("An upgrade is running");
   else if (self->file_state != FILE_VALID)
-    why = "Choose a valid firmware file first";
+    why = _ ("Choose a valid firmware file first");
   else if (by_wifi)
-    why = recover ? "Join the device's Wi-Fi network and finish the interrupted upgrade"
-                  : "Join the device's Wi-Fi network and upgrade the device, in two stages";
+    why = recover ? _ ("Join the device's Wi-Fi network and finish the interrupted upgrade")
+                  : _ ("Join the device's Wi-Fi network and upgrade the device, in two stages");
   else if (self->device == NULL)
-    why = "No device answers at the address";
+    why = _ ("No device answers at the address");
   else if (!device_is_usable (self))
-    why = "This device does not use the single-backup network upgrade";
+    why = _ ("This device does not use the single-backup network upgrade");
   else if (recover)
-    why = "Finish the interrupted upgrade: the second stage, with this file";
+    why = _ ("Finish the interrupted upgrade: the second stage, with this file");
   else if (up_to_date)
-    why = "The device already runs this version; flash it again (asks first)";
+    why = _ ("The device already runs this version; flash it again (asks first)");
   else
-    why = "Upgrade the device with this file, in two stages";
+    why = _ ("Upgrade the device with this file, in two stages");
   gtk_widget_set_tooltip_text (self->flash_button, why);
 
   gtk_widget_set_sensitive (self->cancel_button, self->flashing);
@@ -325,9 +329,10 @@ update_actions (OtaWindow *self)
   ota_network_list_set_busy (OTA_NETWORK_LIST (self->network_list), self->flashing);
   /* "join it by hand" only when this PC does not join it by itself */
   gtk_label_set_text (GTK_LABEL (self->absent_hint_label),
-                      wifi_joins (self) ? "Flash joins the device's Wi-Fi network below by itself."
-                                        : "Join the device's Wi-Fi network, then wait a moment: "
-                                          "this window looks for the device every 3 seconds.");
+                      wifi_joins (self)
+                          ? _ ("Flash joins the device's Wi-Fi network below by itself.")
+                          : _ ("Join the device's Wi-Fi network, then wait a moment: "
+                               "this window looks for the device every 3 seconds."));
   gtk_widget_set_sensitive (gtk_bin_get_child (GTK_BIN (self->advanced_expander)), !self->flashing);
   set_simple_action_enabled (self, "open", !self->flashing);
   set_simple_action_enabled (self, "try-demo", !self->flashing && !self->demo_starting);
@@ -395,13 +400,13 @@ set_file_details (OtaWindow *self, OtaUfw *ufw)
     g_autofree gchar *sha16 = g_strndup (ota_ufw_get_sha256 (ufw), 8);
     /* size, chip and the hash's start on one line: the window fits 800x600 */
     g_autofree gchar *size_text
-        = g_strdup_printf ("%s  ·  %s  ·  SHA-256 %s…", size, ota_ufw_get_chip (ufw), sha16);
+        = g_strdup_printf (_ ("%s  ·  %s  ·  SHA-256 %s…"), size, ota_ufw_get_chip (ufw), sha16);
     g_autofree gchar *sha = g_strndup (ota_ufw_get_sha256 (ufw), 16);
     g_autofree gchar *sha_text = g_strconcat (sha, "…", NULL);
 
     set_outside_text (self->file_version_label, ota_ufw_get_version (ufw) != NULL
                                                     ? ota_ufw_get_version (ufw)
-                                                    : "unknown (no script.ver)");
+                                                    : _ ("unknown (no script.ver)"));
     gtk_label_set_text (GTK_LABEL (self->file_size_label), size_text);
     gtk_widget_set_tooltip_text (self->file_size_label, ota_ufw_get_sha256 (ufw));
     gtk_label_set_text (GTK_LABEL (self->file_chip_label), ota_ufw_get_chip (ufw));
@@ -425,11 +430,11 @@ set_file_name (OtaWindow *self, const gchar *path)
       self->file_path = g_strdup (path);
     }
   gtk_label_set_text (GTK_LABEL (self->file_name_label),
-                      base != NULL ? base : "Choose a .ufw file…");
+                      base != NULL ? base : _ ("Choose a .ufw file…"));
   gtk_widget_set_tooltip_text (self->file_button,
                                full != NULL ? full
-                                            : "Choose the .ufw firmware file (Ctrl+O), or drop "
-                                              "one onto this window");
+                                            : _ ("Choose the .ufw firmware file (Ctrl+O), or drop "
+                                                 "one onto this window"));
 }
 
 void
@@ -443,7 +448,7 @@ ota_window_set_file_checking (OtaWindow *self, const gchar *path)
   set_file_details (self, NULL);
   gtk_image_set_from_icon_name (GTK_IMAGE (self->file_status_image), "content-loading-symbolic",
                                 GTK_ICON_SIZE_BUTTON);
-  gtk_label_set_text (GTK_LABEL (self->file_status_label), "Checking the file…");
+  gtk_label_set_text (GTK_LABEL (self->file_status_label), _ ("Checking the file…"));
   gtk_widget_hide (self->file_detail_label);
   update_actions (self);
 }
@@ -463,7 +468,7 @@ ota_window_set_file_result (OtaWindow *self, const gchar *path, OtaUfw *ufw, con
       gtk_image_set_from_icon_name (GTK_IMAGE (self->file_status_image), "emblem-ok-symbolic",
                                     GTK_ICON_SIZE_BUTTON);
       gtk_label_set_text (GTK_LABEL (self->file_status_label),
-                          "Valid firmware: every checksum is right and the updater is in it.");
+                          _ ("Valid firmware: every checksum is right and the updater is in it."));
       gtk_widget_hide (self->file_detail_label);
     }
   else
@@ -480,7 +485,7 @@ ota_window_set_file_result (OtaWindow *self, const gchar *path, OtaUfw *ufw, con
       gtk_widget_show (self->file_detail_label);
     }
   atk_object_set_name (gtk_widget_get_accessible (self->file_status_image),
-                       ufw != NULL ? "Valid file" : "File cannot be used");
+                       ufw != NULL ? _ ("Valid file") : _ ("File cannot be used"));
   update_actions (self);
 }
 
@@ -496,7 +501,7 @@ clear_result (OtaWindow *self)
   self->gone_since_result = FALSE;
   g_clear_pointer (&self->result_uuid, g_free);
   gtk_widget_hide (self->result_bar);
-  gtk_label_set_text (GTK_LABEL (self->stage_label), "Ready");
+  gtk_label_set_text (GTK_LABEL (self->stage_label), _ ("Ready"));
   self->overall = 0;
   gtk_progress_bar_set_fraction (GTK_PROGRESS_BAR (self->progress_bar), 0.0);
   gtk_progress_bar_set_text (GTK_PROGRESS_BAR (self->progress_bar), " ");
@@ -529,9 +534,9 @@ ota_window_set_device (OtaWindow *self, const OtaDescription *desc, const GError
 
       self->device = ota_description_copy (desc);
       if (self->demo_mode)
-        status = g_strdup_printf ("Demo device (not a real device) at %s", host);
+        status = g_strdup_printf (_ ("Demo device (not a real device) at %s"), host);
       else
-        status = g_strdup_printf ("Connected to the device at %s", host);
+        status = g_strdup_printf (_ ("Connected to the device at %s"), host);
       gtk_label_set_text (GTK_LABEL (self->device_status_label), status);
       gtk_image_set_from_icon_name (GTK_IMAGE (self->device_status_image),
                                     "network-wireless-signal-excellent-symbolic",
@@ -540,16 +545,16 @@ ota_window_set_device (OtaWindow *self, const OtaDescription *desc, const GError
       set_outside_text (self->device_version_label, desc->firmware_version);
       gtk_label_set_text (GTK_LABEL (self->device_method_label),
                           ota_description_is_single_backup (desc)
-                              ? "Single backup (this method)"
-                              : "Dual backup: not supported by this upgrade method");
+                              ? _ ("Single backup (this method)")
+                              : _ ("Dual backup: not supported by this upgrade method"));
       if (!ota_description_is_single_backup (desc))
-        state = "Dual backup: not supported by this upgrade method";
+        state = _ ("Dual backup: not supported by this upgrade method");
       else if (ota_description_needs_stage_two (desc))
-        state = "In its updater, waiting for the second stage";
+        state = _ ("In its updater, waiting for the second stage");
       else if (g_strcmp0 (desc->ota_step, "0") == 0)
-        state = "Normal firmware running, ready";
+        state = _ ("Normal firmware running, ready");
       else
-        state = "Unknown (ota_step is neither 0 nor 1)";
+        state = _ ("Unknown (ota_step is neither 0 nor 1)");
       gtk_label_set_text (GTK_LABEL (self->device_state_label), state);
       set_outside_text (self->device_uuid_label, desc->uuid);
       gtk_stack_set_visible_child_name (GTK_STACK (self->device_stack), "details");
@@ -560,12 +565,12 @@ ota_window_set_device (OtaWindow *self, const OtaDescription *desc, const GError
 
       if (g_error_matches (error, OTA_ERROR, OTA_ERROR_NOT_REACHABLE)
           || g_error_matches (error, OTA_ERROR, OTA_ERROR_TIMED_OUT))
-        status = g_strdup_printf ("Nothing answers at %s.", host);
+        status = g_strdup_printf (_ ("Nothing answers at %s."), host);
       else if (g_error_matches (error, OTA_ERROR, OTA_ERROR_NOT_SUPPORTED))
-        status = g_strdup_printf ("The device at %s has no network upgrade (%s).", host,
+        status = g_strdup_printf (_ ("The device at %s has no network upgrade (%s)."), host,
                                   error->message);
       else
-        status = g_strdup_printf ("Something answers at %s, but not like the device: %s.", host,
+        status = g_strdup_printf (_ ("Something answers at %s, but not like the device: %s."), host,
                                   error->message);
       gtk_label_set_text (GTK_LABEL (self->device_status_label), status);
       gtk_image_set_from_icon_name (GTK_IMAGE (self->device_status_image),
@@ -574,7 +579,7 @@ ota_window_set_device (OtaWindow *self, const OtaDescription *desc, const GError
     }
   else
     {
-      g_autofree gchar *status = g_strdup_printf ("Looking for the device at %s…", host);
+      g_autofree gchar *status = g_strdup_printf (_ ("Looking for the device at %s…"), host);
 
       gtk_label_set_text (GTK_LABEL (self->device_status_label), status);
       gtk_image_set_from_icon_name (GTK_IMAGE (self->device_status_image),
@@ -672,10 +677,10 @@ tick_cb (gpointer user_data)
   if (self->flashing && quiet_ms >= (gint64) self->stall_ms)
     {
       g_autofree gchar *text
-          = g_strdup_printf ("Waiting for the device (%d s)…", (int) (quiet_ms / 1000));
+          = g_strdup_printf (_ ("Waiting for the device (%d s)…"), (int) (quiet_ms / 1000));
       g_autofree gchar *status
-          = g_strdup_printf ("No word from the device at %s for %d s", ota_window_get_host (self),
-                             (int) (quiet_ms / 1000));
+          = g_strdup_printf (_ ("No word from the device at %s for %d s"),
+                             ota_window_get_host (self), (int) (quiet_ms / 1000));
 
       self->stalled = TRUE;
       gtk_label_set_text (GTK_LABEL (self->progress_detail_label), text);
@@ -711,13 +716,13 @@ ota_window_flash_started (OtaWindow *self)
       device_needs_stage_two (self)
               || (wifi_target_ready (self)
                   && ota_network_list_get_recovery (OTA_NETWORK_LIST (self->network_list)))
-          ? "Recovering: stage 2 of 2"
-          : "Starting");
-  gtk_label_set_text (GTK_LABEL (self->activity_label), wifi_joins (self)
-                                                            ? "Joining the device's Wi-Fi network…"
-                                                            : "Reading the device description…");
+          ? _ ("Recovering: stage 2 of 2")
+          : _ ("Starting"));
+  gtk_label_set_text (GTK_LABEL (self->activity_label),
+                      wifi_joins (self) ? _ ("Joining the device's Wi-Fi network…")
+                                        : _ ("Reading the device description…"));
   show_overall (self, 0);
-  status = g_strdup_printf ("Upgrading the device at %s", ota_window_get_host (self));
+  status = g_strdup_printf (_ ("Upgrading the device at %s"), ota_window_get_host (self));
   gtk_label_set_text (GTK_LABEL (self->device_status_label), status);
 
   self->last_event_us = g_get_monotonic_time ();
@@ -738,7 +743,7 @@ show_progress (OtaWindow *self, const OtaEvent *ev)
   gtk_progress_bar_set_fraction (GTK_PROGRESS_BAR (self->stage_progress_bar),
                                  CLAMP (ev->percent, 0u, 100u) / 100.0);
   if (ev->total == 0)
-    detail = g_strdup ("Waiting for the device to say how much it will write…");
+    detail = g_strdup (_ ("Waiting for the device to say how much it will write…"));
   else
     {
       g_autofree gchar *done = g_format_size (ev->bytes);
@@ -748,20 +753,20 @@ show_progress (OtaWindow *self, const OtaEvent *ev)
       if (rate != NULL && ev->eta >= 0)
         {
           g_autofree gchar *eta = format_duration (ev->eta);
-          detail = g_strdup_printf ("Stage %u: %u %%  ·  %s of %s  ·  %s/s  ·  %s left", ev->stage,
-                                    ev->percent, done, total, rate, eta);
+          detail = g_strdup_printf (_ ("Stage %u: %u %%  ·  %s of %s  ·  %s/s  ·  %s left"),
+                                    ev->stage, ev->percent, done, total, rate, eta);
         }
       else
-        detail
-            = g_strdup_printf ("Stage %u: %u %%  ·  %s of %s", ev->stage, ev->percent, done, total);
+        detail = g_strdup_printf (_ ("Stage %u: %u %%  ·  %s of %s"), ev->stage, ev->percent, done,
+                                  total);
     }
   gtk_label_set_text (GTK_LABEL (self->progress_detail_label), detail);
   if (ev->stage == 2 && ev->total > 0 && !self->writing_shown)
     {
       self->writing_shown = TRUE;
       gtk_label_set_text (GTK_LABEL (self->activity_label),
-                          "The updater is writing the new firmware. Keep the device powered and "
-                          "in range.");
+                          _ ("The updater is writing the new firmware. Keep the device powered and "
+                             "in range."));
     }
 }
 
@@ -776,16 +781,16 @@ wifi_activity (const OtaEvent *ev)
   switch (ev->wifi_step)
     {
     case OTA_WIFI_STEP_JOIN:
-      return network != NULL ? g_strdup_printf ("Joining %s…", network) : NULL;
+      return network != NULL ? g_strdup_printf (_ ("Joining %s…"), network) : NULL;
     case OTA_WIFI_STEP_WAIT:
-      return network != NULL ? g_strdup_printf ("Waiting for %s to come back…", network)
-                             : g_strdup ("Waiting for the device's network to come back…");
+      return network != NULL ? g_strdup_printf (_ ("Waiting for %s to come back…"), network)
+                             : g_strdup (_ ("Waiting for the device's network to come back…"));
     case OTA_WIFI_STEP_JOINED:
-      return network != NULL ? g_strdup_printf ("On %s", network) : NULL;
+      return network != NULL ? g_strdup_printf (_ ("On %s"), network) : NULL;
     case OTA_WIFI_STEP_RESTORE:
-      return network != NULL ? g_strdup_printf ("Putting this PC back on %s…", network) : NULL;
+      return network != NULL ? g_strdup_printf (_ ("Putting this PC back on %s…"), network) : NULL;
     case OTA_WIFI_STEP_RESTORED:
-      return network != NULL ? g_strdup_printf ("Back on %s", network) : NULL;
+      return network != NULL ? g_strdup_printf (_ ("Back on %s"), network) : NULL;
     case OTA_WIFI_STEP_REMEMBER:
     case OTA_WIFI_STEP_NONE:
     default:
@@ -806,7 +811,7 @@ ota_window_show_event (OtaWindow *self, const OtaEvent *ev)
   if (self->stalled)
     {
       g_autofree gchar *status
-          = g_strdup_printf ("Upgrading the device at %s", ota_window_get_host (self));
+          = g_strdup_printf (_ ("Upgrading the device at %s"), ota_window_get_host (self));
 
       self->stalled = FALSE;
       gtk_label_set_text (GTK_LABEL (self->progress_detail_label), " ");
@@ -828,13 +833,14 @@ ota_window_show_event (OtaWindow *self, const OtaEvent *ev)
         {
           reset_progress (self);
           gtk_label_set_text (GTK_LABEL (self->stage_label),
-                              ev->stage == 1 ? "Stage 1 of 2: sending the updater to the device"
-                                             : "Stage 2 of 2: sending the firmware to the updater");
+                              ev->stage == 1
+                                  ? _ ("Stage 1 of 2: sending the updater to the device")
+                                  : _ ("Stage 2 of 2: sending the firmware to the updater"));
           gtk_label_set_text (GTK_LABEL (self->activity_label), hint);
         }
       else if (ev->outcome == OTA_STAGE_OUTCOME_OK)
         {
-          g_autofree gchar *text = g_strdup_printf ("Stage %u of 2 done", ev->stage);
+          g_autofree gchar *text = g_strdup_printf (_ ("Stage %u of 2 done"), ev->stage);
 
           gtk_label_set_text (GTK_LABEL (self->stage_label), text);
           gtk_label_set_text (GTK_LABEL (self->progress_detail_label), " ");
@@ -847,9 +853,9 @@ ota_window_show_event (OtaWindow *self, const OtaEvent *ev)
         }
       else
         {
-          g_autofree gchar *text = g_strdup_printf (
-              "Stage %u of 2 %s", ev->stage,
-              ev->outcome == OTA_STAGE_OUTCOME_CANCELLED ? "cancelled" : "failed");
+          g_autofree gchar *text = ev->outcome == OTA_STAGE_OUTCOME_CANCELLED
+                                       ? g_strdup_printf (_ ("Stage %u of 2 cancelled"), ev->stage)
+                                       : g_strdup_printf (_ ("Stage %u of 2 failed"), ev->stage);
           gtk_label_set_text (GTK_LABEL (self->stage_label), text);
         }
       break;
@@ -867,7 +873,7 @@ ota_window_show_event (OtaWindow *self, const OtaEvent *ev)
       else if (hint != NULL)
         gtk_label_set_text (GTK_LABEL (self->activity_label), hint);
       else
-        set_outside_text (self->activity_label, ev->message);
+        set_outside_text (self->activity_label, ota_event_get_text (ev));
       break;
     }
 }
@@ -886,7 +892,7 @@ ota_window_show_cancelling (OtaWindow *self)
 {
   g_return_if_fail (OTA_IS_WINDOW (self));
   gtk_label_set_text (GTK_LABEL (self->activity_label),
-                      "Cancelling: the device is told to stop at its next request…");
+                      _ ("Cancelling: the device is told to stop at its next request…"));
   /* a speed and a time left mean nothing once it is stopping */
   gtk_label_set_text (GTK_LABEL (self->progress_detail_label), " ");
   gtk_widget_set_sensitive (self->cancel_button, FALSE);
@@ -977,12 +983,13 @@ ota_window_flash_finished (OtaWindow *self, const OtaAdvice *advice)
       g_autofree gchar *activity = NULL;
       g_autofree gchar *version = ota_text_sanitize (or_dash (advice->firmware_version), -1);
 
-      activity = g_strdup_printf ("The device restarted and reports firmware %s.", version);
+      activity = g_strdup_printf (_ ("The device restarted and reports firmware %s."), version);
       gtk_label_set_text (GTK_LABEL (self->activity_label), activity);
     }
   else
-    gtk_label_set_text (GTK_LABEL (self->activity_label),
-                        advice->outcome == OTA_OUTCOME_CANCELLED ? "Cancelled." : "Stopped.");
+    gtk_label_set_text (GTK_LABEL (self->activity_label), advice->outcome == OTA_OUTCOME_CANCELLED
+                                                              ? _ ("Cancelled.")
+                                                              : _ ("Stopped."));
   ota_log_model_add_result (self->log, advice);
 }
 
@@ -1011,7 +1018,7 @@ ota_window_set_demo_starting (OtaWindow *self, gboolean starting)
   if (starting)
     {
       gtk_label_set_text (GTK_LABEL (self->device_status_label),
-                          "Starting the built-in device emulator…");
+                          _ ("Starting the built-in device emulator…"));
       gtk_image_set_from_icon_name (GTK_IMAGE (self->device_status_image),
                                     "network-wireless-acquiring-symbolic", GTK_ICON_SIZE_BUTTON);
     }
@@ -1035,8 +1042,8 @@ ota_window_set_demo_mode (OtaWindow *self, gboolean demo)
   if (!demo)
     gtk_widget_hide (self->demo_firmware_button);
   gtk_header_bar_set_subtitle (GTK_HEADER_BAR (self->header_bar),
-                               demo ? "Demo device — not a real device"
-                                    : "Firmware upgrade for JieLi AC79 Wi-Fi devices");
+                               demo ? _ ("Demo device — not a real device")
+                                    : _ ("Firmware upgrade for JieLi AC79 Wi-Fi devices"));
   update_actions (self);
 }
 
@@ -1079,15 +1086,16 @@ choose_file (OtaWindow *self)
 
   if (self->flashing || self->chooser != NULL)
     return;
-  self->chooser = gtk_file_chooser_native_new ("Choose the Firmware File", GTK_WINDOW (self),
-                                               GTK_FILE_CHOOSER_ACTION_OPEN, "_Open", "_Cancel");
+  self->chooser
+      = gtk_file_chooser_native_new (_ ("Choose the Firmware File"), GTK_WINDOW (self),
+                                     GTK_FILE_CHOOSER_ACTION_OPEN, _ ("_Open"), _ ("_Cancel"));
   filter = gtk_file_filter_new ();
-  gtk_file_filter_set_name (filter, "Firmware files (*.ufw)");
+  gtk_file_filter_set_name (filter, _ ("Firmware files (*.ufw)"));
   gtk_file_filter_add_pattern (filter, "*.ufw");
   gtk_file_filter_add_pattern (filter, "*.UFW");
   gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (self->chooser), filter);
   filter = gtk_file_filter_new ();
-  gtk_file_filter_set_name (filter, "All files");
+  gtk_file_filter_set_name (filter, _ ("All files"));
   gtk_file_filter_add_pattern (filter, "*");
   gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (self->chooser), filter);
   if (self->file_path != NULL)
@@ -1141,7 +1149,7 @@ ask (OtaWindow *self, ConfirmAction action, const gchar *question, const gchar *
                                    GTK_DIALOG_MODAL | GTK_DIALOG_DESTROY_WITH_PARENT,
                                    GTK_MESSAGE_QUESTION, GTK_BUTTONS_NONE, "%s", question);
   gtk_message_dialog_format_secondary_text (GTK_MESSAGE_DIALOG (dialog), "%s", explanation);
-  gtk_dialog_add_button (GTK_DIALOG (dialog), "_Cancel", GTK_RESPONSE_CANCEL);
+  gtk_dialog_add_button (GTK_DIALOG (dialog), _ ("_Cancel"), GTK_RESPONSE_CANCEL);
   gtk_dialog_add_button (GTK_DIALOG (dialog), accept_label, GTK_RESPONSE_ACCEPT);
   gtk_dialog_set_default_response (GTK_DIALOG (dialog), GTK_RESPONSE_CANCEL);
   g_object_set_data (G_OBJECT (dialog), "action", GINT_TO_POINTER (action));
@@ -1160,10 +1168,10 @@ flash_button_clicked_cb (GtkButton *button, OtaWindow *self)
   if (device_needs_stage_two (self) && self->stage_one_sha256 != NULL
       && g_strcmp0 (self->stage_one_sha256, ota_ufw_get_sha256 (self->ufw)) != 0)
     {
-      ask (self, CONFIRM_FLASH, "Recover with a different file?",
-           "Stage one of this upgrade sent another firmware file than the one chosen now. "
-           "Finish it with the same file unless you are sure this one is right.",
-           "_Recover Anyway");
+      ask (self, CONFIRM_FLASH, _ ("Recover with a different file?"),
+           _ ("Stage one of this upgrade sent another firmware file than the one chosen now. "
+              "Finish it with the same file unless you are sure this one is right."),
+           _ ("_Recover Anyway"));
       return;
     }
   if (device_is_up_to_date (self))
@@ -1171,11 +1179,11 @@ flash_button_clicked_cb (GtkButton *button, OtaWindow *self)
       g_autofree gchar *question = NULL;
       g_autofree gchar *version = ota_text_sanitize (ota_ufw_get_version (self->ufw), -1);
 
-      question = g_strdup_printf ("Reinstall firmware %s?", version);
+      question = g_strdup_printf (_ ("Reinstall firmware %s?"), version);
       ask (self, CONFIRM_FLASH, question,
-           "The device already runs this version. Flash it again only to repair it; both "
-           "stages run again.",
-           "_Reinstall");
+           _ ("The device already runs this version. Flash it again only to repair it; both "
+              "stages run again."),
+           _ ("_Reinstall"));
       return;
     }
   g_signal_emit (self, signals[SIGNAL_FLASH_REQUESTED], 0);
@@ -1212,11 +1220,11 @@ delete_event_cb (GtkWidget *widget, GdkEvent *event, OtaWindow *self)
   if (!self->flashing && device_needs_stage_two (self) && !self->close_confirmed
       && !self->demo_mode)
     {
-      ask (self, CONFIRM_CLOSE, "Quit while the device waits in its updater?",
-           "The device has not finished its upgrade: it stays in its updater until it is "
-           "recovered. To finish, open otaflash again, choose the same firmware file and press "
-           "Recover.",
-           "_Quit Anyway");
+      ask (self, CONFIRM_CLOSE, _ ("Quit while the device waits in its updater?"),
+           _ ("The device has not finished its upgrade: it stays in its updater until it is "
+              "recovered. To finish, open otaflash again, choose the same firmware file and press "
+              "Recover."),
+           _ ("_Quit Anyway"));
       return GDK_EVENT_STOP;
     }
   if (!self->flashing)
@@ -1272,7 +1280,7 @@ save_log_response_cb (GtkNativeDialog *dialog, gint response, OtaWindow *self)
       g_autoptr (GError) error = NULL;
 
       if (path != NULL && !ota_window_save_log (self, path, &error))
-        ota_window_show_problem (self, error->message, "Choose another folder for the log.");
+        ota_window_show_problem (self, error->message, _ ("Choose another folder for the log."));
     }
   g_clear_object (&self->save_chooser);
 }
@@ -1287,8 +1295,9 @@ save_log_action_cb (GSimpleAction *action, GVariant *parameter, gpointer user_da
 
   if (self->save_chooser != NULL)
     return;
-  chooser = self->save_chooser = gtk_file_chooser_native_new (
-      "Save the Log", GTK_WINDOW (self), GTK_FILE_CHOOSER_ACTION_SAVE, "_Save", "_Cancel");
+  chooser = self->save_chooser
+      = gtk_file_chooser_native_new (_ ("Save the Log"), GTK_WINDOW (self),
+                                     GTK_FILE_CHOOSER_ACTION_SAVE, _ ("_Save"), _ ("_Cancel"));
   gtk_file_chooser_set_do_overwrite_confirmation (GTK_FILE_CHOOSER (chooser), TRUE);
   gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), name);
   g_signal_connect (chooser, "response", G_CALLBACK (save_log_response_cb), self);
@@ -1489,16 +1498,16 @@ ota_window_init (OtaWindow *self)
   gtk_label_set_max_width_chars (GTK_LABEL (self->file_size_label), 28);
 
   /* every control has a name a screen reader can say */
-  set_accessible_name (self->host_entry, "Device address");
-  set_accessible_name (self->ctp_spin, "Control port (CTP)");
-  set_accessible_name (self->http_spin, "Description port (HTTP)");
-  set_accessible_name (self->ota_spin, "Upgrade data port (OTA)");
-  set_accessible_name (self->progress_bar, "Overall progress");
-  set_accessible_name (self->stage_progress_bar, "Stage progress");
-  set_accessible_name (self->file_status_image, "File status");
-  set_accessible_name (self->device_status_image, "Device status");
-  set_accessible_name (self->log_view, "Log");
-  name_close_button (self->result_bar, (gpointer) "Dismiss the result");
+  set_accessible_name (self->host_entry, _ ("Device address"));
+  set_accessible_name (self->ctp_spin, _ ("Control port (CTP)"));
+  set_accessible_name (self->http_spin, _ ("Description port (HTTP)"));
+  set_accessible_name (self->ota_spin, _ ("Upgrade data port (OTA)"));
+  set_accessible_name (self->progress_bar, _ ("Overall progress"));
+  set_accessible_name (self->stage_progress_bar, _ ("Stage progress"));
+  set_accessible_name (self->file_status_image, _ ("File status"));
+  set_accessible_name (self->device_status_image, _ ("Device status"));
+  set_accessible_name (self->log_view, _ ("Log"));
+  name_close_button (self->result_bar, (gpointer) _ ("Dismiss the result"));
 
   self->log = ota_log_model_new ();
   gtk_text_view_set_buffer (GTK_TEXT_VIEW (self->log_view), ota_log_model_get_buffer (self->log));
