@@ -97,17 +97,15 @@ test_json_stays_english (Fixture *f, gconstpointer data)
   g_autofree gchar *out = NULL;
 
   require_locale ();
-  argv = ota_test_cli_argv_ports (0, 0, 0,
-                                  (const gchar *[]){ "--json", "--check", f->bad, NULL });
+  argv = ota_test_cli_argv_ports (0, 0, 0, (const gchar *[]){ "--json", "--check", f->bad, NULL });
   run = ota_test_cli_run ((const gchar *const *) argv, NULL, NULL, 60);
   g_assert_cmpint (run->status, ==, 4);
   ota_test_cli_check_json (run);
   out = joined (run);
   g_assert_cmpuint (count_han (out), ==, 0);
-  g_assert_nonnull (strstr (cJSON_GetObjectItem (run->result, "message")->valuestring,
-                            "the file is damaged"));
-  g_assert_cmpstr (cJSON_GetObjectItem (run->result, "outcome")->valuestring, ==,
-                   "invalid-file");
+  g_assert_nonnull (
+      strstr (cJSON_GetObjectItem (run->result, "message")->valuestring, "the file is damaged"));
+  g_assert_cmpstr (cJSON_GetObjectItem (run->result, "outcome")->valuestring, ==, "invalid-file");
 }
 
 /* --help in Chinese: the summary, the options and the exit codes. */
@@ -137,8 +135,8 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add ("/i18n/cli/check-bad-file", Fixture, NULL, fixture_setup, test_check_bad_file,
               fixture_teardown);
-  g_test_add ("/i18n/cli/json-stays-english", Fixture, NULL, fixture_setup,
-              test_json_stays_english, fixture_teardown);
+  g_test_add ("/i18n/cli/json-stays-english", Fixture, NULL, fixture_setup, test_json_stays_english,
+              fixture_teardown);
   g_test_add ("/i18n/cli/help", Fixture, NULL, fixture_setup, test_help, fixture_teardown);
   return g_test_run ();
 }
