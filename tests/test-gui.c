@@ -112,18 +112,33 @@ can_flash (Fixture *f, gconstpointer data)
   return gtk_widget_get_sensitive (ota_window_get_flash_button (f->window));
 }
 
+/* The window's words in the language the test runs in (the screenshots run
+ * in Chinese too): the translation of @msgid, up to its first directive. */
+static const gchar *
+tr (const gchar *msgid)
+{
+  const gchar *text = _ (msgid);
+  const gchar *directive = strchr (text, '%');
+  g_autofree gchar *cut
+      = directive != NULL ? g_strndup (text, (gsize) (directive - text)) : g_strdup (text);
+
+  return g_intern_string (cut);
+}
+
 static gboolean
 device_connected (Fixture *f, gconstpointer data)
 {
-  return label_contains (ota_window_get_device_status_label (f->window), "Connected")
+  return label_contains (ota_window_get_device_status_label (f->window),
+                         tr ("Connected to the device at %s"))
          || label_contains (ota_window_get_device_status_label (f->window),
-                            "Demo device (not a real device)");
+                            tr ("Demo device (not a real device) at %s"));
 }
 
 static gboolean
 device_absent (Fixture *f, gconstpointer data)
 {
-  return label_contains (ota_window_get_device_status_label (f->window), "Nothing answers");
+  return label_contains (ota_window_get_device_status_label (f->window),
+                         tr ("Nothing answers at %s."));
 }
 
 static gboolean
@@ -131,7 +146,9 @@ file_checked (Fixture *f, gconstpointer data)
 {
   const gchar *text = label_text (ota_window_get_file_status_label (f->window));
 
-  return g_str_has_prefix (text, "Valid") || strstr (text, "cannot be used") != NULL;
+  return g_str_has_prefix (text,
+                           tr ("Valid firmware: every checksum is right and the updater is in it."))
+         || g_str_has_prefix (text, tr ("The firmware file cannot be used."));
 }
 
 static gboolean
@@ -170,14 +187,15 @@ recovery_offered (Fixture *f, gconstpointer data)
   GtkWidget *button = ota_window_get_flash_button (f->window);
 
   return gtk_widget_get_visible (ota_window_get_recovery_bar (f->window))
-         && g_strcmp0 (gtk_button_get_label (GTK_BUTTON (button)), "_Recover") == 0
+         && g_strcmp0 (gtk_button_get_label (GTK_BUTTON (button)), _ ("_Recover")) == 0
          && gtk_widget_get_sensitive (button);
 }
 
 static gboolean
 stage_two_halfway (Fixture *f, gconstpointer data)
 {
-  return label_contains (ota_window_get_stage_label (f->window), "Stage 2 of 2")
+  return label_contains (ota_window_get_stage_label (f->window),
+                         tr ("Stage 2 of 2: sending the firmware to the updater"))
          && gtk_progress_bar_get_fraction (
                 GTK_PROGRESS_BAR (ota_window_get_progress_bar (f->window)))
                 >= 0.4;
@@ -1457,14 +1475,17 @@ shot_resize (Fixture *f)
 static gboolean
 stage_one_under_way (Fixture *f, gconstpointer data)
 {
-  return label_contains (ota_window_get_stage_label (f->window), "Stage 1 of 2:")
+  return label_contains (ota_window_get_stage_label (f->window),
+                         tr ("Stage 1 of 2: sending the updater to the device"))
          && progress_fraction (f) >= 0.15;
 }
 
 static gboolean
 between_stages (Fixture *f, gconstpointer data)
 {
-  return label_contains (ota_window_get_stage_label (f->window), "Stage 1 of 2 done");
+  g_autofree gchar *done = g_strdup_printf (_ ("Stage %u of 2 done"), 1u);
+
+  return label_contains (ota_window_get_stage_label (f->window), done);
 }
 
 /* no file, no device */
