@@ -47,7 +47,14 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 # the translation tests run the CLI and the window in Simplified Chinese
+# (listed in /etc/locale.gen, so that a later locale-gen keeps it)
 if ! locale -a | grep -qi '^zh_CN.utf-\?8$'; then
   echo "deps: generating the zh_CN.UTF-8 locale"
-  "${as_root[@]}" localedef -i zh_CN -f UTF-8 zh_CN.UTF-8
+  if [ -f /etc/locale.gen ] && command -v locale-gen >/dev/null; then
+    grep -q '^zh_CN.UTF-8 UTF-8' /etc/locale.gen ||
+      echo 'zh_CN.UTF-8 UTF-8' | "${as_root[@]}" tee -a /etc/locale.gen >/dev/null
+    "${as_root[@]}" locale-gen >/dev/null
+  else
+    "${as_root[@]}" localedef -i zh_CN -f UTF-8 zh_CN.UTF-8
+  fi
 fi
