@@ -397,21 +397,32 @@ static void G_GNUC_PRINTF (2, 0) set_message (OtaEvent *event, const gchar *form
   event->message = g_strdup_vprintf (format, args);
 }
 
-static void G_GNUC_PRINTF (5, 6) emit_log (OtaSession *self, guint stage, OtaLogLevel level,
-                                           OtaEventCode code, const gchar *format, ...)
+/* A log event: @step and @network for OTA_EVENT_CODE_WIFI. */
+static void G_GNUC_PRINTF (7, 0)
+    emit_log_va (OtaSession *self, guint stage, OtaLogLevel level, OtaEventCode code,
+                 OtaWifiStep step, const gchar *network, const gchar *format, va_list args)
 {
   g_autoptr (OtaEvent) event = ota_event_new (OTA_EVENT_LOG);
-  va_list args;
 
-  va_start (args, format);
   set_message (event, format, args);
-  va_end (args);
   event->stage = stage;
   event->level = level;
   event->code = code;
+  event->wifi_step = step;
+  event->network = g_strdup (network);
   event->overall = overall (self, 0);
   g_debug ("%s: %s", ota_event_code_to_string (code), event->message);
   emit (self, event);
+}
+
+static void G_GNUC_PRINTF (5, 6) emit_log (OtaSession *self, guint stage, OtaLogLevel level,
+                                           OtaEventCode code, const gchar *format, ...)
+{
+  va_list args;
+
+  va_start (args, format);
+  emit_log_va (self, stage, level, code, OTA_WIFI_STEP_NONE, NULL, format, args);
+  va_end (args);
 }
 
 /* A restart: with Wi-Fi steps the event names the device's network (the
@@ -519,20 +530,11 @@ static void G_GNUC_PRINTF (6, 7)
     emit_wifi (OtaSession *self, guint stage, OtaLogLevel level, OtaWifiStep step,
                const gchar *network, const gchar *format, ...)
 {
-  g_autoptr (OtaEvent) event = ota_event_new (OTA_EVENT_LOG);
   va_list args;
 
   va_start (args, format);
-  set_message (event, format, args);
+  emit_log_va (self, stage, level, OTA_EVENT_CODE_WIFI, step, network, format, args);
   va_end (args);
-  event->stage = stage;
-  event->level = level;
-  event->code = OTA_EVENT_CODE_WIFI;
-  event->wifi_step = step;
-  event->network = g_strdup (network);
-  event->overall = overall (self, 0);
-  g_debug ("wifi %s: %s", ota_wifi_step_to_string (step), event->message);
-  emit (self, event);
 }
 
 static void
