@@ -124,8 +124,7 @@ set_state (Unit *u, OtaBatchUnitState state)
 static void
 show_counters (OtaBatchView *self)
 {
-  g_autofree gchar *text
-      = g_strdup_printf (_ ("OK %u · failed %u"), self->n_ok, self->n_failed);
+  g_autofree gchar *text = g_strdup_printf (_ ("OK %u · failed %u"), self->n_ok, self->n_failed);
 
   gtk_label_set_text (GTK_LABEL (self->counters_label), text);
 }
@@ -190,11 +189,10 @@ ota_batch_view_add_unit (OtaBatchView *self, guint unit, const OtaDescription *d
   u->uuid = g_strdup (device != NULL ? device->uuid : NULL);
   u->before = g_strdup (device != NULL ? device->firmware_version : NULL);
   u->state = device != NULL && ota_description_needs_stage_two (device) ? OTA_BATCH_UNIT_RESTARTING
-                                                                       : OTA_BATCH_UNIT_WAITING;
+                                                                        : OTA_BATCH_UNIT_WAITING;
   g_ptr_array_add (self->units, u);
 
-  g_object_set (box, "margin-start", 6, "margin-end", 6, "margin-top", 3, "margin-bottom", 3,
-                NULL);
+  g_object_set (box, "margin-start", 6, "margin-end", 6, "margin-top", 3, "margin-bottom", 3, NULL);
   u->image = gtk_image_new ();
   gtk_box_pack_start (GTK_BOX (box), u->image, FALSE, FALSE, 0);
   label = row_label (number, FALSE);
@@ -240,8 +238,7 @@ ota_batch_view_show_event (OtaBatchView *self, const OtaEvent *ev)
 }
 
 void
-ota_batch_view_finish_unit (OtaBatchView *self, guint unit, const OtaAdvice *advice,
-                            gboolean last)
+ota_batch_view_finish_unit (OtaBatchView *self, guint unit, const OtaAdvice *advice, gboolean last)
 {
   Unit *u;
 
@@ -260,9 +257,8 @@ ota_batch_view_finish_unit (OtaBatchView *self, guint unit, const OtaAdvice *adv
   else
     {
       self->n_failed++;
-      set_state (u, advice->state == OTA_DEVICE_STATE_NEEDS_RECOVERY
-                        ? OTA_BATCH_UNIT_NEEDS_RECOVERY
-                        : OTA_BATCH_UNIT_FAILED);
+      set_state (u, advice->state == OTA_DEVICE_STATE_NEEDS_RECOVERY ? OTA_BATCH_UNIT_NEEDS_RECOVERY
+                                                                     : OTA_BATCH_UNIT_FAILED);
     }
   gtk_widget_set_tooltip_text (u->state_label, advice->message);
   show_counters (self);
@@ -331,8 +327,8 @@ ota_batch_view_class_init (OtaBatchViewClass *klass)
 
   G_OBJECT_CLASS (klass)->finalize = ota_batch_view_finalize;
   signals[SIGNAL_STOP_REQUESTED]
-      = g_signal_new ("stop-requested", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
-                      NULL, NULL, G_TYPE_NONE, 0);
+      = g_signal_new ("stop-requested", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                      NULL, G_TYPE_NONE, 0);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/otaflash/Otaflash/ota-batch-view.ui");
   gtk_widget_class_bind_template_child (widget_class, OtaBatchView, counters_label);

@@ -167,8 +167,7 @@ ota_history_window_reload (OtaHistoryWindow *self)
       gdouble secs;
       GtkTreeIter iter;
 
-      if (*needle != '\0'
-          && (r->device_uuid == NULL || strstr (r->device_uuid, needle) == NULL))
+      if (*needle != '\0' && (r->device_uuid == NULL || strstr (r->device_uuid, needle) == NULL))
         continue;
       if (!outcome_matches (outcome, r->outcome))
         continue;
@@ -193,10 +192,10 @@ ota_history_window_reload (OtaHistoryWindow *self)
       i--;
     }
   {
-    g_autofree gchar *text = g_strdup_printf (
-        g_dngettext (GETTEXT_PACKAGE, "%u flash shown, newest first.",
-                     "%u flashes shown, newest first.", self->shown->len),
-        self->shown->len);
+    g_autofree gchar *text
+        = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u flash shown, newest first.",
+                                        "%u flashes shown, newest first.", self->shown->len),
+                           self->shown->len);
 
     set_status (self, text);
   }
