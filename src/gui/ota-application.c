@@ -329,7 +329,7 @@ flash_done_cb (GObject *source, GAsyncResult *res, gpointer user_data)
 }
 
 /* The history is opened at the first flash; a history that cannot be used
- * is said in the terminal (the window does not show the history yet) and
+ * is said in the terminal (the History window says it too when opened) and
  * the flash goes on. */
 static void
 record_begin (OtaApplication *self)
