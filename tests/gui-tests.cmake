@@ -32,7 +32,7 @@ if(OTA_BUILD_GUI)
   # groups started side by side rarely race for the same one (xvfb-run -a
   # also retries)
   set(display 140)
-  foreach(group flash cancel recovery file device settings demo layout a11y zh)
+  foreach(group flash cancel recovery file device settings demo layout a11y zh batch)
     math(EXPR display "${display} + 7")
     if(XVFB_RUN)
       add_test(NAME test-gui-${group}

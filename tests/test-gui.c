@@ -18,6 +18,7 @@
 #include "ota-application-private.h"
 #include "ota-window-private.h"
 #include "ota-error.h"
+#include "ota-history-window.h"
 #include "ota-json.h"
 #include "ota-cancel-dialog.h"
 #include "ota-demo.h"
@@ -219,6 +220,11 @@ fixture_setup (Fixture *f, gconstpointer data)
   f->titles = g_ptr_array_new_with_free_func (g_free);
   f->detail_texts = g_ptr_array_new_with_free_func (g_free);
   f->data = data;
+  /* the history of this test's flashes, never the build tree's or a user's */
+  {
+    g_autofree gchar *db = g_build_filename (f->dir, "history.db", NULL);
+    g_setenv ("OTAFLASH_HISTORY_DB", db, TRUE);
+  }
   /* the kept logs too */
   {
     g_autofree gchar *state = g_build_filename (f->dir, "state", NULL);
@@ -1633,6 +1639,178 @@ run_screenshots (const gchar *out_dir)
   return 0;
 }
 
+/* ---- Flash Every Device, and the History window ------------------------------------------ */
+
+static gboolean
+batch_has_units (Fixture *f, gconstpointer data)
+{
+  return ota_batch_view_get_n_units (ota_window_get_batch_view (f->window))
+         >= GPOINTER_TO_UINT (data);
+}
+
+static gboolean
+batch_ended (Fixture *f, gconstpointer data)
+{
+  return !ota_window_is_batch (f->window)
+         && !ota_flash_is_running (ota_application_get_engine (f->app));
+}
+
+static gboolean
+history_shows (Fixture *f, gconstpointer data)
+{
+  GtkWidget *history = ota_application_get_history_window (f->app);
+
+  return history != NULL
+         && ota_history_window_get_n_shown (OTA_HISTORY_WINDOW (history))
+                == GPOINTER_TO_UINT (data);
+}
+
+/* The records of the batch in the History window: all of them, one by its
+ * uuid (the search entry), its log, the outcome filter, and the CSV of what
+ * is shown. */
+static void
+check_history (Fixture *f, const gchar *uuid, gboolean failed)
+{
+  OtaHistoryWindow *history;
+  GtkTreeView *tree;
+  GtkTextBuffer *buffer;
+  GtkTextIter start, end;
+  g_autofree gchar *log = NULL;
+  g_autofree gchar *csv_path = g_build_filename (f->dir, "history.csv", NULL);
+  g_autofree gchar *csv = NULL;
+  g_autoptr (GError) error = NULL;
+  g_auto (GStrv) lines = NULL;
+
+  g_action_group_activate_action (G_ACTION_GROUP (f->app), "history", NULL);
+  history = OTA_HISTORY_WINDOW (ota_application_get_history_window (f->app));
+  g_assert_nonnull (history);
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (history)));
+  g_assert_cmpuint (ota_history_window_get_n_shown (history), ==, 3);
+
+  /* the search entry narrows to the one device (GtkSearchEntry waits a moment) */
+  gtk_entry_set_text (GTK_ENTRY (ota_history_window_get_uuid_entry (history)), uuid);
+  wait_until (f, history_shows, GUINT_TO_POINTER (1), READY_MS, "one record");
+
+  /* its log */
+  tree = GTK_TREE_VIEW (ota_history_window_get_tree_view (history));
+  {
+    g_autoptr (GtkTreePath) path = gtk_tree_path_new_first ();
+
+    gtk_tree_selection_select_path (gtk_tree_view_get_selection (tree), path);
+  }
+  click (ota_history_window_get_show_log_button (history));
+  buffer = gtk_text_view_get_buffer (GTK_TEXT_VIEW (ota_history_window_get_log_view (history)));
+  gtk_text_buffer_get_bounds (buffer, &start, &end);
+  log = gtk_text_buffer_get_text (buffer, &start, &end, FALSE);
+  g_assert_nonnull (strstr (log, "\"event\":\"result\""));
+  g_assert_nonnull (strstr (log, failed ? "\"status\":\"failed\"" : "\"status\":\"success\""));
+  g_assert_true (gtk_widget_is_visible (ota_history_window_get_log_view (history)));
+
+  /* the CSV of what is shown: the header and that one record */
+  ota_history_window_export (history, csv_path, &error);
+  g_assert_no_error (error);
+  g_file_get_contents (csv_path, &csv, NULL, &error);
+  g_assert_no_error (error);
+  lines = g_strsplit (csv, "\r\n", -1);
+  g_assert_cmpuint (g_strv_length (lines), ==, 3);
+  g_assert_true (g_str_has_prefix (lines[0], "id,start,end,duration_s,outcome,"));
+  g_assert_nonnull (strstr (lines[1], uuid));
+  g_assert_nonnull (strstr (lines[1], failed ? "failed-unchanged" : "success"));
+  g_assert_cmpstr (lines[2], ==, "");
+
+  /* the outcome filter, over every device again */
+  gtk_entry_set_text (GTK_ENTRY (ota_history_window_get_uuid_entry (history)), "");
+  wait_until (f, history_shows, GUINT_TO_POINTER (3), READY_MS, "every record");
+  gtk_combo_box_set_active_id (GTK_COMBO_BOX (ota_history_window_get_outcome_combo (history)),
+                               "failed");
+  g_assert_cmpuint (ota_history_window_get_n_shown (history), ==, failed ? 1 : 0);
+  gtk_combo_box_set_active_id (GTK_COMBO_BOX (ota_history_window_get_outcome_combo (history)),
+                               "success");
+  g_assert_cmpuint (ota_history_window_get_n_shown (history), ==, failed ? 2 : 3);
+  gtk_combo_box_set_active_id (GTK_COMBO_BOX (ota_history_window_get_since_combo (history)),
+                               "today");
+  g_assert_cmpuint (ota_history_window_get_n_shown (history), ==, failed ? 2 : 3);
+  gtk_widget_destroy (GTK_WIDGET (history));
+}
+
+/* Three units through "Flash Every Device", "Stop After This Unit" on the
+ * third; with data TRUE the second fails in stage one (a fault). */
+static void
+batch_body (Fixture *f)
+{
+  gboolean second_fails = GPOINTER_TO_INT (f->data);
+  OtaBatchView *view = ota_window_get_batch_view (f->window);
+  const gchar *uuids[3];
+  g_autofree gchar *counters = NULL;
+
+  wait_until (f, can_flash, NULL, READY_MS, "the Flash button");
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (view)));
+  g_action_group_activate_action (G_ACTION_GROUP (f->window), "batch", NULL);
+  g_assert_true (ota_window_is_batch (f->window));
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (view)));
+  g_assert_false (gtk_widget_get_sensitive (ota_window_get_flash_button (f->window)));
+  g_assert_true (gtk_widget_get_sensitive (ota_window_get_cancel_button (f->window)));
+  g_assert_false (g_action_group_get_action_enabled (G_ACTION_GROUP (f->window), "batch"));
+
+  /* the first unit's big result, then on to the next by itself */
+  wait_until (f, batch_has_units, GUINT_TO_POINTER (2), FLASH_MS, "the second unit");
+  g_assert_cmpint (ota_batch_view_get_unit_state (view, 1), ==, OTA_BATCH_UNIT_DONE);
+  wait_until (f, batch_has_units, GUINT_TO_POINTER (3), FLASH_MS, "the third unit");
+  click (ota_batch_view_get_stop_button (view));
+  g_assert_false (gtk_widget_get_sensitive (ota_batch_view_get_stop_button (view)));
+  wait_until (f, batch_ended, NULL, FLASH_MS, "the end of the batch");
+
+  g_assert_cmpuint (ota_batch_view_get_n_units (view), ==, 3);
+  for (guint unit = 1; unit <= 3; unit++)
+    {
+      gboolean fails = second_fails && unit == 2;
+
+      uuids[unit - 1] = ota_batch_view_get_unit_uuid (view, unit);
+      g_assert_nonnull (uuids[unit - 1]);
+      g_assert_cmpuint (strlen (uuids[unit - 1]), >, 0);
+      for (guint other = 1; other < unit; other++)
+        g_assert_cmpstr (uuids[other - 1], !=, uuids[unit - 1]);
+      g_assert_cmpint (ota_batch_view_get_unit_state (view, unit), ==,
+                       fails ? OTA_BATCH_UNIT_FAILED : OTA_BATCH_UNIT_DONE);
+      g_assert_cmpstr (ota_batch_view_get_unit_version_before (view, unit), ==, "1.0.1");
+      g_assert_cmpstr (ota_batch_view_get_unit_version_after (view, unit), ==,
+                       fails ? NULL : "1.0.2");
+    }
+  g_assert_cmpuint (ota_batch_view_get_n_ok (view), ==, second_fails ? 2 : 3);
+  g_assert_cmpuint (ota_batch_view_get_n_failed (view), ==, second_fails ? 1 : 0);
+  counters = g_strdup_printf ("OK %u · failed %u", second_fails ? 2 : 3, second_fails ? 1 : 0);
+  g_assert_cmpstr (label_text (ota_batch_view_get_counters_label (view)), ==, counters);
+  /* the last unit's big result; the window is free again */
+  g_assert_true (gtk_widget_get_visible (ota_window_get_result_bar (f->window)));
+  g_assert_cmpint (ota_window_get_result_kind (f->window), ==, OTA_RESULT_KIND_SUCCESS);
+  g_assert_true (g_action_group_get_action_enabled (G_ACTION_GROUP (f->window), "batch"));
+  g_assert_false (gtk_widget_get_sensitive (ota_window_get_cancel_button (f->window)));
+
+  check_history (f, uuids[1], second_fails);
+}
+
+static void
+test_batch (Fixture *f, gconstpointer data)
+{
+  const gchar *ok[]
+      = { "--devices", "3", "--time-scale", "0.02", "--installed-version", "1.0.1", NULL };
+  const gchar *fault[] = { "--devices",
+                           "3",
+                           "--time-scale",
+                           "0.02",
+                           "--fault",
+                           "err:stage=1,unit=2",
+                           "--installed-version",
+                           "1.0.1",
+                           NULL };
+  g_autoptr (OtaTestEmu) emu = start_emu (GPOINTER_TO_INT (data) ? fault : ok);
+
+  run_app (f, emu, f->ufw, batch_body);
+  /* the emulator saw three units, and no safety rule broken */
+  g_assert_cmpuint (ota_test_emu_count_events (emu, "device-swap"), >=, 2);
+  ota_test_emu_assert_clean (emu);
+}
+
 /* ---- Simplified Chinese (LC_ALL=zh_CN.UTF-8: ctest's test-gui-zh) -------------------------- */
 
 /* An English word left in what the window shows: a run of 4+ letters that
@@ -1812,6 +1990,8 @@ main (int argc, char **argv)
   ADD ("layout/fits-800x600", test_layout, NULL);
   ADD ("a11y/tab-stops-and-names", test_a11y, NULL);
   ADD ("recovery/quit-asks-first", test_quit_in_updater, NULL);
+  ADD ("batch/three-units-then-history", test_batch, GINT_TO_POINTER (FALSE));
+  ADD ("batch/second-unit-fails-then-history", test_batch, GINT_TO_POINTER (TRUE));
 #undef ADD
   return g_test_run ();
 }

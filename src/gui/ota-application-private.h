@@ -11,6 +11,8 @@ G_BEGIN_DECLS
 
 OtaWindow *ota_application_get_window (OtaApplication *self);
 GtkWidget *ota_application_get_cancel_dialog (OtaApplication *self);
+/* the history window while it is shown (app.history), or NULL */
+GtkWidget *ota_application_get_history_window (OtaApplication *self);
 OtaFlash *ota_application_get_engine (OtaApplication *self);
 /* suspend and idle are inhibited (asked for) while a flash runs */
 gboolean ota_application_get_inhibiting (OtaApplication *self);

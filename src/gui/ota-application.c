@@ -5,6 +5,7 @@
 #include "ota-i18n.h"
 #include "ota-application-private.h"
 
+#include "ota-batch.h"
 #include "ota-cancel-dialog.h"
 #include "ota-color-scheme.h"
 #include "ota-demo.h"
@@ -12,6 +13,7 @@
 #include "ota-device-monitor.h"
 #include "ota-file-check.h"
 #include "ota-gui.h"
+#include "ota-history-window.h"
 #include "ota-history-recorder.h"
 #include "ota-settings.h"
 #include "ota-wifi.h"
@@ -47,6 +49,12 @@ struct _OtaApplication {
   guint inhibit_cookie; /* suspend and idle held off while flashing (0: refused) */
   gboolean inhibiting;  /* asked for, from the flash request to its end */
   gchar *last_log_path; /* this run's log under the state folder */
+
+  /* "Flash Every Device": OtaBatch drives the engine unit after unit */
+  OtaBatch *batch;
+  gboolean batch_pending; /* waiting for the device monitor's read to end */
+
+  GtkWidget *history_window; /* while shown */
 
   /* the address the demo took over, put back when leaving it */
   gchar *pre_demo_host;
@@ -321,7 +329,7 @@ flash_done_cb (GObject *source, GAsyncResult *res, gpointer user_data)
 }
 
 /* The history is opened at the first flash; a history that cannot be used
- * is said in the terminal (the window does not show the history yet) and
+ * is said in the terminal (the History window says it too when opened) and
  * the flash goes on. */
 static void
 record_begin (OtaApplication *self)
@@ -402,17 +410,134 @@ start_flash (OtaApplication *self)
                        g_object_ref (self));
 }
 
+/* ---- "Flash Every Device" ---------------------------------------------------------- */
+
+static void
+reload_history_window (OtaApplication *self)
+{
+  if (self->history_window != NULL)
+    ota_history_window_reload (OTA_HISTORY_WINDOW (self->history_window));
+}
+
+static void
+batch_unit_start_cb (OtaBatch *batch, guint unit, OtaApplication *self)
+{
+  if (self->window == NULL)
+    return;
+  ota_window_flash_started (self->window);
+  ota_batch_view_add_unit (ota_window_get_batch_view (self->window), unit,
+                           ota_batch_get_device (batch));
+  /* every unit is a flash of its own in the history, as with --batch */
+  record_begin (self);
+}
+
+static void
+batch_unit_end_cb (OtaBatch *batch, guint unit, OtaApplication *self)
+{
+  const OtaAdvice *advice = ota_batch_get_advice (batch);
+
+  close_cancel_dialog (self);
+  if (self->recording && self->recorder != NULL)
+    {
+      g_autoptr (GError) error = NULL;
+
+      self->recording = FALSE;
+      if (!ota_history_recorder_end (self->recorder, advice, &error))
+        g_message ("this flash is not recorded in the history: %s", error->message);
+    }
+  if (self->window == NULL)
+    return;
+  ota_window_flash_finished (self->window, advice);
+  ota_batch_view_finish_unit (ota_window_get_batch_view (self->window), unit, advice,
+                              ota_batch_is_stopped (batch));
+  keep_log (self);
+  reload_history_window (self);
+}
+
+static void
+batch_done_cb (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  g_autoptr (OtaApplication) self = user_data;
+
+  ota_batch_run_finish (OTA_BATCH (source), res, NULL);
+  if (self->batch != NULL)
+    g_signal_handlers_disconnect_by_data (self->batch, self);
+  g_clear_object (&self->batch);
+  close_cancel_dialog (self);
+  uninhibit (self);
+  if (self->window == NULL)
+    return;
+  ota_window_batch_finished (self->window);
+  ota_device_monitor_set_paused (self->monitor, FALSE);
+}
+
+/* As otaflash --cli --batch: the window's file, address and ports; no
+ * Wi-Fi steps (the units' network is joined by hand, docs/cli.md); a unit
+ * that runs the file's version or a newer one is refused, not asked. */
+static void
+start_batch (OtaApplication *self)
+{
+  OtaSession *session = ota_flash_get_session (self->engine);
+  guint16 ctp, http, ota;
+  g_autofree gchar *host = NULL;
+
+  self->batch_pending = FALSE;
+  if (self->window == NULL || self->firmware == NULL || self->ufw == NULL)
+    return;
+  host = g_strstrip (g_strdup (ota_window_get_host (self->window)));
+  ota_window_get_ports (self->window, &ctp, &http, &ota);
+  ota_session_set_host (session, host);
+  ota_session_set_ports (session, ctp, http, ota);
+  ota_session_set_wifi (session, NULL, NULL, NULL, NULL, FALSE);
+  self->batch = ota_batch_new (self->engine, self->firmware, self->ufw);
+  g_signal_connect (self->batch, "unit-start", G_CALLBACK (batch_unit_start_cb), self);
+  g_signal_connect (self->batch, "unit-end", G_CALLBACK (batch_unit_end_cb), self);
+  ota_batch_run_async (self->batch, NULL, batch_done_cb, g_object_ref (self));
+}
+
+static void
+batch_requested_cb (OtaWindow *window, OtaApplication *self)
+{
+  if (ota_flash_is_running (self->engine) || self->flash_pending || self->batch != NULL
+      || self->batch_pending || self->firmware == NULL)
+    return;
+  ota_window_batch_started (window);
+  g_application_withdraw_notification (G_APPLICATION (self), "flash-result");
+  self->inhibiting = TRUE;
+  self->inhibit_cookie
+      = gtk_application_inhibit (GTK_APPLICATION (self), GTK_WINDOW (window),
+                                 GTK_APPLICATION_INHIBIT_SUSPEND | GTK_APPLICATION_INHIBIT_IDLE,
+                                 _ ("Flashing firmware into a device"));
+  /* the batch reads the address itself from now on */
+  ota_device_monitor_set_paused (self->monitor, TRUE);
+  if (ota_device_monitor_get_busy (self->monitor))
+    self->batch_pending = TRUE;
+  else
+    start_batch (self);
+}
+
+/* No new unit; the one in progress ends as it would (Cancel cancels it). */
+static void
+batch_stop_requested_cb (OtaBatchView *view, OtaApplication *self)
+{
+  if (self->batch != NULL)
+    ota_batch_stop (self->batch);
+}
+
 static void
 monitor_busy_cb (OtaDeviceMonitor *monitor, GParamSpec *pspec, OtaApplication *self)
 {
   if (self->flash_pending && !ota_device_monitor_get_busy (monitor))
     start_flash (self);
+  if (self->batch_pending && !ota_device_monitor_get_busy (monitor))
+    start_batch (self);
 }
 
 static void
 flash_requested_cb (OtaWindow *window, OtaApplication *self)
 {
-  if (ota_flash_is_running (self->engine) || self->flash_pending || self->firmware == NULL)
+  if (ota_flash_is_running (self->engine) || self->flash_pending || self->batch != NULL
+      || self->batch_pending || self->firmware == NULL)
     return;
   ota_window_flash_started (window);
   g_application_withdraw_notification (G_APPLICATION (self), "flash-result");
@@ -447,6 +572,24 @@ cancel_dialog_response_cb (GtkDialog *dialog, gint response, OtaApplication *sel
 static void
 cancel_requested_cb (OtaWindow *window, OtaApplication *self)
 {
+  if (self->batch_pending)
+    {
+      /* nothing has reached any device yet */
+      self->batch_pending = FALSE;
+      uninhibit (self);
+      ota_window_batch_finished (window);
+      ota_device_monitor_set_paused (self->monitor, FALSE);
+      return;
+    }
+  if (self->batch != NULL)
+    {
+      /* no new unit; the unit in progress (if any) as a single flash */
+      if (!ota_batch_is_stopped (self->batch))
+        ota_batch_view_set_stopping (ota_window_get_batch_view (window));
+      ota_batch_stop (self->batch);
+      if (!ota_batch_in_unit (self->batch))
+        return;
+    }
   if (self->flash_pending)
     {
       /* nothing has reached the device yet */
@@ -591,7 +734,13 @@ static void
 window_destroy_cb (GtkWidget *widget, OtaApplication *self)
 {
   close_cancel_dialog (self);
-  /* the window goes: a confirmed cancel (closing asked first while flashing) */
+  if (self->history_window != NULL)
+    gtk_widget_destroy (self->history_window);
+  /* the window goes: no new unit, and a confirmed cancel (closing asked
+   * first while flashing) */
+  if (self->batch != NULL)
+    ota_batch_stop (self->batch);
+  self->batch_pending = FALSE;
   ota_flash_cancel (self->engine, OTA_CANCEL_CONFIRMED);
   uninhibit (self);
   if (self->file_cancellable != NULL)
@@ -633,6 +782,9 @@ ensure_window (OtaApplication *self)
                     G_CALLBACK (demo_firmware_requested_cb), self);
   g_signal_connect (self->window, "leave-demo-requested", G_CALLBACK (leave_demo_requested_cb),
                     self);
+  g_signal_connect (self->window, "batch-requested", G_CALLBACK (batch_requested_cb), self);
+  g_signal_connect (ota_window_get_batch_view (self->window), "stop-requested",
+                    G_CALLBACK (batch_stop_requested_cb), self);
   /* the urgency hint ends when the technician looks */
   g_signal_connect (self->window, "notify::is-active", G_CALLBACK (window_active_cb), self);
 
@@ -693,7 +845,24 @@ help_action_cb (GSimpleAction *action, GVariant *parameter, gpointer user_data)
     }
 }
 
+/* The history window opens its own handle on the same database. */
+static void
+history_action_cb (GSimpleAction *action, GVariant *parameter, gpointer user_data)
+{
+  OtaApplication *self = OTA_APPLICATION (user_data);
+
+  if (self->history_window == NULL)
+    {
+      self->history_window = GTK_WIDGET (
+          ota_history_window_new (self->window != NULL ? GTK_WINDOW (self->window) : NULL, NULL));
+      g_object_add_weak_pointer (G_OBJECT (self->history_window),
+                                 (gpointer *) &self->history_window);
+    }
+  gtk_window_present (GTK_WINDOW (self->history_window));
+}
+
 static const GActionEntry app_entries[] = {
+  { "history", history_action_cb, NULL, NULL, NULL, { 0 } },
   { "quit", quit_action_cb, NULL, NULL, NULL, { 0 } },
   { "about", about_action_cb, NULL, NULL, NULL, { 0 } },
   { "help", help_action_cb, NULL, NULL, NULL, { 0 } },
@@ -781,6 +950,8 @@ ota_application_shutdown (GApplication *app)
 {
   OtaApplication *self = OTA_APPLICATION (app);
 
+  if (self->history_window != NULL)
+    gtk_widget_destroy (self->history_window);
   if (self->window != NULL)
     gtk_widget_destroy (GTK_WIDGET (self->window));
   if (self->demo != NULL)
@@ -868,6 +1039,13 @@ ota_application_get_window (OtaApplication *self)
 {
   g_return_val_if_fail (OTA_IS_APPLICATION (self), NULL);
   return self->window;
+}
+
+GtkWidget *
+ota_application_get_history_window (OtaApplication *self)
+{
+  g_return_val_if_fail (OTA_IS_APPLICATION (self), NULL);
+  return self->history_window;
 }
 
 GtkWidget *

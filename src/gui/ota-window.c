@@ -69,6 +69,7 @@ struct _OtaWindow {
   GtkWidget *log_view;
   GtkWidget *cancel_button;
   GtkWidget *flash_button;
+  GtkWidget *batch_view;
 
   /* state */
   FileState file_state;
@@ -76,6 +77,7 @@ struct _OtaWindow {
   OtaUfw *ufw;            /* the valid file's container, or NULL */
   OtaDescription *device; /* the last description read, or NULL */
   gboolean flashing;
+  gboolean batch; /* "Flash Every Device" runs: busy between the units too */
   gboolean demo_starting;
   gboolean quiet;                     /* filling the address fields: no "address-changed" */
   gboolean writing_shown;             /* stage two's "writing" activity was shown */
@@ -118,6 +120,7 @@ enum {
   SIGNAL_DEMO_REQUESTED,
   SIGNAL_DEMO_FIRMWARE_REQUESTED,
   SIGNAL_LEAVE_DEMO_REQUESTED,
+  SIGNAL_BATCH_REQUESTED,
   N_SIGNALS
 };
 static guint signals[N_SIGNALS];
@@ -288,8 +291,10 @@ update_actions (OtaWindow *self)
   gboolean recover
       = device_needs_stage_two (self)
         || (by_wifi && ota_network_list_get_recovery (OTA_NETWORK_LIST (self->network_list)));
+  /* a batch is busy between its units too */
+  gboolean busy = self->flashing || self->batch;
   gboolean can_flash
-      = self->file_state == FILE_VALID && (device_is_usable (self) || by_wifi) && !self->flashing;
+      = self->file_state == FILE_VALID && (device_is_usable (self) || by_wifi) && !busy;
   gboolean up_to_date = device_is_up_to_date (self);
   GtkStyleContext *flash_style = gtk_widget_get_style_context (self->flash_button);
   const gchar *why = NULL;
@@ -305,7 +310,9 @@ update_actions (OtaWindow *self)
   else
     gtk_style_context_remove_class (flash_style, "suggested-action");
   gtk_widget_set_sensitive (self->flash_button, can_flash);
-  if (self->flashing)
+  if (self->batch)
+    why = _ ("Every device is being flashed");
+  else if (self->flashing)
     why = _ ("An upgrade is running");
   else if (self->file_state != FILE_VALID)
     why = _ ("Choose a valid firmware file first");
@@ -324,8 +331,8 @@ update_actions (OtaWindow *self)
     why = _ ("Upgrade the device with this file, in two stages");
   gtk_widget_set_tooltip_text (self->flash_button, why);
 
-  gtk_widget_set_sensitive (self->cancel_button, self->flashing);
-  gtk_widget_set_sensitive (self->file_button, !self->flashing);
+  gtk_widget_set_sensitive (self->cancel_button, busy);
+  gtk_widget_set_sensitive (self->file_button, !busy);
   ota_network_list_set_busy (OTA_NETWORK_LIST (self->network_list), self->flashing);
   /* "join it by hand" only when this PC does not join it by itself */
   gtk_label_set_text (GTK_LABEL (self->absent_hint_label),
@@ -333,11 +340,13 @@ update_actions (OtaWindow *self)
                           ? _ ("Flash joins the device's Wi-Fi network below by itself.")
                           : _ ("Join the device's Wi-Fi network, then wait a moment: "
                                "this window looks for the device every 3 seconds."));
-  gtk_widget_set_sensitive (gtk_bin_get_child (GTK_BIN (self->advanced_expander)), !self->flashing);
-  set_simple_action_enabled (self, "open", !self->flashing);
-  set_simple_action_enabled (self, "try-demo", !self->flashing && !self->demo_starting);
+  gtk_widget_set_sensitive (gtk_bin_get_child (GTK_BIN (self->advanced_expander)), !busy);
+  set_simple_action_enabled (self, "open", !busy);
+  set_simple_action_enabled (self, "try-demo", !busy && !self->demo_starting);
+  /* a batch waits for its devices: it needs a file, not a device now */
+  set_simple_action_enabled (self, "batch", self->file_state == FILE_VALID && !busy);
   set_simple_action_enabled (self, "save-log", ota_log_model_get_lines (self->log)->len > 0);
-  gtk_widget_set_visible (self->recovery_bar, recover && !self->flashing);
+  gtk_widget_set_visible (self->recovery_bar, recover && !busy);
   /* a habitual Enter must not reflash a device that is done */
   if (can_flash && !up_to_date)
     gtk_widget_grab_default (self->flash_button);
@@ -346,8 +355,8 @@ update_actions (OtaWindow *self)
   /* the demo is a way to learn the window, not an answer to a failure */
   gtk_widget_set_visible (self->try_demo_button,
                           self->device == NULL && !result_is_failure (self) && !self->demo_mode);
-  gtk_widget_set_sensitive (self->leave_demo_button, !self->flashing);
-  if (!self->flashing)
+  gtk_widget_set_sensitive (self->leave_demo_button, !busy);
+  if (!busy)
     {
       /* it names the device's and the file's versions */
       g_autofree gchar *hint = idle_hint (self);
@@ -822,6 +831,8 @@ ota_window_show_event (OtaWindow *self, const OtaEvent *ev)
     }
   if (self->flashing)
     show_overall (self, ev->overall);
+  if (self->batch)
+    ota_batch_view_show_event (OTA_BATCH_VIEW (self->batch_view), ev);
   hint = ota_advice_event_hint (ev);
   switch (ev->kind)
     {
@@ -1192,7 +1203,7 @@ flash_button_clicked_cb (GtkButton *button, OtaWindow *self)
 static void
 cancel_button_clicked_cb (GtkButton *button, OtaWindow *self)
 {
-  if (self->flashing)
+  if (self->flashing || self->batch)
     g_signal_emit (self, signals[SIGNAL_CANCEL_REQUESTED], 0);
 }
 
@@ -1304,7 +1315,51 @@ save_log_action_cb (GSimpleAction *action, GVariant *parameter, gpointer user_da
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
 }
 
+static void
+batch_action_cb (GSimpleAction *action, GVariant *parameter, gpointer user_data)
+{
+  OtaWindow *self = OTA_WINDOW (user_data);
+
+  if (!self->flashing && !self->batch && self->file_state == FILE_VALID)
+    g_signal_emit (self, signals[SIGNAL_BATCH_REQUESTED], 0);
+}
+
+void
+ota_window_batch_started (OtaWindow *self)
+{
+  g_return_if_fail (OTA_IS_WINDOW (self));
+  clear_result (self);
+  self->batch = TRUE;
+  ota_batch_view_start (OTA_BATCH_VIEW (self->batch_view), ota_window_get_host (self));
+  gtk_label_set_text (GTK_LABEL (self->stage_label), _ ("Waiting for the next device"));
+  update_actions (self);
+}
+
+void
+ota_window_batch_finished (OtaWindow *self)
+{
+  g_return_if_fail (OTA_IS_WINDOW (self));
+  self->batch = FALSE;
+  ota_batch_view_finish (OTA_BATCH_VIEW (self->batch_view));
+  update_actions (self);
+}
+
+gboolean
+ota_window_is_batch (OtaWindow *self)
+{
+  g_return_val_if_fail (OTA_IS_WINDOW (self), FALSE);
+  return self->batch;
+}
+
+OtaBatchView *
+ota_window_get_batch_view (OtaWindow *self)
+{
+  g_return_val_if_fail (OTA_IS_WINDOW (self), NULL);
+  return OTA_BATCH_VIEW (self->batch_view);
+}
+
 static const GActionEntry win_entries[] = {
+  { "batch", batch_action_cb, NULL, NULL, NULL, { 0 } },
   { "open", open_action_cb, NULL, NULL, NULL, { 0 } },
   { "try-demo", try_demo_action_cb, NULL, NULL, NULL, { 0 } },
   { "save-log", save_log_action_cb, NULL, NULL, NULL, { 0 } },
@@ -1380,10 +1435,14 @@ ota_window_class_init (OtaWindowClass *klass)
   signals[SIGNAL_LEAVE_DEMO_REQUESTED]
       = g_signal_new ("leave-demo-requested", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
                       NULL, NULL, G_TYPE_NONE, 0);
+  signals[SIGNAL_BATCH_REQUESTED]
+      = g_signal_new ("batch-requested", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
+                      NULL, NULL, G_TYPE_NONE, 0);
 
   ota_gui_register_resources ();
   g_type_ensure (OTA_TYPE_RESULT_VIEW);
   g_type_ensure (OTA_TYPE_NETWORK_LIST);
+  g_type_ensure (OTA_TYPE_BATCH_VIEW);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/otaflash/Otaflash/ota-window.ui");
   gtk_widget_class_bind_template_child (widget_class, OtaWindow, header_bar);
@@ -1428,6 +1487,7 @@ ota_window_class_init (OtaWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, OtaWindow, log_view);
   gtk_widget_class_bind_template_child (widget_class, OtaWindow, cancel_button);
   gtk_widget_class_bind_template_child (widget_class, OtaWindow, flash_button);
+  gtk_widget_class_bind_template_child (widget_class, OtaWindow, batch_view);
   gtk_widget_class_bind_template_callback (widget_class, file_button_clicked_cb);
   gtk_widget_class_bind_template_callback (widget_class, flash_button_clicked_cb);
   gtk_widget_class_bind_template_callback (widget_class, cancel_button_clicked_cb);

@@ -13,10 +13,12 @@
  *   "demo-requested" ()                 Try Without a Device
  *   "demo-firmware-requested" ()        Make Demo Firmware
  *   "leave-demo-requested" ()           Leave Demo
+ *   "batch-requested" ()                Flash Every Device
  */
 
 #include <gtk/gtk.h>
 #include "ota-advice.h"
+#include "ota-batch-view.h"
 #include "ota-description.h"
 #include "ota-event.h"
 #include "ota-network-list.h"
@@ -54,6 +56,14 @@ void ota_window_show_cancelling (OtaWindow *self);
 void ota_window_cancel_dropped (OtaWindow *self);
 void ota_window_flash_finished (OtaWindow *self, const OtaAdvice *advice);
 gboolean ota_window_is_flashing (OtaWindow *self);
+
+/* "Flash Every Device": busy from the request to the batch's end, between
+ * its units too; each unit is a flash_started() / flash_finished() pair and
+ * a row of the batch view. */
+void ota_window_batch_started (OtaWindow *self);
+void ota_window_batch_finished (OtaWindow *self);
+gboolean ota_window_is_batch (OtaWindow *self);
+OtaBatchView *ota_window_get_batch_view (OtaWindow *self);
 
 /* "Try without a device". */
 void ota_window_set_demo_starting (OtaWindow *self, gboolean starting);
