@@ -1859,12 +1859,12 @@ find_english_word (const gchar *text, gchar **out_word)
 /* Every text the window shows now (labels, buttons, the title, tooltips),
  * checked for English. */
 static void
-assert_all_chinese (Fixture *f, const gchar *state)
+assert_all_chinese (GtkWidget *window, const gchar *state)
 {
   g_autoptr (GPtrArray) all = g_ptr_array_new ();
   guint checked = 0, chinese = 0;
 
-  collect_widgets (GTK_WIDGET (f->window), all);
+  collect_widgets (window, all);
   for (guint i = 0; i < all->len; i++)
     {
       GtkWidget *w = g_ptr_array_index (all, i);
@@ -1874,6 +1874,20 @@ assert_all_chinese (Fixture *f, const gchar *state)
         continue;
       if (GTK_IS_LABEL (w))
         texts[0] = gtk_label_get_text (GTK_LABEL (w));
+      if (GTK_IS_TREE_VIEW (w))
+        {
+          /* the column titles (the rows are records: names and values) */
+          g_autoptr (GList) columns = gtk_tree_view_get_columns (GTK_TREE_VIEW (w));
+
+          for (GList *l = columns; l != NULL; l = l->next)
+            {
+              const gchar *title = gtk_tree_view_column_get_title (l->data);
+              g_autofree gchar *word = NULL;
+
+              if (title != NULL && find_english_word (title, &word))
+                g_error ("%s: English left in a column title: \"%s\"", state, title);
+            }
+        }
       g_autofree gchar *tooltip = gtk_widget_get_tooltip_text (w);
 
       texts[1] = tooltip;
@@ -1897,7 +1911,7 @@ assert_all_chinese (Fixture *f, const gchar *state)
     }
   {
     g_autofree gchar *word = NULL;
-    const gchar *title = gtk_window_get_title (GTK_WINDOW (f->window));
+    const gchar *title = gtk_window_get_title (GTK_WINDOW (window));
 
     if (title != NULL && find_english_word (title, &word))
       g_error ("%s: English left in the title: \"%s\"", state, title);
@@ -1918,13 +1932,20 @@ zh_body (Fixture *f)
   wait_until (f, can_flash, NULL, READY_MS, "the Flash button");
   gtk_expander_set_expanded (GTK_EXPANDER (ota_window_get_advanced_expander (f->window)), TRUE);
   settle (100);
-  assert_all_chinese (f, "ready");
+  assert_all_chinese (GTK_WIDGET (f->window), "ready");
   /* the device refuses: the failure, its next step and the log in Chinese */
   click (ota_window_get_flash_button (f->window));
   wait_until (f, finished, NULL, FLASH_MS, "the end of the upgrade");
   settle (100);
   g_assert_cmpint (ota_window_get_result_kind (f->window), ==, OTA_RESULT_KIND_ERROR);
-  assert_all_chinese (f, "failed");
+  assert_all_chinese (GTK_WIDGET (f->window), "failed");
+  /* the history of that flash, in Chinese too */
+  g_action_group_activate_action (G_ACTION_GROUP (f->app), "history", NULL);
+  settle (200);
+  g_assert_nonnull (ota_application_get_history_window (f->app));
+  assert_all_chinese (ota_application_get_history_window (f->app), "history");
+  gtk_widget_destroy (ota_application_get_history_window (f->app));
+  settle (50);
 }
 
 static void
