@@ -164,7 +164,7 @@ ota_result_view_init (OtaResultView *self)
   gtk_widget_set_can_focus (self->detail_label, FALSE);
   gtk_container_add (GTK_CONTAINER (self->detail_expander), self->detail_label);
   gtk_box_pack_start (GTK_BOX (texts), self->detail_expander, FALSE, FALSE, 0);
-  atk_object_set_name (gtk_widget_get_accessible (self->detail_expander), "Technical details");
+  atk_object_set_name (gtk_widget_get_accessible (self->detail_expander), _ ("Technical details"));
 
   gtk_widget_show_all (GTK_WIDGET (self));
   gtk_widget_set_no_show_all (GTK_WIDGET (self), TRUE);
