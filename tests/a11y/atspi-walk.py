@@ -17,7 +17,10 @@ with pyatspi:
   - opens Advanced and walks the window with the Tab key (synthesized
     through the AT-SPI registry, XTEST underneath) from Flash round to Flash
     again: no stop is a label, every stop has a name, and the address entry
-    and the three ports are on the way.
+    and the three ports are on the way;
+  - presses Flash (its AT-SPI action), waits for the result banner after
+    the whole upgrade, and checks the tree and the Tab walk again, the
+    banner's close button on the way.
 
 usage: atspi-walk.py OTAFLASH OTAFLASH-EMU OTAFLASH-MKUFW
 Exit 0: passed; 1: failed (the reason on stderr); 77: skipped, only when
@@ -258,9 +261,9 @@ def focused_object(pyatspi, candidates):
     return None
 
 
-def keyboard_walk(pyatspi, app):
+def keyboard_walk(pyatspi, app, start, wanted):
+    """Tab from @start round to @start again; @wanted: names on the way."""
     problems = []
-    flash = find_one(pyatspi, app, pyatspi.ROLE_PUSH_BUTTON, "Flash", "Flash button")
     advanced = find_one(pyatspi, app, pyatspi.ROLE_TOGGLE_BUTTON, "Advanced", "Advanced expander")
     if not advanced.getState().contains(pyatspi.STATE_EXPANDED):
         advanced.queryAction().doAction(0)
@@ -275,13 +278,13 @@ def keyboard_walk(pyatspi, app):
             candidates.append(obj)
     log(f"{len(candidates)} focusable objects on screen")
 
-    # focus Flash (this also gives the window the X input focus, where the
-    # synthesized keys go), then Tab round until Flash has the focus again
-    flash.queryComponent().grabFocus()
-    wait_for("the Flash button to take the focus",
-             lambda: flash.getState().contains(pyatspi.STATE_FOCUSED), 10)
+    # focus @start (this also gives the window the X input focus, where the
+    # synthesized keys go), then Tab round until it has the focus again
+    start.queryComponent().grabFocus()
+    wait_for(f"{describe(pyatspi, start)} to take the focus",
+             lambda: start.getState().contains(pyatspi.STATE_FOCUSED), 10)
     stops = []
-    previous = flash
+    previous = start
     for _ in range(60):
         pyatspi.Registry.generateKeyboardEvent(0xFF09, None, pyatspi.KEY_SYM)  # Tab
 
@@ -291,12 +294,12 @@ def keyboard_walk(pyatspi, app):
 
         now = wait_for("the focus to move on Tab", moved, 10, 0.05)
         previous = now
-        if now == flash:
+        if now == start:
             break
         stops.append(now)
     else:
-        problems.append("60 presses of Tab never came back to Flash")
-    log("Tab stops from Flash round to Flash:")
+        problems.append(f"60 presses of Tab never came back to {describe(pyatspi, start)}")
+    log(f"Tab stops from {describe(pyatspi, start)} round to it:")
     for i, obj in enumerate(stops):
         log(f"  {i + 1:2}. {describe(pyatspi, obj)}")
     for obj in stops:
@@ -305,12 +308,11 @@ def keyboard_walk(pyatspi, app):
         if not (obj.name or "").strip():
             problems.append(f"a Tab stop has no name: {describe(pyatspi, obj)}")
     if len(stops) < 5:
-        problems.append(f"only {len(stops)} Tab stops besides Flash")
-    names = {obj.name for obj in stops}
-    for wanted in ("Device address", "Control port (CTP)", "Description port (HTTP)",
-                   "Upgrade data port (OTA)", "Advanced"):
-        if wanted not in names:
-            problems.append(f"Tab never reaches \"{wanted}\"")
+        problems.append(f"only {len(stops)} Tab stops besides the first")
+    names = {obj.name for obj in stops + [start]}
+    for name in wanted:
+        if name not in names:
+            problems.append(f"Tab never reaches \"{name}\"")
     return problems
 
 
@@ -342,9 +344,28 @@ def run(pyatspi, otaflash, emu, mkufw, tmp, procs):
     wait_for("Flash to be enabled (device connected, file valid)", flash_enabled, 60, 0.3)
     log("Flash is enabled: the device is connected and the file valid")
 
-    log("the accessible tree:")
+    ports_wanted = ("Device address", "Control port (CTP)", "Description port (HTTP)",
+                    "Upgrade data port (OTA)", "Advanced")
+    log("== ready: the accessible tree ==")
     problems = check_tree(pyatspi, app)
-    problems += keyboard_walk(pyatspi, app)
+    log("== ready: the keyboard ==")
+    problems += keyboard_walk(pyatspi, app, flash, ports_wanted + ("Flash",))
+
+    # once more with the result banner up: a whole flash against the emulator
+    log("== flashing (Flash pressed through its AT-SPI action) ==")
+    flash.queryAction().doAction(0)
+    dismiss = wait_for("the result banner's close button",
+                       lambda: next((o for o, _ in walk(app)
+                                     if o.getRole() == pyatspi.ROLE_PUSH_BUTTON
+                                     and o.name == "Dismiss the result"
+                                     and o.getState().contains(pyatspi.STATE_SHOWING)), None),
+                       120, 0.5)
+    procs.check_alive("the window", window)
+    log("== result: the accessible tree ==")
+    problems += check_tree(pyatspi, app)
+    log("== result: the keyboard ==")
+    advanced = find_one(pyatspi, app, pyatspi.ROLE_TOGGLE_BUTTON, "Advanced", "Advanced expander")
+    problems += keyboard_walk(pyatspi, app, advanced, ports_wanted + (dismiss.name,))
     procs.check_alive("the window", window)
     return problems
 
