@@ -20,11 +20,14 @@ set -euo pipefail
 # gettext compiles and checks the translations (po/); locales gives the
 # zh_CN.UTF-8 locale the translation tests run in (made below), and
 # fonts-wqy-microhei the CJK font the window draws it with.
+# python3-pyatspi (with gir1.2-atspi-2.0) and at-spi2-core (the AT-SPI bus
+# launcher and registry) let test-gui-atspi-a11y walk the window as a screen
+# reader does (tests/a11y/atspi-walk.py).
 packages=(cmake ninja-build gcc pkg-config libglib2.0-dev libcjson-dev libgtk-3-dev
           xvfb xauth valgrind appstream desktop-file-utils clang libclang-rt-14-dev strace
           dbus-daemon dbus-x11 libnm-dev python3-dbusmock clang-format libsqlite3-dev
           debhelper dpkg-dev fakeroot help2man lintian man-db bash-completion
-          gettext locales fonts-wqy-microhei)
+          gettext locales fonts-wqy-microhei python3-pyatspi gir1.2-atspi-2.0 at-spi2-core)
 if [ "${OTA_DEPS_EXTRA:-}" != "" ]; then
   read -r -a extra <<<"$OTA_DEPS_EXTRA"
   packages+=("${extra[@]}")

@@ -68,6 +68,20 @@ if(OTA_BUILD_GUI)
   set_tests_properties(test-color-scheme PROPERTIES
     TIMEOUT 120 SKIP_RETURN_CODE 77 LABELS gui ENVIRONMENT "${color_scheme_env}")
 
+  # The window as a screen reader sees it, over the real AT-SPI bus
+  # (tests/a11y/atspi-walk.py, pyatspi): the real otaflash against the
+  # emulator, under an Xvfb and a private session bus of its own
+  # (run-atspi-walk.sh: xvfb-run, dbus-run-session), so that it passes the
+  # same with the caller's session bus and without any. Skips (77) only
+  # when pyatspi or a tool is missing and $OTA_A11Y_REQUIRED is not set;
+  # scripts/test.sh sets it.
+  find_program(OTA_PYTHON3 python3 HINTS /usr/bin)
+  add_test(NAME test-gui-atspi-a11y
+    COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/a11y/run-atspi-walk.sh 340 ${OTA_PYTHON3}
+            $<TARGET_FILE:otaflash> $<TARGET_FILE:otaflash-emu> $<TARGET_FILE:otaflash-mkufw>)
+  set_tests_properties(test-gui-atspi-a11y PROPERTIES
+    TIMEOUT 180 SKIP_RETURN_CODE 77 LABELS gui ENVIRONMENT "${gui_env}")
+
   # The launcher and the AppStream metadata, as distributions check them.
   add_test(NAME gui-desktop-files
     COMMAND ${CMAKE_COMMAND} -DRES=${PROJECT_BINARY_DIR}/resources

@@ -158,10 +158,13 @@ ota_result_view_init (OtaResultView *self)
   /* the technical cause, for whoever reads the log: folded */
   self->detail_expander = gtk_expander_new_with_mnemonic (_ ("_Details"));
   self->detail_label = new_label ("dim-label");
+  /* selectable, to copy the cause with the mouse, but no tab stop: a
+   * read-only value (the log and Save Log have it for the keyboard) */
   gtk_label_set_selectable (GTK_LABEL (self->detail_label), TRUE);
+  gtk_widget_set_can_focus (self->detail_label, FALSE);
   gtk_container_add (GTK_CONTAINER (self->detail_expander), self->detail_label);
   gtk_box_pack_start (GTK_BOX (texts), self->detail_expander, FALSE, FALSE, 0);
-  atk_object_set_name (gtk_widget_get_accessible (self->detail_expander), "Technical details");
+  atk_object_set_name (gtk_widget_get_accessible (self->detail_expander), _ ("Technical details"));
 
   gtk_widget_show_all (GTK_WIDGET (self));
   gtk_widget_set_no_show_all (GTK_WIDGET (self), TRUE);
