@@ -67,6 +67,7 @@ typedef enum {
   OTA_EVENT_CODE_HOLD_PORT,          /* the control port is held during stage two */
   OTA_EVENT_CODE_WIFI,               /* a Wi-Fi step */
   OTA_EVENT_CODE_HISTORY,            /* the flash history (a front-end's, docs/history.md) */
+  OTA_EVENT_CODE_RECOVERY_OTHER_FILE, /* the unit was left mid-upgrade with another file */
 } OtaEventCode;
 
 typedef struct {
