@@ -370,9 +370,9 @@ test_batch (Fixture *f, gconstpointer data)
   guint restores = 0, swaps = 0, units = 0;
   WifiHarnessSummary sum;
 
-  run = flash (f, h,
-               (const gchar *[]){ "--batch", "--count", "3", "--wifi", "auto", "--history-db", db,
-                                  NULL });
+  run = flash (
+      f, h,
+      (const gchar *[]){ "--batch", "--count", "3", "--wifi", "auto", "--history-db", db, NULL });
   g_assert_cmpint (run->status, ==, 0);
   g_assert_cmpstr (result_string (run, "status"), ==, "success");
   for (guint i = 0; i < run->lines->len; i++)
@@ -392,12 +392,12 @@ test_batch (Fixture *f, gconstpointer data)
   g_assert_cmpuint (units, ==, 3);
   /* the PC's network: remembered first, put back once, at the end */
   got = steps (run);
-  assert_steps (got, (const gchar *[]){ "wifi:remember:HomeNet", "wifi:join:wifi_camera_",
-                                        "wifi:joined:wifi_camera_", "stage:1:start", "stage:2:end",
-                                        "wifi:join:wifi_camera_", "stage:2:end",
-                                        "wifi:join:wifi_camera_", "stage:2:end",
-                                        "wifi:restore:HomeNet", "wifi:restored:HomeNet", "result",
-                                        NULL });
+  assert_steps (got,
+                (const gchar *[]){ "wifi:remember:HomeNet", "wifi:join:wifi_camera_",
+                                   "wifi:joined:wifi_camera_", "stage:1:start", "stage:2:end",
+                                   "wifi:join:wifi_camera_", "stage:2:end",
+                                   "wifi:join:wifi_camera_", "stage:2:end", "wifi:restore:HomeNet",
+                                   "wifi:restored:HomeNet", "result", NULL });
   for (guint i = 0; i < got->len; i++)
     if (g_str_has_prefix (g_ptr_array_index (got, i), "wifi:restore:"))
       restores++;

@@ -100,9 +100,9 @@ ota_batch_class_init (OtaBatchClass *klass)
                       NULL, G_TYPE_NONE, 1, G_TYPE_UINT);
   signals[SIGNAL_UNIT_END] = g_signal_new ("unit-end", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                                            0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_UINT);
-  signals[SIGNAL_EVENT] = g_signal_new ("event", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
-                                        NULL, NULL, NULL, G_TYPE_NONE, 1,
-                                        OTA_TYPE_EVENT | G_SIGNAL_TYPE_STATIC_SCOPE);
+  signals[SIGNAL_EVENT]
+      = g_signal_new ("event", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                      G_TYPE_NONE, 1, OTA_TYPE_EVENT | G_SIGNAL_TYPE_STATIC_SCOPE);
 }
 
 static void
@@ -393,8 +393,8 @@ static void G_GNUC_PRINTF (5, 6)
 /* ---- waiting for the next unit -------------------------------------------------- */
 
 typedef struct {
-  OtaBatch *batch;    /* Wi-Fi: its settings, done_ssids (read only while the wait
-                       * runs: the main context touches neither), failed_ssid */
+  OtaBatch *batch; /* Wi-Fi: its settings, done_ssids (read only while the wait
+                    * runs: the main context touches neither), failed_ssid */
   OtaSession *session;
   GHashTable *done; /* a snapshot: the worker never touches the batch's uuids */
   guint poll_ms;
@@ -455,7 +455,8 @@ read_new_device (Wait *w, guint settle_ms, GCancellable *cancellable)
 
       if (desc != NULL)
         {
-          if (desc->uuid != NULL && *desc->uuid != '\0' && !g_hash_table_contains (w->done, desc->uuid))
+          if (desc->uuid != NULL && *desc->uuid != '\0'
+              && !g_hash_table_contains (w->done, desc->uuid))
             return g_steal_pointer (&desc);
           return NULL;
         }
@@ -593,8 +594,8 @@ wait_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *can
       else
         {
           g_autoptr (GError) error = NULL;
-          g_autoptr (GPtrArray) all
-              = ota_wifi_scan (self->wifi, ota_wifi_deadline_in (WIFI_SCAN_MS), cancellable, &error);
+          g_autoptr (GPtrArray) all = ota_wifi_scan (
+              self->wifi, ota_wifi_deadline_in (WIFI_SCAN_MS), cancellable, &error);
           g_autoptr (GPtrArray) candidates = all != NULL ? wifi_candidates (self, all) : NULL;
 
           if (all == NULL)
@@ -631,9 +632,10 @@ end_unit (OtaBatch *self, OtaAdvice *advice)
   self->counts[advice->outcome]++;
   self->in_unit = FALSE;
   /* a recovered unit comes back on its product's network: done too */
-  if (self->wifi != NULL && ota_session_get_wifi_network (ota_flash_get_session (self->engine)) != NULL)
-    g_hash_table_add (self->done_ssids,
-                      g_strdup (ota_session_get_wifi_network (ota_flash_get_session (self->engine))));
+  if (self->wifi != NULL
+      && ota_session_get_wifi_network (ota_flash_get_session (self->engine)) != NULL)
+    g_hash_table_add (self->done_ssids, g_strdup (ota_session_get_wifi_network (
+                                            ota_flash_get_session (self->engine))));
   /* a cancelled unit is the technician's Ctrl-C: the batch ends with it */
   if (advice->outcome == OTA_OUTCOME_CANCELLED || ota_flash_is_cancelling (self->engine))
     self->stop = TRUE;
@@ -773,8 +775,7 @@ restore_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *
                           home, error->message);
       else
         batch_wifi_event (self, OTA_LOG_LEVEL_WARNING, OTA_WIFI_STEP_RESTORE, NULL,
-                          N_ ("This PC could not leave the device's network (%s)"),
-                          error->message);
+                          N_ ("This PC could not leave the device's network (%s)"), error->message);
     }
   else if (home != NULL)
     batch_wifi_event (self, OTA_LOG_LEVEL_INFO, OTA_WIFI_STEP_RESTORED, home,

@@ -50,8 +50,8 @@ void ota_history_recorder_set_device (OtaHistoryRecorder *self, const OtaDescrip
  * newest other record of @uuid when that flash left the device mid-upgrade
  * (device state needs-recovery, or interrupted). Safe from the flash's
  * thread: it reads through a connection of its own. */
-gboolean ota_history_recorder_earlier_file (const gchar *uuid, gchar **out_name,
-                                            gchar **out_sha256, gpointer user_data);
+gboolean ota_history_recorder_earlier_file (const gchar *uuid, gchar **out_name, gchar **out_sha256,
+                                            gpointer user_data);
 
 /* The record being (or last) written; 0 before any. */
 gint64 ota_history_recorder_get_id (OtaHistoryRecorder *self);
