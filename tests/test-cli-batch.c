@@ -310,6 +310,18 @@ test_expect_product (Fixture *f, gconstpointer data)
   }
 }
 
+/* A power cycle of *@emu (ota_test_emu_restart), the old object freed. */
+static void
+restart_emu (OtaTestEmu **emu, const gchar *const *extra)
+{
+  g_autoptr (GError) error = NULL;
+  OtaTestEmu *next = ota_test_emu_restart (*emu, extra, &error);
+
+  g_assert_no_error (error);
+  ota_test_emu_free (*emu);
+  *emu = next;
+}
+
 /* A single flash of @file (--reboot-timeout 2) into DB; the run. */
 static OtaTestCliRun *
 run_single (Fixture *f, OtaTestEmu *emu, const gchar *file)
@@ -397,8 +409,7 @@ test_recovery_other_file (Fixture *f, gconstpointer data)
     g_assert_cmpint (r->status, ==, 9);
     g_assert_cmpstr (ota_test_cli_result_string (r, "device_state"), ==, "needs-recovery");
   }
-  emu = ota_test_emu_restart (emu, NULL, &error);
-  g_assert_no_error (error);
+  restart_emu (&emu, NULL);
   {
     g_autoptr (OtaTestCliRun) r = run_single (f, emu, f->ufw);
     g_autoptr (cJSON) warning = other_file_warning (r);
@@ -407,15 +418,13 @@ test_recovery_other_file (Fixture *f, gconstpointer data)
     g_assert_null (warning);
   }
   /* 2. interrupted with another file; the batch recovers it with its own */
-  emu = ota_test_emu_restart (emu, stuck, &error);
-  g_assert_no_error (error);
+  restart_emu (&emu, stuck);
   {
     g_autoptr (OtaTestCliRun) r = run_single (f, emu, other);
 
     g_assert_cmpint (r->status, ==, 9);
   }
-  emu = ota_test_emu_restart (emu, NULL, &error);
-  g_assert_no_error (error);
+  restart_emu (&emu, NULL);
   {
     const gchar *args[] = { "--count", "1", NULL };
     g_autoptr (OtaTestCliRun) r = run_batch (f, emu, args, NULL, NULL);
@@ -424,15 +433,13 @@ test_recovery_other_file (Fixture *f, gconstpointer data)
     assert_other_file (r, other);
   }
   /* 3. the same, with a single flash */
-  emu = ota_test_emu_restart (emu, stuck, &error);
-  g_assert_no_error (error);
+  restart_emu (&emu, stuck);
   {
     g_autoptr (OtaTestCliRun) r = run_single (f, emu, other);
 
     g_assert_cmpint (r->status, ==, 9);
   }
-  emu = ota_test_emu_restart (emu, NULL, &error);
-  g_assert_no_error (error);
+  restart_emu (&emu, NULL);
   {
     g_autoptr (OtaTestCliRun) r = run_single (f, emu, f->ufw);
 
