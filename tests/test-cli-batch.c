@@ -284,6 +284,170 @@ test_expect_product (Fixture *f, gconstpointer data)
   g_assert_cmpuint (ota_test_emu_count_events (emu, "result"), ==, 0);
   ota_test_emu_assert_installed (emu, "1.0.0", FALSE);
   ota_test_emu_assert_clean (emu);
+  /* a refused unit's record still names the device as it was read */
+  {
+    const gchar *hargs[] = { "--history", "--history-db", f->db, NULL };
+    g_autoptr (OtaTestCliRun) h = ota_test_cli_run_json (NULL, hargs, NULL, NULL);
+    guint records = 0;
+
+    g_assert_cmpint (h->status, ==, 0);
+    for (guint i = 0; i < h->lines->len; i++)
+      {
+        g_autoptr (cJSON) obj = cJSON_Parse (g_ptr_array_index (h->lines, i));
+        const cJSON *uuid = cJSON_GetObjectItem (obj, "uuid");
+
+        if (!g_str_equal (cJSON_GetObjectItem (obj, "event")->valuestring, "history"))
+          continue;
+        records++;
+        g_assert_cmpstr (cJSON_GetObjectItem (obj, "outcome")->valuestring, ==, "refused");
+        g_assert_true (cJSON_IsString (uuid) && *uuid->valuestring != '\0');
+        g_assert_cmpstr (cJSON_GetObjectItem (obj, "product_type")->valuestring, ==,
+                         "AC79x_wifi_camera");
+        g_assert_cmpstr (cJSON_GetObjectItem (obj, "version_before")->valuestring, ==, "1.0.0");
+        g_assert_true (cJSON_IsString (cJSON_GetObjectItem (obj, "file_sha256")));
+      }
+    g_assert_cmpuint (records, ==, 2);
+  }
+}
+
+/* A power cycle of *@emu (ota_test_emu_restart), the old object freed. */
+static void
+restart_emu (OtaTestEmu **emu, const gchar *const *extra)
+{
+  g_autoptr (GError) error = NULL;
+  OtaTestEmu *next = ota_test_emu_restart (*emu, extra, &error);
+
+  g_assert_no_error (error);
+  ota_test_emu_free (*emu);
+  *emu = next;
+}
+
+/* A single flash of @file (--reboot-timeout 2) into DB; the run. */
+static OtaTestCliRun *
+run_single (Fixture *f, OtaTestEmu *emu, const gchar *file)
+{
+  const gchar *args[] = { "--history-db", f->db, "--reboot-timeout", "2", file, NULL };
+
+  return ota_test_cli_run_json (emu, args, NULL, NULL);
+}
+
+/* The "recovery-other-file" warning of @r, or NULL (a new object). */
+static cJSON *
+other_file_warning (OtaTestCliRun *r)
+{
+  for (guint i = 0; i < r->lines->len; i++)
+    {
+      cJSON *obj = cJSON_Parse (g_ptr_array_index (r->lines, i));
+      const cJSON *code = cJSON_GetObjectItem (obj, "code");
+
+      if (cJSON_IsString (code) && g_str_equal (code->valuestring, "recovery-other-file"))
+        return obj;
+      cJSON_Delete (obj);
+    }
+  return NULL;
+}
+
+/* The SHA-256 of @path, hex. */
+static gchar *
+file_sha256 (const gchar *path)
+{
+  g_autofree gchar *data = NULL;
+  gsize len = 0;
+
+  g_assert_true (g_file_get_contents (path, &data, &len, NULL));
+  return g_compute_checksum_for_data (G_CHECKSUM_SHA256, (const guchar *) data, len);
+}
+
+/* Asserts @r warned, before stage two, that the unit was left mid-upgrade
+ * with @other (its name and the start of its SHA-256). */
+static void
+assert_other_file (OtaTestCliRun *r, const gchar *other)
+{
+  g_autoptr (cJSON) warning = other_file_warning (r);
+  g_autofree gchar *base = g_path_get_basename (other);
+  g_autofree gchar *sha = file_sha256 (other);
+  g_autofree gchar *prefix = g_strndup (sha, 12);
+  const gchar *message;
+  gboolean stage_two = FALSE;
+
+  g_assert_nonnull (warning);
+  g_assert_cmpstr (cJSON_GetObjectItem (warning, "level")->valuestring, ==, "warning");
+  message = cJSON_GetObjectItem (warning, "message")->valuestring;
+  ota_test_cli_assert_contains (r, message, base);
+  ota_test_cli_assert_contains (r, message, prefix);
+  /* said before stage two starts */
+  for (guint i = 0; i < r->lines->len; i++)
+    {
+      const gchar *line = g_ptr_array_index (r->lines, i);
+
+      if (strstr (line, "\"code\":\"recovery-other-file\"") != NULL)
+        break;
+      if (strstr (line, "\"event\":\"stage\"") != NULL)
+        stage_two = TRUE;
+    }
+  g_assert_false (stage_two);
+}
+
+/* A unit the history says was left mid-upgrade with another file: the
+ * recovery warns and names that file (single flash and batch); with the
+ * same file it says nothing. */
+static void
+test_recovery_other_file (Fixture *f, gconstpointer data)
+{
+  const gchar *stuck[] = { "--fault", "no-reboot:stage=1", NULL };
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *other = ota_test_make_ufw (f->dir, 90 * 1024 + 5, 30 * 1024 + 3, 11, "1.0.3",
+                                               OTA_UFW_CORRUPT_NONE, &error);
+  OtaTestEmu *emu;
+
+  g_assert_no_error (error);
+  /* 1. interrupted after stage one with the batch's file; recovered with it */
+  emu = start_emu (stuck);
+  {
+    g_autoptr (OtaTestCliRun) r = run_single (f, emu, f->ufw);
+
+    g_assert_cmpint (r->status, ==, 9);
+    g_assert_cmpstr (ota_test_cli_result_string (r, "device_state"), ==, "needs-recovery");
+  }
+  restart_emu (&emu, NULL);
+  {
+    g_autoptr (OtaTestCliRun) r = run_single (f, emu, f->ufw);
+    g_autoptr (cJSON) warning = other_file_warning (r);
+
+    g_assert_cmpint (r->status, ==, 0);
+    g_assert_null (warning);
+  }
+  /* 2. interrupted with another file; the batch recovers it with its own */
+  restart_emu (&emu, stuck);
+  {
+    g_autoptr (OtaTestCliRun) r = run_single (f, emu, other);
+
+    g_assert_cmpint (r->status, ==, 9);
+  }
+  restart_emu (&emu, NULL);
+  {
+    const gchar *args[] = { "--count", "1", NULL };
+    g_autoptr (OtaTestCliRun) r = run_batch (f, emu, args, NULL, NULL);
+
+    g_assert_cmpint (r->status, ==, 0);
+    assert_other_file (r, other);
+  }
+  /* 3. the same, with a single flash */
+  restart_emu (&emu, stuck);
+  {
+    g_autoptr (OtaTestCliRun) r = run_single (f, emu, other);
+
+    g_assert_cmpint (r->status, ==, 9);
+  }
+  restart_emu (&emu, NULL);
+  {
+    g_autoptr (OtaTestCliRun) r = run_single (f, emu, f->ufw);
+
+    g_assert_cmpint (r->status, ==, 0);
+    assert_other_file (r, other);
+  }
+  ota_test_emu_assert_clean (emu);
+  ota_test_emu_free (emu);
 }
 
 static void
@@ -321,6 +485,7 @@ main (int argc, char **argv)
   ADD ("same-version", test_same_version);
   ADD ("reinstall-allowed", test_reinstall_allowed);
   ADD ("expect-product", test_expect_product);
+  ADD ("recovery-other-file", test_recovery_other_file);
   ADD ("usage", test_usage);
 #undef ADD
   g_test_add_func ("/cli-batch/compare-versions", test_compare_versions);

@@ -376,7 +376,7 @@ test_interrupted (Fixture *f, gconstpointer data)
   g_autoptr (GSubprocess) gone = NULL;
   g_autofree gchar *sql = NULL;
   gint64 mine, dead, other_host, other_boot;
-  const gchar *gone_pid;
+  g_autofree gchar *gone_pid = NULL;
   sqlite3 *db;
 
   g_assert_no_error (error);
@@ -386,11 +386,14 @@ test_interrupted (Fixture *f, gconstpointer data)
   other_boot = ota_history_record_start (h, start, &error);
   g_assert_no_error (error);
 
-  /* a process that was and is gone */
-  gone = g_subprocess_new (G_SUBPROCESS_FLAGS_NONE, &error, "true", NULL);
+  /* a process that was and is gone: it waits for its input to end, so its
+   * pid is known before it exits (under valgrind "true" could be reaped
+   * before we asked) */
+  gone = g_subprocess_new (G_SUBPROCESS_FLAGS_STDIN_PIPE, &error, "cat", NULL);
   g_assert_no_error (error);
-  gone_pid = g_subprocess_get_identifier (gone);
+  gone_pid = g_strdup (g_subprocess_get_identifier (gone));
   g_assert_nonnull (gone_pid);
+  g_assert_true (g_output_stream_close (g_subprocess_get_stdin_pipe (gone), NULL, &error));
   sql = g_strdup_printf ("UPDATE flashes SET pid = %s WHERE id = %" G_GINT64_FORMAT ";"
                          "UPDATE flashes SET pid = %s, host_name = 'elsewhere' WHERE id = "
                          "%" G_GINT64_FORMAT ";"

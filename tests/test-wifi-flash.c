@@ -350,6 +350,117 @@ test_lost_between_stages (Fixture *f, gconstpointer data)
   g_assert_cmpuint (sum.temporary, ==, 0);
 }
 
+/* A batch with Wi-Fi: one emulator presenting three units one after another,
+ * each with its own network (--devices 3: the swap takes the old access
+ * point down and brings the next unit's up). The batch finds each unit's
+ * network, joins it, flashes and goes on; the PC's network is put back once,
+ * after the last unit. */
+static void
+test_batch (Fixture *f, gconstpointer data)
+{
+  const gchar *emu[] = { EMU_BASE, "--devices", "3", NULL };
+  g_autoptr (WifiHarness) h = wifi_harness_start (emu, NULL);
+  g_autofree gchar *db = g_build_filename (f->dir, "history.db", NULL);
+  g_autoptr (OtaTestCliRun) run = NULL;
+  g_autoptr (OtaTestCliRun) listed = NULL;
+  g_autoptr (GPtrArray) got = NULL;
+  g_autoptr (GPtrArray) lines = NULL;
+  g_autoptr (GHashTable) ssids = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr (GHashTable) up = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  guint restores = 0, swaps = 0, units = 0;
+  WifiHarnessSummary sum;
+
+  run = flash (
+      f, h,
+      (const gchar *[]){ "--batch", "--count", "3", "--wifi", "auto", "--history-db", db, NULL });
+  g_assert_cmpint (run->status, ==, 0);
+  g_assert_cmpstr (result_string (run, "status"), ==, "success");
+  for (guint i = 0; i < run->lines->len; i++)
+    {
+      g_autoptr (cJSON) obj = cJSON_Parse (g_ptr_array_index (run->lines, i));
+      const gchar *event = cJSON_GetObjectItem (obj, "event")->valuestring;
+
+      if (g_str_equal (event, "unit")
+          && g_str_equal (cJSON_GetObjectItem (obj, "state")->valuestring, "end"))
+        {
+          g_assert_cmpstr (cJSON_GetObjectItem (obj, "outcome")->valuestring, ==, "success");
+          units++;
+        }
+      else if (g_str_equal (event, "summary"))
+        g_assert_cmpint (cJSON_GetObjectItem (obj, "units")->valueint, ==, 3);
+    }
+  g_assert_cmpuint (units, ==, 3);
+  /* the PC's network: remembered first, put back once, at the end */
+  got = steps (run);
+  assert_steps (got,
+                (const gchar *[]){ "wifi:remember:HomeNet", "wifi:join:wifi_camera_",
+                                   "wifi:joined:wifi_camera_", "stage:1:start", "stage:2:end",
+                                   "wifi:join:wifi_camera_", "stage:2:end",
+                                   "wifi:join:wifi_camera_", "stage:2:end", "wifi:restore:HomeNet",
+                                   "wifi:restored:HomeNet", "result", NULL });
+  for (guint i = 0; i < got->len; i++)
+    if (g_str_has_prefix (g_ptr_array_index (got, i), "wifi:restore:"))
+      restores++;
+  g_assert_cmpuint (restores, ==, 1);
+
+  /* one history record per unit, each with its own network */
+  {
+    g_auto (GStrv) argv = ota_test_cli_argv_ports (
+        0, 0, 0, (const gchar *[]){ "--history", "--json", "--history-db", db, NULL });
+
+    listed = ota_test_cli_run ((const gchar *const *) argv, NULL, NULL, 60);
+    g_assert_cmpint (listed->status, ==, 0);
+    for (guint i = 0; i < listed->lines->len; i++)
+      {
+        g_autoptr (cJSON) record = cJSON_Parse (g_ptr_array_index (listed->lines, i));
+        const cJSON *ssid = cJSON_GetObjectItem (record, "ssid");
+
+        if (!g_str_equal (cJSON_GetObjectItem (record, "event")->valuestring, "history"))
+          continue;
+        g_assert_cmpstr (cJSON_GetObjectItem (record, "outcome")->valuestring, ==, "success");
+        g_assert_true (cJSON_IsString (ssid));
+        g_assert_true (g_str_has_prefix (ssid->valuestring, "wifi_camera_"));
+        g_hash_table_add (ssids, g_strdup (ssid->valuestring));
+      }
+  }
+  g_assert_cmpuint (g_hash_table_size (ssids), ==, 3);
+
+  wifi_harness_stop (h, &sum);
+  /* the emulator's swaps took each access point down and the next one up */
+  lines = wifi_harness_dup_lines (h);
+  for (guint i = 0; i < lines->len; i++)
+    {
+      const gchar *line = g_ptr_array_index (lines, i);
+
+      if (g_str_has_prefix (line, "AP-UP "))
+        g_hash_table_add (up, g_strdup (line + 6));
+      if (g_str_has_prefix (line, "EVENT ") && strstr (line, "\"event\":\"device-swap\"") != NULL)
+        swaps++;
+    }
+  g_assert_cmpuint (swaps, ==, 2);
+  g_assert_cmpuint (g_hash_table_size (up), ==, 3);
+  {
+    GHashTableIter iter;
+    gpointer key;
+
+    /* every unit was joined on the network the history names */
+    g_hash_table_iter_init (&iter, ssids);
+    while (g_hash_table_iter_next (&iter, &key, NULL))
+      {
+        g_autofree gchar *joined = g_strdup_printf ("JOINED %s", (const gchar *) key);
+
+        g_assert_true (g_hash_table_contains (up, key));
+        g_assert_cmpuint (wifi_harness_count (h, joined), ==, 3);
+      }
+  }
+  /* per unit: the batch's join, the rejoin after each restart */
+  g_assert_cmpuint (sum.joins, ==, 9);
+  g_assert_true (sum.home_active);
+  g_assert_cmpuint (sum.temporary, ==, 0);
+  g_assert_cmpint (sum.emu_exit, ==, 0);
+  assert_no_violation (h);
+}
+
 /* No Wi-Fi control at all ("none"): --wifi is exit 10 before anything. */
 static void
 test_no_backend (void)
@@ -380,10 +491,11 @@ test_no_backend (void)
 static void
 test_usage (void)
 {
-  const gchar *const cases[][4] = {
+  const gchar *const cases[][5] = {
     { "--wifi", "auto", "--info", NULL },
     { "--wifi", "auto", "--scan", NULL },
     { "--wifi", "", "x.ufw", NULL },
+    { "--batch", "--wifi", "wifi_camera_A1B2C3", "x.ufw", NULL },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
@@ -410,6 +522,7 @@ main (int argc, char **argv)
   ADD ("wrong-password", test_wrong_password);
   ADD ("password", test_password);
   ADD ("lost-between-stages", test_lost_between_stages);
+  ADD ("batch", test_batch);
 #undef ADD
   g_test_add_func ("/wifi/flash/no-backend", test_no_backend);
   g_test_add_func ("/wifi/flash/usage", test_usage);

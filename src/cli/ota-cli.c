@@ -65,6 +65,7 @@ typedef struct {
   OtaBatch *run_batch;
   OtaHistoryRecorder *recorder;
   const gchar *path;
+  OtaUfw *ufw;
   OtaOutcome worst;
   OtaDeviceState worst_state;
   gchar *worst_next_step;
@@ -206,6 +207,14 @@ event_cb (OtaFlash *engine, const OtaEvent *ev, Cli *cli)
         say (cli, FALSE, "%s", ota_event_get_text (ev));
       break;
     }
+}
+
+/* The batch's own Wi-Fi steps (finding and joining the next unit, the PC's
+ * network back after the last), rendered as the engine's. */
+static void
+batch_event_cb (OtaBatch *batch, const OtaEvent *ev, Cli *cli)
+{
+  event_cb (NULL, ev, cli);
 }
 
 /* The end, as the advice table words it (ota-advice.c). */
@@ -402,6 +411,10 @@ run_flash (Cli *cli, const gchar *path)
         return finish_error (cli, error, OTA_DEVICE_STATE_UNCHANGED);
       ota_session_set_wifi (session, wifi, filter, cli->wifi, cli->wifi_password, !cli->host_given);
     }
+  /* a unit left mid-upgrade with another file: said before stage two */
+  if (recorder != NULL)
+    ota_session_set_earlier_file_func (session, ota_history_recorder_earlier_file,
+                                       g_object_ref (recorder), g_object_unref);
   engine = ota_flash_new (session);
   g_signal_connect (engine, "event", G_CALLBACK (event_cb), cli);
   g_signal_connect (engine, "cancel-dropped", G_CALLBACK (cancel_dropped_cb), cli);
@@ -449,8 +462,12 @@ batch_unit_start_cb (OtaBatch *batch, guint unit, Cli *cli)
        d->product_type != NULL ? d->product_type : _ ("unknown product"),
        d->firmware_version != NULL ? d->firmware_version : "unknown", d->uuid);
   cli->flash_start = g_get_monotonic_time ();
-  /* every unit is a flash of its own in the history */
-  ota_cli_history_begin (&cli->history, cli->recorder, cli->writer, cli->engine, cli->path, NULL);
+  /* every unit is a flash of its own in the history, with the device as
+   * read and its network, also when the batch refuses it */
+  ota_cli_history_begin (&cli->history, cli->recorder, cli->writer, cli->engine, cli->path,
+                         cli->ufw);
+  if (cli->recorder != NULL && ota_history_recorder_get_id (cli->recorder) != 0)
+    ota_history_recorder_set_device (cli->recorder, d, ota_batch_get_network (batch));
 }
 
 static void
@@ -517,7 +534,7 @@ batch_done_cb (GObject *source, GAsyncResult *res, gpointer user_data)
 {
   Cli *cli = user_data;
 
-  ota_batch_run_finish (OTA_BATCH (source), res, NULL);
+  ota_batch_run_finish (OTA_BATCH (source), res, &cli->error);
   cli->done = TRUE;
   g_main_loop_quit (cli->loop);
 }
@@ -602,10 +619,24 @@ run_batch (Cli *cli, const gchar *path)
     }
   session = ota_session_new ();
   configure_session (cli, session);
+  if (recorder != NULL)
+    ota_session_set_earlier_file_func (session, ota_history_recorder_earlier_file,
+                                       g_object_ref (recorder), g_object_unref);
   engine = ota_flash_new (session);
   g_signal_connect (engine, "event", G_CALLBACK (event_cb), cli);
   g_signal_connect (engine, "cancel-dropped", G_CALLBACK (cancel_dropped_cb), cli);
   batch = ota_batch_new (engine, fw, ufw);
+  if (cli->wifi != NULL)
+    {
+      g_autoptr (OtaWifi) wifi = ota_wifi_new (NULL, cli->wifi_interface, &error);
+      g_autoptr (OtaWifiFilter) filter
+          = ota_wifi_filter_new ((const gchar *const *) cli->wifi_patterns);
+
+      if (wifi == NULL)
+        return finish_error (cli, error, OTA_DEVICE_STATE_UNCHANGED);
+      ota_batch_set_wifi (batch, wifi, filter, cli->wifi_password, !cli->host_given);
+      g_signal_connect (batch, "event", G_CALLBACK (batch_event_cb), cli);
+    }
   ota_batch_set_count (batch, (guint) cli->count);
   ota_batch_set_allow_downgrade (batch, cli->allow_downgrade);
   ota_batch_set_allow_reinstall (batch, cli->allow_reinstall);
@@ -619,10 +650,16 @@ run_batch (Cli *cli, const gchar *path)
   cli->run_batch = batch;
   cli->recorder = recorder;
   cli->path = path;
+  cli->ufw = ufw;
   cli->worst = OTA_OUTCOME_SUCCESS;
   cli->loop = g_main_loop_new (NULL, FALSE);
   sigint_id = ota_platform_add_interrupt_handler (interrupt_cb, cli);
-  if (cli->count > 0)
+  if (cli->wifi != NULL && cli->count > 0)
+    say (cli, FALSE, _ ("Batch: %d units; waiting for the first device network in range…"),
+         cli->count);
+  else if (cli->wifi != NULL)
+    say (cli, FALSE, _ ("Batch: until Ctrl-C; waiting for the first device network in range…"));
+  else if (cli->count > 0)
     say (cli, FALSE, _ ("Batch: %d units; waiting for the first device at %s…"), cli->count,
          cli->host);
   else
@@ -635,10 +672,16 @@ run_batch (Cli *cli, const gchar *path)
   clear_progress_line (cli);
   g_clear_pointer (&cli->loop, g_main_loop_unref);
 
-  ret = finish_batch (cli, batch);
+  /* the PC's Wi-Fi could not be used at all: no unit was started */
+  if (cli->error != NULL && ota_batch_get_unit (batch) == 0)
+    ret = finish_error (cli, cli->error, OTA_DEVICE_STATE_UNCHANGED);
+  else
+    ret = finish_batch (cli, batch);
+  g_clear_error (&cli->error);
   cli->engine = NULL;
   cli->run_batch = NULL;
   cli->recorder = NULL;
+  cli->ufw = NULL;
   g_clear_pointer (&cli->worst_next_step, g_free);
   return ret;
 }
@@ -1018,8 +1061,9 @@ ota_cli_run (int argc, char **argv)
       problem = _ ("--wifi needs a network name (SSID) or \"auto\"");
     else if (cli->batch && (cli->info || cli->check || cli->scan))
       problem = _ ("--batch flashes units; --info, --check and --scan take no --batch");
-    else if (cli->batch && cli->wifi != NULL)
-      problem = _ ("--batch with --wifi is not supported yet: join the units' network by hand");
+    else if (cli->batch && cli->wifi != NULL && g_strcmp0 (cli->wifi, "auto") != 0)
+      problem = _ ("--batch finds each unit's network itself: give --wifi auto, not a network "
+                   "name");
     else if (!cli->batch
              && (cli->count != 0 || cli->allow_downgrade || cli->allow_reinstall
                  || cli->expect_product != NULL))

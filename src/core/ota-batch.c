@@ -7,6 +7,13 @@
 #include <string.h>
 
 #include "ota-error.h"
+#include "ota-event.h"
+#include "ota-wifi-filter.h"
+
+#define WIFI_JOIN_MS 60000
+#define WIFI_RESTORE_MS 30000
+#define WIFI_SETTLE_MS 10000
+#define WIFI_SCAN_MS 30000
 
 struct _OtaBatch {
   GObject parent_instance;
@@ -23,6 +30,20 @@ struct _OtaBatch {
   gpointer confirm_data;
 
   GHashTable *done; /* uuids of this batch */
+
+  /* Wi-Fi (ota_batch_set_wifi) */
+  OtaWifi *wifi;
+  OtaWifiFilter *wifi_filter;
+  gchar *wifi_password;
+  gboolean host_from_gateway;
+  gboolean wifi_remembered; /* the PC's network, put back at the end */
+  gchar *wifi_home;
+  GHashTable *done_ssids;  /* the networks of this batch's units */
+  GHashTable *failed_ssid; /* joins that failed: said once (the wait's worker only) */
+  gchar *network;          /* the current unit's */
+  GError *error;           /* the Wi-Fi could not be used at all */
+  GMainContext *context;
+  gint64 start_us;
   guint unit;
   gboolean in_unit;
   OtaDescription *device;
@@ -38,6 +59,7 @@ G_DEFINE_TYPE (OtaBatch, ota_batch, G_TYPE_OBJECT)
 enum {
   SIGNAL_UNIT_START,
   SIGNAL_UNIT_END,
+  SIGNAL_EVENT,
   N_SIGNALS
 };
 static guint signals[N_SIGNALS];
@@ -52,6 +74,17 @@ ota_batch_finalize (GObject *object)
   g_clear_object (&self->ufw);
   g_free (self->expect_product);
   g_hash_table_unref (self->done);
+  g_hash_table_unref (self->done_ssids);
+  g_hash_table_unref (self->failed_ssid);
+  g_clear_object (&self->wifi);
+  g_clear_object (&self->wifi_filter);
+  if (self->wifi_password != NULL)
+    memset (self->wifi_password, 0, strlen (self->wifi_password));
+  g_free (self->wifi_password);
+  g_free (self->wifi_home);
+  g_free (self->network);
+  g_clear_error (&self->error);
+  g_clear_pointer (&self->context, g_main_context_unref);
   g_clear_pointer (&self->device, ota_description_free);
   g_clear_pointer (&self->advice, ota_advice_free);
   g_clear_object (&self->wait_cancel);
@@ -67,12 +100,17 @@ ota_batch_class_init (OtaBatchClass *klass)
                       NULL, G_TYPE_NONE, 1, G_TYPE_UINT);
   signals[SIGNAL_UNIT_END] = g_signal_new ("unit-end", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                                            0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_UINT);
+  signals[SIGNAL_EVENT]
+      = g_signal_new ("event", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                      G_TYPE_NONE, 1, OTA_TYPE_EVENT | G_SIGNAL_TYPE_STATIC_SCOPE);
 }
 
 static void
 ota_batch_init (OtaBatch *self)
 {
   self->done = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->done_ssids = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->failed_ssid = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->poll_ms = 100;
 }
 
@@ -126,6 +164,19 @@ ota_batch_set_confirm_func (OtaBatch *self, OtaBatchConfirmFunc func, gpointer u
 {
   self->confirm = func;
   self->confirm_data = user_data;
+}
+
+void
+ota_batch_set_wifi (OtaBatch *self, OtaWifi *wifi, OtaWifiFilter *filter, const gchar *password,
+                    gboolean host_from_gateway)
+{
+  g_return_if_fail (OTA_IS_BATCH (self) && self->task == NULL);
+  g_set_object (&self->wifi, wifi);
+  g_clear_object (&self->wifi_filter);
+  self->wifi_filter = filter != NULL ? g_object_ref (filter) : ota_wifi_filter_new (NULL);
+  g_free (self->wifi_password);
+  self->wifi_password = g_strdup (password);
+  self->host_from_gateway = wifi != NULL && host_from_gateway;
 }
 
 /* ---- versions and outcomes ------------------------------------------------------ */
@@ -226,6 +277,12 @@ ota_batch_get_device (OtaBatch *self)
   return self->device;
 }
 
+const gchar *
+ota_batch_get_network (OtaBatch *self)
+{
+  return self->network;
+}
+
 const OtaAdvice *
 ota_batch_get_advice (OtaBatch *self)
 {
@@ -275,33 +332,255 @@ ota_batch_get_exit_code (OtaBatch *self)
     }
 }
 
+/* ---- the batch's own Wi-Fi steps -------------------------------------------------- */
+
+typedef struct {
+  OtaBatch *batch;
+  OtaEvent *event;
+} Emit;
+
+static gboolean
+emit_idle_cb (gpointer data)
+{
+  Emit *e = data;
+
+  g_signal_emit (e->batch, signals[SIGNAL_EVENT], 0, e->event);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+emit_free (gpointer data)
+{
+  Emit *e = data;
+
+  g_object_unref (e->batch);
+  ota_event_free (e->event);
+  g_free (e);
+}
+
+/* A "wifi" log event, from any thread, delivered on the batch's context;
+ * @format in English (the JSON), translated for people (N_() at the call). */
+static void G_GNUC_PRINTF (5, 6)
+    batch_wifi_event (OtaBatch *self, OtaLogLevel level, OtaWifiStep step, const gchar *network,
+                      const gchar *format, ...)
+{
+  Emit *e = g_new0 (Emit, 1);
+  const gchar *translated = _ (format);
+  va_list args;
+
+  e->batch = g_object_ref (self);
+  e->event = ota_event_new (OTA_EVENT_LOG);
+  va_start (args, format);
+  if (translated != format)
+    {
+      va_list copy;
+
+      G_VA_COPY (copy, args);
+      e->event->text = g_strdup_vprintf (translated, copy);
+      va_end (copy);
+    }
+  e->event->message = g_strdup_vprintf (format, args);
+  va_end (args);
+  e->event->t = (gdouble) (g_get_monotonic_time () - self->start_us) / G_USEC_PER_SEC;
+  e->event->level = level;
+  e->event->code = OTA_EVENT_CODE_WIFI;
+  e->event->wifi_step = step;
+  e->event->network = g_strdup (network);
+  g_debug ("batch wifi %s: %s", ota_wifi_step_to_string (step), e->event->message);
+  g_main_context_invoke_full (self->context, G_PRIORITY_DEFAULT, emit_idle_cb, e, emit_free);
+}
+
 /* ---- waiting for the next unit -------------------------------------------------- */
 
 typedef struct {
+  OtaBatch *batch; /* Wi-Fi: its settings, done_ssids (read only while the wait
+                    * runs: the main context touches neither), failed_ssid */
   OtaSession *session;
-  GHashTable *done; /* a snapshot: the worker never touches the batch */
+  GHashTable *done; /* a snapshot: the worker never touches the batch's uuids */
   guint poll_ms;
 } Wait;
+
+typedef struct {
+  OtaDescription *desc;
+  gchar *network;
+} Found;
+
+static void
+found_free (gpointer data)
+{
+  Found *found = data;
+
+  g_clear_pointer (&found->desc, ota_description_free);
+  g_free (found->network);
+  g_free (found);
+}
 
 static void
 wait_free (gpointer data)
 {
   Wait *w = data;
 
+  g_object_unref (w->batch);
   g_object_unref (w->session);
   g_hash_table_unref (w->done);
   g_free (w);
+}
+
+static gboolean
+pause_poll (GCancellable *cancellable, guint ms)
+{
+  GPollFD pfd;
+
+  if (g_cancellable_make_pollfd (cancellable, &pfd))
+    {
+      g_poll (&pfd, 1, (gint) ms);
+      g_cancellable_release_fd (cancellable);
+    }
+  else
+    g_usleep ((gulong) ms * 1000);
+  return !g_cancellable_is_cancelled (cancellable);
+}
+
+/* A new device at the session's address, or NULL. @settle_ms: a refused
+ * connection is tried again for that long (a network just joined). */
+static OtaDescription *
+read_new_device (Wait *w, guint settle_ms, GCancellable *cancellable)
+{
+  gint64 until = g_get_monotonic_time () + (gint64) settle_ms * 1000;
+
+  for (;;)
+    {
+      g_autoptr (GError) error = NULL;
+      g_autoptr (OtaDescription) desc = ota_session_read_device (w->session, cancellable, &error);
+
+      if (desc != NULL)
+        {
+          if (desc->uuid != NULL && *desc->uuid != '\0'
+              && !g_hash_table_contains (w->done, desc->uuid))
+            return g_steal_pointer (&desc);
+          return NULL;
+        }
+      g_debug ("waiting for the next device: %s", error->message);
+      if (g_get_monotonic_time () >= until || !pause_poll (cancellable, w->poll_ms))
+        return NULL;
+    }
+}
+
+/* Once per batch, before its first join: the PC's network, for the end. */
+static gboolean
+wifi_remember (OtaBatch *self, GCancellable *cancellable, GError **error)
+{
+  g_autofree gchar *current = NULL;
+
+  if (self->wifi_remembered)
+    return TRUE;
+  if (!ota_wifi_check (self->wifi, ota_wifi_deadline_in (WIFI_JOIN_MS), cancellable, error)
+      || !ota_wifi_get_current (self->wifi, &current, NULL, cancellable, error)
+      || !ota_wifi_remember (self->wifi, cancellable, error))
+    return FALSE;
+  self->wifi_remembered = TRUE;
+  self->wifi_home = g_strdup (current);
+  if (current != NULL)
+    batch_wifi_event (self, OTA_LOG_LEVEL_INFO, OTA_WIFI_STEP_REMEMBER, current,
+                      N_ ("This PC is on %s; it goes back to it after the last unit"), current);
+  else
+    batch_wifi_event (self, OTA_LOG_LEVEL_INFO, OTA_WIFI_STEP_REMEMBER, NULL,
+                      N_ ("This PC is on no Wi-Fi network; it leaves the devices' after the "
+                          "last unit"));
+  return TRUE;
+}
+
+/* The device networks in range not done in this batch, recovery ones first
+ * (a unit waiting for stage two cannot be used otherwise), then strongest. */
+static GPtrArray *
+wifi_candidates (OtaBatch *self, GPtrArray *all)
+{
+  g_autoptr (GPtrArray) devices = ota_wifi_filter_devices (self->wifi_filter, all);
+  g_autoptr (GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+  GPtrArray *out = g_ptr_array_new_with_free_func (g_free);
+
+  for (guint pass = 0; pass < 2; pass++)
+    for (guint i = 0; i < devices->len; i++)
+      {
+        const OtaWifiNetwork *n = g_ptr_array_index (devices, i);
+
+        if (ota_wifi_ssid_is_recovery (n->ssid) != (pass == 0)
+            || g_hash_table_contains (self->done_ssids, n->ssid)
+            || g_hash_table_contains (seen, n->ssid))
+          continue;
+        g_hash_table_add (seen, n->ssid);
+        g_ptr_array_add (out, g_strdup (n->ssid));
+      }
+  return out;
+}
+
+/* Joins @ssid and reads the device there; NULL when it failed or the unit
+ * is done already (its network is then done too). */
+static OtaDescription *
+wifi_try (Wait *w, const gchar *ssid, GCancellable *cancellable)
+{
+  OtaBatch *self = w->batch;
+  g_autoptr (GError) error = NULL;
+  OtaDescription *desc;
+
+  batch_wifi_event (self, OTA_LOG_LEVEL_INFO, OTA_WIFI_STEP_JOIN, ssid,
+                    N_ ("Joining the next device's network %s"), ssid);
+  if (!ota_wifi_join (self->wifi, ssid, self->wifi_password, ota_wifi_deadline_in (WIFI_JOIN_MS),
+                      cancellable, &error))
+    {
+      if (!g_hash_table_contains (self->failed_ssid, ssid) && !ota_error_is_cancelled (error))
+        batch_wifi_event (self, OTA_LOG_LEVEL_WARNING, OTA_WIFI_STEP_JOIN, ssid,
+                          N_ ("Could not join %s (%s); trying it again later"), ssid,
+                          error->message);
+      g_hash_table_add (self->failed_ssid, g_strdup (ssid));
+      return NULL;
+    }
+  if (self->host_from_gateway)
+    {
+      g_autofree gchar *current = NULL;
+      g_autofree gchar *gateway = NULL;
+      gint64 until = g_get_monotonic_time () + (gint64) WIFI_SETTLE_MS * 1000;
+
+      /* the address may come a moment after the association (DHCP) */
+      while (ota_wifi_get_current (self->wifi, &current, &gateway, cancellable, NULL)
+             && (gateway == NULL || *gateway == '\0') && g_get_monotonic_time () < until
+             && pause_poll (cancellable, w->poll_ms))
+        {
+          g_clear_pointer (&current, g_free);
+          g_clear_pointer (&gateway, g_free);
+        }
+      if (gateway == NULL || *gateway == '\0')
+        return NULL;
+      ota_session_set_host (w->session, gateway);
+    }
+  desc = read_new_device (w, WIFI_SETTLE_MS, cancellable);
+  if (desc == NULL)
+    return NULL;
+  batch_wifi_event (self, OTA_LOG_LEVEL_INFO, OTA_WIFI_STEP_JOINED, ssid,
+                    N_ ("Joined %s: a new device, uuid %s"), ssid, desc->uuid);
+  return desc;
 }
 
 static void
 wait_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
 {
   Wait *w = task_data;
+  OtaBatch *self = w->batch;
 
-  for (;;)
+  if (self->wifi != NULL)
     {
       g_autoptr (GError) error = NULL;
+
+      if (!wifi_remember (self, cancellable, &error))
+        {
+          g_task_return_error (task, g_steal_pointer (&error));
+          return;
+        }
+    }
+  for (;;)
+    {
       g_autoptr (OtaDescription) desc = NULL;
+      g_autofree gchar *network = NULL;
 
       if (g_cancellable_is_cancelled (cancellable))
         {
@@ -309,29 +588,37 @@ wait_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *can
                                    _ ("stopped while waiting for the next device"));
           return;
         }
-      /* nothing there, the unit just done, or one rebooting: read again */
-      desc = ota_session_read_device (w->session, cancellable, &error);
-      if (desc != NULL && desc->uuid != NULL && *desc->uuid != '\0'
-          && !g_hash_table_contains (w->done, desc->uuid))
+      if (self->wifi == NULL)
+        /* nothing there, the unit just done, or one rebooting: read again */
+        desc = read_new_device (w, 0, cancellable);
+      else
         {
-          g_task_return_pointer (task, g_steal_pointer (&desc),
-                                 (GDestroyNotify) ota_description_free);
+          g_autoptr (GError) error = NULL;
+          g_autoptr (GPtrArray) all = ota_wifi_scan (
+              self->wifi, ota_wifi_deadline_in (WIFI_SCAN_MS), cancellable, &error);
+          g_autoptr (GPtrArray) candidates = all != NULL ? wifi_candidates (self, all) : NULL;
+
+          if (all == NULL)
+            g_debug ("waiting for the next device network: %s", error->message);
+          for (guint i = 0; candidates != NULL && i < candidates->len && desc == NULL; i++)
+            {
+              const gchar *ssid = g_ptr_array_index (candidates, i);
+
+              desc = wifi_try (w, ssid, cancellable);
+              if (desc != NULL)
+                network = g_strdup (ssid);
+            }
+        }
+      if (desc != NULL)
+        {
+          Found *found = g_new0 (Found, 1);
+
+          found->desc = g_steal_pointer (&desc);
+          found->network = g_steal_pointer (&network);
+          g_task_return_pointer (task, found, found_free);
           return;
         }
-      if (error != NULL)
-        g_debug ("waiting for the next device: %s", error->message);
-      g_cancellable_set_error_if_cancelled (cancellable, NULL);
-      {
-        GPollFD pfd;
-
-        if (g_cancellable_make_pollfd (cancellable, &pfd))
-          {
-            g_poll (&pfd, 1, (gint) w->poll_ms);
-            g_cancellable_release_fd (cancellable);
-          }
-        else
-          g_usleep ((gulong) w->poll_ms * 1000);
-      }
+      pause_poll (cancellable, w->poll_ms);
     }
 }
 
@@ -344,6 +631,11 @@ end_unit (OtaBatch *self, OtaAdvice *advice)
   self->advice = advice;
   self->counts[advice->outcome]++;
   self->in_unit = FALSE;
+  /* a recovered unit comes back on its product's network: done too */
+  if (self->wifi != NULL
+      && ota_session_get_wifi_network (ota_flash_get_session (self->engine)) != NULL)
+    g_hash_table_add (self->done_ssids, g_strdup (ota_session_get_wifi_network (
+                                            ota_flash_get_session (self->engine))));
   /* a cancelled unit is the technician's Ctrl-C: the batch ends with it */
   if (advice->outcome == OTA_OUTCOME_CANCELLED || ota_flash_is_cancelling (self->engine))
     self->stop = TRUE;
@@ -421,11 +713,13 @@ wait_done_cb (GObject *source, GAsyncResult *res, gpointer user_data)
 {
   OtaBatch *self = OTA_BATCH (source);
   g_autoptr (GError) error = NULL;
-  OtaDescription *desc = g_task_propagate_pointer (G_TASK (res), &error);
+  Found *found = g_task_propagate_pointer (G_TASK (res), &error);
 
   g_clear_object (&self->wait_cancel);
-  if (desc == NULL)
+  if (found == NULL)
     {
+      if (!ota_error_is_cancelled (error))
+        g_propagate_error (&self->error, g_steal_pointer (&error));
       self->stop = TRUE;
       next_unit (self);
       return;
@@ -433,8 +727,20 @@ wait_done_cb (GObject *source, GAsyncResult *res, gpointer user_data)
   self->unit++;
   self->in_unit = TRUE;
   g_clear_pointer (&self->device, ota_description_free);
-  self->device = desc;
-  g_hash_table_add (self->done, g_strdup (desc->uuid));
+  self->device = g_steal_pointer (&found->desc);
+  g_free (self->network);
+  self->network = g_steal_pointer (&found->network);
+  found_free (found);
+  g_hash_table_add (self->done, g_strdup (self->device->uuid));
+  if (self->network != NULL)
+    {
+      g_hash_table_add (self->done_ssids, g_strdup (self->network));
+      /* the unit's flash: the Wi-Fi steps on the network it was found on;
+       * the PC's own network is put back after the last unit */
+      ota_session_set_wifi (ota_flash_get_session (self->engine), self->wifi, self->wifi_filter,
+                            self->network, self->wifi_password, self->host_from_gateway);
+      ota_session_set_wifi_restore (ota_flash_get_session (self->engine), FALSE);
+    }
   g_signal_emit (self, signals[SIGNAL_UNIT_START], 0, self->unit);
   if (!check_unit (self, &error))
     {
@@ -444,6 +750,58 @@ wait_done_cb (GObject *source, GAsyncResult *res, gpointer user_data)
     }
   ota_flash_run_async (self->engine, self->firmware, self->ufw, NULL, flash_done_cb,
                        g_object_ref (self));
+}
+
+/* After the last unit: the PC's own network back, whatever happened. */
+static void
+restore_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+{
+  OtaBatch *self = source;
+  g_autoptr (GCancellable) own = g_cancellable_new ();
+  g_autoptr (GError) error = NULL;
+  const gchar *home = self->wifi_home;
+
+  if (home != NULL)
+    batch_wifi_event (self, OTA_LOG_LEVEL_INFO, OTA_WIFI_STEP_RESTORE, home,
+                      N_ ("Putting this PC back on %s"), home);
+  else
+    batch_wifi_event (self, OTA_LOG_LEVEL_INFO, OTA_WIFI_STEP_RESTORE, NULL,
+                      N_ ("Leaving the device's network (this PC was on no network before)"));
+  if (!ota_wifi_restore (self->wifi, ota_wifi_deadline_in (WIFI_RESTORE_MS), own, &error))
+    {
+      if (home != NULL)
+        batch_wifi_event (self, OTA_LOG_LEVEL_WARNING, OTA_WIFI_STEP_RESTORE, home,
+                          N_ ("This PC could not be put back on %s (%s); reconnect it by hand"),
+                          home, error->message);
+      else
+        batch_wifi_event (self, OTA_LOG_LEVEL_WARNING, OTA_WIFI_STEP_RESTORE, NULL,
+                          N_ ("This PC could not leave the device's network (%s)"), error->message);
+    }
+  else if (home != NULL)
+    batch_wifi_event (self, OTA_LOG_LEVEL_INFO, OTA_WIFI_STEP_RESTORED, home,
+                      N_ ("This PC is back on %s"), home);
+  else
+    batch_wifi_event (self, OTA_LOG_LEVEL_INFO, OTA_WIFI_STEP_RESTORED, NULL,
+                      N_ ("This PC is off the device's network"));
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+finish_run (OtaBatch *self)
+{
+  GTask *task = g_steal_pointer (&self->task);
+
+  if (self->error != NULL)
+    g_task_return_error (task, g_steal_pointer (&self->error));
+  else
+    g_task_return_boolean (task, TRUE);
+  g_object_unref (task);
+}
+
+static void
+restore_done_cb (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  finish_run (OTA_BATCH (source));
 }
 
 static void
@@ -456,13 +814,22 @@ next_unit (OtaBatch *self)
     return;
   if (self->stop || (self->count > 0 && self->unit >= self->count))
     {
-      GTask *task = g_steal_pointer (&self->task);
+      GTask *restore;
 
-      g_task_return_boolean (task, TRUE);
-      g_object_unref (task);
+      if (!self->wifi_remembered)
+        {
+          finish_run (self);
+          return;
+        }
+      self->wifi_remembered = FALSE;
+      restore = g_task_new (self, NULL, restore_done_cb, NULL);
+      g_task_set_source_tag (restore, next_unit);
+      g_task_run_in_thread (restore, restore_thread);
+      g_object_unref (restore);
       return;
     }
   w = g_new0 (Wait, 1);
+  w->batch = g_object_ref (self);
   w->session = g_object_ref (ota_flash_get_session (self->engine));
   w->done = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   {
@@ -489,6 +856,9 @@ ota_batch_run_async (OtaBatch *self, GCancellable *cancellable, GAsyncReadyCallb
   g_return_if_fail (OTA_IS_BATCH (self) && self->task == NULL);
   self->task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (self->task, ota_batch_run_async);
+  g_clear_pointer (&self->context, g_main_context_unref);
+  self->context = g_main_context_ref_thread_default ();
+  self->start_us = g_get_monotonic_time ();
   next_unit (self);
 }
 

@@ -16,6 +16,7 @@
 #include "ota-firmware.h"
 #include "ota-flash.h"
 #include "ota-ufw.h"
+#include "ota-wifi.h"
 
 G_BEGIN_DECLS
 
@@ -48,9 +49,23 @@ void ota_batch_set_poll_interval (OtaBatch *self, guint interval_ms);
 /* Without one, a downgrade or a reinstall is refused unless allowed. */
 void ota_batch_set_confirm_func (OtaBatch *self, OtaBatchConfirmFunc func, gpointer user_data);
 
+/* Wi-Fi (docs/wifi.md, "Batches"): the next device is the next device
+ * network of @filter in range that is not yet done in this batch (recovery
+ * networks first); the batch joins it (@password, NULL: the SDK's default)
+ * and reads the device there (@host_from_gateway: at the network's
+ * gateway), and the unit's flash has the Wi-Fi steps on that network. The
+ * PC's own network is remembered before the first join and put back once,
+ * after the last unit, not between units. @wifi NULL: none. */
+void ota_batch_set_wifi (OtaBatch *self, OtaWifi *wifi, OtaWifiFilter *filter,
+                         const gchar *password, gboolean host_from_gateway);
+
 /* Signals, on the main context: "unit-start" (guint unit) once the unit's
  * device is known (ota_batch_get_device()), before anything is sent to it;
- * "unit-end" (guint unit) once its outcome is known (ota_batch_get_advice()). */
+ * "unit-end" (guint unit) once its outcome is known (ota_batch_get_advice());
+ * "event" (OtaEvent) for the batch's own Wi-Fi steps (code "wifi": remember,
+ * join, joined while looking for the next unit; restore, restored at the
+ * end), as OtaFlash's "event". The run fails (OTA_ERROR_WIFI) only when the
+ * PC's Wi-Fi cannot be used at all before the first unit. */
 void ota_batch_run_async (OtaBatch *self, GCancellable *cancellable, GAsyncReadyCallback callback,
                           gpointer user_data);
 gboolean ota_batch_run_finish (OtaBatch *self, GAsyncResult *result, GError **error);
@@ -67,6 +82,9 @@ gboolean ota_batch_in_unit (OtaBatch *self);
 /* The current (or last) unit, 1-based; 0 before the first. */
 guint ota_batch_get_unit (OtaBatch *self);
 const OtaDescription *ota_batch_get_device (OtaBatch *self);
+/* The device network the current (or last) unit was found on; NULL without
+ * Wi-Fi. */
+const gchar *ota_batch_get_network (OtaBatch *self);
 const OtaAdvice *ota_batch_get_advice (OtaBatch *self);
 guint ota_batch_get_n_outcome (OtaBatch *self, OtaOutcome outcome);
 /* 0 when every unit succeeded (or none was flashed), else the exit code of

@@ -125,6 +125,8 @@ ota_event_code_to_string (OtaEventCode code)
       return "wifi";
     case OTA_EVENT_CODE_HISTORY:
       return "history";
+    case OTA_EVENT_CODE_RECOVERY_OTHER_FILE:
+      return "recovery-other-file";
     case OTA_EVENT_CODE_NONE:
     default:
       return NULL;

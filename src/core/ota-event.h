@@ -53,20 +53,21 @@ typedef enum {
 /* The stable "code" of a log event (docs/cli.md). */
 typedef enum {
   OTA_EVENT_CODE_NONE,
-  OTA_EVENT_CODE_DEVICE,             /* reading the device description */
-  OTA_EVENT_CODE_CONNECT,            /* opening the control channel */
-  OTA_EVENT_CODE_TRANSFER,           /* the device reads from the PC */
-  OTA_EVENT_CODE_POINT_OF_NO_RETURN, /* the device started writing (stage one) */
-  OTA_EVENT_CODE_REBOOT_WAIT,        /* waiting for the device to come back */
-  OTA_EVENT_CODE_RECOVERY,           /* the device waits for stage two */
-  OTA_EVENT_CODE_CANCEL_TOO_LATE,    /* a safe cancel was overtaken and dropped */
-  OTA_EVENT_CODE_CANCEL_CONFIRM,     /* a cancel now needs confirmation */
-  OTA_EVENT_CODE_RETRY,              /* stage two is tried again */
-  OTA_EVENT_CODE_VERSION_MISMATCH,   /* the device reports another version than the file */
-  OTA_EVENT_CODE_APP_ACCESS,         /* stage two's control exchange went unanswered */
-  OTA_EVENT_CODE_HOLD_PORT,          /* the control port is held during stage two */
-  OTA_EVENT_CODE_WIFI,               /* a Wi-Fi step */
-  OTA_EVENT_CODE_HISTORY,            /* the flash history (a front-end's, docs/history.md) */
+  OTA_EVENT_CODE_DEVICE,              /* reading the device description */
+  OTA_EVENT_CODE_CONNECT,             /* opening the control channel */
+  OTA_EVENT_CODE_TRANSFER,            /* the device reads from the PC */
+  OTA_EVENT_CODE_POINT_OF_NO_RETURN,  /* the device started writing (stage one) */
+  OTA_EVENT_CODE_REBOOT_WAIT,         /* waiting for the device to come back */
+  OTA_EVENT_CODE_RECOVERY,            /* the device waits for stage two */
+  OTA_EVENT_CODE_CANCEL_TOO_LATE,     /* a safe cancel was overtaken and dropped */
+  OTA_EVENT_CODE_CANCEL_CONFIRM,      /* a cancel now needs confirmation */
+  OTA_EVENT_CODE_RETRY,               /* stage two is tried again */
+  OTA_EVENT_CODE_VERSION_MISMATCH,    /* the device reports another version than the file */
+  OTA_EVENT_CODE_APP_ACCESS,          /* stage two's control exchange went unanswered */
+  OTA_EVENT_CODE_HOLD_PORT,           /* the control port is held during stage two */
+  OTA_EVENT_CODE_WIFI,                /* a Wi-Fi step */
+  OTA_EVENT_CODE_HISTORY,             /* the flash history (a front-end's, docs/history.md) */
+  OTA_EVENT_CODE_RECOVERY_OTHER_FILE, /* the unit was left mid-upgrade with another file */
 } OtaEventCode;
 
 typedef struct {

@@ -24,6 +24,7 @@ struct _OtaHistoryRecorder {
   GString *log;
   gsize dropped; /* lines not kept: the log was full */
   guint n_devices;
+  gboolean device_set; /* ota_history_recorder_set_device() wrote the device */
   gchar *joined;       /* the device network of this flash, when it joined one */
   gchar *last_version; /* of the last device event */
   guint last_stage;
@@ -170,7 +171,7 @@ event_cb (OtaFlash *engine, const OtaEvent *ev, OtaHistoryRecorder *self)
   g_free (self->last_version);
   self->last_version = g_strdup (ev->device->firmware_version);
   /* the device as it was before: the first read only */
-  if (self->n_devices == 1 && self->error == NULL)
+  if (self->n_devices == 1 && !self->device_set && self->error == NULL)
     ota_history_record_device (self->history, self->id, ev->device, self->joined, &self->error);
 }
 
@@ -202,6 +203,7 @@ ota_history_recorder_begin (OtaHistoryRecorder *self, OtaFlash *engine, const gc
   self->active = TRUE;
   g_clear_error (&self->error);
   self->n_devices = 0;
+  self->device_set = FALSE;
   g_clear_pointer (&self->joined, g_free);
   g_clear_pointer (&self->last_version, g_free);
   self->last_stage = 0;
@@ -223,6 +225,59 @@ ota_history_recorder_begin (OtaHistoryRecorder *self, OtaFlash *engine, const gc
       self->event_id = g_signal_connect (engine, "event", G_CALLBACK (event_cb), self);
     }
   return TRUE;
+}
+
+void
+ota_history_recorder_set_device (OtaHistoryRecorder *self, const OtaDescription *desc,
+                                 const gchar *ssid)
+{
+  g_return_if_fail (OTA_IS_HISTORY_RECORDER (self));
+  g_return_if_fail (desc != NULL);
+  g_return_if_fail (self->active);
+
+  self->device_set = TRUE;
+  if (self->error == NULL)
+    ota_history_record_device (self->history, self->id, desc, ssid, &self->error);
+}
+
+gboolean
+ota_history_recorder_earlier_file (const gchar *uuid, gchar **out_name, gchar **out_sha256,
+                                   gpointer user_data)
+{
+  OtaHistoryRecorder *self = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (OtaHistory) own = NULL;
+  g_autoptr (GPtrArray) records = NULL;
+  OtaHistoryQuery query = { 0 };
+
+  g_return_val_if_fail (OTA_IS_HISTORY_RECORDER (self), FALSE);
+  /* the front-end's connection belongs to its thread */
+  own = ota_history_open (ota_history_get_path (self->history), &error);
+  if (own != NULL)
+    {
+      query.device_uuid = uuid;
+      query.limit = 2; /* this flash's own record may be one of them */
+      records = ota_history_query (own, &query, &error);
+    }
+  if (records == NULL)
+    {
+      g_debug ("the history cannot tell this device's earlier flashes: %s", error->message);
+      return FALSE;
+    }
+  for (guint i = 0; i < records->len; i++)
+    {
+      const OtaHistoryRecord *r = g_ptr_array_index (records, i);
+
+      if (r->id == self->id)
+        continue;
+      if (g_strcmp0 (r->device_state, "needs-recovery") != 0
+          && g_strcmp0 (r->outcome, OTA_HISTORY_OUTCOME_INTERRUPTED) != 0)
+        return FALSE;
+      *out_name = g_strdup (r->file_name);
+      *out_sha256 = g_strdup (r->file_sha256);
+      return TRUE;
+    }
+  return FALSE;
 }
 
 gboolean

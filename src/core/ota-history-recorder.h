@@ -39,6 +39,20 @@ gboolean ota_history_recorder_begin (OtaHistoryRecorder *self, OtaFlash *engine,
 gboolean ota_history_recorder_end (OtaHistoryRecorder *self, const OtaAdvice *advice,
                                    GError **error);
 
+/* The device as read before the flash, for a unit the front-end read itself
+ * (a batch: also a unit refused before anything was sent to it), with the
+ * device network it is on (@ssid, NULL: none). The flash's own first read
+ * then adds nothing. */
+void ota_history_recorder_set_device (OtaHistoryRecorder *self, const OtaDescription *desc,
+                                      const gchar *ssid);
+
+/* An OtaSessionEarlierFileFunc (@user_data: the recorder): the file of the
+ * newest other record of @uuid when that flash left the device mid-upgrade
+ * (device state needs-recovery, or interrupted). Safe from the flash's
+ * thread: it reads through a connection of its own. */
+gboolean ota_history_recorder_earlier_file (const gchar *uuid, gchar **out_name, gchar **out_sha256,
+                                            gpointer user_data);
+
 /* The record being (or last) written; 0 before any. */
 gint64 ota_history_recorder_get_id (OtaHistoryRecorder *self);
 

@@ -78,11 +78,16 @@ struct _OtaSession {
   gchar *wifi_request; /* NULL: auto */
   gchar *wifi_password;
   gboolean host_from_gateway;
+  gboolean wifi_restore; /* remember and put back the PC's network */
   /* during a flash, worker thread only */
   gboolean wifi_remembered;
   gchar *wifi_home;    /* the PC's network before the flash; NULL: none */
   gchar *wifi_network; /* the device network the PC is on */
   gchar *wifi_product; /* the product's own (not recovery) network, when known */
+
+  OtaSessionEarlierFileFunc earlier_file;
+  gpointer earlier_file_data;
+  GDestroyNotify earlier_file_destroy;
 
   /* progress rate, worker thread only */
   gint64 rate_time;
@@ -116,6 +121,8 @@ ota_session_finalize (GObject *object)
 
   if (self->event_destroy != NULL)
     self->event_destroy (self->event_data);
+  if (self->earlier_file_destroy != NULL)
+    self->earlier_file_destroy (self->earlier_file_data);
   g_free (self->host);
   g_free (self->new_version);
   g_clear_object (&self->wifi);
@@ -151,6 +158,7 @@ ota_session_init (OtaSession *self)
   self->keepalive_ms = 15000;
   self->poll_ms = 200;
   self->device_state = OTA_DEVICE_STATE_UNKNOWN;
+  self->wifi_restore = TRUE;
   g_mutex_init (&self->cancel_lock);
   self->op = g_cancellable_new ();
   self->spent_ops = g_ptr_array_new_with_free_func (g_object_unref);
@@ -243,6 +251,25 @@ ota_session_set_wifi (OtaSession *self, OtaWifi *wifi, OtaWifiFilter *filter, co
   g_free (self->wifi_password);
   self->wifi_password = g_strdup (password);
   self->host_from_gateway = wifi != NULL && host_from_gateway;
+}
+
+void
+ota_session_set_wifi_restore (OtaSession *self, gboolean restore)
+{
+  g_return_if_fail (OTA_IS_SESSION (self));
+  self->wifi_restore = restore;
+}
+
+void
+ota_session_set_earlier_file_func (OtaSession *self, OtaSessionEarlierFileFunc func,
+                                   gpointer user_data, GDestroyNotify destroy)
+{
+  g_return_if_fail (OTA_IS_SESSION (self));
+  if (self->earlier_file_destroy != NULL)
+    self->earlier_file_destroy (self->earlier_file_data);
+  self->earlier_file = func;
+  self->earlier_file_data = user_data;
+  self->earlier_file_destroy = destroy;
 }
 
 const gchar *
@@ -604,17 +631,22 @@ wifi_begin (OtaSession *self, GError **error)
     return TRUE;
 
   if (!ota_wifi_check (self->wifi, deadline, op, error)
-      || !ota_wifi_get_current (self->wifi, &current, NULL, op, error)
-      || !ota_wifi_remember (self->wifi, op, error))
+      || !ota_wifi_get_current (self->wifi, &current, NULL, op, error))
     return FALSE;
-  self->wifi_remembered = TRUE;
-  self->wifi_home = g_strdup (current);
-  if (current != NULL)
-    emit_wifi (self, 0, OTA_LOG_LEVEL_INFO, OTA_WIFI_STEP_REMEMBER, current,
-               "This PC is on %s; it goes back to it at the end", current);
-  else
-    emit_wifi (self, 0, OTA_LOG_LEVEL_INFO, OTA_WIFI_STEP_REMEMBER, NULL,
-               "This PC is on no Wi-Fi network; it leaves the device's at the end");
+  /* a batch remembered the PC's network before its first unit */
+  if (self->wifi_restore)
+    {
+      if (!ota_wifi_remember (self->wifi, op, error))
+        return FALSE;
+      self->wifi_remembered = TRUE;
+      self->wifi_home = g_strdup (current);
+      if (current != NULL)
+        emit_wifi (self, 0, OTA_LOG_LEVEL_INFO, OTA_WIFI_STEP_REMEMBER, current,
+                   "This PC is on %s; it goes back to it at the end", current);
+      else
+        emit_wifi (self, 0, OTA_LOG_LEVEL_INFO, OTA_WIFI_STEP_REMEMBER, NULL,
+                   "This PC is on no Wi-Fi network; it leaves the device's at the end");
+    }
 
   if (self->wifi_request != NULL)
     target = g_strdup (self->wifi_request);
@@ -1129,6 +1161,28 @@ confirm (OtaSession *self, const OtaDescription *before, OtaUfw *ufw, GError **e
   return TRUE;
 }
 
+/* A unit left mid-upgrade with another file (the history knows): stage two
+ * with this one installs this one, which the technician should know. */
+static void
+warn_earlier_file (OtaSession *self, const OtaDescription *desc, OtaUfw *ufw)
+{
+  g_autofree gchar *name = NULL;
+  g_autofree gchar *sha256 = NULL;
+  g_autofree gchar *base = NULL;
+  const gchar *now = ufw != NULL ? ota_ufw_get_sha256 (ufw) : NULL;
+
+  if (self->earlier_file == NULL || desc->uuid == NULL || *desc->uuid == '\0' || now == NULL
+      || !self->earlier_file (desc->uuid, &name, &sha256, self->earlier_file_data))
+    return;
+  if (sha256 == NULL || g_ascii_strcasecmp (sha256, now) == 0)
+    return;
+  base = name != NULL ? g_path_get_basename (name) : g_strdup ("?");
+  emit_log (self, 0, OTA_LOG_LEVEL_WARNING, OTA_EVENT_CODE_RECOVERY_OTHER_FILE,
+            "This device was left mid-upgrade with another file, %s (SHA-256 %.12s…); stage two "
+            "now installs this file (SHA-256 %.12s…) instead",
+            base, sha256, now);
+}
+
 static gboolean
 flash (OtaSession *self, OtaFirmware *firmware, OtaUfw *ufw, GError **error)
 {
@@ -1193,6 +1247,7 @@ flash (OtaSession *self, OtaFirmware *firmware, OtaUfw *ufw, GError **error)
       emit_log (
           self, 0, OTA_LOG_LEVEL_WARNING, OTA_EVENT_CODE_RECOVERY,
           "The device is in its updater, waiting for stage two: recovering it with this file");
+      warn_earlier_file (self, desc, ufw);
     }
   else if (g_strcmp0 (desc->ota_step, "0") == 0)
     {
@@ -1262,7 +1317,7 @@ ota_session_flash (OtaSession *self, OtaFirmware *firmware, OtaUfw *ufw, GCancel
   if (cancellable != NULL)
     handler = g_cancellable_connect (cancellable, G_CALLBACK (external_cancelled_cb), self, NULL);
   ok = flash (self, firmware, ufw, error);
-  wifi_end (self);
+  wifi_end (self); /* nothing when a batch puts the PC's network back itself */
   if (cancellable != NULL)
     g_cancellable_disconnect (cancellable, handler);
 

@@ -67,9 +67,23 @@ void ota_session_set_nagle_mode (OtaSession *self, gboolean on);
  * of ota_session_set_host()'s. @wifi NULL: the technician joins by hand. */
 void ota_session_set_wifi (OtaSession *self, OtaWifi *wifi, OtaWifiFilter *filter,
                            const gchar *ssid, const gchar *password, gboolean host_from_gateway);
+/* @restore FALSE: the flash neither remembers nor puts back the PC's own
+ * network (default TRUE). For a batch, which remembers it before its first
+ * join and puts it back once, after its last unit (OtaBatch). */
+void ota_session_set_wifi_restore (OtaSession *self, gboolean restore);
 /* The device network the last flash was on (joined or rejoined last); NULL
  * without Wi-Fi steps. */
 const gchar *ota_session_get_wifi_network (OtaSession *self);
+
+/* For a device waiting for stage two (@uuid): the file an earlier flash of it
+ * left it mid-upgrade with, when one did (TRUE, @out_name and @out_sha256
+ * set, either may be NULL). Called in the thread that runs the session. */
+typedef gboolean (*OtaSessionEarlierFileFunc) (const gchar *uuid, gchar **out_name,
+                                               gchar **out_sha256, gpointer user_data);
+/* When the earlier file is not the one flashed now, the flash warns before
+ * stage two (log code "recovery-other-file", naming that file). */
+void ota_session_set_earlier_file_func (OtaSession *self, OtaSessionEarlierFileFunc func,
+                                        gpointer user_data, GDestroyNotify destroy);
 
 /* @func is called in the thread that runs the session. */
 void ota_session_set_event_func (OtaSession *self, OtaEventFunc func, gpointer user_data,

@@ -30,7 +30,7 @@ if(OTA_HAVE_LIBNM)
                ENV OTA_TEST_PYTHON3=${OTA_PYTHON3}
                PREFIX /wifi/flash
                GROUPS both-stages updater-open-gateway auto-recovery not-in-range wrong-password
-                      password lost-between-stages no-backend usage)
+                      password lost-between-stages batch no-backend usage)
   target_include_directories(test-wifi-flash PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/wifi)
   add_dependencies(test-wifi-flash otaflash otaflash-emu)
 endif()
