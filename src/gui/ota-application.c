@@ -29,10 +29,11 @@ struct _OtaApplication {
   OtaColorScheme *color_scheme; /* the desktop's dark/light preference */
   OtaDeviceMonitor *monitor;
   OtaDemo *demo;
-  OtaWindow *window; /* owned by GTK; cleared when destroyed */
-  OtaWifi *wifi;     /* the PC's Wi-Fi (NULL: this build cannot control it) */
-  OtaWifiFilter *wifi_filter;
-  gchar *wifi_why; /* why there is no self->wifi */
+  OtaWindow *window;          /* owned by GTK; cleared when destroyed */
+  OtaWifi *wifi;              /* the PC's Wi-Fi (NULL: this build cannot control it) */
+  OtaWifiFilter *wifi_filter; /* from the patterns setting */
+  gchar *wifi_why;            /* why there is no self->wifi */
+  guint wifi_filter_source;   /* the patterns are being typed: rebuilt when they settle */
 
   /* the firmware file */
   GCancellable *file_cancellable;
@@ -137,6 +138,62 @@ address_changed_cb (OtaWindow *window, OtaApplication *self)
   ota_settings_set_host (self->settings, ota_window_get_host (window));
   ota_settings_set_ports (self->settings, ctp, http, ota);
   save_settings (self);
+}
+
+/* ---- the devices' Wi-Fi ----------------------------------------------------------------- */
+
+#define WIFI_PATTERNS_SETTLE_MS 400
+
+/* The device networks: the patterns setting, or the defaults. */
+static OtaWifiFilter *
+new_wifi_filter (OtaApplication *self)
+{
+  g_auto (GStrv) patterns
+      = ota_settings_split_wifi_patterns (ota_settings_get_wifi_patterns (self->settings));
+
+  return ota_wifi_filter_new ((const gchar *const *) patterns);
+}
+
+/* $OTAFLASH_WIFI_PASSWORD wins over the setting, for scripts; NULL: the
+ * SDK's default. Never printed or logged. */
+static const gchar *
+wifi_password (OtaApplication *self)
+{
+  const gchar *env = g_getenv ("OTAFLASH_WIFI_PASSWORD");
+
+  if (env != NULL && *env != '\0')
+    return env;
+  return ota_settings_get_wifi_password (self->settings);
+}
+
+/* The list scans again with the new patterns. */
+static gboolean
+wifi_filter_settled_cb (gpointer user_data)
+{
+  OtaApplication *self = user_data;
+  g_autoptr (OtaWifiFilter) filter = new_wifi_filter (self);
+  const gchar *const *now = ota_wifi_filter_get_patterns (filter);
+  const gchar *const *before = ota_wifi_filter_get_patterns (self->wifi_filter);
+
+  self->wifi_filter_source = 0;
+  if (g_strv_equal ((const gchar *const *) now, (const gchar *const *) before))
+    return G_SOURCE_REMOVE;
+  g_set_object (&self->wifi_filter, filter);
+  if (self->window != NULL)
+    ota_network_list_set_wifi (ota_window_get_network_list (self->window), self->wifi,
+                               self->wifi_filter, self->wifi_why);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+wifi_changed_cb (OtaWindow *window, OtaApplication *self)
+{
+  ota_settings_set_wifi_patterns (self->settings, ota_window_get_wifi_patterns (window));
+  ota_settings_set_wifi_password (self->settings, ota_window_get_wifi_password (window));
+  save_settings (self);
+  /* not a scan per key typed */
+  g_clear_handle_id (&self->wifi_filter_source, g_source_remove);
+  self->wifi_filter_source = g_timeout_add (WIFI_PATTERNS_SETTLE_MS, wifi_filter_settled_cb, self);
 }
 
 static void
@@ -387,7 +444,7 @@ set_up_wifi (OtaApplication *self, OtaSession *session, const gchar *host)
       return;
     }
   ota_session_set_wifi (session, self->wifi, self->wifi_filter, ssid != NULL ? ssid : "auto",
-                        g_getenv ("OTAFLASH_WIFI_PASSWORD"), !host_given (self, host));
+                        wifi_password (self), !host_given (self, host));
 }
 
 static void
@@ -743,6 +800,7 @@ window_destroy_cb (GtkWidget *widget, OtaApplication *self)
   self->batch_pending = FALSE;
   ota_flash_cancel (self->engine, OTA_CANCEL_CONFIRMED);
   uninhibit (self);
+  g_clear_handle_id (&self->wifi_filter_source, g_source_remove);
   if (self->file_cancellable != NULL)
     g_cancellable_cancel (self->file_cancellable);
   ota_device_monitor_set_paused (self->monitor, TRUE);
@@ -775,6 +833,7 @@ ensure_window (OtaApplication *self)
   g_signal_connect (self->window, "destroy", G_CALLBACK (window_destroy_cb), self);
   g_signal_connect (self->window, "file-chosen", G_CALLBACK (file_chosen_cb), self);
   g_signal_connect (self->window, "address-changed", G_CALLBACK (address_changed_cb), self);
+  g_signal_connect (self->window, "wifi-changed", G_CALLBACK (wifi_changed_cb), self);
   g_signal_connect (self->window, "flash-requested", G_CALLBACK (flash_requested_cb), self);
   g_signal_connect (self->window, "cancel-requested", G_CALLBACK (cancel_requested_cb), self);
   g_signal_connect (self->window, "demo-requested", G_CALLBACK (demo_requested_cb), self);
@@ -795,6 +854,8 @@ ensure_window (OtaApplication *self)
   retarget (self);
 
   /* the device networks in range, looked for at once */
+  ota_window_set_wifi (self->window, ota_settings_get_wifi_patterns (self->settings),
+                       ota_settings_get_wifi_password (self->settings));
   ota_network_list_set_wifi (ota_window_get_network_list (self->window), self->wifi,
                              self->wifi_filter, self->wifi_why);
 
@@ -916,7 +977,7 @@ ota_application_startup (GApplication *app)
     self->wifi = ota_wifi_new (NULL, NULL, &error);
     if (self->wifi == NULL)
       self->wifi_why = g_strdup (error->message);
-    self->wifi_filter = ota_wifi_filter_new (NULL);
+    self->wifi_filter = new_wifi_filter (self);
   }
 }
 
@@ -973,6 +1034,7 @@ ota_application_dispose (GObject *object)
       g_signal_handlers_disconnect_by_data (self->engine, self);
       ota_flash_cancel (self->engine, OTA_CANCEL_CONFIRMED);
     }
+  g_clear_handle_id (&self->wifi_filter_source, g_source_remove);
   g_clear_object (&self->recorder);
   g_clear_object (&self->engine);
   if (self->monitor != NULL)

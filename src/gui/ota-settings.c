@@ -5,12 +5,15 @@
 #include "ota-i18n.h"
 
 #include <errno.h>
+#include <string.h>
 #include <glib/gstdio.h>
 
 #include "ota-session.h"
+#include "ota-wifi-filter.h"
 
 #define GROUP_FIRMWARE "firmware"
 #define GROUP_DEVICE "device"
+#define GROUP_WIFI "wifi"
 
 struct _OtaSettings {
   GObject parent_instance;
@@ -19,9 +22,19 @@ struct _OtaSettings {
   gchar *last_file;
   gchar *host;
   guint16 ctp_port, http_port, ota_port;
+  gchar *wifi_patterns;
+  gchar *wifi_password; /* never printed or logged */
 };
 
 G_DEFINE_TYPE (OtaSettings, ota_settings, G_TYPE_OBJECT)
+
+static void
+clear_secret (gchar **secret)
+{
+  if (*secret != NULL)
+    memset (*secret, 0, strlen (*secret));
+  g_clear_pointer (secret, g_free);
+}
 
 static void
 ota_settings_finalize (GObject *object)
@@ -31,6 +44,8 @@ ota_settings_finalize (GObject *object)
   g_free (self->path);
   g_free (self->last_file);
   g_free (self->host);
+  g_free (self->wifi_patterns);
+  clear_secret (&self->wifi_password);
   G_OBJECT_CLASS (ota_settings_parent_class)->finalize (object);
 }
 
@@ -85,6 +100,11 @@ load (OtaSettings *self)
   self->ctp_port = read_port (kf, "ctp-port", OTA_DEFAULT_CTP_PORT);
   self->http_port = read_port (kf, "http-port", OTA_DEFAULT_HTTP_PORT);
   self->ota_port = read_port (kf, "ota-port", OTA_DEFAULT_OTA_PORT);
+  self->wifi_patterns = read_string (kf, GROUP_WIFI, "patterns");
+  /* a password is taken as typed: spaces may be part of it */
+  self->wifi_password = g_key_file_get_string (kf, GROUP_WIFI, "password", NULL);
+  if (self->wifi_password != NULL && *self->wifi_password == '\0')
+    clear_secret (&self->wifi_password);
 }
 
 OtaSettings *
@@ -124,6 +144,9 @@ ota_settings_save (OtaSettings *self, GError **error)
 {
   g_autoptr (GKeyFile) kf = g_key_file_new ();
   g_autofree gchar *dir = NULL;
+  g_autofree gchar *data = NULL;
+  gsize length = 0;
+  gboolean ok;
 
   g_return_val_if_fail (OTA_IS_SETTINGS (self), FALSE);
 
@@ -140,6 +163,14 @@ ota_settings_save (OtaSettings *self, GError **error)
   g_key_file_set_integer (kf, GROUP_DEVICE, "ctp-port", self->ctp_port);
   g_key_file_set_integer (kf, GROUP_DEVICE, "http-port", self->http_port);
   g_key_file_set_integer (kf, GROUP_DEVICE, "ota-port", self->ota_port);
+  if (self->wifi_patterns != NULL)
+    g_key_file_set_string (kf, GROUP_WIFI, "patterns", self->wifi_patterns);
+  else
+    g_key_file_remove_key (kf, GROUP_WIFI, "patterns", NULL);
+  if (self->wifi_password != NULL)
+    g_key_file_set_string (kf, GROUP_WIFI, "password", self->wifi_password);
+  else
+    g_key_file_remove_key (kf, GROUP_WIFI, "password", NULL);
 
   dir = g_path_get_dirname (self->path);
   if (g_mkdir_with_parents (dir, 0700) != 0)
@@ -149,7 +180,13 @@ ota_settings_save (OtaSettings *self, GError **error)
                    _ ("cannot create the settings folder %s: %s"), dir, g_strerror (saved));
       return FALSE;
     }
-  return g_key_file_save_to_file (kf, self->path, error);
+  data = g_key_file_to_data (kf, &length, NULL);
+  /* it holds the device networks' password: its owner's only, from the
+   * first byte written (a new file replaces the old one) */
+  ok = g_file_set_contents_full (self->path, data, (gssize) length, G_FILE_SET_CONTENTS_CONSISTENT,
+                                 0600, error);
+  memset (data, 0, length);
+  return ok;
 }
 
 const gchar *
@@ -208,4 +245,61 @@ ota_settings_set_ports (OtaSettings *self, guint16 ctp, guint16 http, guint16 ot
   self->ctp_port = ctp != 0 ? ctp : OTA_DEFAULT_CTP_PORT;
   self->http_port = http != 0 ? http : OTA_DEFAULT_HTTP_PORT;
   self->ota_port = ota != 0 ? ota : OTA_DEFAULT_OTA_PORT;
+}
+
+const gchar *
+ota_settings_get_wifi_patterns (OtaSettings *self)
+{
+  g_return_val_if_fail (OTA_IS_SETTINGS (self), NULL);
+  return self->wifi_patterns;
+}
+
+void
+ota_settings_set_wifi_patterns (OtaSettings *self, const gchar *patterns)
+{
+  g_autofree gchar *copy = g_strstrip (g_strdup (patterns != NULL ? patterns : ""));
+
+  g_return_if_fail (OTA_IS_SETTINGS (self));
+  g_free (self->wifi_patterns);
+  self->wifi_patterns = *copy != '\0' ? g_steal_pointer (&copy) : NULL;
+}
+
+const gchar *
+ota_settings_get_wifi_password (OtaSettings *self)
+{
+  g_return_val_if_fail (OTA_IS_SETTINGS (self), NULL);
+  return self->wifi_password;
+}
+
+void
+ota_settings_set_wifi_password (OtaSettings *self, const gchar *password)
+{
+  gchar *copy;
+
+  g_return_if_fail (OTA_IS_SETTINGS (self));
+  copy = password != NULL && *password != '\0' ? g_strdup (password) : NULL;
+  clear_secret (&self->wifi_password);
+  self->wifi_password = copy;
+}
+
+GStrv
+ota_settings_split_wifi_patterns (const gchar *text)
+{
+  g_autoptr (GStrvBuilder) builder = g_strv_builder_new ();
+  g_auto (GStrv) parts = g_strsplit_set (text != NULL ? text : "", ", \t\n", -1);
+  gboolean any = FALSE, recovery = FALSE;
+
+  for (guint i = 0; parts[i] != NULL; i++)
+    {
+      if (*parts[i] == '\0')
+        continue;
+      any = TRUE;
+      recovery = recovery || g_str_equal (parts[i], OTA_WIFI_RECOVERY_PATTERN);
+      g_strv_builder_add (builder, parts[i]);
+    }
+  if (!any)
+    return NULL;
+  if (!recovery)
+    g_strv_builder_add (builder, OTA_WIFI_RECOVERY_PATTERN);
+  return g_strv_builder_end (builder);
 }

@@ -31,6 +31,8 @@ GtkWidget *ota_window_get_file_detail_label (OtaWindow *self);
 GtkWidget *ota_window_get_try_demo_button (OtaWindow *self);
 GtkWidget *ota_window_get_leave_demo_button (OtaWindow *self);
 GtkWidget *ota_window_get_advanced_expander (OtaWindow *self);
+GtkWidget *ota_window_get_patterns_entry (OtaWindow *self);
+GtkWidget *ota_window_get_password_entry (OtaWindow *self);
 GtkWidget *ota_window_get_device_uuid_label (OtaWindow *self);
 GtkWidget *ota_window_get_log_view (OtaWindow *self);
 /* the open question (reinstall, recover with another file, quit), or NULL */

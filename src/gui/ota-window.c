@@ -58,6 +58,8 @@ struct _OtaWindow {
   GtkWidget *network_list;
   GtkWidget *advanced_expander;
   GtkWidget *host_entry;
+  GtkWidget *patterns_entry;
+  GtkWidget *password_entry; /* never shown, never logged */
   GtkWidget *ctp_spin;
   GtkWidget *http_spin;
   GtkWidget *ota_spin;
@@ -121,6 +123,7 @@ enum {
   SIGNAL_DEMO_FIRMWARE_REQUESTED,
   SIGNAL_LEAVE_DEMO_REQUESTED,
   SIGNAL_BATCH_REQUESTED,
+  SIGNAL_WIFI_CHANGED,
   N_SIGNALS
 };
 static guint signals[N_SIGNALS];
@@ -639,6 +642,40 @@ address_changed_cb (GtkWidget *widget, OtaWindow *self)
   if (self->quiet)
     return;
   g_signal_emit (self, signals[SIGNAL_ADDRESS_CHANGED], 0);
+}
+
+/* ---- the devices' Wi-Fi ------------------------------------------------------------ */
+
+const gchar *
+ota_window_get_wifi_patterns (OtaWindow *self)
+{
+  g_return_val_if_fail (OTA_IS_WINDOW (self), NULL);
+  return gtk_entry_get_text (GTK_ENTRY (self->patterns_entry));
+}
+
+const gchar *
+ota_window_get_wifi_password (OtaWindow *self)
+{
+  g_return_val_if_fail (OTA_IS_WINDOW (self), NULL);
+  return gtk_entry_get_text (GTK_ENTRY (self->password_entry));
+}
+
+void
+ota_window_set_wifi (OtaWindow *self, const gchar *patterns, const gchar *password)
+{
+  g_return_if_fail (OTA_IS_WINDOW (self));
+  self->quiet = TRUE;
+  gtk_entry_set_text (GTK_ENTRY (self->patterns_entry), patterns != NULL ? patterns : "");
+  gtk_entry_set_text (GTK_ENTRY (self->password_entry), password != NULL ? password : "");
+  self->quiet = FALSE;
+}
+
+static void
+wifi_changed_cb (GtkWidget *widget, OtaWindow *self)
+{
+  if (self->quiet)
+    return;
+  g_signal_emit (self, signals[SIGNAL_WIFI_CHANGED], 0);
 }
 
 /* ---- the upgrade ------------------------------------------------------------------ */
@@ -1438,6 +1475,9 @@ ota_window_class_init (OtaWindowClass *klass)
   signals[SIGNAL_BATCH_REQUESTED]
       = g_signal_new ("batch-requested", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
                       NULL, NULL, G_TYPE_NONE, 0);
+  signals[SIGNAL_WIFI_CHANGED]
+      = g_signal_new ("wifi-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                      NULL, G_TYPE_NONE, 0);
 
   ota_gui_register_resources ();
   g_type_ensure (OTA_TYPE_RESULT_VIEW);
@@ -1476,6 +1516,8 @@ ota_window_class_init (OtaWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, OtaWindow, network_list);
   gtk_widget_class_bind_template_child (widget_class, OtaWindow, advanced_expander);
   gtk_widget_class_bind_template_child (widget_class, OtaWindow, host_entry);
+  gtk_widget_class_bind_template_child (widget_class, OtaWindow, patterns_entry);
+  gtk_widget_class_bind_template_child (widget_class, OtaWindow, password_entry);
   gtk_widget_class_bind_template_child (widget_class, OtaWindow, ctp_spin);
   gtk_widget_class_bind_template_child (widget_class, OtaWindow, http_spin);
   gtk_widget_class_bind_template_child (widget_class, OtaWindow, ota_spin);
@@ -1492,6 +1534,7 @@ ota_window_class_init (OtaWindowClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, flash_button_clicked_cb);
   gtk_widget_class_bind_template_callback (widget_class, cancel_button_clicked_cb);
   gtk_widget_class_bind_template_callback (widget_class, address_changed_cb);
+  gtk_widget_class_bind_template_callback (widget_class, wifi_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, result_bar_response_cb);
   gtk_widget_class_bind_template_callback (widget_class, demo_bar_response_cb);
   gtk_widget_class_bind_template_callback (widget_class, delete_event_cb);
@@ -1562,6 +1605,8 @@ ota_window_init (OtaWindow *self)
   set_accessible_name (self->ctp_spin, _ ("Control port (CTP)"));
   set_accessible_name (self->http_spin, _ ("Description port (HTTP)"));
   set_accessible_name (self->ota_spin, _ ("Upgrade data port (OTA)"));
+  set_accessible_name (self->patterns_entry, _ ("Device network names"));
+  set_accessible_name (self->password_entry, _ ("Wi-Fi password of the devices"));
   set_accessible_name (self->progress_bar, _ ("Overall progress"));
   set_accessible_name (self->stage_progress_bar, _ ("Stage progress"));
   set_accessible_name (self->file_status_image, _ ("File status"));
@@ -1621,6 +1666,8 @@ ACCESSOR (file_detail_label)
 ACCESSOR (try_demo_button)
 ACCESSOR (leave_demo_button)
 ACCESSOR (advanced_expander)
+ACCESSOR (patterns_entry)
+ACCESSOR (password_entry)
 ACCESSOR (confirm_dialog)
 ACCESSOR (device_uuid_label)
 ACCESSOR (log_view)

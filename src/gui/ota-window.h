@@ -8,6 +8,7 @@
  * Signals:
  *   "file-chosen" (const gchar *path)   chooser, drag and drop
  *   "address-changed" ()                the address or a port was edited
+ *   "wifi-changed" ()                   the device networks' names or password was edited
  *   "flash-requested" ()                Flash / Recover
  *   "cancel-requested" ()               Cancel, or closing the window while flashing
  *   "demo-requested" ()                 Try Without a Device
@@ -38,6 +39,14 @@ void ota_window_get_ports (OtaWindow *self, guint16 *ctp, guint16 *http, guint16
 /* Fills the fields; does not emit "address-changed". */
 void ota_window_set_address (OtaWindow *self, const gchar *host, guint16 ctp, guint16 http,
                              guint16 ota);
+
+/* The devices' Wi-Fi in the Advanced fields: the network name patterns as
+ * typed (comma- or space-separated; "" for the defaults) and the password
+ * ("" for the default). */
+const gchar *ota_window_get_wifi_patterns (OtaWindow *self);
+const gchar *ota_window_get_wifi_password (OtaWindow *self);
+/* Fills the fields (NULL: empty); does not emit "wifi-changed". */
+void ota_window_set_wifi (OtaWindow *self, const gchar *patterns, const gchar *password);
 
 /* The firmware file: being checked, then valid (@ufw) or not (@error). */
 void ota_window_set_file_checking (OtaWindow *self, const gchar *path);
