@@ -28,6 +28,11 @@ struct _OtaBatch {
   guint poll_ms;
   OtaBatchConfirmFunc confirm;
   gpointer confirm_data;
+  OtaBatchAskFunc ask;
+  gpointer ask_data;
+  gboolean asking;           /* a question waits for ota_batch_answer() */
+  OtaBatchQuestion question; /* the one waiting */
+  gboolean stopped_asking;   /* stopped while it waited: the unit ends cancelled */
 
   GHashTable *done; /* uuids of this batch */
 
@@ -55,6 +60,8 @@ struct _OtaBatch {
 };
 
 G_DEFINE_TYPE (OtaBatch, ota_batch, G_TYPE_OBJECT)
+
+static void resume (OtaBatch *self);
 
 enum {
   SIGNAL_UNIT_START,
@@ -167,6 +174,20 @@ ota_batch_set_confirm_func (OtaBatch *self, OtaBatchConfirmFunc func, gpointer u
 }
 
 void
+ota_batch_set_ask_func (OtaBatch *self, OtaBatchAskFunc func, gpointer user_data)
+{
+  self->ask = func;
+  self->ask_data = user_data;
+}
+
+gboolean
+ota_batch_is_asking (OtaBatch *self)
+{
+  g_return_val_if_fail (OTA_IS_BATCH (self), FALSE);
+  return self->asking;
+}
+
+void
 ota_batch_set_wifi (OtaBatch *self, OtaWifi *wifi, OtaWifiFilter *filter, const gchar *password,
                     gboolean host_from_gateway)
 {
@@ -251,6 +272,13 @@ ota_batch_stop (OtaBatch *self)
   self->stop = TRUE;
   if (self->wait_cancel != NULL)
     g_cancellable_cancel (self->wait_cancel);
+  /* the unit waiting for an answer ends, nothing sent to it */
+  if (self->asking)
+    {
+      self->asking = FALSE;
+      self->stopped_asking = TRUE;
+      resume (self);
+    }
 }
 
 gboolean
@@ -652,24 +680,38 @@ flash_done_cb (GObject *source, GAsyncResult *res, gpointer user_data)
   end_unit (self, ota_flash_dup_advice (self->engine));
 }
 
+typedef enum {
+  CHECK_REFUSED,
+  CHECK_ALLOWED,
+  CHECK_ASKING, /* the ask function was called: the unit waits for its answer */
+} Check;
+
 /* Asks once per batch; without a question function it is refused. */
-static gboolean
+static Check
 allowed (OtaBatch *self, OtaBatchQuestion question, gboolean *allow, gboolean *asked)
 {
-  if (*allow || *asked || self->confirm == NULL)
-    return *allow;
+  if (*allow || *asked || (self->confirm == NULL && self->ask == NULL))
+    return *allow ? CHECK_ALLOWED : CHECK_REFUSED;
   *asked = TRUE;
+  if (self->ask != NULL)
+    {
+      self->asking = TRUE;
+      self->question = question;
+      self->ask (self, question, self->device, ota_ufw_get_version (self->ufw), self->ask_data);
+      return CHECK_ASKING;
+    }
   *allow = self->confirm (self, question, self->device, ota_ufw_get_version (self->ufw),
                           self->confirm_data);
-  return *allow;
+  return *allow ? CHECK_ALLOWED : CHECK_REFUSED;
 }
 
 /* The batch's safety rules, before anything is sent to the unit. */
-static gboolean
+static Check
 check_unit (OtaBatch *self, GError **error)
 {
   const OtaDescription *d = self->device;
   const gchar *file_version = ota_ufw_get_version (self->ufw);
+  Check check = CHECK_ALLOWED;
   gint cmp;
 
   if (self->expect_product != NULL && g_strcmp0 (d->product_type, self->expect_product) != 0)
@@ -679,33 +721,97 @@ check_unit (OtaBatch *self, GError **error)
       g_set_error (error, OTA_ERROR, OTA_ERROR_REFUSED,
                    _ ("the device is a %s, this batch expects %s (--expect-product)"), got,
                    self->expect_product);
-      return FALSE;
+      return CHECK_REFUSED;
     }
   /* a unit waiting for stage two is finished whatever it ran before */
   if (ota_description_needs_stage_two (d) || file_version == NULL || d->firmware_version == NULL)
-    return TRUE;
+    return CHECK_ALLOWED;
   cmp = ota_batch_compare_versions (d->firmware_version, file_version);
-  if (cmp == 0
-      && !allowed (self, OTA_BATCH_QUESTION_REINSTALL, &self->allow_reinstall,
-                   &self->asked_reinstall))
+  if (cmp == 0)
+    check = allowed (self, OTA_BATCH_QUESTION_REINSTALL, &self->allow_reinstall,
+                     &self->asked_reinstall);
+  else if (cmp > 0)
+    check = allowed (self, OTA_BATCH_QUESTION_DOWNGRADE, &self->allow_downgrade,
+                     &self->asked_downgrade);
+  if (check != CHECK_REFUSED)
+    return check;
+  if (cmp == 0)
     {
       g_set_error (error, OTA_ERROR, OTA_ERROR_NOTHING_TO_DO,
                    _ ("the device runs %s already, the file's version (--allow-reinstall flashes "
                       "it again)"),
                    file_version);
-      return FALSE;
+      return CHECK_REFUSED;
     }
-  if (cmp > 0
-      && !allowed (self, OTA_BATCH_QUESTION_DOWNGRADE, &self->allow_downgrade,
-                   &self->asked_downgrade))
+  g_set_error (error, OTA_ERROR, OTA_ERROR_REFUSED,
+               _ ("the device runs %s, newer than the file's %s: a downgrade "
+                  "(--allow-downgrade allows it)"),
+               d->firmware_version, file_version);
+  return CHECK_REFUSED;
+}
+
+/* The unit found: checked, then flashed, refused, or waiting for an answer. */
+static void
+check_and_flash (OtaBatch *self)
+{
+  g_autoptr (GError) error = NULL;
+
+  switch (check_unit (self, &error))
     {
-      g_set_error (error, OTA_ERROR, OTA_ERROR_REFUSED,
-                   _ ("the device runs %s, newer than the file's %s: a downgrade "
-                      "(--allow-downgrade allows it)"),
-                   d->firmware_version, file_version);
-      return FALSE;
+    case CHECK_ASKING:
+      return;
+    case CHECK_REFUSED:
+      /* refused before anything was sent: the device is unchanged */
+      end_unit (self, ota_advice_new (error, OTA_DEVICE_STATE_UNCHANGED, NULL, NULL));
+      return;
+    case CHECK_ALLOWED:
+    default:
+      ota_flash_run_async (self->engine, self->firmware, self->ufw, NULL, flash_done_cb,
+                           g_object_ref (self));
     }
-  return TRUE;
+}
+
+/* After the answer (or a stop while asking), from the main context: never
+ * inside the ask function's call. */
+static gboolean
+resume_cb (gpointer user_data)
+{
+  OtaBatch *self = user_data;
+
+  if (self->stopped_asking)
+    {
+      g_autoptr (GError) error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                                                      _ ("stopped before this device was flashed"));
+
+      self->stopped_asking = FALSE;
+      end_unit (self, ota_advice_new (error, OTA_DEVICE_STATE_UNCHANGED, NULL, NULL));
+      return G_SOURCE_REMOVE;
+    }
+  check_and_flash (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+resume (OtaBatch *self)
+{
+  g_autoptr (GSource) source = g_idle_source_new ();
+
+  g_source_set_callback (source, resume_cb, g_object_ref (self), g_object_unref);
+  g_source_set_name (source, "[otaflash] batch answer");
+  g_source_attach (source, self->context);
+}
+
+void
+ota_batch_answer (OtaBatch *self, gboolean allow)
+{
+  g_return_if_fail (OTA_IS_BATCH (self));
+  g_return_if_fail (self->asking);
+  self->asking = FALSE;
+  if (self->question == OTA_BATCH_QUESTION_DOWNGRADE)
+    self->allow_downgrade = allow;
+  else
+    self->allow_reinstall = allow;
+  resume (self);
 }
 
 static void
@@ -742,14 +848,7 @@ wait_done_cb (GObject *source, GAsyncResult *res, gpointer user_data)
       ota_session_set_wifi_restore (ota_flash_get_session (self->engine), FALSE);
     }
   g_signal_emit (self, signals[SIGNAL_UNIT_START], 0, self->unit);
-  if (!check_unit (self, &error))
-    {
-      /* refused before anything was sent: the device is unchanged */
-      end_unit (self, ota_advice_new (error, OTA_DEVICE_STATE_UNCHANGED, NULL, NULL));
-      return;
-    }
-  ota_flash_run_async (self->engine, self->firmware, self->ufw, NULL, flash_done_cb,
-                       g_object_ref (self));
+  check_and_flash (self);
 }
 
 /* After the last unit: the PC's own network back, whatever happened. */

@@ -49,6 +49,21 @@ void ota_batch_set_poll_interval (OtaBatch *self, guint interval_ms);
 /* Without one, a downgrade or a reinstall is refused unless allowed. */
 void ota_batch_set_confirm_func (OtaBatch *self, OtaBatchConfirmFunc func, gpointer user_data);
 
+/* The same question for a front-end that must not block its main loop (the
+ * window): called on the main context instead of the confirm function, once
+ * per question kind; the unit waits (nothing sent to it) until
+ * ota_batch_answer(), which may be called from @func itself or later.
+ * ota_batch_stop() while a question waits ends the unit as cancelled. */
+typedef void (*OtaBatchAskFunc) (OtaBatch *batch, OtaBatchQuestion question,
+                                 const OtaDescription *device, const gchar *file_version,
+                                 gpointer user_data);
+void ota_batch_set_ask_func (OtaBatch *self, OtaBatchAskFunc func, gpointer user_data);
+/* The answer to the question waiting: TRUE allows it for the rest of the
+ * batch, FALSE refuses it for the rest of the batch. */
+void ota_batch_answer (OtaBatch *self, gboolean allow);
+/* A question waits for ota_batch_answer(). */
+gboolean ota_batch_is_asking (OtaBatch *self);
+
 /* Wi-Fi (docs/wifi.md, "Batches"): the next device is the next device
  * network of @filter in range that is not yet done in this batch (recovery
  * networks first); the batch joins it (@password, NULL: the SDK's default)

@@ -14,6 +14,10 @@ GtkWidget *ota_application_get_cancel_dialog (OtaApplication *self);
 /* the history window while it is shown (app.history), or NULL */
 GtkWidget *ota_application_get_history_window (OtaApplication *self);
 OtaFlash *ota_application_get_engine (OtaApplication *self);
+/* "Flash Every Device"'s reinstall or downgrade question while it is shown,
+ * and how many were asked in this run */
+GtkWidget *ota_application_get_batch_question (OtaApplication *self);
+guint ota_application_get_n_batch_questions (OtaApplication *self);
 /* suspend and idle are inhibited (asked for) while a flash runs */
 gboolean ota_application_get_inhibiting (OtaApplication *self);
 /* the last run's log, kept under $XDG_STATE_HOME/otaflash/logs */

@@ -53,7 +53,9 @@ struct _OtaApplication {
 
   /* "Flash Every Device": OtaBatch drives the engine unit after unit */
   OtaBatch *batch;
-  gboolean batch_pending; /* waiting for the device monitor's read to end */
+  gboolean batch_pending;    /* waiting for the device monitor's read to end */
+  GtkWidget *batch_question; /* reinstall or downgrade, asked once per batch */
+  guint n_batch_questions;   /* asked in this run (for tests) */
 
   GtkWidget *history_window; /* while shown */
 
@@ -477,6 +479,71 @@ reload_history_window (OtaApplication *self)
 }
 
 static void
+close_batch_question (OtaApplication *self)
+{
+  if (self->batch_question != NULL)
+    gtk_widget_destroy (self->batch_question);
+  g_assert (self->batch_question == NULL);
+}
+
+#define BATCH_QUESTION_RESPONSE_ALLOW 1
+
+static void
+batch_question_response_cb (GtkDialog *dialog, gint response, OtaApplication *self)
+{
+  gtk_widget_destroy (GTK_WIDGET (dialog));
+  /* Cancel, Escape or the close button: refused for the rest of the batch */
+  if (self->batch != NULL && ota_batch_is_asking (self->batch))
+    ota_batch_answer (self->batch, response == BATCH_QUESTION_RESPONSE_ALLOW);
+}
+
+/* OtaBatch asks on the main context and waits for ota_batch_answer(): a
+ * dialog that answers when closed, no nested main loop. */
+static void
+batch_ask_cb (OtaBatch *batch, OtaBatchQuestion question, const OtaDescription *device,
+              const gchar *file_version, gpointer user_data)
+{
+  OtaApplication *self = user_data;
+  gboolean downgrade = question == OTA_BATCH_QUESTION_DOWNGRADE;
+  GtkWidget *dialog;
+
+  if (self->window == NULL)
+    {
+      ota_batch_answer (batch, FALSE);
+      return;
+    }
+  close_batch_question (self);
+  self->n_batch_questions++;
+  dialog = gtk_message_dialog_new (
+      GTK_WINDOW (self->window), GTK_DIALOG_MODAL | GTK_DIALOG_DESTROY_WITH_PARENT,
+      GTK_MESSAGE_QUESTION, GTK_BUTTONS_NONE,
+      downgrade ? _ ("Downgrade every unit that runs a newer version to %s?")
+                : _ ("Reinstall firmware %s on every unit that already runs it?"),
+      file_version);
+  if (downgrade)
+    gtk_message_dialog_format_secondary_text (
+        GTK_MESSAGE_DIALOG (dialog),
+        _ ("This unit runs %s. The answer holds for the rest of this batch: Cancel skips "
+           "every such unit."),
+        device->firmware_version);
+  else
+    gtk_message_dialog_format_secondary_text (
+        GTK_MESSAGE_DIALOG (dialog),
+        _ ("This unit runs %s already. The answer holds for the rest of this batch: Cancel "
+           "skips every such unit."),
+        device->firmware_version);
+  gtk_dialog_add_buttons (GTK_DIALOG (dialog), _ ("_Cancel"), GTK_RESPONSE_CANCEL,
+                          downgrade ? _ ("_Downgrade") : _ ("_Reinstall"),
+                          BATCH_QUESTION_RESPONSE_ALLOW, NULL);
+  /* the safe answer by default */
+  gtk_dialog_set_default_response (GTK_DIALOG (dialog), GTK_RESPONSE_CANCEL);
+  self->batch_question = dialog;
+  g_object_add_weak_pointer (G_OBJECT (dialog), (gpointer *) &self->batch_question);
+  g_signal_connect (dialog, "response", G_CALLBACK (batch_question_response_cb), self);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
 batch_unit_start_cb (OtaBatch *batch, guint unit, OtaApplication *self)
 {
   if (self->window == NULL)
@@ -494,6 +561,7 @@ batch_unit_end_cb (OtaBatch *batch, guint unit, OtaApplication *self)
   const OtaAdvice *advice = ota_batch_get_advice (batch);
 
   close_cancel_dialog (self);
+  close_batch_question (self);
   if (self->recording && self->recorder != NULL)
     {
       g_autoptr (GError) error = NULL;
@@ -521,6 +589,7 @@ batch_done_cb (GObject *source, GAsyncResult *res, gpointer user_data)
     g_signal_handlers_disconnect_by_data (self->batch, self);
   g_clear_object (&self->batch);
   close_cancel_dialog (self);
+  close_batch_question (self);
   uninhibit (self);
   if (self->window == NULL)
     return;
@@ -529,8 +598,9 @@ batch_done_cb (GObject *source, GAsyncResult *res, gpointer user_data)
 }
 
 /* As otaflash --cli --batch: the window's file, address and ports; no
- * Wi-Fi steps (the units' network is joined by hand, docs/cli.md); a unit
- * that runs the file's version or a newer one is refused, not asked. */
+ * Wi-Fi steps (the units' network is joined by hand, docs/cli.md); the
+ * first unit that runs the file's version (or a newer one) asks whether to
+ * reinstall (downgrade) every such unit of the batch. */
 static void
 start_batch (OtaApplication *self)
 {
@@ -549,6 +619,7 @@ start_batch (OtaApplication *self)
   self->batch = ota_batch_new (self->engine, self->firmware, self->ufw);
   g_signal_connect (self->batch, "unit-start", G_CALLBACK (batch_unit_start_cb), self);
   g_signal_connect (self->batch, "unit-end", G_CALLBACK (batch_unit_end_cb), self);
+  ota_batch_set_ask_func (self->batch, batch_ask_cb, self);
   ota_batch_run_async (self->batch, NULL, batch_done_cb, g_object_ref (self));
 }
 
@@ -791,6 +862,7 @@ static void
 window_destroy_cb (GtkWidget *widget, OtaApplication *self)
 {
   close_cancel_dialog (self);
+  close_batch_question (self);
   if (self->history_window != NULL)
     gtk_widget_destroy (self->history_window);
   /* the window goes: no new unit, and a confirmed cancel (closing asked
@@ -1136,4 +1208,18 @@ ota_application_get_engine (OtaApplication *self)
 {
   g_return_val_if_fail (OTA_IS_APPLICATION (self), NULL);
   return self->engine;
+}
+
+GtkWidget *
+ota_application_get_batch_question (OtaApplication *self)
+{
+  g_return_val_if_fail (OTA_IS_APPLICATION (self), NULL);
+  return self->batch_question;
+}
+
+guint
+ota_application_get_n_batch_questions (OtaApplication *self)
+{
+  g_return_val_if_fail (OTA_IS_APPLICATION (self), 0);
+  return self->n_batch_questions;
 }
