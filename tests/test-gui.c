@@ -930,6 +930,78 @@ test_settings (Fixture *f, gconstpointer data)
   ota_test_emu_assert_clean (emu);
 }
 
+/* The devices' Wi-Fi in Advanced: typed, saved (the file its owner's
+ * only), read back, shown again at the next start, the password never as
+ * text. */
+static void
+wifi_settings_first_body (Fixture *f)
+{
+  GtkWidget *password = ota_window_get_password_entry (f->window);
+  GtkWidget *patterns = ota_window_get_patterns_entry (f->window);
+  const gchar *name = atk_object_get_name (gtk_widget_get_accessible (password));
+
+  wait_until (f, file_checked, NULL, READY_MS, "the file check");
+  g_assert_false (gtk_entry_get_visibility (GTK_ENTRY (password)));
+  g_assert_nonnull (name);
+  g_assert_cmpstr (name, !=, "");
+  g_assert_nonnull (strstr (gtk_entry_get_placeholder_text (GTK_ENTRY (password)), "12345678"));
+  g_assert_cmpstr (gtk_entry_get_text (GTK_ENTRY (patterns)), ==, "");
+  gtk_entry_set_text (GTK_ENTRY (patterns), "factory_*, lab-??");
+  gtk_entry_set_text (GTK_ENTRY (password), "other pass");
+}
+
+static void
+wifi_settings_second_body (Fixture *f)
+{
+  wait_until (f, file_checked, NULL, READY_MS, "the file check");
+  g_assert_cmpstr (ota_window_get_wifi_patterns (f->window), ==, "factory_*, lab-??");
+  g_assert_cmpstr (ota_window_get_wifi_password (f->window), ==, "other pass");
+  g_assert_false (gtk_entry_get_visibility (GTK_ENTRY (ota_window_get_password_entry (f->window))));
+}
+
+static void
+test_wifi_settings (Fixture *f, gconstpointer data)
+{
+  g_autoptr (OtaTestEmu) emu = start_emu (NULL);
+  g_autoptr (OtaSettings) saved = NULL;
+  g_autoptr (OtaSettings) again = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *contents = NULL;
+  g_auto (GStrv) split = NULL;
+  GStatBuf st;
+
+  run_app (f, emu, f->ufw, wifi_settings_first_body);
+  saved = ota_settings_new ();
+  g_assert_cmpstr (ota_settings_get_wifi_patterns (saved), ==, "factory_*, lab-??");
+  g_assert_cmpstr (ota_settings_get_wifi_password (saved), ==, "other pass");
+  g_assert_cmpint (g_stat (ota_settings_get_path (saved), &st), ==, 0);
+  g_assert_cmpint (st.st_mode & 0777, ==, 0600);
+  g_file_get_contents (ota_settings_get_path (saved), &contents, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (strstr (contents, "[wifi]"));
+  g_assert_nonnull (strstr (contents, "patterns=factory_*, lab-??"));
+
+  /* the patterns as the filter's list: WIFI_OTA_* always counts */
+  split = ota_settings_split_wifi_patterns (ota_settings_get_wifi_patterns (saved));
+  g_assert_cmpstrv (split, ((const gchar *[]){ "factory_*", "lab-??", "WIFI_OTA_*", NULL }));
+  g_assert_null (ota_settings_split_wifi_patterns (" , "));
+
+  /* cleared: the defaults, and nothing left in the file */
+  ota_settings_set_wifi_patterns (saved, "  ");
+  ota_settings_set_wifi_password (saved, "");
+  ota_settings_save (saved, &error);
+  g_assert_no_error (error);
+  again = ota_settings_new ();
+  g_assert_null (ota_settings_get_wifi_patterns (again));
+  g_assert_null (ota_settings_get_wifi_password (again));
+  ota_settings_set_wifi_patterns (again, "factory_*, lab-??");
+  ota_settings_set_wifi_password (again, "other pass");
+  ota_settings_save (again, &error);
+  g_assert_no_error (error);
+
+  run_app (f, NULL, NULL, wifi_settings_second_body);
+}
+
 static gboolean
 demo_bar_shown (Fixture *f, gconstpointer data)
 {
@@ -1811,6 +1883,103 @@ test_batch (Fixture *f, gconstpointer data)
   ota_test_emu_assert_clean (emu);
 }
 
+/* "Flash Every Device" with two units that run the file's version already:
+ * one question for the batch; Reinstall flashes both, Cancel refuses both
+ * as nothing to do without asking again. */
+
+static gboolean
+batch_question_shown (Fixture *f, gconstpointer data)
+{
+  GtkWidget *dialog = ota_application_get_batch_question (f->app);
+
+  return dialog != NULL && gtk_widget_get_mapped (dialog);
+}
+
+static gboolean
+batch_unit_ended (Fixture *f, gconstpointer data)
+{
+  OtaBatchView *view = ota_window_get_batch_view (f->window);
+  guint unit = GPOINTER_TO_UINT (data);
+  OtaBatchUnitState state;
+
+  if (ota_batch_view_get_n_units (view) < unit)
+    return FALSE;
+  state = ota_batch_view_get_unit_state (view, unit);
+  return state == OTA_BATCH_UNIT_DONE || state == OTA_BATCH_UNIT_FAILED
+         || state == OTA_BATCH_UNIT_NEEDS_RECOVERY;
+}
+
+/* A refused unit is not upgraded: the technician puts the next one down. */
+static void
+emu_next (Fixture *f)
+{
+  GOutputStream *in = g_subprocess_get_stdin_pipe (f->emu->proc);
+
+  g_assert_true (g_output_stream_write_all (in, "next\n", 5, NULL, NULL, NULL));
+  g_output_stream_flush (in, NULL, NULL);
+}
+
+static void
+batch_question_body (Fixture *f)
+{
+  gboolean reinstall = GPOINTER_TO_INT (f->data);
+  OtaBatchView *view = ota_window_get_batch_view (f->window);
+  GtkWidget *dialog;
+  g_autofree gchar *question = NULL;
+
+  wait_until (f, can_flash, NULL, READY_MS, "the Flash button");
+  g_action_group_activate_action (G_ACTION_GROUP (f->window), "batch", NULL);
+  wait_until (f, batch_question_shown, NULL, READY_MS, "the reinstall question");
+  dialog = ota_application_get_batch_question (f->app);
+  g_object_get (dialog, "text", &question, NULL);
+  g_assert_cmpstr (question, ==, "Reinstall firmware 1.0.2 on every unit that already runs it?");
+  g_assert_true (gtk_window_get_modal (GTK_WINDOW (dialog)));
+  /* nothing was sent to the unit while it asks */
+  g_assert_cmpint (ota_batch_view_get_unit_state (view, 1), ==, OTA_BATCH_UNIT_WAITING);
+  g_assert_false (ota_flash_is_running (ota_application_get_engine (f->app)));
+  click (gtk_dialog_get_widget_for_response (GTK_DIALOG (dialog),
+                                             reinstall ? 1 : GTK_RESPONSE_CANCEL));
+  g_assert_null (ota_application_get_batch_question (f->app));
+
+  wait_until (f, batch_unit_ended, GUINT_TO_POINTER (1), FLASH_MS, "the first unit");
+  if (!reinstall)
+    emu_next (f);
+  wait_until (f, batch_unit_ended, GUINT_TO_POINTER (2), FLASH_MS, "the second unit");
+  g_assert_null (ota_application_get_batch_question (f->app));
+  click (ota_batch_view_get_stop_button (view));
+  wait_until (f, batch_ended, NULL, FLASH_MS, "the end of the batch");
+
+  g_assert_cmpuint (ota_application_get_n_batch_questions (f->app), ==, 1);
+  g_assert_cmpuint (ota_batch_view_get_n_units (view), ==, 2);
+  for (guint unit = 1; unit <= 2; unit++)
+    {
+      g_assert_cmpint (ota_batch_view_get_unit_state (view, unit), ==,
+                       reinstall ? OTA_BATCH_UNIT_DONE : OTA_BATCH_UNIT_FAILED);
+      g_assert_cmpstr (ota_batch_view_get_unit_version_before (view, unit), ==, "1.0.2");
+    }
+  g_assert_cmpuint (ota_batch_view_get_n_ok (view), ==, reinstall ? 2 : 0);
+  if (!reinstall)
+    g_assert_cmpint (ota_window_get_result_kind (f->window), !=, OTA_RESULT_KIND_SUCCESS);
+}
+
+static void
+test_batch_question (Fixture *f, gconstpointer data)
+{
+  const gchar *extra[]
+      = { "--devices", "2", "--time-scale", "0.02", "--installed-version", "1.0.2", NULL };
+  g_autoptr (OtaTestEmu) emu = NULL;
+
+  /* a stdin pipe (--control-stdin) for "next" */
+  g_setenv ("OTA_TEST_EMU_CONTROL_STDIN", "1", TRUE);
+  emu = start_emu (extra);
+  g_unsetenv ("OTA_TEST_EMU_CONTROL_STDIN");
+  g_assert_true (emu->control_stdin);
+  run_app (f, emu, f->ufw, batch_question_body);
+  /* a result per stage of each unit flashed */
+  g_assert_cmpuint (ota_test_emu_count_events (emu, "result"), ==, GPOINTER_TO_INT (data) ? 4 : 0);
+  ota_test_emu_assert_clean (emu);
+}
+
 /* ---- Simplified Chinese (LC_ALL=zh_CN.UTF-8: ctest's test-gui-zh) -------------------------- */
 
 /* An English word left in what the window shows: a run of 4+ letters that
@@ -2004,6 +2173,7 @@ main (int argc, char **argv)
   ADD ("file/invalid-refused", test_invalid_file, NULL);
   ADD ("device/unreachable", test_unreachable, NULL);
   ADD ("settings/remembered", test_settings, NULL);
+  ADD ("settings/wifi-patterns-and-password", test_wifi_settings, NULL);
   ADD ("demo/emulator-and-file", test_demo, NULL);
   ADD ("flash/success-then-next-device", test_success_result, NULL);
   ADD ("flash/failure-plain-words", test_failure_result, NULL);
@@ -2013,6 +2183,8 @@ main (int argc, char **argv)
   ADD ("recovery/quit-asks-first", test_quit_in_updater, NULL);
   ADD ("batch/three-units-then-history", test_batch, GINT_TO_POINTER (FALSE));
   ADD ("batch/second-unit-fails-then-history", test_batch, GINT_TO_POINTER (TRUE));
+  ADD ("batch/same-version-asked-once-reinstall", test_batch_question, GINT_TO_POINTER (TRUE));
+  ADD ("batch/same-version-asked-once-cancel", test_batch_question, GINT_TO_POINTER (FALSE));
 #undef ADD
   return g_test_run ();
 }
