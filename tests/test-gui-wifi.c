@@ -108,6 +108,34 @@ test_list_recovery_first (void)
   g_object_unref (widget);
 }
 
+/* The patterns setting: a network of a custom pattern is listed, one the
+ * defaults alone would list (wifi_camera_*) is not, WIFI_OTA_* still is. */
+static void
+test_list_custom_patterns (void)
+{
+  const gchar *ssids[]
+      = { "factory_0042", "wifi_camera_a", "WIFI_OTA_654321", "lab-07", "HomeNet", NULL };
+  const guint signals[] = { 70, 80, 40, 30, 90 };
+  g_autoptr (GPtrArray) all = scan_of (ssids, signals);
+  GtkWidget *widget = g_object_ref_sink (ota_network_list_new ());
+  OtaNetworkList *list = OTA_NETWORK_LIST (widget);
+  g_auto (GStrv) patterns = ota_settings_split_wifi_patterns ("factory_*, lab-??");
+  g_autoptr (OtaWifiFilter) custom = ota_wifi_filter_new ((const gchar *const *) patterns);
+  g_autoptr (OtaWifiFilter) defaults = ota_wifi_filter_new (NULL);
+  g_autoptr (OtaWifi) none = ota_wifi_new ("none", NULL, NULL);
+
+  g_assert_false (ota_wifi_filter_is_device (defaults, "factory_0042"));
+
+  ota_network_list_set_wifi (list, none, custom, NULL);
+  g_assert_true (ota_network_list_get_filter (list) == custom);
+  ota_network_list_set_scan_result (list, all);
+  g_assert_cmpuint (ota_network_list_get_networks (list)->len, ==, 3);
+  g_assert_cmpstr (listed (list, 0), ==, "WIFI_OTA_654321");
+  g_assert_cmpstr (listed (list, 1), ==, "factory_0042");
+  g_assert_cmpstr (listed (list, 2), ==, "lab-07");
+  g_object_unref (widget);
+}
+
 /* No backend that can join: "none" hides the list (the device panel says to
  * join by hand); no Wi-Fi at all says why, once. */
 static void
@@ -146,7 +174,8 @@ typedef struct {
   gboolean body_ran;
   GPtrArray *activity; /* every activity line, in order */
   gboolean success;
-  gboolean pick; /* choose the network, else leave "Automatic" */
+  gboolean pick;     /* choose the network, else leave "Automatic" */
+  gboolean own_wifi; /* the device's network: a custom name and password, set in settings */
 } Flash;
 
 static gboolean
@@ -302,10 +331,17 @@ app_opened_cb (GApplication *app, GFile **files, gint n_files, const gchar *hint
   g_idle_add (flash_body_cb, f);
 }
 
+enum {
+  FLASH_AUTO,
+  FLASH_CHOSEN,
+  FLASH_OWN_WIFI, /* "Automatic", on a network of a custom pattern and password */
+};
+
 static void
 test_flash_both_stages (gconstpointer data)
 {
   const gchar *emu[] = { "--time-scale", "0.2", "--strict", NULL };
+  const gchar *emu_own[] = { "--time-scale", "0.2", "--strict", "--ssid", "factory_unit7", NULL };
   g_autoptr (GError) error = NULL;
   g_autoptr (OtaSettings) settings = NULL;
   g_autofree gchar *app_id = NULL;
@@ -325,11 +361,22 @@ test_flash_both_stages (gconstpointer data)
       = ota_test_make_ufw (f->dir, 256 * 1024, 64 * 1024, 7, "1.0.1", OTA_UFW_CORRUPT_NONE, &error);
   g_assert_no_error (error);
   f->activity = g_ptr_array_new_with_free_func (g_free);
-  f->pick = GPOINTER_TO_INT (data);
+  f->pick = GPOINTER_TO_INT (data) == FLASH_CHOSEN;
+  f->own_wifi = GPOINTER_TO_INT (data) == FLASH_OWN_WIFI;
 
   /* sets DBUS_SYSTEM_BUS_ADDRESS (its private bus) and OTA_WIFI_BACKEND=nm */
-  f->harness = wifi_harness_start (emu, NULL);
+  f->harness = wifi_harness_start (f->own_wifi ? emu_own : emu, f->own_wifi ? "other-pass" : NULL);
   settings = ota_settings_new ();
+  if (f->own_wifi)
+    {
+      /* a name the default patterns would not list, a password of its own */
+      g_autoptr (OtaWifiFilter) defaults = ota_wifi_filter_new (NULL);
+
+      g_assert_cmpstr (wifi_harness_ssid (f->harness), ==, "factory_unit7");
+      g_assert_false (ota_wifi_filter_is_device (defaults, wifi_harness_ssid (f->harness)));
+      ota_settings_set_wifi_patterns (settings, "lab-??, factory_*");
+      ota_settings_set_wifi_password (settings, "other-pass");
+    }
   ota_settings_set_host (settings, "127.0.0.1");
   ota_settings_set_ports (settings, wifi_harness_port (f->harness, "ctp"),
                           wifi_harness_port (f->harness, "http"),
@@ -393,9 +440,12 @@ main (int argc, char **argv)
     }
   g_test_add_func ("/gui/wifi/list/recovery-first", test_list_recovery_first);
   g_test_add_func ("/gui/wifi/list/by-hand", test_list_by_hand);
-  g_test_add_data_func ("/gui/wifi/flash/both-stages-chosen", GINT_TO_POINTER (TRUE),
+  g_test_add_func ("/gui/wifi/list/custom-patterns", test_list_custom_patterns);
+  g_test_add_data_func ("/gui/wifi/flash/both-stages-chosen", GINT_TO_POINTER (FLASH_CHOSEN),
                         test_flash_both_stages);
-  g_test_add_data_func ("/gui/wifi/flash/both-stages-auto", GINT_TO_POINTER (FALSE),
+  g_test_add_data_func ("/gui/wifi/flash/both-stages-auto", GINT_TO_POINTER (FLASH_AUTO),
                         test_flash_both_stages);
+  g_test_add_data_func ("/gui/wifi/flash/own-network-name-and-password",
+                        GINT_TO_POINTER (FLASH_OWN_WIFI), test_flash_both_stages);
   return g_test_run ();
 }
