@@ -238,6 +238,30 @@ start_emu_with_stdin (const gchar *const *extra)
   return emu;
 }
 
+/* One swap per unit: a second "unit over" of the old unit (a read of its new
+ * description, a second "next") while the first swap is under way must not
+ * skip the next unit (seen as a batch whose second unit never came). */
+static void
+test_one_swap_per_unit (Fixture *f, gconstpointer data)
+{
+  const gchar *emu_args[] = { "--devices", "3", NULL };
+  g_autoptr (OtaTestEmu) emu = start_emu_with_stdin (emu_args);
+  GOutputStream *in = g_subprocess_get_stdin_pipe (emu->proc);
+  g_autoptr (cJSON) first = NULL;
+  g_autoptr (cJSON) all = NULL;
+
+  for (guint i = 0; i < 20; i++)
+    g_assert_true (g_output_stream_write_all (in, "next\n", 5, NULL, NULL, NULL));
+  g_assert_true (g_output_stream_flush (in, NULL, NULL));
+  first = ota_test_emu_wait_event (emu, "device-swap", 10000);
+  g_assert_nonnull (first);
+  /* the gap and the boot of unit 2 are well over by now */
+  g_usleep (500 * 1000);
+  all = ota_test_emu_get_events (emu, "device-swap");
+  g_assert_cmpint (cJSON_GetArraySize (all), ==, 1);
+  g_assert_cmpint (cJSON_GetObjectItem (cJSON_GetArrayItem (all, 0), "unit")->valueint, ==, 2);
+}
+
 static void
 test_same_version (Fixture *f, gconstpointer data)
 {
@@ -487,6 +511,7 @@ main (int argc, char **argv)
   ADD ("expect-product", test_expect_product);
   ADD ("recovery-other-file", test_recovery_other_file);
   ADD ("usage", test_usage);
+  ADD ("one-swap-per-unit", test_one_swap_per_unit);
 #undef ADD
   g_test_add_func ("/cli-batch/compare-versions", test_compare_versions);
   return g_test_run ();

@@ -377,6 +377,9 @@ device_main (gpointer data)
           if (!emu_device_sleep (self, emu_device_scaled (self, SWAP_GAP_SECS), self->stop))
             break;
           boot (self);
+          g_mutex_lock (&self->lock);
+          self->swapping = FALSE;
+          g_mutex_unlock (&self->lock);
           continue;
         }
 
@@ -473,11 +476,14 @@ void
 emu_device_unit_over (EmuDevice *self, gdouble delay, const gchar *reason)
 {
   g_mutex_lock (&self->lock);
+  /* the old unit may still answer a read or two until it is taken down:
+   * one swap per unit */
   if (self->opts.devices > 1 && self->unit < self->opts.devices && !self->reboot_requested
-      && !self->shutdown)
+      && !self->swapping && !self->shutdown)
     {
       self->reboot_requested = TRUE;
       self->swap_requested = TRUE;
+      self->swapping = TRUE;
       self->reboot_asked_us = g_get_monotonic_time ();
       self->reboot_at_us
           = g_get_monotonic_time () + (gint64) (emu_device_scaled (self, delay) * G_USEC_PER_SEC);

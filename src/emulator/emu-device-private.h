@@ -32,6 +32,8 @@ struct _EmuDevice {
   gint64 reboot_at_us;
   gint64 reboot_asked_us;  /* when the pending reboot was asked for */
   gboolean swap_requested; /* --devices: the pending "reboot" is the next unit */
+  gboolean swapping;       /* from the request until the next unit has booted: a
+                            * second "unit over" of the old unit is not a second swap */
   guint unit;              /* --devices: the unit present, 1-based */
   gboolean unit_installed; /* this unit's stage two installed a firmware */
   gchar *reboot_reason;
