@@ -398,6 +398,19 @@ run_child (const gchar *const *argv, OtaTestCliLineFunc func, gpointer user_data
   g_main_context_push_thread_default (ctx);
   start = g_get_monotonic_time ();
   c.proc = g_subprocess_launcher_spawnv (launcher, (const gchar *const *) full->pdata, &error);
+#ifdef G_OS_WIN32
+  /* under Wine on a loaded machine GLib's spawn helper now and then fails
+   * to start ("Failed to execute helper program"): a few bounded retries */
+  for (guint retry = 0;
+       c.proc == NULL && retry < 5 && g_error_matches (error, G_SPAWN_ERROR, G_SPAWN_ERROR_FAILED);
+       retry++)
+    {
+      g_test_message ("spawn failed (%s); trying again", error->message);
+      g_clear_error (&error);
+      g_usleep (200 * 1000);
+      c.proc = g_subprocess_launcher_spawnv (launcher, (const gchar *const *) full->pdata, &error);
+    }
+#endif
   g_assert_no_error (error);
   c.run = run;
   c.func = func;
