@@ -623,6 +623,23 @@ start_batch (OtaApplication *self)
   ota_batch_run_async (self->batch, NULL, batch_done_cb, g_object_ref (self));
 }
 
+/* A flash or a batch begins: no sleep while it runs (a laptop that sleeps
+ * halfway through stage two strands the device), and the engine is the only
+ * one talking to the device: the monitor's read in flight (if any) is
+ * cancelled and awaited first. FALSE: wait for the monitor to be idle. */
+static gboolean
+take_device (OtaApplication *self, OtaWindow *window)
+{
+  g_application_withdraw_notification (G_APPLICATION (self), "flash-result");
+  self->inhibiting = TRUE;
+  self->inhibit_cookie
+      = gtk_application_inhibit (GTK_APPLICATION (self), GTK_WINDOW (window),
+                                 GTK_APPLICATION_INHIBIT_SUSPEND | GTK_APPLICATION_INHIBIT_IDLE,
+                                 _ ("Flashing firmware into a device"));
+  ota_device_monitor_set_paused (self->monitor, TRUE);
+  return !ota_device_monitor_get_busy (self->monitor);
+}
+
 static void
 batch_requested_cb (OtaWindow *window, OtaApplication *self)
 {
@@ -630,18 +647,11 @@ batch_requested_cb (OtaWindow *window, OtaApplication *self)
       || self->batch_pending || self->firmware == NULL)
     return;
   ota_window_batch_started (window);
-  g_application_withdraw_notification (G_APPLICATION (self), "flash-result");
-  self->inhibiting = TRUE;
-  self->inhibit_cookie
-      = gtk_application_inhibit (GTK_APPLICATION (self), GTK_WINDOW (window),
-                                 GTK_APPLICATION_INHIBIT_SUSPEND | GTK_APPLICATION_INHIBIT_IDLE,
-                                 _ ("Flashing firmware into a device"));
   /* the batch reads the address itself from now on */
-  ota_device_monitor_set_paused (self->monitor, TRUE);
-  if (ota_device_monitor_get_busy (self->monitor))
-    self->batch_pending = TRUE;
-  else
+  if (take_device (self, window))
     start_batch (self);
+  else
+    self->batch_pending = TRUE;
 }
 
 /* No new unit; the one in progress ends as it would (Cancel cancels it). */
@@ -668,20 +678,10 @@ flash_requested_cb (OtaWindow *window, OtaApplication *self)
       || self->batch_pending || self->firmware == NULL)
     return;
   ota_window_flash_started (window);
-  g_application_withdraw_notification (G_APPLICATION (self), "flash-result");
-  /* a laptop that sleeps halfway through stage two strands the device */
-  self->inhibiting = TRUE;
-  self->inhibit_cookie
-      = gtk_application_inhibit (GTK_APPLICATION (self), GTK_WINDOW (window),
-                                 GTK_APPLICATION_INHIBIT_SUSPEND | GTK_APPLICATION_INHIBIT_IDLE,
-                                 _ ("Flashing firmware into a device"));
-  /* the engine is the only one talking to the device from now on: the
-   * monitor's read in flight (if any) is cancelled and awaited first */
-  ota_device_monitor_set_paused (self->monitor, TRUE);
-  if (ota_device_monitor_get_busy (self->monitor))
-    self->flash_pending = TRUE;
-  else
+  if (take_device (self, window))
     start_flash (self);
+  else
+    self->flash_pending = TRUE;
 }
 
 static void
